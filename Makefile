@@ -1,0 +1,30 @@
+# Two commands matter: `make demo` and `make test`. Both run the setup script first.
+BUILD      ?= build
+TEST_BUILD ?= build-asan
+JOBS       ?= 2
+CMAKE_GEN  := -G Ninja
+
+.PHONY: setup build build-asan demo test format clean
+
+setup:
+	@scripts/setup.sh
+
+build:
+	@cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DPARTNERCLOUD_TESTS=OFF >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+build-asan:
+	@cmake -S . -B $(TEST_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DPARTNERCLOUD_SANITIZE=ON >/dev/null
+	@cmake --build $(TEST_BUILD) -j $(JOBS)
+
+demo: setup build
+	$(BUILD)/partnercloud demo $(DEMO_ARGS)
+
+test: setup build-asan
+	@scripts/test.sh $(TEST_BUILD)
+
+format:
+	@git ls-files '*.cpp' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) $(TEST_BUILD)

@@ -1,0 +1,14 @@
+#include "api/api.h"
+
+#include "api/routes.h"
+
+namespace pc::api {
+
+http::Router BuildRouter(ApiContext& ctx) {
+  http::Router router;
+  AddSystemRoutes(router, ctx);
+  AddIdentityRoutes(router, ctx);
+  return router;
+}
+
+}  // namespace pc::api

@@ -1,0 +1,33 @@
+// The HTTP API: routes, authentication of requests, and the mapping of service results to
+// HTTP. Handlers here only parse, authorize through the services, and format.
+#pragma once
+
+#include <string>
+
+#include "core/http/metrics.h"
+#include "core/http/router.h"
+#include "identity/identity.h"
+#include "store/store.h"
+
+namespace pc::api {
+
+struct ApiOptions {
+  bool secure_cookies = false;  // add `Secure` to the session cookie (behind HTTPS)
+  std::string version = "0.1.0";
+};
+
+// What the handlers need; owned by the caller and alive while the server runs.
+struct ApiContext {
+  store::Database& db;
+  identity::IdentityService& identity;
+  http::HttpMetrics& metrics;
+  ApiOptions options;
+};
+
+// Every route of the service, in one router.
+http::Router BuildRouter(ApiContext& ctx);
+
+// The OpenAPI 3 document served at /api/v1/openapi.json (compiled in from api/openapi.json).
+std::string_view OpenApiDocument();
+
+}  // namespace pc::api

@@ -1,0 +1,26 @@
+// Mapping of service results to HTTP responses, and request authentication.
+#pragma once
+
+#include "api/api.h"
+#include "core/http/message.h"
+#include "core/result.h"
+
+namespace pc::api {
+
+// The HTTP status for an expected failure.
+http::Status StatusFor(ErrorCode code);
+// The project's JSON error body for `error`.
+http::Response ErrorReply(const Error& error);
+// 200 (or `status`) with the JSON value, or the error.
+http::Response Reply(const Result<json::value>& result, http::Status status = http::Status::ok);
+http::Response Reply(const Status& status);  // 204 or the error
+
+// Authenticates the request: `Authorization: Bearer <session or API token>` or the session
+// cookie. Cookie-authenticated writes (anything but GET/HEAD) must carry X-CSRF-Token.
+// Errors: Unauthenticated (401), PermissionDenied (403) for a missing or wrong CSRF token.
+Result<identity::Principal> Authenticate(http::RequestContext& req, ApiContext& ctx);
+
+// Parses the body as a JSON object, with a clear error for a wrong content type or bad JSON.
+Result<json::object> JsonBody(const http::RequestContext& req);
+
+}  // namespace pc::api

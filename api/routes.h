@@ -1,0 +1,11 @@
+// Route registration, one function per capability.
+#pragma once
+
+#include "api/api.h"
+
+namespace pc::api {
+
+void AddSystemRoutes(http::Router& router, ApiContext& ctx);
+void AddIdentityRoutes(http::Router& router, ApiContext& ctx);
+
+}  // namespace pc::api

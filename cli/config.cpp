@@ -1,0 +1,185 @@
+#include "cli/config.h"
+
+#include <cstdlib>
+#include <functional>
+#include <toml++/toml.h>
+#include <variant>
+
+namespace pc::cli {
+
+namespace {
+
+struct Key {
+  std::string name;
+  std::variant<std::string Config::*, int64_t Config::*, bool Config::*> field;
+};
+
+const std::vector<Key>& Keys() {
+  static const std::vector<Key> keys = {
+      {"database.url", &Config::database},
+      {"server.address", &Config::address},
+      {"server.port", &Config::port},
+      {"server.threads", &Config::threads},
+      {"server.body_limit", &Config::body_limit},
+      {"server.header_timeout", &Config::header_timeout},
+      {"server.read_timeout", &Config::read_timeout},
+      {"server.idle_timeout", &Config::idle_timeout},
+      {"log.level", &Config::log_level},
+      {"security.session_ttl", &Config::session_ttl},
+      {"security.secure_cookies", &Config::secure_cookies},
+      {"security.login_max_failures_per_account", &Config::login_max_failures_per_account},
+      {"security.login_max_failures_per_address", &Config::login_max_failures_per_address},
+      {"security.login_failure_window", &Config::login_failure_window},
+      {"security.login_base_lockout", &Config::login_base_lockout},
+  };
+  return keys;
+}
+
+const Key* FindKey(std::string_view name) {
+  for (const auto& k : Keys()) {
+    if (k.name == name) return &k;
+  }
+  return nullptr;
+}
+
+std::string EnvName(const std::string& key) {
+  std::string out = "PARTNERCLOUD_";
+  for (char c : key) out += c == '.' ? '_' : static_cast<char>(std::toupper(c));
+  return out;
+}
+
+// Sets `key` from text (environment variables and --set).
+Status SetFromText(const Key& key, std::string_view text, Config& config,
+                   const std::string& source) {
+  return std::visit(
+      [&](auto member) -> Status {
+        using T = std::remove_reference_t<decltype(config.*member)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          config.*member = std::string(text);
+        } else if constexpr (std::is_same_v<T, bool>) {
+          if (text == "true" || text == "1") {
+            config.*member = true;
+          } else if (text == "false" || text == "0") {
+            config.*member = false;
+          } else {
+            return InvalidArgument(source + ": '" + key.name + "' must be true or false");
+          }
+        } else {
+          std::string s(text);
+          char* end = nullptr;
+          errno = 0;
+          long long v = std::strtoll(s.c_str(), &end, 10);
+          if (s.empty() || *end != '\0' || errno == ERANGE) {
+            return InvalidArgument(source + ": '" + key.name + "' must be an integer");
+          }
+          config.*member = v;
+        }
+        return {};
+      },
+      key.field);
+}
+
+}  // namespace
+
+std::vector<std::string> ConfigKeys() {
+  std::vector<std::string> out;
+  for (const auto& k : Keys()) out.push_back(k.name);
+  return out;
+}
+
+Status LoadConfigFile(const std::string& path, Config& config) {
+  toml::table table;
+  try {
+    table = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return InvalidArgument("Config file " + path + " line " +
+                           std::to_string(e.source().begin.line) + ": " +
+                           std::string(e.description()));
+  }
+  Status status;
+  std::function<void(const toml::table&, const std::string&)> walk =
+      [&](const toml::table& t, const std::string& prefix) {
+        for (const auto& [k, node] : t) {
+          if (!status.ok()) return;
+          std::string name = prefix.empty() ? std::string(k.str()) : prefix + "." +
+                                                                        std::string(k.str());
+          if (const auto* sub = node.as_table()) {
+            walk(*sub, name);
+            continue;
+          }
+          const Key* key = FindKey(name);
+          if (!key) {
+            status = InvalidArgument("Config file " + path + ": unknown key '" + name + "'");
+            return;
+          }
+          std::visit(
+              [&](auto member) {
+                using T = std::remove_reference_t<decltype(config.*member)>;
+                if constexpr (std::is_same_v<T, std::string>) {
+                  if (auto v = node.value<std::string>()) {
+                    config.*member = *v;
+                    return;
+                  }
+                } else if constexpr (std::is_same_v<T, bool>) {
+                  if (auto v = node.value<bool>()) {
+                    config.*member = *v;
+                    return;
+                  }
+                } else {
+                  if (node.is_integer()) {
+                    config.*member = *node.value<int64_t>();
+                    return;
+                  }
+                }
+                status = InvalidArgument("Config file " + path + ": key '" + name +
+                                         "' has the wrong type");
+              },
+              key->field);
+        }
+      };
+  walk(table, "");
+  return status;
+}
+
+Status ApplyEnvironment(Config& config) {
+  for (const auto& key : Keys()) {
+    std::string env = EnvName(key.name);
+    if (const char* v = std::getenv(env.c_str())) {
+      PC_RETURN_IF_ERROR(SetFromText(key, v, config, "Environment variable " + env));
+    }
+  }
+  return {};
+}
+
+Status ApplyOverride(std::string_view assignment, Config& config) {
+  auto eq = assignment.find('=');
+  if (eq == std::string_view::npos) {
+    return InvalidArgument("--set expects key=value, got '" + std::string(assignment) + "'");
+  }
+  std::string name(assignment.substr(0, eq));
+  const Key* key = FindKey(name);
+  if (!key) return InvalidArgument("Unknown configuration key '" + name + "'");
+  return SetFromText(*key, assignment.substr(eq + 1), config, "--set");
+}
+
+Status Validate(const Config& c) {
+  if (c.port < 0 || c.port > 65535) return InvalidArgument("server.port must be 0..65535");
+  if (c.threads < 1 || c.threads > 256) return InvalidArgument("server.threads must be 1..256");
+  if (c.body_limit < 1024) return InvalidArgument("server.body_limit must be at least 1024");
+  for (auto [name, v] : {std::pair{"server.header_timeout", c.header_timeout},
+                         {"server.read_timeout", c.read_timeout},
+                         {"server.idle_timeout", c.idle_timeout},
+                         {"security.session_ttl", c.session_ttl},
+                         {"security.login_failure_window", c.login_failure_window},
+                         {"security.login_base_lockout", c.login_base_lockout},
+                         {"security.login_max_failures_per_account",
+                          c.login_max_failures_per_account},
+                         {"security.login_max_failures_per_address",
+                          c.login_max_failures_per_address}}) {
+    if (v < 1) return InvalidArgument(std::string(name) + " must be at least 1");
+  }
+  if (c.database.empty()) return InvalidArgument("database.url must not be empty");
+  return {};
+}
+
+}  // namespace pc::cli

@@ -1,0 +1,210 @@
+// partnercloud: one binary, a few subcommands (serve, migrate, user add, demo).
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "cli/config.h"
+#include "cli/service.h"
+#include "core/random.h"
+#include "identity/identity.h"
+
+namespace {
+
+using pc::cli::Config;
+
+// Options every subcommand shares; applied over the config file and the environment.
+struct CommonFlags {
+  std::string config_file;
+  std::string database;
+  std::vector<std::string> sets;
+};
+
+void AddCommonFlags(CLI::App* cmd, CommonFlags& flags) {
+  cmd->add_option("--config", flags.config_file, "TOML configuration file");
+  cmd->add_option("--database", flags.database,
+                  "Database URL: sqlite:PATH or postgresql://user@host:port/db");
+  cmd->add_option("--set", flags.sets, "Override a configuration key: --set server.threads=4");
+}
+
+// Defaults < config file < environment < flags.
+pc::Result<Config> ResolveConfig(const CommonFlags& flags,
+                                 const std::vector<std::string>& extra_sets) {
+  Config config;
+  if (!flags.config_file.empty()) {
+    PC_RETURN_IF_ERROR(pc::cli::LoadConfigFile(flags.config_file, config));
+  }
+  PC_RETURN_IF_ERROR(pc::cli::ApplyEnvironment(config));
+  for (const auto& s : flags.sets) PC_RETURN_IF_ERROR(pc::cli::ApplyOverride(s, config));
+  for (const auto& s : extra_sets) PC_RETURN_IF_ERROR(pc::cli::ApplyOverride(s, config));
+  if (!flags.database.empty()) config.database = flags.database;
+  PC_RETURN_IF_ERROR(pc::cli::Validate(config));
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  return config;
+}
+
+int Fail(const pc::Error& error) {
+  std::cerr << "error: " << error.message << "\n";
+  return 2;
+}
+
+void WritePortFile(const std::string& path, uint16_t port) {
+  if (path.empty()) return;
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << port << "\n";
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+void PrintDemoBanner(const Config& config, uint16_t port) {
+  std::cerr << "\n"
+            << "  partnercloud demo is running: http://" << config.address << ":" << port << "\n"
+            << "  database: " << config.database << "\n\n"
+            << "  Demo logins (password: demo)\n"
+            << "    admin@acme.example     organization admin of Acme\n"
+            << "    dev@acme.example       member of Acme\n"
+            << "    ops@partner.example    operator (the partner's platform staff)\n"
+            << "    agent@partner.example  support agent\n\n"
+            << "  WARNING: these logins and passwords are for local use only. Never expose a\n"
+            << "  demo instance to a network.\n\n"
+            << "  Stop with Ctrl-C.\n\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  pc::InitCrypto();
+  spdlog::set_default_logger(spdlog::stderr_color_mt("partnercloud"));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %l %v", spdlog::pattern_time_type::utc);
+
+  CLI::App app{"partnercloud: Azure customer accounts and subscriptions for Microsoft CSP "
+               "partners, billed on the partner's own invoice"};
+  app.require_subcommand(1);
+
+  // serve
+  CommonFlags serve_flags;
+  std::string serve_address, port_file;
+  int serve_port = -1;
+  auto* serve = app.add_subcommand("serve", "Run the service (HTTP API and workers)");
+  AddCommonFlags(serve, serve_flags);
+  serve->add_option("--address", serve_address, "Listen address (default 127.0.0.1)");
+  serve->add_option("--port", serve_port, "Listen port (0 picks a free one)");
+  serve->add_option("--port-file", port_file, "Write the bound port to this file");
+
+  // migrate
+  CommonFlags migrate_flags;
+  auto* migrate = app.add_subcommand("migrate", "Apply database migrations");
+  AddCommonFlags(migrate, migrate_flags);
+
+  // user add
+  CommonFlags user_flags;
+  auto* user = app.add_subcommand("user", "Manage users");
+  user->require_subcommand(1);
+  auto* user_add = user->add_subcommand("add", "Add a user");
+  AddCommonFlags(user_add, user_flags);
+  std::string ua_email, ua_name, ua_role, ua_org, ua_org_kind = "customer";
+  bool ua_password_stdin = false, ua_create_org = false;
+  user_add->add_option("--email", ua_email, "Email address (the login)")->required();
+  user_add->add_option("--name", ua_name, "Display name");
+  user_add->add_option("--role", ua_role, "org_admin, org_member, operator or support_agent")
+      ->required();
+  user_add->add_option("--organization", ua_org, "Organization name")->required();
+  user_add->add_flag("--create-organization", ua_create_org,
+                     "Create the organization if it does not exist");
+  user_add->add_option("--organization-kind", ua_org_kind, "customer or partner (with "
+                                                           "--create-organization)");
+  user_add->add_flag("--password-stdin", ua_password_stdin,
+                     "Read the password from standard input (else PARTNERCLOUD_PASSWORD)");
+
+  // demo
+  CommonFlags demo_flags;
+  std::string demo_data = "data";
+  int demo_port = 8080;
+  auto* demo = app.add_subcommand("demo", "Run the service on an embedded database with demo "
+                                          "users (local use only)");
+  AddCommonFlags(demo, demo_flags);
+  demo->add_option("--port", demo_port, "Listen port (default 8080)");
+  demo->add_option("--data", demo_data, "Data folder (default ./data)");
+  demo->add_option("--port-file", port_file, "Write the bound port to this file");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*serve) {
+    std::vector<std::string> extra;
+    if (!serve_address.empty()) extra.push_back("server.address=" + serve_address);
+    if (serve_port >= 0) extra.push_back("server.port=" + std::to_string(serve_port));
+    auto config = ResolveConfig(serve_flags, extra);
+    if (!config.ok()) return Fail(config.error());
+    auto db = pc::cli::OpenDatabase(*config);
+    if (!db.ok()) return Fail(db.error());
+    return pc::cli::RunService(*config, **db,
+                               [&](uint16_t port) { WritePortFile(port_file, port); });
+  }
+
+  if (*migrate) {
+    auto config = ResolveConfig(migrate_flags, {});
+    if (!config.ok()) return Fail(config.error());
+    auto db = pc::cli::OpenDatabase(*config);
+    if (!db.ok()) return Fail(db.error());
+    auto version = (*db)->SchemaVersion();
+    if (!version.ok()) return Fail(version.error());
+    std::cout << "database is at schema version " << *version << "\n";
+    return 0;
+  }
+
+  if (*user_add) {
+    auto config = ResolveConfig(user_flags, {});
+    if (!config.ok()) return Fail(config.error());
+    auto db = pc::cli::OpenDatabase(*config);
+    if (!db.ok()) return Fail(db.error());
+    std::string password;
+    if (ua_password_stdin) {
+      std::getline(std::cin, password);
+    } else if (const char* p = std::getenv("PARTNERCLOUD_PASSWORD")) {
+      password = p;
+    } else {
+      return Fail(pc::InvalidArgument(
+          "Give the password on standard input with --password-stdin, or in "
+          "PARTNERCLOUD_PASSWORD; it is never taken as a flag, so it stays out of ps and shell "
+          "history"));
+    }
+    auto role = pc::identity::ParseRole(ua_role);
+    if (!role.ok()) return Fail(role.error());
+    pc::identity::IdentityService identity(**db);
+    auto system = pc::identity::SystemPrincipal();
+    auto org = identity.FindOrganizationByName(ua_org);
+    if (!org.ok() && ua_create_org) org = identity.CreateOrganization(system, ua_org, ua_org_kind);
+    if (!org.ok()) return Fail(org.error());
+    if (password.size() < 8) {
+      return Fail(pc::InvalidArgument("The password must have at least 8 characters"));
+    }
+    auto created = identity.CreateUser(system, {org->id, ua_email, ua_name, *role, password});
+    if (!created.ok()) return Fail(created.error());
+    std::cout << "created " << created->email << " (" << pc::identity::RoleName(created->role)
+              << ") in " << org->name << ", id " << created->id << "\n";
+    return 0;
+  }
+
+  if (*demo) {
+    std::error_code ec;
+    std::filesystem::create_directories(demo_data, ec);
+    if (ec) return Fail(pc::InvalidArgument("Cannot create " + demo_data + ": " + ec.message()));
+    std::vector<std::string> extra = {"database.url=sqlite:" + demo_data + "/partnercloud.db",
+                                      "server.port=" + std::to_string(demo_port)};
+    auto config = ResolveConfig(demo_flags, extra);
+    if (!config.ok()) return Fail(config.error());
+    auto db = pc::cli::OpenDatabase(*config);
+    if (!db.ok()) return Fail(db.error());
+    if (auto seeded = pc::cli::SeedDemo(**db); !seeded.ok()) return Fail(seeded.error());
+    return pc::cli::RunService(*config, **db, [&](uint16_t port) {
+      PrintDemoBanner(*config, port);
+      WritePortFile(port_file, port);
+    });
+  }
+  return 0;
+}

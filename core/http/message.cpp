@@ -1,0 +1,23 @@
+#include "core/http/message.h"
+
+namespace pc::http {
+
+Response JsonResponse(Status status, const json::value& body) {
+  return TextResponse(status, json::serialize(body), "application/json");
+}
+
+Response ErrorResponse(Status status, std::string_view code, std::string_view message) {
+  json::object err;
+  err["code"] = code;
+  err["message"] = message;
+  return JsonResponse(status, json::object{{"error", std::move(err)}});
+}
+
+Response TextResponse(Status status, std::string body, std::string_view content_type) {
+  Response res{status, 11};
+  res.set(beast_http::field::content_type, content_type);
+  res.body() = std::move(body);
+  return res;
+}
+
+}  // namespace pc::http

@@ -1,0 +1,37 @@
+// The request and response types shared by the HTTP server, the router and the handlers.
+#pragma once
+
+#include <boost/beast/http.hpp>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "core/json.h"
+
+namespace pc::http {
+
+namespace beast_http = boost::beast::http;
+using Request = beast_http::request<beast_http::string_body>;
+using Response = beast_http::response<beast_http::string_body>;
+using Status = beast_http::status;
+using Verb = beast_http::verb;
+
+// Everything a handler gets: the request, who sent it, and what the router matched.
+struct RequestContext {
+  const Request& request;
+  std::string client_addr;                    // peer IP address, no port
+  std::string path;                           // percent-decoded path, no query string
+  std::map<std::string, std::string> query;   // decoded query parameters (last one wins)
+  std::map<std::string, std::string> params;  // path parameters: "/users/{id}" -> params["id"]
+  std::string route;                          // the matched route pattern, "" if none
+  std::string request_id;                     // X-Request-Id, received or generated
+};
+
+// A response with a JSON body and the given status.
+Response JsonResponse(Status status, const json::value& body);
+// The project's error body: {"error":{"code":"...","message":"..."}}.
+Response ErrorResponse(Status status, std::string_view code, std::string_view message);
+// A response with a body of the given content type.
+Response TextResponse(Status status, std::string body, std::string_view content_type);
+
+}  // namespace pc::http

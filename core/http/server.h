@@ -1,0 +1,63 @@
+// Server: the HTTP/1.1 server (Boost.Beast, one C++20 coroutine per connection).
+//
+// Every read has a deadline (header, body, keep-alive idle), bodies over the limit get 413
+// before they are read, malformed requests get 400, and every error goes through the router's
+// ErrorResponder so the body has the right format. Graceful shutdown: stop accepting, close
+// idle connections, let requests already being read or handled finish, then Run() returns.
+// Handlers run on the server's threads and may block (database calls); size `threads` for it.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/http/metrics.h"
+#include "core/http/router.h"
+#include "core/result.h"
+
+namespace pc::http {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  uint16_t port = 8080;  // 0 picks a free port; Listen() returns it
+  int threads = 4;
+  uint64_t body_limit = 1024 * 1024;
+  // Routes whose path starts with this prefix accept bodies up to large_body_limit.
+  std::string large_body_prefix;
+  uint64_t large_body_limit = 0;
+  std::chrono::seconds header_timeout{10};  // first request line and headers
+  std::chrono::seconds read_timeout{60};    // the body
+  std::chrono::seconds idle_timeout{30};    // between keep-alive requests
+  std::chrono::seconds write_timeout{60};
+  std::string server_name = "partnercloud";
+  bool access_log = true;  // one JSON line per request on stdout
+};
+
+class Server {
+ public:
+  // `router` and `metrics` must outlive the server. `metrics` may be null.
+  Server(ServerOptions options, const Router& router, HttpMetrics* metrics);
+  ~Server();
+
+  // Binds and listens. Returns the bound port, or an error naming the address.
+  Result<uint16_t> Listen();
+  // Also shut down gracefully on SIGTERM and SIGINT.
+  void HandleSignals();
+  // Called once when shutdown begins (e.g. to stop background workers).
+  void OnShutdown(std::function<void()> callback);
+  // Serves until shutdown has completed. Blocks the calling thread (plus options.threads - 1).
+  void Run();
+  // Begins a graceful shutdown. Thread-safe, idempotent.
+  void Shutdown();
+
+  boost::asio::io_context& io_context();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pc::http

@@ -1,0 +1,35 @@
+// What the two store backends share. Internal to store/: other folders include store.h only.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "store/store.h"
+
+namespace pc::store::internal {
+
+Result<std::unique_ptr<Database>> OpenSqlite(std::string_view path);
+Result<std::unique_ptr<Database>> OpenPostgres(std::string_view url);
+
+// A transaction that can also run a script of several statements (a migration file).
+class BackendTransaction : public Transaction {
+ public:
+  virtual Status ExecuteScript(std::string_view sql) = 0;
+};
+
+using BeginFn = std::function<Result<std::unique_ptr<BackendTransaction>>()>;
+
+// Database::Migrate and Database::SchemaVersion for either backend.
+Status ApplyMigrations(Dialect dialect, const BeginFn& begin);
+Result<int> ReadSchemaVersion(Dialect dialect, const BeginFn& begin);
+
+// The first words of a statement, for error messages: never the whole statement, never values.
+std::string Abbreviate(std::string_view sql);
+
+// Rewrites `?` placeholders to $1..$n, leaving quoted strings, quoted identifiers and comments
+// alone. Fails if the count of placeholders is not `param_count`.
+Result<std::string> RewritePlaceholders(std::string_view sql, size_t param_count);
+
+}  // namespace pc::store::internal

@@ -1,0 +1,447 @@
+// The PostgreSQL backend: libpq connections in a pool that grows on demand.
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/backend.h"
+
+namespace pc::store::internal {
+
+namespace {
+
+constexpr size_t kMaxConnections = 16;
+
+struct PgResultDeleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using PgResult = std::unique_ptr<PGresult, PgResultDeleter>;
+
+struct PgConnDeleter {
+  void operator()(PGconn* c) const { PQfinish(c); }
+};
+using PgConn = std::unique_ptr<PGconn, PgConnDeleter>;
+
+// Notices ("relation already exists, skipping") are not errors; keep them off stderr.
+void IgnoreNotice(void*, const char*) {}
+
+// Replaces every occurrence of `secret` in `text`.
+std::string Redact(std::string text, const std::string& secret) {
+  if (secret.empty()) return text;
+  for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
+    text.replace(at, secret.size(), "***");
+    at += 3;
+  }
+  return text;
+}
+
+std::string TrimEnd(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// Maps a failed result to an Error by SQLSTATE. Built from the primary message, the constraint
+// name and the SQLSTATE only: PostgreSQL's DETAIL ("Key (email)=(a@b.c) already exists") and
+// data-exception messages ("invalid input syntax for type integer: \"x\"") quote values.
+Error PgResultError(const PGresult* result, std::string_view what) {
+  auto field = [&](int code) -> std::string {
+    const char* v = PQresultErrorField(result, code);
+    return v != nullptr ? v : "";
+  };
+  std::string state = field(PG_DIAG_SQLSTATE);
+  std::string primary = field(PG_DIAG_MESSAGE_PRIMARY);
+  if (state.starts_with("22")) primary = "invalid value for its type";
+  if (primary.empty()) primary = "error";  // the full message may carry a DETAIL with values
+  std::string message = "postgres: " + std::string(what) + ": " + primary;
+  if (std::string constraint = field(PG_DIAG_CONSTRAINT_NAME); !constraint.empty()) {
+    message += " (constraint " + constraint + ")";
+  }
+  if (!state.empty()) message += " [SQLSTATE " + state + "]";
+  if (state.starts_with("23")) return Conflict(std::move(message));
+  if (state == "40001" || state == "40P01" || state == "55P03" || state.starts_with("08") ||
+      state.starts_with("53") || state.starts_with("57P")) {
+    return Unavailable(std::move(message));
+  }
+  return Internal(std::move(message));
+}
+
+class PostgresDatabase;
+
+class PostgresTransaction final : public BackendTransaction {
+ public:
+  PostgresTransaction(PostgresDatabase* owner, PgConn conn)
+      : owner_(owner), conn_(std::move(conn)) {}
+  ~PostgresTransaction() override;
+
+  Result<Rows> Query(std::string_view sql, const std::vector<Param>& params) override {
+    PC_ASSIGN_OR_RETURN(PgResult result, Run(sql, params));
+    int columns = PQnfields(result.get());
+    int count = PQntuples(result.get());
+    auto names = std::make_shared<std::vector<std::string>>();
+    names->reserve(columns);
+    for (int c = 0; c < columns; ++c) names->emplace_back(PQfname(result.get(), c));
+    Rows rows;
+    rows.reserve(count);
+    for (int r = 0; r < count; ++r) {
+      std::vector<std::optional<std::string>> values;
+      values.reserve(columns);
+      for (int c = 0; c < columns; ++c) {
+        if (PQgetisnull(result.get(), r, c)) {
+          values.emplace_back(std::nullopt);
+        } else {
+          values.emplace_back(
+              std::string(PQgetvalue(result.get(), r, c), PQgetlength(result.get(), r, c)));
+        }
+      }
+      rows.emplace_back(names, std::move(values));
+    }
+    return rows;
+  }
+
+  Result<int64_t> Execute(std::string_view sql, const std::vector<Param>& params) override {
+    PC_ASSIGN_OR_RETURN(PgResult result, Run(sql, params));
+    std::string_view tuples = PQcmdTuples(result.get());
+    int64_t changed = 0;
+    std::from_chars(tuples.data(), tuples.data() + tuples.size(), changed);  // "" → 0
+    return changed;
+  }
+
+  Status ExecuteScript(std::string_view sql) override {
+    PC_RETURN_IF_ERROR(Usable());
+    // The simple query protocol runs every statement of the script in this transaction.
+    PgResult result(PQexec(conn_.get(), std::string(sql).c_str()));
+    PC_RETURN_IF_ERROR(Check(result.get(), "script"));
+    return Status::Ok();
+  }
+
+  Status Commit() override {
+    PC_RETURN_IF_ERROR(Usable());
+    PgResult result(PQexec(conn_.get(), "COMMIT"));
+    PC_RETURN_IF_ERROR(Check(result.get(), "COMMIT"));
+    done_ = true;
+    // COMMIT of a transaction that failed reports ROLLBACK; Usable() has caught that case.
+    if (std::string_view(PQcmdStatus(result.get())) != "COMMIT") {
+      return Internal("postgres: COMMIT rolled back the transaction");
+    }
+    return Status::Ok();
+  }
+
+  Dialect dialect() const override { return Dialect::kPostgres; }
+
+ private:
+  Status Usable() const {
+    if (failed_) return *failed_;
+    if (done_) return Internal("store: the transaction has already been committed");
+    return Status::Ok();
+  }
+
+  // Records the first failure: PostgreSQL refuses everything after it until ROLLBACK.
+  Status Check(const PGresult* result, std::string_view what) {
+    ExecStatusType status = PQresultStatus(result);
+    if (result != nullptr &&
+        (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY)) {
+      return Status::Ok();
+    }
+    Error error;
+    if (PQstatus(conn_.get()) == CONNECTION_BAD) {
+      error = Unavailable("postgres: " + std::string(what) +
+                          ": connection lost: " + TrimEnd(PQerrorMessage(conn_.get())));
+    } else if (result == nullptr) {
+      error = Internal("postgres: " + std::string(what) + ": out of memory");
+    } else {
+      error = PgResultError(result, what);
+    }
+    failed_ = error;
+    return error;
+  }
+
+  Result<PgResult> Run(std::string_view sql, const std::vector<Param>& params) {
+    PC_RETURN_IF_ERROR(Usable());
+    auto rewritten = RewritePlaceholders(sql, params.size());
+    if (!rewritten.ok()) {
+      failed_ = rewritten.error();
+      return rewritten.error();
+    }
+    // All values go as text. Integers are typed bigint and strings text, so that "? IS NULL"
+    // or "SELECT ?" work; NULL is left untyped so that it fits any column.
+    constexpr Oid kUntyped = 0, kBigint = 20, kText = 25;
+    std::vector<std::string> digits(params.size());
+    std::vector<const char*> values(params.size(), nullptr);
+    std::vector<Oid> types(params.size(), kUntyped);
+    for (size_t i = 0; i < params.size(); ++i) {
+      if (const auto* n = std::get_if<int64_t>(&params[i])) {
+        digits[i] = std::to_string(*n);
+        values[i] = digits[i].c_str();
+        types[i] = kBigint;
+      } else if (const auto* s = std::get_if<std::string>(&params[i])) {
+        values[i] = s->c_str();
+        types[i] = kText;
+      }
+    }
+    PgResult result(PQexecParams(conn_.get(), rewritten->c_str(), static_cast<int>(params.size()),
+                                 types.data(), values.data(), nullptr, nullptr, 0));
+    PC_RETURN_IF_ERROR(Check(result.get(), "\"" + Abbreviate(sql) + "\""));
+    return result;
+  }
+
+  PostgresDatabase* owner_;
+  PgConn conn_;
+  std::optional<Error> failed_;
+  bool done_ = false;
+};
+
+class PostgresDatabase final : public Database {
+ public:
+  // `options`: libpq connection keywords and values, as parsed from the URL.
+  PostgresDatabase(std::vector<std::pair<std::string, std::string>> options, std::string password,
+                   std::string display)
+      : options_(std::move(options)), password_(std::move(password)), display_(std::move(display)) {
+    for (const auto& [key, value] : options_) {
+      keywords_.push_back(key.c_str());
+      values_.push_back(value.c_str());
+    }
+    keywords_.push_back(nullptr);
+    values_.push_back(nullptr);
+  }
+
+  Dialect dialect() const override { return Dialect::kPostgres; }
+
+  Result<std::unique_ptr<Transaction>> Begin() override {
+    PC_ASSIGN_OR_RETURN(auto tx, BeginBackend());
+    return std::unique_ptr<Transaction>(std::move(tx));
+  }
+
+  Status Migrate() override {
+    return ApplyMigrations(Dialect::kPostgres, [this] { return BeginBackend(); });
+  }
+
+  Result<int> SchemaVersion() override {
+    return ReadSchemaVersion(Dialect::kPostgres, [this] { return BeginBackend(); });
+  }
+
+  Status Ping() override {
+    PC_ASSIGN_OR_RETURN(auto tx, BeginBackend());
+    PC_RETURN_IF_ERROR(tx->Query("SELECT 1"));
+    return Status::Ok();
+  }
+
+  // Opens one connection now so that Open() reports a bad URL or a server that is down at once.
+  Status Warm() {
+    PC_ASSIGN_OR_RETURN(PgConn conn, Acquire());
+    Release(std::move(conn));
+    return Status::Ok();
+  }
+
+  Result<std::unique_ptr<BackendTransaction>> BeginBackend() {
+    PC_ASSIGN_OR_RETURN(PgConn conn, Acquire());
+    PgResult result(PQexec(conn.get(), "BEGIN"));
+    if (PQresultStatus(result.get()) != PGRES_COMMAND_OK &&
+        PQstatus(conn.get()) == CONNECTION_BAD) {
+      // The server closed an idle connection (restart, idle timeout): replace it once.
+      auto fresh = Connect();
+      if (!fresh.ok()) {
+        Release(std::move(conn));  // drops it and frees its slot
+        return fresh.error();
+      }
+      conn = std::move(fresh).value();
+      result.reset(PQexec(conn.get(), "BEGIN"));
+    }
+    if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+      Error error = PQstatus(conn.get()) == CONNECTION_BAD
+                        ? Unavailable("postgres: lost the connection to " + display_)
+                        : PgResultError(result.get(), "BEGIN");
+      Release(std::move(conn));
+      return error;
+    }
+    return std::unique_ptr<BackendTransaction>(
+        std::make_unique<PostgresTransaction>(this, std::move(conn)));
+  }
+
+  // Takes back a connection after a transaction; one left inside a transaction is rolled back,
+  // and one that is broken is dropped (a new one is made on demand).
+  void Release(PgConn conn) {
+    if (PQstatus(conn.get()) == CONNECTION_OK && PQtransactionStatus(conn.get()) != PQTRANS_IDLE) {
+      PgResult result(PQexec(conn.get(), "ROLLBACK"));
+    }
+    bool healthy =
+        PQstatus(conn.get()) == CONNECTION_OK && PQtransactionStatus(conn.get()) == PQTRANS_IDLE;
+    {
+      std::lock_guard lock(mu_);
+      if (healthy) {
+        idle_.push_back(std::move(conn));
+      } else {
+        --open_;
+      }
+    }
+    available_.notify_one();
+    // A dropped connection is closed here, outside the lock.
+  }
+
+ private:
+  Result<PgConn> Acquire() {
+    {
+      std::unique_lock lock(mu_);
+      available_.wait(lock, [&] { return !idle_.empty() || open_ < kMaxConnections; });
+      if (!idle_.empty()) {
+        PgConn conn = std::move(idle_.back());
+        idle_.pop_back();
+        return conn;
+      }
+      ++open_;
+    }
+    auto conn = Connect();
+    if (!conn.ok()) {
+      {
+        std::lock_guard lock(mu_);
+        --open_;
+      }
+      available_.notify_one();
+    }
+    return conn;
+  }
+
+  Result<PgConn> Connect() {
+    PgConn conn(PQconnectdbParams(keywords_.data(), values_.data(), 0));
+    if (conn == nullptr) return Internal("postgres: out of memory");
+    if (PQstatus(conn.get()) != CONNECTION_OK) {
+      return Unavailable("postgres: cannot connect to " + display_ + ": " +
+                         Redact(TrimEnd(PQerrorMessage(conn.get())), password_));
+    }
+    PQsetNoticeProcessor(conn.get(), IgnoreNotice, nullptr);
+    PgResult result(PQexec(conn.get(), "SET TIME ZONE 'UTC'"));
+    if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+      return PgResultError(result.get(), "SET TIME ZONE");
+    }
+    return conn;
+  }
+
+  const std::vector<std::pair<std::string, std::string>> options_;
+  std::vector<const char*> keywords_;  // point into options_, null-terminated for libpq
+  std::vector<const char*> values_;
+  const std::string password_;  // only to scrub it from libpq's messages
+  const std::string display_;   // "user@host:port/db", for messages
+  std::mutex mu_;
+  std::condition_variable available_;
+  std::vector<PgConn> idle_;
+  size_t open_ = 0;  // connections created and not closed: idle or in a transaction
+};
+
+PostgresTransaction::~PostgresTransaction() {
+  // Release() rolls back a transaction that was not committed.
+  owner_->Release(std::move(conn_));
+}
+
+}  // namespace
+
+Result<std::string> RewritePlaceholders(std::string_view sql, size_t param_count) {
+  auto is_word = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' ||
+           static_cast<unsigned char>(c) >= 0x80;
+  };
+  // The index of the last character of the literal, comment or quoted name starting at i, or
+  // npos if none starts there. Unterminated ones run to the end (the server reports them).
+  auto skip = [&](size_t i) -> size_t {
+    char c = sql[i];
+    char next = i + 1 < sql.size() ? sql[i + 1] : '\0';
+    bool word_before = i > 0 && is_word(sql[i - 1]);
+    size_t end = std::string_view::npos;
+    if (c == '\'' && i > 0 && (sql[i - 1] == 'E' || sql[i - 1] == 'e') &&
+        (i < 2 || !is_word(sql[i - 2]))) {
+      // E'...': backslash escapes, so \' does not end it.
+      for (end = i + 1; end < sql.size() && sql[end] != '\''; ++end) {
+        if (sql[end] == '\\') ++end;
+      }
+    } else if (c == '\'' || c == '"') {
+      // A doubled quote inside closes and reopens it, which comes to the same.
+      end = sql.find(c, i + 1);
+    } else if (c == '-' && next == '-') {
+      end = sql.find('\n', i);
+    } else if (c == '/' && next == '*') {
+      end = sql.find("*/", i + 2);
+      if (end != std::string_view::npos) ++end;
+    } else if (c == '$' && !word_before && !std::isdigit(static_cast<unsigned char>(next))) {
+      // $tag$...$tag$ (a tag does not start with a digit; $1 is a parameter).
+      size_t close = sql.find('$', i + 1);
+      if (close == std::string_view::npos) return std::string_view::npos;
+      std::string_view tag = sql.substr(i, close - i + 1);
+      for (char t : tag.substr(1, tag.size() - 2)) {
+        if (!is_word(t)) return std::string_view::npos;
+      }
+      end = sql.find(tag, close + 1);
+      if (end != std::string_view::npos) end += tag.size() - 1;
+    } else {
+      return std::string_view::npos;
+    }
+    return std::min(end, sql.size() - 1);
+  };
+
+  std::string out;
+  out.reserve(sql.size() + 8);
+  size_t count = 0;
+  for (size_t i = 0; i < sql.size(); ++i) {
+    if (size_t end = skip(i); end != std::string_view::npos) {
+      out.append(sql.substr(i, end - i + 1));
+      i = end;
+    } else if (sql[i] == '?') {
+      out += '$';
+      out += std::to_string(++count);
+    } else {
+      out += sql[i];
+    }
+  }
+  if (count != param_count) {
+    return Internal("store: \"" + Abbreviate(sql) + "\" has " + std::to_string(count) +
+                    " placeholders but " + std::to_string(param_count) + " parameters were given");
+  }
+  return out;
+}
+
+Result<std::unique_ptr<Database>> OpenPostgres(std::string_view url) {
+  std::string conninfo(url);
+  char* parse_error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &parse_error);
+  if (options == nullptr) {
+    // libpq's reason may quote the offending part, which may be the password: say less.
+    PQfreemem(parse_error);
+    return InvalidArgument(
+        "malformed PostgreSQL URL (expected postgresql://USER[:PASSWORD]@HOST"
+        "[:PORT]/DATABASE[?OPTIONS])");
+  }
+  // Defaults unless the URL says otherwise: give up on an unreachable server after 10 s, and
+  // name the application in pg_stat_activity.
+  std::vector<std::pair<std::string, std::string>> settings = {
+      {"connect_timeout", "10"}, {"application_name", "partnercloud"}};
+  std::string password, user, host, port, dbname;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr) continue;
+    std::string_view key = o->keyword;
+    std::string value = o->val;
+    auto set = std::find_if(settings.begin(), settings.end(),
+                            [&](const auto& kv) { return kv.first == key; });
+    if (set != settings.end()) {
+      set->second = value;
+    } else {
+      settings.emplace_back(key, value);
+    }
+    if (key == "password") password = value;
+    if (key == "user") user = value;
+    if (key == "host" || (key == "hostaddr" && host.empty())) host = value;
+    if (key == "port") port = value;
+    if (key == "dbname") dbname = value;
+  }
+  PQconninfoFree(options);
+  std::string display = (user.empty() ? "" : user + "@") + (host.empty() ? "localhost" : host) +
+                        (port.empty() ? "" : ":" + port) + "/" + dbname;
+  auto db = std::make_unique<PostgresDatabase>(std::move(settings), std::move(password),
+                                               std::move(display));
+  PC_RETURN_IF_ERROR(db->Warm());
+  return std::unique_ptr<Database>(std::move(db));
+}
+
+}  // namespace pc::store::internal

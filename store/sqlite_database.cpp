@@ -1,0 +1,324 @@
+// The SQLite backend: a small pool of connections to one file in WAL mode.
+#include <sqlite3.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "store/backend.h"
+
+namespace pc::store::internal {
+
+namespace {
+
+constexpr size_t kMaxConnections = 4;
+constexpr int kBusyTimeoutMs = 5000;
+constexpr size_t kMaxCachedStatements = 128;
+
+// Maps a SQLite result code (extended codes are on) to an Error. sqlite3_errmsg names the
+// constraint ("UNIQUE constraint failed: users.email") and never a bound value.
+Error SqliteError(sqlite3* db, int rc, std::string_view what) {
+  std::string message = "sqlite: " + std::string(what) + ": " +
+                        (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  switch (rc & 0xff) {
+    case SQLITE_CONSTRAINT:
+      return Conflict(std::move(message));
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return Unavailable(std::move(message));
+    default:
+      return Internal(std::move(message));
+  }
+}
+
+// One connection and its prepared statements. Used by one transaction at a time.
+class Connection {
+ public:
+  explicit Connection(sqlite3* db) : db_(db) {}
+  ~Connection() {
+    for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+    sqlite3_close_v2(db_);
+  }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  sqlite3* db() const { return db_; }
+
+  // A prepared statement for `sql`, reset and unbound, owned by the connection.
+  Result<sqlite3_stmt*> Prepare(std::string_view sql) {
+    if (auto it = statements_.find(sql); it != statements_.end()) return it->second;
+    std::string key(sql);
+    sqlite3_stmt* stmt = nullptr;
+    const char* tail = nullptr;
+    int rc = sqlite3_prepare_v3(db_, key.data(), static_cast<int>(key.size()),
+                                SQLITE_PREPARE_PERSISTENT, &stmt, &tail);
+    if (rc != SQLITE_OK) return SqliteError(db_, rc, "prepare \"" + Abbreviate(sql) + "\"");
+    if (stmt == nullptr) return Internal("sqlite: empty statement");
+    if (tail != nullptr &&
+        std::string_view(tail).find_first_not_of(" \t\r\n;") != std::string_view::npos) {
+      sqlite3_finalize(stmt);
+      return Internal("sqlite: more than one statement in \"" + Abbreviate(sql) + "\"");
+    }
+    if (statements_.size() >= kMaxCachedStatements) {
+      for (auto& [cached_sql, cached] : statements_) sqlite3_finalize(cached);
+      statements_.clear();
+    }
+    statements_.emplace(std::move(key), stmt);
+    return stmt;
+  }
+
+ private:
+  struct SqlHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
+  };
+  sqlite3* db_;
+  std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> statements_;
+};
+
+class SqliteDatabase;
+
+class SqliteTransaction final : public BackendTransaction {
+ public:
+  SqliteTransaction(SqliteDatabase* owner, std::unique_ptr<Connection> conn)
+      : owner_(owner), conn_(std::move(conn)) {}
+  ~SqliteTransaction() override;
+
+  Result<Rows> Query(std::string_view sql, const std::vector<Param>& params) override {
+    Rows rows;
+    PC_RETURN_IF_ERROR(Run(sql, params, &rows));
+    return rows;
+  }
+
+  Result<int64_t> Execute(std::string_view sql, const std::vector<Param>& params) override {
+    PC_RETURN_IF_ERROR(Run(sql, params, nullptr));
+    return static_cast<int64_t>(sqlite3_changes64(conn_->db()));
+  }
+
+  Status ExecuteScript(std::string_view sql) override {
+    PC_RETURN_IF_ERROR(Usable());
+    char* err = nullptr;
+    std::string script(sql);
+    int rc = sqlite3_exec(conn_->db(), script.c_str(), nullptr, nullptr, &err);
+    sqlite3_free(err);  // sqlite3_errmsg says the same
+    if (rc != SQLITE_OK) return Fail(SqliteError(conn_->db(), rc, "script"));
+    return Status::Ok();
+  }
+
+  Status Commit() override {
+    PC_RETURN_IF_ERROR(Usable());
+    int rc = sqlite3_exec(conn_->db(), "COMMIT", nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) return Fail(SqliteError(conn_->db(), rc, "COMMIT"));
+    done_ = true;
+    return Status::Ok();
+  }
+
+  Dialect dialect() const override { return Dialect::kSqlite; }
+
+ private:
+  Status Usable() const {
+    if (failed_) return *failed_;
+    if (done_) return Internal("store: the transaction has already been committed");
+    return Status::Ok();
+  }
+
+  Error Fail(Error error) {
+    failed_ = error;
+    return error;
+  }
+
+  // Runs one statement; collects its rows into `rows` when not null.
+  Status Run(std::string_view sql, const std::vector<Param>& params, Rows* rows) {
+    PC_RETURN_IF_ERROR(Usable());
+    auto prepared = conn_->Prepare(sql);
+    if (!prepared.ok()) return Fail(prepared.error());
+    sqlite3_stmt* stmt = *prepared;
+    Status status = Step(stmt, sql, params, rows);
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    if (!status.ok()) return Fail(status.error());
+    return status;
+  }
+
+  Status Step(sqlite3_stmt* stmt, std::string_view sql, const std::vector<Param>& params,
+              Rows* rows) {
+    sqlite3* db = conn_->db();
+    if (static_cast<size_t>(sqlite3_bind_parameter_count(stmt)) != params.size()) {
+      return Internal("store: \"" + Abbreviate(sql) + "\" has " +
+                      std::to_string(sqlite3_bind_parameter_count(stmt)) + " placeholders but " +
+                      std::to_string(params.size()) + " parameters were given");
+    }
+    for (size_t i = 0; i < params.size(); ++i) {
+      int index = static_cast<int>(i + 1);
+      int rc = SQLITE_OK;
+      if (const auto* n = std::get_if<int64_t>(&params[i])) {
+        rc = sqlite3_bind_int64(stmt, index, *n);
+      } else if (const auto* s = std::get_if<std::string>(&params[i])) {
+        // SQLITE_STATIC: `params` outlives the statement's use; bindings are cleared after.
+        rc = sqlite3_bind_text64(stmt, index, s->data(), s->size(), SQLITE_STATIC, SQLITE_UTF8);
+      } else {
+        rc = sqlite3_bind_null(stmt, index);
+      }
+      if (rc != SQLITE_OK) return SqliteError(db, rc, "bind");
+    }
+    std::shared_ptr<std::vector<std::string>> names;
+    if (rows != nullptr) {
+      int columns = sqlite3_column_count(stmt);
+      names = std::make_shared<std::vector<std::string>>();
+      names->reserve(columns);
+      for (int c = 0; c < columns; ++c) names->emplace_back(sqlite3_column_name(stmt, c));
+    }
+    while (true) {
+      int rc = sqlite3_step(stmt);
+      if (rc == SQLITE_DONE) return Status::Ok();
+      if (rc != SQLITE_ROW) return SqliteError(db, rc, "\"" + Abbreviate(sql) + "\"");
+      if (rows == nullptr) continue;
+      std::vector<std::optional<std::string>> values;
+      values.reserve(names->size());
+      for (int c = 0; c < static_cast<int>(names->size()); ++c) {
+        if (sqlite3_column_type(stmt, c) == SQLITE_NULL) {
+          values.emplace_back(std::nullopt);
+        } else {
+          const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
+          values.emplace_back(std::string(text, sqlite3_column_bytes(stmt, c)));
+        }
+      }
+      rows->emplace_back(names, std::move(values));
+    }
+  }
+
+  SqliteDatabase* owner_;
+  std::unique_ptr<Connection> conn_;
+  std::optional<Error> failed_;
+  bool done_ = false;
+};
+
+class SqliteDatabase final : public Database {
+ public:
+  explicit SqliteDatabase(std::string path)
+      : path_(std::move(path)), max_connections_(path_ == ":memory:" ? 1 : kMaxConnections) {}
+
+  Dialect dialect() const override { return Dialect::kSqlite; }
+
+  Result<std::unique_ptr<Transaction>> Begin() override {
+    PC_ASSIGN_OR_RETURN(auto tx, BeginBackend());
+    return std::unique_ptr<Transaction>(std::move(tx));
+  }
+
+  Status Migrate() override {
+    return ApplyMigrations(Dialect::kSqlite, [this] { return BeginBackend(); });
+  }
+
+  Result<int> SchemaVersion() override {
+    return ReadSchemaVersion(Dialect::kSqlite, [this] { return BeginBackend(); });
+  }
+
+  Status Ping() override {
+    PC_ASSIGN_OR_RETURN(auto tx, BeginBackend());
+    PC_RETURN_IF_ERROR(tx->Query("SELECT 1"));
+    return Status::Ok();
+  }
+
+  // Opens one connection now so that Open() reports a bad path at once.
+  Status Warm() {
+    PC_ASSIGN_OR_RETURN(auto conn, Acquire());
+    Release(std::move(conn));
+    return Status::Ok();
+  }
+
+  Result<std::unique_ptr<BackendTransaction>> BeginBackend() {
+    PC_ASSIGN_OR_RETURN(auto conn, Acquire());
+    int rc = sqlite3_exec(conn->db(), "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) {
+      Error error = SqliteError(conn->db(), rc, "BEGIN IMMEDIATE");
+      Release(std::move(conn));
+      return error;
+    }
+    return std::unique_ptr<BackendTransaction>(
+        std::make_unique<SqliteTransaction>(this, std::move(conn)));
+  }
+
+  // Takes back a connection after a transaction; one still inside a transaction (its ROLLBACK
+  // failed) is closed rather than handed to the next caller.
+  void Release(std::unique_ptr<Connection> conn) {
+    bool idle = sqlite3_get_autocommit(conn->db()) != 0;
+    {
+      std::lock_guard lock(mu_);
+      if (idle) {
+        idle_.push_back(std::move(conn));
+      } else {
+        --open_;
+      }
+    }
+    available_.notify_one();
+  }
+
+ private:
+  // An idle connection, a new one while under the limit, or waits for one to come back.
+  Result<std::unique_ptr<Connection>> Acquire() {
+    {
+      std::unique_lock lock(mu_);
+      available_.wait(lock, [&] { return !idle_.empty() || open_ < max_connections_; });
+      if (!idle_.empty()) {
+        auto conn = std::move(idle_.back());
+        idle_.pop_back();
+        return conn;
+      }
+      ++open_;
+    }
+    auto conn = Connect();
+    if (!conn.ok()) {
+      {
+        std::lock_guard lock(mu_);
+        --open_;
+      }
+      available_.notify_one();
+    }
+    return conn;
+  }
+
+  Result<std::unique_ptr<Connection>> Connect() {
+    sqlite3* raw = nullptr;
+    int rc =
+        sqlite3_open_v2(path_.c_str(), &raw,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    auto conn = std::make_unique<Connection>(raw);  // closes `raw` even if the open failed
+    if (rc != SQLITE_OK) {
+      return SqliteError(raw, rc, "cannot open database file \"" + path_ + "\"");
+    }
+    sqlite3_extended_result_codes(raw, 1);
+    sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+    const std::string pragmas =
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+    rc = sqlite3_exec(raw, pragmas.c_str(), nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) return SqliteError(raw, rc, "configure \"" + path_ + "\"");
+    return conn;
+  }
+
+  const std::string path_;
+  const size_t max_connections_;
+  std::mutex mu_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  size_t open_ = 0;  // connections created and not closed: idle or in a transaction
+};
+
+SqliteTransaction::~SqliteTransaction() {
+  // After some errors (e.g. SQLITE_FULL) SQLite has already rolled the transaction back.
+  if (!done_ && sqlite3_get_autocommit(conn_->db()) == 0) {
+    sqlite3_exec(conn_->db(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  owner_->Release(std::move(conn_));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Database>> OpenSqlite(std::string_view path) {
+  auto db = std::make_unique<SqliteDatabase>(std::string(path));
+  PC_RETURN_IF_ERROR(db->Warm());
+  return std::unique_ptr<Database>(std::move(db));
+}
+
+}  // namespace pc::store::internal
