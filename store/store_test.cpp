@@ -1,4 +1,5 @@
 #include "store/store.h"
+#include "store/scratch_database.h"
 
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
@@ -27,67 +28,19 @@ namespace {
 
 enum class Backend { kSqlite, kPostgres };
 
-// Runs one statement outside any transaction (CREATE/DROP DATABASE) on the server at `url`.
-std::string AdminExec(const std::string& url, const std::string& sql) {
-  PGconn* conn = PQconnectdb(url.c_str());
-  std::string error;
-  if (PQstatus(conn) != CONNECTION_OK) {
-    error = PQerrorMessage(conn);
-  } else {
-    PGresult* result = PQexec(conn, sql.c_str());
-    if (PQresultStatus(result) != PGRES_COMMAND_OK) error = PQresultErrorMessage(result);
-    PQclear(result);
-  }
-  PQfinish(conn);
-  return error;
-}
-
-// `url` with its database name replaced: postgresql://u@h:p/postgres?x → postgresql://u@h:p/NAME?x
-std::string WithDatabase(const std::string& url, const std::string& name) {
-  size_t authority = url.find("://") + 3;
-  size_t query = url.find('?', authority);
-  size_t slash = url.find('/', authority);
-  std::string rest = query == std::string::npos ? "" : url.substr(query);
-  size_t path_end =
-      slash != std::string::npos && slash < query ? slash : std::min(query, url.size());
-  return url.substr(0, path_end) + "/" + name + rest;
-}
-
 class StoreTest : public testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    static std::atomic<int> counter{0};
-    std::string unique = std::to_string(getpid()) + "_" + std::to_string(counter++);
-    if (GetParam() == Backend::kSqlite) {
-      dir_ = std::filesystem::temp_directory_path() / ("pc_store_test_" + unique);
-      std::filesystem::create_directories(dir_);
-      url_ = "sqlite:" + (dir_ / "store.db").string();
-    } else {
-      const char* admin = std::getenv("PARTNERCLOUD_TEST_PG_URL");
-      if (admin == nullptr || *admin == '\0') {
-        FAIL() << "PARTNERCLOUD_TEST_PG_URL is not set: run the tests under "
-                  "scripts/with-postgres.sh, which starts a throwaway PostgreSQL server, e.g. "
-                  "scripts/with-postgres.sh build/store/store_test";
-      }
-      admin_url_ = admin;
-      pg_database_ = "pc_store_test_" + unique;
-      std::string error = AdminExec(admin_url_, "CREATE DATABASE " + pg_database_);
-      ASSERT_EQ(error, "") << "cannot create the test database";
-      url_ = WithDatabase(admin_url_, pg_database_);
-    }
+    auto created = scratch_.Create(GetParam() == Backend::kSqlite ? TestBackend::kSqlite
+                                                                  : TestBackend::kPostgres);
+    ASSERT_TRUE(created.ok()) << created.error().message;
+    url_ = scratch_.url();
     auto db = Database::Open(url_);
     ASSERT_TRUE(db.ok()) << db.error().message;
     db_ = std::move(db).value();
   }
 
-  void TearDown() override {
-    db_.reset();
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
-    if (!pg_database_.empty()) {
-      EXPECT_EQ(AdminExec(admin_url_, "DROP DATABASE IF EXISTS " + pg_database_ + " WITH (FORCE)"),
-                "");
-    }
-  }
+  void TearDown() override { db_.reset(); }
 
   Database& db() { return *db_; }
 
@@ -112,9 +65,7 @@ class StoreTest : public testing::TestWithParam<Backend> {
   std::unique_ptr<Database> db_;
 
  private:
-  std::filesystem::path dir_;
-  std::string admin_url_;
-  std::string pg_database_;
+  ScratchDatabase scratch_;
 };
 
 TEST_P(StoreTest, DialectMatchesTheUrl) {
