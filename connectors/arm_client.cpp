@@ -1,0 +1,55 @@
+#include "connectors/arm_client.h"
+
+namespace pc::connectors {
+
+ArmClient::ArmClient(HttpClient& http, TokenProvider& tokens, std::string base_url)
+    : http_(http), tokens_(tokens), base_url_(std::move(base_url)) {
+  while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
+}
+
+Result<ArmResult> ArmClient::Call(const std::string& tenant, const std::string& method,
+                                  const std::string& path_and_query,
+                                  const std::optional<json::value>& body) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    PC_ASSIGN_OR_RETURN(std::string token, tokens_.Token(tenant, kArmAudience));
+    HttpRequest req;
+    req.method = method;
+    req.url = base_url_ + path_and_query;
+    req.headers = {{"Authorization", "Bearer " + token}, {"Accept", "application/json"}};
+    if (body) {
+      req.headers.emplace_back("Content-Type", "application/json");
+      req.body = json::serialize(*body);
+    }
+    req.timeout = std::chrono::seconds(60);
+    PC_ASSIGN_OR_RETURN(HttpResponse res, http_.Send(req));
+    if (res.status == 401 && attempt == 0) {
+      tokens_.Invalidate(tenant, kArmAudience);
+      continue;
+    }
+    ArmResult out;
+    out.status = res.status;
+    out.location = res.Header("azure-asyncoperation");
+    if (out.location.empty()) out.location = res.Header("location");
+    if (!res.body.empty()) {
+      auto parsed = ParseJson(res.body);
+      if (parsed.ok()) out.body = std::move(*parsed);
+    }
+    if (!out.ok()) {
+      const json::value* err =
+          out.body.is_object() ? out.body.as_object().if_contains("error") : nullptr;
+      if (err && err->is_object()) {
+        if (const auto* c = err->as_object().if_contains("code"); c && c->is_string()) {
+          out.error_code = std::string(c->as_string());
+        }
+        if (const auto* m = err->as_object().if_contains("message"); m && m->is_string()) {
+          out.message = std::string(m->as_string());
+        }
+      }
+      if (out.message.empty()) out.message = "HTTP " + std::to_string(res.status);
+    }
+    return out;
+  }
+  return Unauthenticated("Azure Resource Manager refused the token twice");
+}
+
+}  // namespace pc::connectors

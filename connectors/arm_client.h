@@ -1,0 +1,42 @@
+// Azure Resource Manager client (management.azure.com; "<sandbox>/arm"): app-only tokens for
+// the customer's tenant (the partner's app is consented there), ARM error bodies as values, and
+// polling of long-running operations. Thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "connectors/entra_client.h"
+#include "connectors/http_client.h"
+#include "core/json.h"
+#include "core/result.h"
+
+namespace pc::connectors {
+
+// An ARM answer: the body on success, or ARM's error code and message.
+struct ArmResult {
+  long status = 0;
+  json::value body;
+  std::string error_code;  // "RoleAssignmentExists", "RequestDisallowedByPolicy", ...
+  std::string message;
+  std::string location;  // Location / Azure-AsyncOperation of a long-running operation
+  bool ok() const { return status >= 200 && status < 300; }
+};
+
+class ArmClient {
+ public:
+  ArmClient(HttpClient& http, TokenProvider& tokens, std::string base_url);
+
+  // `path_and_query` starts with "/" and carries api-version. Returns Unavailable only when no
+  // answer came.
+  Result<ArmResult> Call(const std::string& tenant, const std::string& method,
+                         const std::string& path_and_query,
+                         const std::optional<json::value>& body = std::nullopt);
+
+ private:
+  HttpClient& http_;
+  TokenProvider& tokens_;
+  std::string base_url_;
+};
+
+}  // namespace pc::connectors
