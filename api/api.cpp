@@ -8,6 +8,8 @@ http::Router BuildRouter(ApiContext& ctx) {
   http::Router router;
   AddSystemRoutes(router, ctx);
   AddIdentityRoutes(router, ctx);
+  AddOnboardingRoutes(router, ctx);
+  AddUsageRoutes(router, ctx);
   return router;
 }
 

@@ -2,12 +2,17 @@
 // HTTP. Handlers here only parse, authorize through the services, and format.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "core/http/metrics.h"
 #include "core/http/router.h"
 #include "identity/identity.h"
 #include "store/store.h"
+
+namespace pc::onboarding {
+class OnboardingService;
+}
 
 namespace pc::api {
 
@@ -22,6 +27,8 @@ struct ApiContext {
   identity::IdentityService& identity;
   http::HttpMetrics& metrics;
   ApiOptions options;
+  onboarding::OnboardingService* onboarding = nullptr;  // null: onboarding routes answer 503
+  std::function<void()> on_work_queued;                  // wakes the job workers
 };
 
 // Every route of the service, in one router.

@@ -7,5 +7,7 @@ namespace pc::api {
 
 void AddSystemRoutes(http::Router& router, ApiContext& ctx);
 void AddIdentityRoutes(http::Router& router, ApiContext& ctx);
+void AddOnboardingRoutes(http::Router& router, ApiContext& ctx);
+void AddUsageRoutes(http::Router& router, ApiContext& ctx);
 
 }  // namespace pc::api

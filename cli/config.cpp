@@ -21,6 +21,7 @@ const std::vector<Key>& Keys() {
       {"server.port", &Config::port},
       {"server.threads", &Config::threads},
       {"server.body_limit", &Config::body_limit},
+      {"server.import_body_limit", &Config::import_body_limit},
       {"server.header_timeout", &Config::header_timeout},
       {"server.read_timeout", &Config::read_timeout},
       {"server.idle_timeout", &Config::idle_timeout},
@@ -31,6 +32,23 @@ const std::vector<Key>& Keys() {
       {"security.login_max_failures_per_address", &Config::login_max_failures_per_address},
       {"security.login_failure_window", &Config::login_failure_window},
       {"security.login_base_lockout", &Config::login_base_lockout},
+      {"security.secret_key_file", &Config::secret_key_file},
+      {"upstream.sandbox_url", &Config::sandbox_url},
+      {"upstream.entra_url", &Config::entra_url},
+      {"upstream.partner_center_url", &Config::partner_center_url},
+      {"upstream.graph_url", &Config::graph_url},
+      {"upstream.arm_url", &Config::arm_url},
+      {"upstream.clc_url", &Config::clc_url},
+      {"upstream.partner_center_requests_per_minute",
+       &Config::partner_center_requests_per_minute},
+      {"upstream.arm_requests_per_minute", &Config::arm_requests_per_minute},
+      {"partner.tenant_id", &Config::partner_tenant_id},
+      {"partner.client_id", &Config::partner_client_id},
+      {"partner.client_secret", &Config::partner_client_secret},
+      {"partner.billing_account", &Config::partner_billing_account},
+      {"onboarding.allowed_territories", &Config::allowed_territories},
+      {"onboarding.centurylink_terms_version", &Config::centurylink_terms_version},
+      {"jobs.workers", &Config::job_workers},
   };
   return keys;
 }
@@ -80,6 +98,13 @@ Status SetFromText(const Key& key, std::string_view text, Config& config,
 }
 
 }  // namespace
+
+std::string Config::UpstreamUrl(const std::string& own, std::string_view sandbox_prefix) const {
+  if (!own.empty()) return own;
+  std::string base = sandbox_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base + std::string(sandbox_prefix);
+}
 
 std::vector<std::string> ConfigKeys() {
   std::vector<std::string> out;
@@ -178,7 +203,21 @@ Status Validate(const Config& c) {
                           c.login_max_failures_per_address}}) {
     if (v < 1) return InvalidArgument(std::string(name) + " must be at least 1");
   }
+  if (c.import_body_limit < c.body_limit) {
+    return InvalidArgument("server.import_body_limit must be at least server.body_limit");
+  }
   if (c.database.empty()) return InvalidArgument("database.url must not be empty");
+  if (c.job_workers < 0 || c.job_workers > 64) return InvalidArgument("jobs.workers must be 0..64");
+  for (const auto& [name, url] :
+       {std::pair{"upstream.partner_center_url", c.UpstreamUrl(c.partner_center_url, "/partnercenter")},
+        {"upstream.entra_url", c.UpstreamUrl(c.entra_url, "/login")},
+        {"upstream.arm_url", c.UpstreamUrl(c.arm_url, "/arm")},
+        {"upstream.clc_url", c.UpstreamUrl(c.clc_url, "/clc")}}) {
+    if (!url.starts_with("http://") && !url.starts_with("https://")) {
+      return InvalidArgument(std::string(name) + " must be an http(s) URL (or set "
+                             "upstream.sandbox_url)");
+    }
+  }
   return {};
 }
 

@@ -18,6 +18,8 @@ struct Config {
   int64_t port = 8080;                                   // server.port
   int64_t threads = 8;                                   // server.threads
   int64_t body_limit = 1024 * 1024;                      // server.body_limit (bytes)
+  int64_t import_body_limit = int64_t{2} << 30;          // server.import_body_limit (bytes):
+                                                         // bodies under /api/v1/usage/
   int64_t header_timeout = 10;                           // server.header_timeout (s)
   int64_t read_timeout = 60;                             // server.read_timeout (s)
   int64_t idle_timeout = 30;                             // server.idle_timeout (s)
@@ -28,6 +30,30 @@ struct Config {
   int64_t login_max_failures_per_address = 20;           // security.login_max_failures_per_address
   int64_t login_failure_window = 900;                    // security.login_failure_window (s)
   int64_t login_base_lockout = 30;                       // security.login_base_lockout (s)
+  std::string secret_key_file = "data/secret.key";       // security.secret_key_file
+
+  // Upstreams. With upstream.sandbox_url set, every URL left empty points into the sandbox.
+  std::string sandbox_url = "http://127.0.0.1:8081";     // upstream.sandbox_url
+  std::string entra_url;                                 // upstream.entra_url
+  std::string partner_center_url;                        // upstream.partner_center_url
+  std::string graph_url;                                 // upstream.graph_url
+  std::string arm_url;                                   // upstream.arm_url
+  std::string clc_url;                                   // upstream.clc_url
+  int64_t partner_center_requests_per_minute = 500;      // upstream.partner_center_requests_per_minute
+  int64_t arm_requests_per_minute = 1200;                // upstream.arm_requests_per_minute
+
+  // The partner: CSP tenant and the platform's multi-tenant application (sandbox fixtures).
+  std::string partner_tenant_id = "11111111-1111-4111-8111-111111111111";  // partner.tenant_id
+  std::string partner_client_id = "22222222-2222-4222-8222-222222222222";  // partner.client_id
+  std::string partner_client_secret = "sandbox-secret";  // partner.client_secret (or sealed sb1:...)
+  std::string partner_billing_account = "sandbox-billing-account";  // partner.billing_account
+
+  std::string allowed_territories = "US";                // onboarding.allowed_territories
+  std::string centurylink_terms_version = "2017-01";     // onboarding.centurylink_terms_version
+  int64_t job_workers = 4;                               // jobs.workers
+
+  // The effective URL of an upstream: its own setting, else sandbox_url + prefix.
+  std::string UpstreamUrl(const std::string& own, std::string_view sandbox_prefix) const;
 };
 
 // The documented keys, for the README and for error messages.

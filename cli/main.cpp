@@ -8,7 +8,9 @@
 #include <iostream>
 
 #include "cli/config.h"
+#include "cli/sandbox_command.h"
 #include "cli/service.h"
+#include "cli/usage_command.h"
 #include "core/random.h"
 #include "identity/identity.h"
 
@@ -132,7 +134,21 @@ int main(int argc, char** argv) {
   demo->add_option("--data", demo_data, "Data folder (default ./data)");
   demo->add_option("--port-file", port_file, "Write the bound port to this file");
 
+  // usage import (runs from its own callback)
+  pc::cli::AddUsageCommand(app);
+
+  // sandbox, sandbox generate-usage (run from their own callbacks)
+  int sandbox_exit = -1;
+  pc::cli::AddSandboxCommand(app, [&](int code) { sandbox_exit = code; });
+  int demo_sandbox_port = 8081;
+  std::string demo_sandbox_url;
+  demo->add_option("--sandbox-port", demo_sandbox_port,
+                   "Port of the sandbox started beside the service (default 8081)");
+  demo->add_option("--sandbox-url", demo_sandbox_url,
+                   "Use a sandbox that is already running at this URL instead of starting one");
+
   CLI11_PARSE(app, argc, argv);
+  if (sandbox_exit >= 0) return sandbox_exit;
 
   if (*serve) {
     std::vector<std::string> extra;
@@ -195,12 +211,24 @@ int main(int argc, char** argv) {
     std::filesystem::create_directories(demo_data, ec);
     if (ec) return Fail(pc::InvalidArgument("Cannot create " + demo_data + ": " + ec.message()));
     std::vector<std::string> extra = {"database.url=sqlite:" + demo_data + "/partnercloud.db",
+                                      "security.secret_key_file=" + demo_data + "/secret.key",
                                       "server.port=" + std::to_string(demo_port)};
     auto config = ResolveConfig(demo_flags, extra);
     if (!config.ok()) return Fail(config.error());
     auto db = pc::cli::OpenDatabase(*config);
     if (!db.ok()) return Fail(db.error());
     if (auto seeded = pc::cli::SeedDemo(**db); !seeded.ok()) return Fail(seeded.error());
+    if (demo_sandbox_url.empty()) {
+      uint16_t sandbox_port = pc::cli::StartBackgroundSandbox(
+          "127.0.0.1", static_cast<uint16_t>(demo_sandbox_port));
+      if (sandbox_port != 0) {
+        std::cerr << "  sandbox (Entra ID, Partner Center, Graph, ARM, CenturyLink Cloud): "
+                  << "http://127.0.0.1:" << sandbox_port << "\n";
+        config->sandbox_url = "http://127.0.0.1:" + std::to_string(sandbox_port);
+      }
+    } else {
+      config->sandbox_url = demo_sandbox_url;
+    }
     return pc::cli::RunService(*config, **db, [&](uint16_t port) {
       PrintDemoBanner(*config, port);
       WritePortFile(port_file, port);

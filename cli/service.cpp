@@ -2,9 +2,19 @@
 
 #include <spdlog/spdlog.h>
 
+#include <sstream>
+
 #include "api/api.h"
+#include "connectors/arm_client.h"
+#include "connectors/clc_client.h"
+#include "connectors/entra_client.h"
+#include "connectors/partner_center_client.h"
 #include "core/http/server.h"
+#include "core/secret_box.h"
+#include "governance/catalog.h"
 #include "identity/identity.h"
+#include "jobs/runner.h"
+#include "onboarding/onboarding.h"
 
 namespace pc::cli {
 
@@ -25,8 +35,60 @@ int RunService(const Config& config, store::Database& db,
   identity::IdentityService identity(db, id_options);
 
   http::HttpMetrics metrics;
-  api::ApiContext ctx{db, identity, metrics, {}};
+  api::ApiContext ctx{db, identity, metrics, {}, nullptr, nullptr};
   ctx.options.secure_cookies = config.secure_cookies;
+
+  // Secrets at rest, upstream clients (one HTTP client and rate limit per upstream, shared by
+  // every worker), onboarding and its durable workers.
+  auto secrets = SecretBox::Load(config.secret_key_file);
+  if (!secrets.ok()) {
+    spdlog::error("{}", secrets.error().message);
+    return 1;
+  }
+  std::string client_secret = config.partner_client_secret;
+  if (client_secret.starts_with("sb1:")) {
+    auto opened = secrets->Open(client_secret);
+    if (!opened.ok()) {
+      spdlog::error("partner.client_secret is sealed with another key: {}", opened.error().message);
+      return 1;
+    }
+    client_secret = *opened;
+  }
+  connectors::HttpClient entra_http({"entra", {}, 0, 50, nullptr});
+  connectors::HttpClient pc_http({"partner_center", {},
+                                  static_cast<double>(config.partner_center_requests_per_minute),
+                                  50, nullptr});
+  connectors::HttpClient arm_http(
+      {"arm", {}, static_cast<double>(config.arm_requests_per_minute), 100, nullptr});
+  connectors::HttpClient clc_http({"clc", {}, 0, 50, nullptr});
+  connectors::TokenProvider tokens(entra_http, {config.UpstreamUrl(config.entra_url, "/login"),
+                                                config.partner_client_id, client_secret});
+  connectors::PartnerCenterClient partner_center(
+      pc_http, tokens, config.UpstreamUrl(config.partner_center_url, "/partnercenter"),
+      config.partner_tenant_id);
+  connectors::ArmClient arm(arm_http, tokens, config.UpstreamUrl(config.arm_url, "/arm"));
+  connectors::ClcClient clc(clc_http, config.UpstreamUrl(config.clc_url, "/clc"));
+  onboarding::ClcConnections connections;
+  onboarding::OnboardingOptions ob_options;
+  ob_options.policy.allowed_countries.clear();
+  std::stringstream territories(config.allowed_territories);
+  for (std::string t; std::getline(territories, t, ',');) {
+    if (!t.empty()) ob_options.policy.allowed_countries.push_back(onboarding::NormalizeCountry(t));
+  }
+  ob_options.centurylink_terms_version = config.centurylink_terms_version;
+  ob_options.partner_tenant_id = config.partner_tenant_id;
+  ob_options.app_client_id = config.partner_client_id;
+  ob_options.billing_account = config.partner_billing_account;
+  onboarding::OnboardingService onboarding(
+      {db, clc, partner_center, arm, *secrets, governance::PermittedServices::BuiltIn(),
+       connections},
+      ob_options);
+  jobs::RunnerOptions runner_options;
+  runner_options.workers = static_cast<int>(config.job_workers);
+  jobs::JobRunner runner(db, runner_options);
+  onboarding.RegisterWorkflow(runner);
+  ctx.onboarding = &onboarding;
+  ctx.on_work_queued = [&runner] { runner.Poke(); };
   http::Router router = api::BuildRouter(ctx);
 
   http::ServerOptions options;
@@ -34,6 +96,8 @@ int RunService(const Config& config, store::Database& db,
   options.port = static_cast<uint16_t>(config.port);
   options.threads = static_cast<int>(config.threads);
   options.body_limit = static_cast<uint64_t>(config.body_limit);
+  options.large_body_prefix = "/api/v1/usage/";  // usage files are request bodies
+  options.large_body_limit = static_cast<uint64_t>(config.import_body_limit);
   options.header_timeout = std::chrono::seconds(config.header_timeout);
   options.read_timeout = std::chrono::seconds(config.read_timeout);
   options.idle_timeout = std::chrono::seconds(config.idle_timeout);
@@ -44,6 +108,8 @@ int RunService(const Config& config, store::Database& db,
     return 1;
   }
   server.HandleSignals();
+  server.OnShutdown([&runner] { runner.Stop(); });
+  runner.Start();
   spdlog::info("partnercloud listening on http://{}:{}", config.address, *port);
   if (on_listening) on_listening(*port);
   server.Run();

@@ -1,0 +1,72 @@
+// Usage import: the file is the request body.
+#include "api/respond.h"
+#include "api/routes.h"
+#include "billing/usage_import.h"
+
+namespace pc::api {
+
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// The container the Content-Type declares; an unsupported type is a 415-like 400.
+Result<billing::ReaderOptions::Container> ContainerOf(const http::Request& request) {
+  std::string type = Lower(request[boost::beast::http::field::content_type]);
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  if (type == "text/csv") return billing::ReaderOptions::Container::kCsv;
+  if (type == "application/x-ndjson" || type == "application/jsonl" ||
+      type == "application/x-jsonlines") {
+    return billing::ReaderOptions::Container::kJsonLines;
+  }
+  return InvalidArgument("Send the usage file with Content-Type text/csv (Partner Center or "
+                         "FOCUS CSV) or application/x-ndjson (Graph billing export JSON lines), "
+                         "optionally with Content-Encoding: gzip; got '" + type + "'");
+}
+
+}  // namespace
+
+void AddUsageRoutes(http::Router& router, ApiContext& ctx) {
+  router.Add(http::Verb::post, "/api/v1/usage/imports", [&ctx](http::RequestContext& req) {
+    auto who = Authenticate(req, ctx);
+    if (!who.ok()) return ErrorReply(who.error());
+    if (who->user.role != identity::Role::kOperator) {
+      return ErrorReply(PermissionDenied("Only operators may import usage"));
+    }
+    auto container = ContainerOf(req.request);
+    if (!container.ok()) return ErrorReply(container.error());
+    const std::string& body = req.request.body();
+    std::string encoding = Lower(req.request[boost::beast::http::field::content_encoding]);
+    bool gzip_body = body.size() >= 2 && static_cast<unsigned char>(body[0]) == 0x1f &&
+                     static_cast<unsigned char>(body[1]) == 0x8b;
+    if (encoding == "gzip" && !gzip_body) {
+      return ErrorReply(InvalidArgument("Content-Encoding is gzip but the body is not gzip data"));
+    }
+    if (!encoding.empty() && encoding != "gzip" && encoding != "identity") {
+      return ErrorReply(InvalidArgument("Unsupported Content-Encoding '" + encoding +
+                                        "': send the file plain or gzip"));
+    }
+    billing::ImportOptions options;
+    auto name = req.query.find("name");
+    options.file_name = name != req.query.end() && !name->second.empty() ? name->second
+                                                                         : "request body";
+    options.container = *container;
+    options.strict = req.query.count("strict") && req.query.at("strict") == "true";
+    options.max_reported_rejections = 100;
+    auto report = billing::ImportUsage(
+        ctx.db, *who,
+        [&body]() -> Result<std::unique_ptr<billing::ByteSource>> {
+          return billing::MemorySource(body);
+        },
+        options);
+    if (!report.ok()) return ErrorReply(report.error());
+    return http::JsonResponse(report->already_imported ? http::Status::ok : http::Status::created,
+                              billing::ToJson(*report));
+  });
+}
+
+}  // namespace pc::api

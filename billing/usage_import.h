@@ -1,0 +1,60 @@
+// Usage import: a rated-usage file into the billing rollups, in one transaction per file.
+//
+// Importing a file already imported changes nothing (SHA-256 of the file, usage_imports), and a
+// line already counted from another file is not counted again (line identity, usage_lines).
+// Usage of Azure subscriptions no billing alias is mapped to (azure_subscriptions_map) is kept
+// aside in usage_unknown_rollups and never billed. A crash mid-import commits nothing.
+// Thread-safe: concurrent imports (even of overlapping files) are safe on both backends.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "billing/usage_reader.h"
+#include "core/result.h"
+#include "identity/identity.h"
+#include "store/store.h"
+
+namespace pc::billing {
+
+struct ImportOptions {
+  std::string file_name = "input";  // for messages and the import record
+  ReaderOptions::Container container = ReaderOptions::Container::kAuto;
+  bool strict = false;              // the first bad row rejects the whole file
+  size_t max_reported_rejections = 100;
+  int threads = 2;
+};
+
+struct ImportReport {
+  std::string import_id;  // "" when the file was already imported
+  std::string file_name;
+  std::string format;
+  std::string digest;
+  bool already_imported = false;
+  int64_t rows_imported = 0;  // billed: counted into usage_rollups
+  int64_t rows_rejected = 0;
+  int64_t rows_unknown = 0;    // of unknown customers: counted into usage_unknown_rollups
+  int64_t rows_duplicate = 0;  // lines already counted (this file or an earlier one)
+  std::vector<RowError> rejections;  // the first max_reported_rejections
+};
+
+// Opens the bytes to import; called again when the transaction is retried.
+using SourceFactory = std::function<Result<std::unique_ptr<ByteSource>>()>;
+
+// Imports one file. Only operators (and the system principal) may import: PermissionDenied.
+// Errors: InvalidArgument for a file that cannot be read as usage (message names the file), or
+// in strict mode for its first bad row (message as RowError::ToString); OutOfRange if a sum
+// overflows; store errors. Nothing is written unless the whole file is imported.
+Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal& who,
+                                 const SourceFactory& source, const ImportOptions& options);
+
+// The same for a file on disk.
+Result<ImportReport> ImportUsageFile(store::Database& db, const identity::Principal& who,
+                                     const std::string& path, ImportOptions options);
+
+// The report as the API answers it.
+json::object ToJson(const ImportReport& report);
+
+}  // namespace pc::billing

@@ -1,0 +1,327 @@
+#include "billing/usage_reader.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <fstream>
+#include <random>
+
+namespace pc::billing {
+namespace {
+
+using testing::HasSubstr;
+
+const std::string kHeader =
+    "PartnerId,CustomerId,CustomerName,InvoiceNumber,SubscriptionId,ChargeStartDate,UsageDate,"
+    "MeterCategory,MeterId,ResourceURI,ChargeType,UnitPrice,Quantity,BillingPreTaxTotal,"
+    "BillingCurrency,Tags,EntitlementId,BenefitOrderId,BenefitId,BenefitType";
+
+std::string Row(const std::string& customer, const std::string& sub, const std::string& day,
+                const std::string& category, const std::string& resource, const std::string& price,
+                const std::string& quantity, const std::string& total,
+                const std::string& tags = "") {
+  return "p1," + customer + ",Acme,G1,pcsub," + day + "T00:00:00Z," + day + "T00:00:00Z," +
+         category + ",m1," + resource + ",new," + price + "," + quantity + "," + total + ",USD," +
+         tags + "," + sub + ",,,";
+}
+
+struct ReadResult {
+  std::optional<Error> open_error;
+  std::optional<Error> read_error;
+  std::vector<UsageRow> rows;
+  std::vector<RowError> errors;
+  std::string format;
+  std::string digest;
+};
+
+ReadResult ReadAll(const std::string& bytes, size_t chunk = 4 << 20, int threads = 2,
+                   const std::string& name = "usage.csv") {
+  ReadResult out;
+  ReaderOptions options;
+  options.file_name = name;
+  options.chunk_bytes = chunk;
+  options.threads = threads;
+  auto reader = UsageReader::Open(MemorySource(bytes), options);
+  if (!reader.ok()) {
+    out.open_error = reader.error();
+    return out;
+  }
+  out.format = std::string(UsageFormatName((*reader)->format()));
+  while (true) {
+    auto batch = (*reader)->Next();
+    if (!batch.ok()) {
+      out.read_error = batch.error();
+      return out;
+    }
+    if (!*batch) break;
+    for (auto& r : (*batch)->rows) out.rows.push_back(std::move(r));
+    for (auto& e : (*batch)->errors) out.errors.push_back(std::move(e));
+  }
+  out.digest = (*reader)->Digest();
+  return out;
+}
+
+std::string Gzip(const std::string& text) {
+  z_stream z{};
+  deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&z, text.size()) + 64, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  z.avail_in = static_cast<uInt>(text.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+std::string Sum(const std::vector<UsageRow>& rows, Decimal UsageRow::*field) {
+  Decimal total;
+  for (const auto& r : rows) total = *total.Add(r.*field);
+  return total.ToString();
+}
+
+TEST(UsageNumberTest, AcceptsPlainDecimalsAndExactExponents) {
+  EXPECT_EQ(ParseUsageNumber("-12.3400", false)->ToString(), "-12.3400");
+  EXPECT_EQ(ParseUsageNumber("5.64902E-05", true)->ToString(), "0.0000564902");
+  EXPECT_EQ(ParseUsageNumber("1.5e3", true)->ToString(), "1500");
+  EXPECT_EQ(ParseUsageNumber("0", false)->ToString(), "0");
+}
+
+TEST(UsageNumberTest, RejectsWhatIsNotAnExactNumberWithTheValueInTheReason) {
+  struct Case {
+    const char* text;
+    bool exponent;
+    const char* reason;
+  } cases[] = {
+      {"1e309", false, "\"1e309\" is not a plain decimal number"},
+      {"1e309", true, "\"1e309\" is out of range"},  // not representable exactly
+      {"1e-309", true, "\"1e-309\" has more than 30 decimal places"},
+      {"-0", false, "\"-0\" is a negative zero"},
+      {"-0.00", false, "\"-0.00\" is a negative zero"},
+      {"1,234.5", false, "\"1,234.5\" has a thousands or decimal comma"},
+      {"NaN", true, "\"NaN\" is not a number"},
+      {"Infinity", true, "\"Infinity\" is not a number"},
+      {"", false, "is empty"},
+      {"12 ", false, "\"12 \" is not a plain decimal number"},
+      {"0x10", false, "\"0x10\" is not a plain decimal number"},
+  };
+  for (const auto& c : cases) {
+    auto d = ParseUsageNumber(c.text, c.exponent);
+    ASSERT_FALSE(d.ok()) << c.text;
+    EXPECT_THAT(d.error().message, HasSubstr(c.reason)) << c.text;
+  }
+}
+
+TEST(UsageNumberTest, Utf8Validation) {
+  EXPECT_TRUE(IsValidUtf8("plain ascii, é, 日本, 🎉"));
+  EXPECT_FALSE(IsValidUtf8("\xff"));
+  EXPECT_FALSE(IsValidUtf8("\xc3"));          // truncated sequence
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));      // overlong
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));  // surrogate
+}
+
+TEST(UsageReaderTest, ReadsPartnerCenterCsvDrivenByTheHeader) {
+  std::string csv = kHeader + "\n" +
+                    Row("C1", "S1", "2024-09-01", "Storage", "/r/1", "0.5", "3", "1.49") + "\n" +
+                    Row("C1", "S1", "2024-09-02", "Compute", "/r/2", "1.25", "-2", "-2.50") + "\n";
+  auto r = ReadAll(csv);
+  ASSERT_FALSE(r.open_error) << r.open_error->message;
+  EXPECT_EQ(r.format, "partner_center_csv");
+  ASSERT_TRUE(r.errors.empty()) << r.errors[0].ToString();
+  ASSERT_EQ(r.rows.size(), 2u);
+  EXPECT_EQ(r.rows[0].customer_id, "c1");
+  EXPECT_EQ(r.rows[0].azure_subscription_id, "s1");
+  EXPECT_EQ(r.rows[0].day, "2024-09-01");
+  EXPECT_EQ(r.rows[0].line, 2);
+  EXPECT_EQ(r.rows[0].charge.ToString(), "1.5");
+  EXPECT_EQ(r.rows[1].charge.ToString(), "-2.50");
+  EXPECT_EQ(r.rows[1].partner_cost.ToString(), "-2.50");
+  EXPECT_EQ(r.rows[1].currency, "USD");
+  EXPECT_NE(r.rows[0].line_key, r.rows[1].line_key);
+  EXPECT_EQ(r.digest.size(), 64u);
+}
+
+TEST(UsageReaderTest, ColumnOrderBomCrlfAndChunkingDoNotChangeTheRows) {
+  std::string lf = kHeader + "\n";
+  for (int i = 0; i < 300; ++i) {
+    lf += Row("C" + std::to_string(i % 3), "S1", "2024-09-0" + std::to_string(1 + i % 9),
+              "Cat \"Q\"", "/r/" + std::to_string(i), "0.0001234" + std::to_string(i % 10),
+              std::to_string(i - 150) + ".5", "1.00",
+              "\"{\"\"env\"\": \"\"a,b\"\",\n \"\"k\"\": \"\"line\r\nbreak\"\"}\"") +
+          "\n";
+  }
+  // "Cat \"Q\"" above is an unquoted field with quotes: make it a proper quoted one.
+  std::string fixed;
+  for (size_t p = 0;;) {
+    size_t q = lf.find("Cat \"Q\"", p);
+    if (q == std::string::npos) {
+      fixed += lf.substr(p);
+      break;
+    }
+    fixed += lf.substr(p, q - p) + "\"Cat \"\"Q\"\"\"";
+    p = q + 7;
+  }
+  lf = fixed;
+  std::string crlf;
+  for (char c : lf) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+  auto a = ReadAll(lf);
+  auto b = ReadAll("\xef\xbb\xbf" + crlf, 700, 3);
+  ASSERT_FALSE(a.open_error) << a.open_error->message;
+  ASSERT_FALSE(b.open_error) << b.open_error->message;
+  ASSERT_TRUE(a.errors.empty()) << a.errors[0].ToString();
+  ASSERT_TRUE(b.errors.empty()) << b.errors[0].ToString();
+  ASSERT_EQ(a.rows.size(), 300u);
+  ASSERT_EQ(b.rows.size(), 300u);
+  for (size_t i = 0; i < a.rows.size(); ++i) {
+    EXPECT_EQ(a.rows[i].line_key, b.rows[i].line_key) << i;
+    EXPECT_EQ(a.rows[i].line, b.rows[i].line) << i;
+    EXPECT_EQ(a.rows[i].meter_category, "Cat \"Q\"");
+  }
+  EXPECT_EQ(a.rows[1].line, 5);  // each row spans three physical lines
+  EXPECT_EQ(Sum(a.rows, &UsageRow::charge), Sum(b.rows, &UsageRow::charge));
+  EXPECT_EQ(Sum(a.rows, &UsageRow::quantity), "-150.0");
+
+  // Another column order, with the Benefit* columns dropped, reads the same values.
+  std::string reordered =
+      "Quantity,EntitlementId,UnitPrice,UsageDate,CustomerId,BillingPreTaxTotal,MeterCategory,"
+      "BillingCurrency\n2.5,S9,0.1,2024-02-29,C9,0.25,VM,usd\n";
+  auto c = ReadAll(reordered);
+  ASSERT_FALSE(c.open_error) << c.open_error->message;
+  ASSERT_EQ(c.rows.size(), 1u);
+  EXPECT_EQ(c.rows[0].charge.ToString(), "0.25");
+  EXPECT_EQ(c.rows[0].currency, "USD");
+  EXPECT_EQ(c.rows[0].day, "2024-02-29");
+}
+
+TEST(UsageReaderTest, BadRowsAreReportedWithFileLineColumnAndValue) {
+  std::string csv = kHeader + "\n" +
+                    Row("C1", "S1", "2024-09-01", "VM", "/r/1", "0.5", "1e309", "1") + "\n" +
+                    Row("C1", "S1", "2024-09-01", "VM", "/r/2", "0.5", "-0", "1") + "\n" +
+                    Row("C1", "S1", "2024-09-01", "VM", "/r/3", "NaN", "1", "1") + "\n" +
+                    Row("C1", "S1", "2024-09-01", "VM", "/r/4", "0.5", "\"1,234.5\"", "1") + "\n" +
+                    Row("", "S1", "2024-09-01", "VM", "/r/5", "0.5", "1", "1") + "\n" +
+                    Row("C1", "S1", "2024-13-01", "VM", "/r/6", "0.5", "1", "1") + "\n" +
+                    Row("C1", "S1", "2024-09-01", "VM\xff", "/r/7", "0.5", "1", "1") + "\n" +
+                    "p1,C1,too,few\n" +
+                    Row("C1", "S1", "2024-09-01", "VM", "/r/9", "0.5", "2", "1") + "\n" +
+                    Row("C1", "S1", "2024-09-01", "VM", "/r/10", "0.5", "1", "") + "\n";
+  auto r = ReadAll(csv);
+  ASSERT_FALSE(r.open_error) << r.open_error->message;
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0].line, 10);
+  ASSERT_EQ(r.errors.size(), 9u);
+  EXPECT_THAT(r.errors[0].ToString(),
+              HasSubstr("usage.csv line 2, column Quantity: \"1e309\" is not a plain decimal "
+                        "number"));
+  EXPECT_THAT(r.errors[1].ToString(), HasSubstr("line 3, column Quantity: \"-0\" is a negative"));
+  EXPECT_THAT(r.errors[2].ToString(), HasSubstr("line 4, column UnitPrice: \"NaN\" is not a"));
+  EXPECT_THAT(r.errors[3].ToString(), HasSubstr("line 5, column Quantity: \"1,234.5\" has a"));
+  EXPECT_THAT(r.errors[4].ToString(), HasSubstr("line 6, column CustomerId: is empty"));
+  EXPECT_THAT(r.errors[5].ToString(), HasSubstr("line 7, column UsageDate: \"2024-13-01T00"));
+  EXPECT_THAT(r.errors[6].ToString(),
+              HasSubstr("line 8, column MeterCategory: \"VM\\xff\" is not valid UTF-8"));
+  EXPECT_THAT(r.errors[7].ToString(), HasSubstr("line 9: has 4 fields, the header has 20"));
+  EXPECT_THAT(r.errors[8].ToString(), HasSubstr("line 11, column BillingPreTaxTotal: is empty"));
+}
+
+TEST(UsageReaderTest, FileLevelProblemsAreClearErrors) {
+  EXPECT_THAT(ReadAll("").open_error->message, HasSubstr("usage.csv: the file is empty"));
+  EXPECT_THAT(ReadAll("a,b,c\n1,2,3\n").open_error->message,
+              HasSubstr("line 1 is not the header of a usage file"));
+  EXPECT_THAT(ReadAll("\xff\xfe" "C\0u\0").open_error->message, HasSubstr("UTF-16"));
+  EXPECT_THAT(ReadAll("Cust\xe9merId,EntitlementId\n").open_error->message,
+              HasSubstr("not valid UTF-8"));
+  std::string dup = "CustomerId,EntitlementId,MeterCategory,UsageDate,UnitPrice,Quantity,"
+                    "BillingPreTaxTotal,BillingCurrency,Quantity\n";
+  EXPECT_THAT(ReadAll(dup).open_error->message, HasSubstr("names the column Quantity twice"));
+  // Truncated gzip: a clear file error, not a crash or a silent partial read.
+  std::string gz = Gzip(kHeader + "\n" + Row("C", "S", "2024-01-01", "VM", "/r", "1", "1", "1"));
+  auto r = ReadAll(gz.substr(0, gz.size() - 10));
+  std::string message = r.open_error ? r.open_error->message : r.read_error->message;
+  EXPECT_THAT(message, HasSubstr("gzip data is truncated"));
+}
+
+TEST(UsageReaderTest, TruncatedCsvReportsTheLastRow) {
+  std::string csv = kHeader + "\n" +
+                    Row("C1", "S1", "2024-09-01", "VM", "/r/1", "0.5", "1", "1", "\"{\"\"a\"\": 1}\"") +
+                    "\n" + Row("C1", "S1", "2024-09-01", "VM", "/r/2", "0.5", "1", "1");
+  auto cut = ReadAll(csv.substr(0, csv.size() - 20));
+  ASSERT_FALSE(cut.open_error);
+  EXPECT_EQ(cut.rows.size(), 1u);
+  ASSERT_EQ(cut.errors.size(), 1u);
+  EXPECT_THAT(cut.errors[0].ToString(), HasSubstr("line 3: has ")); EXPECT_THAT(cut.errors[0].ToString(), HasSubstr("the row may be truncated"));
+  std::string open_quote = kHeader + "\n" + "p1,C1,\"Acme";
+  auto q = ReadAll(open_quote);
+  ASSERT_EQ(q.errors.size(), 1u);
+  EXPECT_THAT(q.errors[0].ToString(), HasSubstr("line 2: has an unterminated quoted field"));
+}
+
+TEST(UsageReaderTest, RandomBytesNeverCrash) {
+  std::mt19937 rng(42);
+  for (int i = 0; i < 300; ++i) {
+    std::string bytes(rng() % 3000, '\0');
+    for (auto& c : bytes) c = static_cast<char>(rng() % 256);
+    if (i % 3 == 1) bytes = kHeader + "\n" + bytes;
+    if (i % 3 == 2) bytes = "{\"CustomerId\":" + bytes;
+    auto r = ReadAll(bytes, 512, 2);
+    EXPECT_TRUE(r.open_error || r.read_error || r.rows.size() + r.errors.size() < 10000);
+  }
+}
+
+TEST(UsageReaderTest, ReadsGraphJsonLinesPlainAndGzipExactly) {
+  std::string jsonl =
+      R"({"partnerId":"p","customerId":"C1","entitlementId":"S1","usageDate":"2024-09-01T00:00:00Z","meterCategory":"Storage","unitPrice":1.2799888920023,"quantity":24.0,"billingPreTaxTotal":30.71,"billingCurrency":"USD","tags":"{\"env\":\"prod\"}","attributes":{"objectType":"DailyRatedUsageLineItem"},"benefitId":null})"
+      "\n"
+      R"({"CustomerId":"C1","EntitlementId":"S1","UsageDate":"2024-09-02","MeterCategory":"VM","UnitPrice":"0.5","Quantity":-2,"BillingPreTaxTotal":-1,"BillingCurrency":"usd"})"
+      "\n"
+      R"({"CustomerId":"C1","EntitlementId":"S1","UsageDate":"2024-09-02","UnitPrice":1e309,"Quantity":1,"BillingPreTaxTotal":1,"BillingCurrency":"USD"})"
+      "\n"
+      R"({"CustomerId":"C1", broken)"
+      "\n";
+  for (const auto& bytes : {jsonl, Gzip(jsonl)}) {
+    auto r = ReadAll(bytes, 4 << 20, 2, "export.json.gz");
+    ASSERT_FALSE(r.open_error) << r.open_error->message;
+    EXPECT_EQ(r.format, "graph_jsonl");
+    ASSERT_EQ(r.rows.size(), 2u);
+    EXPECT_EQ(r.rows[0].charge.ToString(), "30.71973340805520");
+    EXPECT_EQ(r.rows[0].quantity.ToString(), "24.0");
+    EXPECT_EQ(r.rows[1].charge.ToString(), "-1.0");
+    EXPECT_EQ(r.rows[1].meter_category, "VM");
+    ASSERT_EQ(r.errors.size(), 2u);
+    EXPECT_THAT(r.errors[0].ToString(), HasSubstr("export.json.gz line 3, column UnitPrice: "
+                                                  "\"1e309\""));
+    EXPECT_THAT(r.errors[1].ToString(), HasSubstr("line 4: malformed JSON at column"));
+  }
+}
+
+TEST(UsageReaderTest, ReadsTheFocusSampleFile) {
+  std::string path = std::string(PC_FIXTURES_DIR) +
+                     "/FinOps-Open-Cost-and-Usage-Spec+FOCUS-Sample-Data/FOCUS-1.0/focus_sample.csv";
+  if (!std::ifstream(path)) GTEST_SKIP() << "fixture not present: " << path;
+  auto source = OpenFileSource(path);
+  ASSERT_TRUE(source.ok()) << source.error().message;
+  ReaderOptions options;
+  options.file_name = "focus_sample.csv";
+  auto reader = UsageReader::Open(std::move(source).value(), options);
+  ASSERT_TRUE(reader.ok()) << reader.error().message;
+  EXPECT_EQ((*reader)->format(), UsageFormat::kFocusCsv);
+  size_t rows = 0, errors = 0, microsoft = 0;
+  while (true) {
+    auto batch = (*reader)->Next();
+    ASSERT_TRUE(batch.ok()) << batch.error().message;
+    if (!*batch) break;
+    rows += (*batch)->rows.size();
+    errors += (*batch)->errors.size();
+    for (const auto& r : (*batch)->rows) {
+      if (r.azure_subscription_id == "64e355d7-997c-491d-b0c1-8414dccfcf42") ++microsoft;
+    }
+  }
+  EXPECT_EQ(rows + errors, 1000u);
+  EXPECT_GT(rows, 900u);
+  EXPECT_GT(microsoft, 0u);
+}
+
+}  // namespace
+}  // namespace pc::billing

@@ -1,0 +1,448 @@
+#include "onboarding/onboarding.h"
+
+#include <algorithm>
+
+#include "core/time.h"
+#include "core/uuid.h"
+
+namespace pc::onboarding {
+
+using identity::Principal;
+using identity::Role;
+using store::Param;
+using store::Transaction;
+
+namespace {
+
+constexpr size_t kMaxName = 100;
+constexpr size_t kMaxDescription = 1000;
+
+bool IsStaff(const Principal& who) { return identity::IsPartnerStaff(who.user.role); }
+
+std::string Upper(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return s;
+}
+
+json::object ContactJson(const Contact& c) {
+  return {{"firstName", c.first_name},
+          {"lastName", c.last_name},
+          {"email", c.email},
+          {"phoneNumber", c.phone_number}};
+}
+
+json::object AccountJson(const connectors::ClcAccount& a) {
+  return {{"alias", a.alias},         {"parentAlias", a.parent_alias},
+          {"businessName", a.business_name}, {"addressLine1", a.address_line1},
+          {"city", a.city},           {"stateProvince", a.state_province},
+          {"postalCode", a.postal_code}, {"country", a.country},
+          {"status", a.status},       {"accountType", a.account_type}};
+}
+
+Status ValidateContact(const Contact& c) {
+  if (c.first_name.empty() || c.first_name.size() > 50 || c.last_name.empty() ||
+      c.last_name.size() > 50) {
+    return InvalidArgument("The Microsoft Customer Agreement contact needs a first and a last "
+                           "name of 1 to 50 characters");
+  }
+  auto at = c.email.find('@');
+  if (at == std::string::npos || at == 0 || at + 1 >= c.email.size() || c.email.size() > 254) {
+    return InvalidArgument("The Microsoft Customer Agreement contact needs an email address");
+  }
+  if (c.phone_number.size() > 40) return InvalidArgument("The contact's phone number is too long");
+  return {};
+}
+
+}  // namespace
+
+const std::vector<std::pair<std::string, std::string>>& StepLabels() {
+  static const std::vector<std::pair<std::string, std::string>> steps = {
+      {"details", "Provides Microsoft your account details"},
+      {"customer", "Creates an Azure Customer account on your behalf"},
+      {"subscription", "Creates a Microsoft Azure Subscription for that Customer account"},
+      {"associate", "Associates your Azure Customer account with your CenturyLink Cloud account"},
+      {"permissions", "Grants the platform the appropriate permissions to work on your behalf"},
+  };
+  return steps;
+}
+
+OnboardingService::OnboardingService(OnboardingDeps deps, OnboardingOptions options)
+    : deps_(deps), options_(std::move(options)) {}
+
+Result<ClcConnection> OnboardingService::Connect(const Principal& who, const std::string& username,
+                                                 const std::string& password,
+                                                 std::string_view client_addr) {
+  if (who.user.role != Role::kOrgAdmin) {
+    return PermissionDenied("Only an organization admin can connect a CenturyLink Cloud account");
+  }
+  if (username.empty() || password.empty()) {
+    return InvalidArgument("Enter the username and password of a CenturyLink Cloud Account "
+                           "Administrator");
+  }
+  PC_ASSIGN_OR_RETURN(connectors::ClcLogin login, deps_.clc.Login(username, password));
+  if (!IsAccountAdmin(login.roles)) return PermissionDenied(std::string(kNotAdminMessage));
+  PC_ASSIGN_OR_RETURN(connectors::ClcAccount home,
+                      deps_.clc.GetAccount(login.bearer_token, login.account_alias));
+  PC_ASSIGN_OR_RETURN(auto subs, deps_.clc.ListSubAccounts(login.bearer_token, login.account_alias));
+  ClcConnection c;
+  c.user_id = who.user.id;
+  c.login = login;
+  c.accounts.push_back(home);
+  c.accounts.insert(c.accounts.end(), subs.begin(), subs.end());
+  c.aliases = EvaluateAliases(c.accounts, options_.policy);
+  bool any = std::any_of(c.aliases.begin(), c.aliases.end(),
+                         [](const BillingAliasChoice& a) { return a.billable; });
+  if (!any) return PermissionDenied(c.aliases.front().message);
+  auto stored = deps_.connections.Add(std::move(c));
+  Principal actor = who;
+  actor.client_addr = std::string(client_addr);
+  PC_RETURN_IF_ERROR(deps_.db.InTransaction([&](Transaction& tx) -> Status {
+    return identity::IdentityService::Audit(
+        tx, actor, who.organization.id, "clc.connected", "clc_account", login.account_alias,
+        json::object{{"clcUserName", login.user_name}});
+  }));
+  return stored;
+}
+
+Result<json::object> OnboardingService::Terms() {
+  std::string template_id;
+  {
+    std::lock_guard lock(template_mu_);
+    template_id = template_id_;
+  }
+  if (template_id.empty()) {
+    PC_ASSIGN_OR_RETURN(template_id, deps_.partner_center.CustomerAgreementTemplateId({}));
+    std::lock_guard lock(template_mu_);
+    template_id_ = template_id;
+  }
+  return json::object{
+      {"centurylink", {{"version", options_.centurylink_terms_version}}},
+      {"microsoft",
+       {{"agreementType", "MicrosoftCustomerAgreement"},
+        {"templateId", template_id},
+        {"agreementLink", "https://aka.ms/customeragreement"}}}};
+}
+
+Result<Provider> OnboardingService::CreateProvider(const Principal& who, const NewProvider& in) {
+  if (who.user.role != Role::kOrgAdmin) {
+    return PermissionDenied("Only an organization admin can create a provider");
+  }
+  if (in.type != "azure-resource-manager") {
+    return InvalidArgument("Field 'type' must be \"azure-resource-manager\"");
+  }
+  if (in.mode != "new-customer") {
+    return InvalidArgument("Field 'mode' must be \"new-customer\" (\"existing-customer\" is not "
+                           "available yet)");
+  }
+  if (in.name.empty() || in.name.size() > kMaxName) {
+    return InvalidArgument("Field 'name' is required and has at most 100 characters");
+  }
+  if (in.description.size() > kMaxDescription) {
+    return InvalidArgument("Field 'description' has at most 1000 characters");
+  }
+  auto connection = deps_.connections.Find(in.connection_id, who.user.id);
+  if (!connection) {
+    return FailedPrecondition("The CenturyLink Cloud connection is unknown or has expired (it "
+                              "lasts 15 minutes); connect the account again");
+  }
+  std::string alias = Upper(in.billing_alias);
+  auto choice = std::find_if(connection->aliases.begin(), connection->aliases.end(),
+                             [&](const BillingAliasChoice& c) { return c.alias == alias; });
+  if (choice == connection->aliases.end()) {
+    return InvalidArgument("Billing alias '" + alias + "' is not one of the connected account's "
+                           "aliases");
+  }
+  // Check the alias again with CLC at Save.
+  PC_ASSIGN_OR_RETURN(connectors::ClcAccount fresh,
+                      deps_.clc.GetAccount(connection->login.bearer_token, alias));
+  std::vector<connectors::ClcAccount> accounts = connection->accounts;
+  for (auto& a : accounts) {
+    if (Upper(a.alias) == alias) a = fresh;
+  }
+  auto evaluated = EvaluateAliases(accounts, options_.policy);
+  for (const auto& c : evaluated) {
+    if (c.alias == alias && !c.billable) return PermissionDenied(c.message);
+  }
+  PC_ASSIGN_OR_RETURN(json::object terms_now, Terms());
+  std::string template_id(terms_now.at("microsoft").at("templateId").as_string());
+  if (in.terms) {
+    if (in.terms->centurylink_version != options_.centurylink_terms_version) {
+      return InvalidArgument("Accept the current CenturyLink terms (version " +
+                             options_.centurylink_terms_version + ")");
+    }
+    if (in.terms->microsoft_template_id != template_id) {
+      return InvalidArgument("Accept the current Microsoft Customer Agreement (templateId " +
+                             template_id + ")");
+    }
+    PC_RETURN_IF_ERROR(ValidateContact(in.terms->contact));
+  }
+
+  Provider created;
+  std::string now = FormatTimestamp(Now());
+  std::string provider_id = Uuid::V7().ToString();
+  PC_RETURN_IF_ERROR(deps_.db.InTransaction([&](Transaction& tx) -> Status {
+    // One organization per alias.
+    PC_ASSIGN_OR_RETURN(auto owner, tx.Query("SELECT organization_id FROM billing_aliases "
+                                             "WHERE alias = ?",
+                                             {alias}));
+    if (!owner.empty() && owner[0].Text("organization_id") != who.organization.id) {
+      return Conflict("Billing alias " + alias + " is already used by another organization");
+    }
+    if (owner.empty()) {
+      PC_RETURN_IF_ERROR(tx.Execute(
+          "INSERT INTO billing_aliases (alias, organization_id, company_name, country, "
+          "account_snapshot, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+          {alias, who.organization.id, fresh.business_name, NormalizeCountry(fresh.country),
+           json::serialize(AccountJson(fresh)), now, now}));
+    } else {
+      PC_RETURN_IF_ERROR(tx.Execute(
+          "UPDATE billing_aliases SET company_name = ?, country = ?, account_snapshot = ?, "
+          "updated_at = ? WHERE alias = ?",
+          {fresh.business_name, NormalizeCountry(fresh.country),
+           json::serialize(AccountJson(fresh)), now, alias}));
+    }
+    // Terms: recorded per alias; not asked again while the versions are current.
+    Contact contact;
+    if (in.terms) {
+      contact = in.terms->contact;
+      PC_RETURN_IF_ERROR(tx.Execute(
+          "INSERT INTO terms_acceptances (id, billing_alias, organization_id, user_id, "
+          "clc_user_name, centurylink_terms_version, microsoft_template_id, contact, "
+          "accepted_at, client_addr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          {Uuid::V7().ToString(), alias, who.organization.id, who.user.id,
+           connection->login.user_name, in.terms->centurylink_version, template_id,
+           json::serialize(ContactJson(contact)), now, who.client_addr}));
+    } else {
+      PC_ASSIGN_OR_RETURN(
+          auto accepted,
+          tx.Query("SELECT contact FROM terms_acceptances WHERE billing_alias = ? AND "
+                   "centurylink_terms_version = ? AND microsoft_template_id = ? "
+                   "ORDER BY accepted_at DESC LIMIT 1",
+                   {alias, options_.centurylink_terms_version, template_id}));
+      if (accepted.empty()) {
+        return InvalidArgument("Accept CenturyLink's terms and the Microsoft Customer Agreement "
+                               "for billing alias " + alias);
+      }
+      auto c = ParseJsonObject(accepted[0].Text("contact"));
+      if (c.ok()) {
+        contact = {std::string(c->at("firstName").as_string()),
+                   std::string(c->at("lastName").as_string()),
+                   std::string(c->at("email").as_string()),
+                   std::string(c->at("phoneNumber").as_string())};
+      }
+    }
+    json::object data{{"providerId", provider_id},
+                      {"alias", alias},
+                      {"organizationId", who.organization.id},
+                      {"templateId", template_id},
+                      {"contact", ContactJson(contact)},
+                      {"notify", who.user.email}};
+    std::string job_id = Uuid::V7().ToString();
+    PC_RETURN_IF_ERROR(tx.Execute(
+        "INSERT INTO providers (id, organization_id, created_by, name, description, type, mode, "
+        "billing_alias, state, job_id, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'processing', ?, ?, ?)",
+        {provider_id, who.organization.id, who.user.id, in.name, in.description, in.type, in.mode,
+         alias, job_id, now, now}));
+    int64_t position = 0;
+    for (const auto& [key, label] : StepLabels()) {
+      PC_RETURN_IF_ERROR(tx.Execute(
+          "INSERT INTO provider_steps (provider_id, position, step_key, label, state, attempts, "
+          "updated_at) VALUES (?, ?, ?, ?, ?, 0, ?)",
+          {provider_id, ++position, key, label, std::string(position == 1 ? "running" : "pending"),
+           now}));
+    }
+    PC_RETURN_IF_ERROR(jobs::JobRunner::Enqueue(tx, "onboarding", "eligibility", data, job_id));
+    PC_RETURN_IF_ERROR(identity::IdentityService::Audit(
+        tx, who, who.organization.id, "provider.created", "provider", provider_id,
+        json::object{{"name", in.name},
+                     {"billingAlias", alias},
+                     {"clcUserName", connection->login.user_name},
+                     {"termsAccepted", in.terms.has_value()}}));
+    PC_ASSIGN_OR_RETURN(created, Load(tx, provider_id));
+    return {};
+  }));
+  return created;
+}
+
+Result<Provider> OnboardingService::Load(Transaction& tx, std::string_view id) {
+  PC_ASSIGN_OR_RETURN(
+      auto rows,
+      tx.Query("SELECT p.id, p.organization_id, p.name, p.description, p.type, p.mode, "
+               "p.billing_alias, p.state, p.state_reason, p.azure_subscription_id, "
+               "p.admin_password_sealed, p.created_at, p.updated_at, b.customer_id, "
+               "b.tenant_domain FROM providers p JOIN billing_aliases b ON b.alias = "
+               "p.billing_alias WHERE p.id = ?",
+               {std::string(id)}));
+  if (rows.empty()) return NotFound("Provider not found");
+  const auto& r = rows[0];
+  Provider p;
+  p.id = r.Text("id");
+  p.organization_id = r.Text("organization_id");
+  p.name = r.Text("name");
+  p.description = r.Text("description");
+  p.type = r.Text("type");
+  p.mode = r.Text("mode");
+  p.billing_alias = r.Text("billing_alias");
+  p.state = r.Text("state");
+  if (!r.IsNull("state_reason")) p.state_reason = r.Text("state_reason");
+  if (!r.IsNull("customer_id")) p.customer_id = r.Text("customer_id");
+  if (!r.IsNull("tenant_domain") && p.customer_id) p.tenant_domain = r.Text("tenant_domain");
+  if (!r.IsNull("azure_subscription_id")) p.subscription_ids.push_back(r.Text("azure_subscription_id"));
+  p.admin_credentials_available = !r.IsNull("admin_password_sealed");
+  p.created_at = r.Text("created_at");
+  p.updated_at = r.Text("updated_at");
+  PC_ASSIGN_OR_RETURN(auto steps,
+                      tx.Query("SELECT step_key, label, state, attempts, last_error FROM "
+                               "provider_steps WHERE provider_id = ? ORDER BY position",
+                               {p.id}));
+  for (const auto& s : steps) {
+    ProviderStep step{s.Text("step_key"), s.Text("label"), s.Text("state"), s.Int("attempts"), {}};
+    if (!s.IsNull("last_error")) step.last_error = s.Text("last_error");
+    p.steps.push_back(std::move(step));
+  }
+  return p;
+}
+
+Result<std::vector<Provider>> OnboardingService::ListProviders(const Principal& who) {
+  PC_ASSIGN_OR_RETURN(auto tx, deps_.db.Begin());
+  std::string sql = "SELECT id FROM providers";
+  std::vector<Param> params;
+  if (!IsStaff(who)) {
+    sql += " WHERE organization_id = ?";
+    params.emplace_back(who.organization.id);
+  }
+  sql += " ORDER BY created_at DESC, id DESC LIMIT 500";
+  PC_ASSIGN_OR_RETURN(auto rows, tx->Query(sql, params));
+  std::vector<Provider> out;
+  for (const auto& r : rows) {
+    PC_ASSIGN_OR_RETURN(auto p, Load(*tx, r.Text("id")));
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+Result<Provider> OnboardingService::GetProvider(const Principal& who, std::string_view id) {
+  PC_ASSIGN_OR_RETURN(auto tx, deps_.db.Begin());
+  auto p = Load(*tx, id);
+  if (!p.ok()) return p.error();
+  if (!IsStaff(who) && p->organization_id != who.organization.id) {
+    return NotFound("Provider not found");
+  }
+  return p;
+}
+
+Result<Provider> OnboardingService::Resume(const Principal& who, std::string_view id) {
+  if (who.user.role != Role::kOperator) {
+    return PermissionDenied("Only operators can resume a provider's workflow");
+  }
+  Provider out;
+  PC_RETURN_IF_ERROR(deps_.db.InTransaction([&](Transaction& tx) -> Status {
+    PC_ASSIGN_OR_RETURN(auto rows, tx.Query("SELECT job_id, state FROM providers WHERE id = ?",
+                                            {std::string(id)}));
+    if (rows.empty()) return NotFound("Provider not found");
+    if (rows[0].Text("state") != "unavailable") {
+      return FailedPrecondition("Only an unavailable provider can be resumed; this one is " +
+                                rows[0].Text("state"));
+    }
+    PC_RETURN_IF_ERROR(jobs::JobRunner::Resume(tx, rows[0].Text("job_id")));
+    std::string now = FormatTimestamp(Now());
+    PC_RETURN_IF_ERROR(tx.Execute("UPDATE providers SET state = 'processing', state_reason = NULL, "
+                                  "updated_at = ? WHERE id = ?",
+                                  {now, std::string(id)}));
+    PC_RETURN_IF_ERROR(tx.Execute("UPDATE provider_steps SET state = 'running', updated_at = ? "
+                                  "WHERE provider_id = ? AND state = 'failed'",
+                                  {now, std::string(id)}));
+    PC_ASSIGN_OR_RETURN(out, Load(tx, id));
+    return identity::IdentityService::Audit(tx, who, out.organization_id, "provider.resumed",
+                                            "provider", std::string(id));
+  }));
+  return out;
+}
+
+Result<AdminCredentials> OnboardingService::TakeAdminCredentials(const Principal& who,
+                                                                 std::string_view id) {
+  AdminCredentials creds;
+  PC_RETURN_IF_ERROR(deps_.db.InTransaction([&](Transaction& tx) -> Status {
+    PC_ASSIGN_OR_RETURN(
+        auto rows, tx.Query("SELECT organization_id, admin_user_name, admin_password_sealed, "
+                            "admin_credentials_shown_at FROM providers WHERE id = ?",
+                            {std::string(id)}));
+    if (rows.empty() || rows[0].Text("organization_id") != who.organization.id) {
+      return NotFound("Provider not found");
+    }
+    if (who.user.role != Role::kOrgAdmin) {
+      return PermissionDenied("Only an organization admin can see the tenant's admin login");
+    }
+    if (rows[0].IsNull("admin_password_sealed")) {
+      return FailedPrecondition(
+          rows[0].IsNull("admin_credentials_shown_at")
+              ? "The tenant's admin login is not available (yet): it comes with the new Azure "
+                "customer account"
+              : "The tenant's admin login was already shown once and has been wiped");
+    }
+    auto password = deps_.secrets.Open(rows[0].Text("admin_password_sealed"));
+    if (!password.ok()) return Internal("The stored admin password cannot be decrypted");
+    creds = {rows[0].Text("admin_user_name"), *password};
+    std::string now = FormatTimestamp(Now());
+    PC_RETURN_IF_ERROR(tx.Execute("UPDATE providers SET admin_password_sealed = NULL, "
+                                  "admin_credentials_shown_at = ? WHERE id = ?",
+                                  {now, std::string(id)}));
+    return identity::IdentityService::Audit(tx, who, who.organization.id,
+                                            "provider.admin_credentials_shown", "provider",
+                                            std::string(id));
+  }));
+  return creds;
+}
+
+json::object ToJson(const Provider& p) {
+  json::array steps;
+  for (const auto& s : p.steps) {
+    steps.push_back(json::object{
+        {"key", s.key},
+        {"label", s.label},
+        {"state", s.state},
+        {"attempts", s.attempts},
+        {"lastError", s.last_error ? json::value(*s.last_error) : json::value(nullptr)}});
+  }
+  json::array subs;
+  for (const auto& s : p.subscription_ids) subs.push_back(json::value(s));
+  return {{"id", p.id},
+          {"organizationId", p.organization_id},
+          {"name", p.name},
+          {"description", p.description},
+          {"type", p.type},
+          {"mode", p.mode},
+          {"state", p.state},
+          {"stateReason", p.state_reason ? json::value(*p.state_reason) : json::value(nullptr)},
+          {"billingAlias", p.billing_alias},
+          {"steps", steps},
+          {"azure",
+           {{"customerId", p.customer_id ? json::value(*p.customer_id) : json::value(nullptr)},
+            {"tenantDomain", p.tenant_domain ? json::value(*p.tenant_domain) : json::value(nullptr)},
+            {"subscriptionIds", subs}}},
+          {"adminCredentialsAvailable", p.admin_credentials_available},
+          {"createdAt", p.created_at},
+          {"updatedAt", p.updated_at}};
+}
+
+json::object ToJson(const ClcConnection& c) {
+  json::array aliases;
+  for (const auto& a : c.aliases) {
+    aliases.push_back(json::object{
+        {"alias", a.alias},
+        {"name", a.name},
+        {"billable", a.billable},
+        {"reason", a.reason.empty() ? json::value(nullptr) : json::value(a.reason)},
+        {"message", a.message.empty() ? json::value(nullptr) : json::value(a.message)}});
+  }
+  return {{"connectionId", c.id},
+          {"expiresAt", FormatTimestamp(std::chrono::time_point_cast<std::chrono::microseconds>(
+                            c.expires_at))},
+          {"userName", c.login.user_name},
+          {"accountAlias", c.login.account_alias},
+          {"billingAliases", aliases}};
+}
+
+}  // namespace pc::onboarding

@@ -1,0 +1,659 @@
+// Azure Resource Manager under /arm: subscriptions, resource providers, role definitions and
+// assignments, policy assignments (with the built-in Allowed / Not allowed resource types
+// definitions), generic resource PUT with policy enforcement, Microsoft.Subscription aliases.
+#include <boost/algorithm/string/case_conv.hpp>
+#include <boost/algorithm/string/predicate.hpp>
+
+#include "core/uuid.h"
+#include "sandbox/services.h"
+
+namespace pc::sandbox {
+
+namespace {
+
+constexpr std::string_view kAuth = "/providers/Microsoft.Authorization";
+constexpr std::string_view kAllowedTypes = "a08ec900-254a-4555-9bf5-e42af04b5c5c";
+constexpr std::string_view kNotAllowedTypes = "6c112d4e-5bc7-47ae-a041-ea2d9dccd749";
+
+struct BuiltInRole {
+  const char* id;
+  const char* name;
+  const char* description;
+  const char* action;
+};
+constexpr BuiltInRole kBuiltInRoles[] = {
+    {"8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "Owner",
+     "Grants full access to manage all resources, including the ability to assign roles in "
+     "Azure RBAC.", "*"},
+    {"b24988ac-6180-42a0-ab88-20f7382dd24c", "Contributor",
+     "Grants full access to manage all resources, but does not allow you to assign roles in "
+     "Azure RBAC.", "*"},
+    {"acdd72a7-3385-48ef-bd42-f606fba81ae7", "Reader", "View all resources, but does not allow "
+     "you to make any changes.", "*/read"},
+    {"18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", "User Access Administrator",
+     "Lets you manage user access to Azure resources.", "Microsoft.Authorization/*"},
+    {"f58310d9-a9f6-439a-9e8d-f62e7b41a168", "Role Based Access Control Administrator",
+     "Manage access to Azure resources by assigning roles using Azure RBAC.",
+     "Microsoft.Authorization/roleAssignments/write"},
+};
+
+const BuiltInRole* FindBuiltInRole(std::string_view guid) {
+  for (const auto& r : kBuiltInRoles) {
+    if (boost::iequals(r.id, guid)) return &r;
+  }
+  return nullptr;
+}
+
+json::object BuiltInRoleJson(const BuiltInRole& r, const std::string& scope_prefix) {
+  json::array not_actions;
+  return json::object{
+      {"properties",
+       json::object{{"roleName", r.name},
+                    {"type", "BuiltInRole"},
+                    {"description", r.description},
+                    {"assignableScopes", json::array{"/"}},
+                    {"permissions", json::array{json::object{{"actions", json::array{r.action}},
+                                                             {"notActions", json::array{}},
+                                                             {"dataActions", json::array{}},
+                                                             {"notDataActions", json::array{}}}}}}},
+      {"id", scope_prefix + std::string(kAuth) + "/roleDefinitions/" + r.id},
+      {"type", "Microsoft.Authorization/roleDefinitions"},
+      {"name", r.id}};
+}
+
+// The two built-in policy definitions, as in Azure/azure-policy built-in-policies/General.
+json::object BuiltInPolicy(std::string_view guid) {
+  if (guid == kAllowedTypes) {
+    return json::parse(R"({"properties":{"displayName":"Allowed resource types","policyType":"BuiltIn","mode":"Indexed","description":"This policy enables you to specify the resource types that your organization can deploy. Only resource types that support 'tags' and 'location' will be affected by this policy. To restrict all resources please duplicate this policy and change the 'mode' to 'All'.","metadata":{"version":"1.0.0","category":"General"},"version":"1.0.0","parameters":{"listOfResourceTypesAllowed":{"type":"Array","metadata":{"description":"The list of resource types that can be deployed.","displayName":"Allowed resource types","strongType":"resourceTypes"}}},"policyRule":{"if":{"not":{"field":"type","in":"[parameters('listOfResourceTypesAllowed')]"}},"then":{"effect":"deny"}},"versions":["1.0.0"]},"id":"/providers/Microsoft.Authorization/policyDefinitions/a08ec900-254a-4555-9bf5-e42af04b5c5c","name":"a08ec900-254a-4555-9bf5-e42af04b5c5c","type":"Microsoft.Authorization/policyDefinitions"})")
+        .as_object();
+  }
+  if (guid == kNotAllowedTypes) {
+    return json::parse(R"({"properties":{"displayName":"Not allowed resource types","policyType":"BuiltIn","mode":"All","description":"Restrict which resource types can be deployed in your environment. Limiting resource types can reduce the complexity and attack surface of your environment while also helping to manage costs. Compliance results are only shown for non-compliant resources.","metadata":{"version":"2.0.0","category":"General"},"version":"2.0.0","parameters":{"listOfResourceTypesNotAllowed":{"type":"Array","metadata":{"description":"The list of resource types that cannot be deployed.","displayName":"Not allowed resource types","strongType":"resourceTypes"}},"effect":{"type":"String","metadata":{"displayName":"Effect","description":"Enable or disable the execution of the policy"},"allowedValues":["Audit","Deny","Disabled"],"defaultValue":"Deny"}},"policyRule":{"if":{"allOf":[{"field":"type","in":"[parameters('listOfResourceTypesNotAllowed')]"},{"value":"[field('type')]","exists":true}]},"then":{"effect":"[parameters('effect')]"}},"versions":["2.0.0"]},"id":"/providers/Microsoft.Authorization/policyDefinitions/6c112d4e-5bc7-47ae-a041-ea2d9dccd749","name":"6c112d4e-5bc7-47ae-a041-ea2d9dccd749","type":"Microsoft.Authorization/policyDefinitions"})")
+        .as_object();
+  }
+  return {};
+}
+
+std::string LastSegment(std::string_view id) {
+  return std::string(id.substr(id.rfind('/') + 1));
+}
+
+http::Response Ok(http::Status status, const json::value& v) {
+  auto res = http::JsonResponse(status, v);
+  res.set(http::beast_http::field::content_type, "application/json; charset=utf-8");
+  return res;
+}
+
+// Common checks: token, api-version, and (when `sub` is non-empty) an existing subscription.
+std::optional<http::Response> Check(State& state, http::RequestContext& ctx,
+                                    const std::string& sub) {
+  if (!state.Bearer(ctx.request)) {
+    auto res = ArmError(http::Status::unauthorized, "AuthenticationFailed",
+                        Header(ctx.request, "Authorization").empty()
+                            ? "Authentication failed. The 'Authorization' header is missing."
+                            : "Authentication failed. The access token is invalid or expired.");
+    res.set("WWW-Authenticate",
+            "Bearer authorization_uri=\"https://login.microsoftonline.com/common\", "
+            "error=\"invalid_token\"");
+    return res;
+  }
+  if (ctx.query["api-version"].empty()) {
+    return ArmError(http::Status::bad_request, "MissingApiVersionParameter",
+                    "The api-version query parameter (?api-version=) is required for all "
+                    "requests.");
+  }
+  if (!sub.empty() && !state.FindAzureSubscription(sub)) {
+    return ArmError(http::Status::not_found, "SubscriptionNotFound",
+                    "The subscription '" + sub + "' could not be found.");
+  }
+  return std::nullopt;
+}
+
+Result<json::object> Body(const http::RequestContext& ctx) {
+  return ParseJsonObject(ctx.request.body());
+}
+
+json::object ProviderJson(const std::string& sub, const std::string& ns, const std::string& st) {
+  static const std::map<std::string, std::vector<std::string>> kTypes = {
+      {"Microsoft.Compute", {"virtualMachines", "disks", "availabilitySets"}},
+      {"Microsoft.Storage", {"storageAccounts"}},
+      {"Microsoft.Network", {"virtualNetworks", "loadBalancers", "publicIPAddresses",
+                             "networkSecurityGroups", "networkInterfaces"}},
+      {"Microsoft.Insights", {"components", "metricAlerts"}},
+      {"Microsoft.Web", {"sites", "serverFarms"}},
+      {"Microsoft.Sql", {"servers"}},
+      {"Microsoft.Resources", {"resourceGroups", "deployments"}},
+      {"Microsoft.Authorization", {"roleAssignments", "roleDefinitions", "policyAssignments"}},
+      {"Microsoft.Billing", {"billingAccounts"}}};
+  json::array types;
+  if (auto it = kTypes.find(ns); it != kTypes.end()) {
+    for (const auto& t : it->second) {
+      types.push_back(json::object{{"resourceType", t},
+                                   {"locations", json::array{"East US", "West Europe"}},
+                                   {"apiVersions", json::array{"2023-09-01", "2021-04-01"}}});
+    }
+  }
+  return json::object{{"id", "/subscriptions/" + sub + "/providers/" + ns},
+                      {"namespace", ns},
+                      {"registrationState", st},
+                      {"registrationPolicy", "RegistrationRequired"},
+                      {"resourceTypes", std::move(types)}};
+}
+
+// Indexed mode evaluates only resource types that support tags and location: in the sandbox,
+// top-level tracked types (Namespace/type) outside Microsoft.Authorization and deployments.
+bool SupportsTagsAndLocation(const std::string& type) {
+  if (std::count(type.begin(), type.end(), '/') != 1) return false;
+  return !boost::istarts_with(type, "Microsoft.Authorization/") &&
+         !boost::iequals(type, "Microsoft.Resources/deployments");
+}
+
+bool ListContains(const json::value* list, const std::string& type) {
+  if (!list || !list->is_array()) return false;
+  for (const auto& v : list->as_array()) {
+    if (v.is_string() && boost::iequals(std::string(v.as_string()), type)) return true;
+  }
+  return false;
+}
+
+const json::value* Param(const json::object& props, std::string_view name) {
+  auto* params = props.if_contains("parameters");
+  if (!params || !params->is_object()) return nullptr;
+  auto* p = params->as_object().if_contains(name);
+  if (!p || !p->is_object()) return nullptr;
+  return p->as_object().if_contains("value");
+}
+
+// The policy assignment that denies `type` in `sub`, if any.
+const json::object* Denying(const State& state, const std::string& sub, const std::string& rg,
+                            const std::string& type) {
+  std::string sub_scope = "/subscriptions/" + sub;
+  std::string rg_scope = sub_scope + "/resourceGroups/" + rg;
+  for (const auto& [id, pa] : state.policy_assignments) {
+    const auto& props = pa.at("properties").as_object();
+    std::string scope(props.at("scope").as_string());
+    if (!boost::iequals(scope, sub_scope) && !boost::iequals(scope, rg_scope)) continue;
+    if (props.contains("enforcementMode") && props.at("enforcementMode") == "DoNotEnforce") {
+      continue;
+    }
+    std::string def = LastSegment(props.at("policyDefinitionId").as_string());
+    if (def == kAllowedTypes) {
+      if (SupportsTagsAndLocation(type) &&
+          !ListContains(Param(props, "listOfResourceTypesAllowed"), type)) {
+        return &pa;
+      }
+    } else if (def == kNotAllowedTypes) {
+      const json::value* effect = Param(props, "effect");
+      bool deny = !effect || (effect->is_string() && boost::iequals(
+                                                         std::string(effect->as_string()), "Deny"));
+      if (deny && ListContains(Param(props, "listOfResourceTypesNotAllowed"), type)) return &pa;
+    }
+  }
+  return nullptr;
+}
+
+void RoleAssignmentRoutes(http::Router& router, State& state, const std::string& prefix) {
+  // prefix is "/arm/subscriptions/{sub}" or "/arm/subscriptions/{sub}/resourceGroups/{rg}".
+  auto scope_of = [](http::RequestContext& ctx) {
+    std::string s = "/subscriptions/" + ctx.params["sub"];
+    if (ctx.params.count("rg")) s += "/resourceGroups/" + ctx.params["rg"];
+    return s;
+  };
+  std::string item = prefix + std::string(kAuth) + "/roleAssignments/{name}";
+  router.Add(http::Verb::put, item, [&state, scope_of](http::RequestContext& ctx) {
+    std::lock_guard lock(state.mu);
+    if (auto err = Check(state, ctx, ctx.params["sub"])) return std::move(*err);
+    auto body = Body(ctx);
+    if (!body.ok()) return ArmError(http::Status::bad_request, "InvalidRequestContent",
+                                    body.error().message);
+    auto* props = body->if_contains("properties");
+    if (!props || !props->is_object()) {
+      return ArmError(http::Status::bad_request, "InvalidRequestContent",
+                      "The request content was invalid: 'properties' is required.");
+    }
+    std::string role = StringCi(props->as_object(), "roleDefinitionId");
+    std::string principal = StringCi(props->as_object(), "principalId");
+    std::string principal_type = StringCi(props->as_object(), "principalType");
+    if (principal_type.empty()) principal_type = "User";
+    std::string name = ctx.params["name"];
+    if (role.empty() || principal.empty() || !Uuid::Parse(name).ok() ||
+        !Uuid::Parse(principal).ok() || !Uuid::Parse(LastSegment(role)).ok()) {
+      return ArmError(http::Status::bad_request, "InvalidRoleAssignmentRequest",
+                      "roleDefinitionId and principalId are required GUIDs and the role "
+                      "assignment name must be a GUID.");
+    }
+    std::string scope = scope_of(ctx);
+    std::string role_guid = boost::to_lower_copy(LastSegment(role));
+    std::string role_id = std::string(kAuth) + "/roleDefinitions/" + role_guid;
+    for (const auto& [id, rd] : state.role_definitions) {
+      if (boost::iequals(LastSegment(id), role_guid)) role_id = id;
+    }
+    std::string id = scope + std::string(kAuth) + "/roleAssignments/" + name;
+    json::object out_props{{"roleDefinitionId", role_id},
+                           {"principalId", principal},
+                           {"principalType", principal_type},
+                           {"scope", scope}};
+    if (auto* d = FindCi(props->as_object(), "description"); d && d->is_string()) {
+      out_props["description"] = *d;
+    }
+    json::object resource{{"properties", out_props},
+                          {"id", id},
+                          {"type", "Microsoft.Authorization/roleAssignments"},
+                          {"name", name}};
+    for (auto& [other_id, ra] : state.role_assignments) {
+      const auto& p = ra.at("properties").as_object();
+      bool same = boost::iequals(std::string(p.at("principalId").as_string()), principal) &&
+                  boost::iequals(LastSegment(p.at("roleDefinitionId").as_string()), role_guid) &&
+                  boost::iequals(std::string(p.at("scope").as_string()), scope);
+      if (boost::iequals(other_id, id)) {
+        if (!same) {
+          return ArmError(http::Status::bad_request, "RoleAssignmentUpdateNotPermitted",
+                          "Tenant ID, application ID, principal ID, and scope are not allowed "
+                          "to be updated.");
+        }
+        return Ok(http::Status::ok, ra);
+      }
+      if (same) {
+        return ArmError(http::Status::conflict, "RoleAssignmentExists",
+                        "The role assignment already exists.");
+      }
+    }
+    state.role_assignments[id] = resource;
+    return Ok(http::Status::created, resource);
+  });
+  router.Add(http::Verb::get, item, [&state, scope_of](http::RequestContext& ctx) {
+    std::lock_guard lock(state.mu);
+    if (auto err = Check(state, ctx, ctx.params["sub"])) return std::move(*err);
+    std::string id = scope_of(ctx) + std::string(kAuth) + "/roleAssignments/" + ctx.params["name"];
+    for (const auto& [k, ra] : state.role_assignments) {
+      if (boost::iequals(k, id)) return Ok(http::Status::ok, ra);
+    }
+    return ArmError(http::Status::not_found, "RoleAssignmentNotFound",
+                    "The role assignment '" + ctx.params["name"] + "' is not found.");
+  });
+  router.Add(http::Verb::delete_, item, [&state, scope_of](http::RequestContext& ctx) {
+    std::lock_guard lock(state.mu);
+    if (auto err = Check(state, ctx, ctx.params["sub"])) return std::move(*err);
+    std::string id = scope_of(ctx) + std::string(kAuth) + "/roleAssignments/" + ctx.params["name"];
+    for (auto it = state.role_assignments.begin(); it != state.role_assignments.end(); ++it) {
+      if (boost::iequals(it->first, id)) {
+        json::object ra = it->second;
+        state.role_assignments.erase(it);
+        return Ok(http::Status::ok, ra);
+      }
+    }
+    return http::Response{http::Status::no_content, 11};
+  });
+  router.Add(http::Verb::get, prefix + std::string(kAuth) + "/roleAssignments",
+             [&state, scope_of](http::RequestContext& ctx) {
+               std::lock_guard lock(state.mu);
+               if (auto err = Check(state, ctx, ctx.params["sub"])) return std::move(*err);
+               std::string scope = scope_of(ctx);
+               std::string filter = ctx.query["$filter"];
+               std::string principal;
+               if (boost::istarts_with(filter, "principalId eq '")) {
+                 principal = filter.substr(16, filter.size() - 17);
+               }
+               json::array value;
+               for (const auto& [id, ra] : state.role_assignments) {
+                 const auto& p = ra.at("properties").as_object();
+                 std::string s(p.at("scope").as_string());
+                 // Assignments at this scope, above it and below it.
+                 if (!boost::istarts_with(s, scope) && !boost::istarts_with(scope, s)) continue;
+                 if (!principal.empty() &&
+                     !boost::iequals(std::string(p.at("principalId").as_string()), principal)) {
+                   continue;
+                 }
+                 value.push_back(ra);
+               }
+               return Ok(http::Status::ok, json::object{{"value", std::move(value)}});
+             });
+}
+
+}  // namespace
+
+http::Response ArmError(http::Status status, std::string_view code, std::string_view message) {
+  auto res = http::JsonResponse(status,
+                                json::object{{"error", json::object{{"code", code},
+                                                                    {"message", message}}}});
+  res.set(http::beast_http::field::content_type, "application/json; charset=utf-8");
+  return res;
+}
+
+void AddArmRoutes(http::Router& router, State& state) {
+  const std::string sub = "/arm/subscriptions/{sub}";
+
+  router.Add(http::Verb::get, sub, [&state](http::RequestContext& ctx) {
+    std::lock_guard lock(state.mu);
+    if (auto err = Check(state, ctx, ctx.params["sub"])) return std::move(*err);
+    const AzureSubscription& s = *state.FindAzureSubscription(ctx.params["sub"]);
+    return Ok(http::Status::ok,
+              json::object{{"authorizationSource", "RoleBased"},
+                           {"displayName", s.display_name},
+                           {"id", "/subscriptions/" + s.subscription_id},
+                           {"managedByTenants",
+                            json::array{json::object{{"tenantId", kPartnerTenantId}}}},
+                           {"state", "Enabled"},
+                           {"subscriptionId", s.subscription_id},
+                           {"subscriptionPolicies",
+                            json::object{{"locationPlacementId", "Public_2014-09-01"},
+                                         {"quotaId", "CSP_2015-05-01"},
+                                         {"spendingLimit", "Off"}}},
+                           {"tags", json::object{}},
+                           {"tenantId", s.tenant_id}});
+  });
+
+  // Providers: POST register answers Registering; GET shows Registering for two more polls.
+  auto provider_state = [](AzureSubscription& s, const std::string& ns) -> std::string {
+    auto it = s.providers.find(ns);
+    if (it == s.providers.end()) return "NotRegistered";
+    if (it->second == "Registering" && --s.registering[ns] <= 0) it->second = "Registered";
+    return it->second;
+  };
+  router.Add(http::Verb::get, sub + "/providers", [&state, provider_state](http::RequestContext& ctx) {
+    std::lock_guard lock(state.mu);
+    if (auto err = Check(state, ctx, ctx.params["sub"])) return std::move(*err);
+    AzureSubscription& s = *state.FindAzureSubscription(ctx.params["sub"]);
+    json::array value;
+    std::vector<std::string> names;
+    for (const auto& [ns, st] : s.providers) names.push_back(ns);
+    for (const auto& ns : names) {
+      value.push_back(ProviderJson(s.subscription_id, ns, provider_state(s, ns)));
+    }
+    return Ok(http::Status::ok, json::object{{"value", std::move(value)}});
+  });
+  router.Add(http::Verb::get, sub + "/providers/{ns}", [&state, provider_state](http::RequestContext& ctx) {
+    std::lock_guard lock(state.mu);
+    if (auto err = Check(state, ctx, ctx.params["sub"])) return std::move(*err);
+    AzureSubscription& s = *state.FindAzureSubscription(ctx.params["sub"]);
+    for (auto& [ns, st] : s.providers) {
+      if (boost::iequals(ns, ctx.params["ns"])) {
+        return Ok(http::Status::ok, ProviderJson(s.subscription_id, ns, provider_state(s, ns)));
+      }
+    }
+    return ArmError(http::Status::not_found, "InvalidResourceNamespace",
+                    "The resource namespace '" + ctx.params["ns"] + "' is invalid.");
+  });
+  router.Add(http::Verb::post, sub + "/providers/{ns}/register", [&state](http::RequestContext& ctx) {
+    std::lock_guard lock(state.mu);
+    if (auto err = Check(state, ctx, ctx.params["sub"])) return std::move(*err);
+    AzureSubscription& s = *state.FindAzureSubscription(ctx.params["sub"]);
+    for (auto& [ns, st] : s.providers) {
+      if (boost::iequals(ns, ctx.params["ns"])) {
+        if (st != "Registered") {
+          st = "Registering";
+          s.registering[ns] = 2;
+        }
+        return Ok(http::Status::ok, ProviderJson(s.subscription_id, ns, st));
+      }
+    }
+    return ArmError(http::Status::not_found, "InvalidResourceNamespace",
+                    "The resource namespace '" + ctx.params["ns"] + "' is invalid.");
+  });
+
+  // Role definitions: built-ins by id (tenant or subscription form), custom roles PUT / GET.
+  auto get_role = [&state](http::RequestContext& ctx) {
+    std::lock_guard lock(state.mu);
+    if (auto err = Check(state, ctx, "")) return std::move(*err);
+    std::string prefix = ctx.params.count("sub") ? "/subscriptions/" + ctx.params["sub"] : "";
+    if (const BuiltInRole* r = FindBuiltInRole(ctx.params["id"])) {
+      return Ok(http::Status::ok, BuiltInRoleJson(*r, prefix));
+    }
+    for (const auto& [id, rd] : state.role_definitions) {
+      if (boost::iequals(LastSegment(id), ctx.params["id"])) return Ok(http::Status::ok, rd);
+    }
+    return ArmError(http::Status::not_found, "RoleDefinitionDoesNotExist",
+                    "The specified role definition with ID '" + ctx.params["id"] +
+                        "' does not exist.");
+  };
+  router.Add(http::Verb::get, "/arm/providers/Microsoft.Authorization/roleDefinitions/{id}", get_role);
+  router.Add(http::Verb::get, sub + std::string(kAuth) + "/roleDefinitions/{id}", get_role);
+  router.Add(http::Verb::put, sub + std::string(kAuth) + "/roleDefinitions/{id}", [&state](http::RequestContext& ctx) {
+    std::lock_guard lock(state.mu);
+    if (auto err = Check(state, ctx, "")) return std::move(*err);
+    if (FindBuiltInRole(ctx.params["id"])) {
+      return ArmError(http::Status::bad_request, "RoleDefinitionUpdateNotPermitted",
+                      "Built-in role definitions cannot be updated.");
+    }
+    auto body = Body(ctx);
+    if (!body.ok()) return ArmError(http::Status::bad_request, "InvalidRequestContent",
+                                    body.error().message);
+    auto* props = body->if_contains("properties");
+    if (!props || !props->is_object() || StringCi(props->as_object(), "roleName").empty()) {
+      return ArmError(http::Status::bad_request, "InvalidRoleDefinition",
+                      "The role definition must have properties.roleName, permissions and "
+                      "assignableScopes.");
+    }
+    json::object p = props->as_object();
+    p["type"] = "CustomRole";
+    std::string id = "/subscriptions/" + ctx.params["sub"] + std::string(kAuth) +
+                     "/roleDefinitions/" + ctx.params["id"];
+    json::object rd{{"properties", p},
+                    {"id", id},
+                    {"type", "Microsoft.Authorization/roleDefinitions"},
+                    {"name", ctx.params["id"]}};
+    bool existed = state.role_definitions.count(id) > 0;
+    state.role_definitions[id] = rd;
+    return Ok(existed ? http::Status::ok : http::Status::created, rd);
+  });
+
+  RoleAssignmentRoutes(router, state, sub);
+  RoleAssignmentRoutes(router, state, sub + "/resourceGroups/{rg}");
+
+  // Policy assignments at subscription scope.
+  std::string pa_item = sub + std::string(kAuth) + "/policyAssignments/{name}";
+  router.Add(http::Verb::put, pa_item, [&state](http::RequestContext& ctx) {
+    std::lock_guard lock(state.mu);
+    if (auto err = Check(state, ctx, ctx.params["sub"])) return std::move(*err);
+    auto body = Body(ctx);
+    if (!body.ok()) return ArmError(http::Status::bad_request, "InvalidRequestContent",
+                                    body.error().message);
+    auto* props = body->if_contains("properties");
+    if (!props || !props->is_object() ||
+        StringCi(props->as_object(), "policyDefinitionId").empty()) {
+      return ArmError(http::Status::bad_request, "InvalidRequestContent",
+                      "properties.policyDefinitionId is required.");
+    }
+    std::string name = ctx.params["name"];
+    if (name.find_first_of("<>*%&:?.+/") != std::string::npos) {
+      return ArmError(http::Status::bad_request, "InvalidPolicyAssignmentName",
+                      "The policy assignment name '" + name + "' contains invalid characters.");
+    }
+    std::string def_id = StringCi(props->as_object(), "policyDefinitionId");
+    if (boost::istarts_with(def_id, "/providers/Microsoft.Authorization/policyDefinitions/") &&
+        BuiltInPolicy(LastSegment(def_id)).empty()) {
+      return ArmError(http::Status::not_found, "PolicyDefinitionNotFound",
+                      "The policy definition '" + LastSegment(def_id) + "' could not be found.");
+    }
+    std::string scope = "/subscriptions/" + ctx.params["sub"];
+    json::object p = props->as_object();
+    if (!p.contains("definitionVersion")) p["definitionVersion"] = "1.*.*";
+    if (!p.contains("notScopes")) p["notScopes"] = json::array{};
+    if (!p.contains("parameters")) p["parameters"] = json::object{};
+    if (!p.contains("enforcementMode")) p["enforcementMode"] = "Default";
+    p["scope"] = scope;
+    std::string id = scope + std::string(kAuth) + "/policyAssignments/" + name;
+    json::object pa{{"properties", p},
+                    {"id", id},
+                    {"type", "Microsoft.Authorization/policyAssignments"},
+                    {"name", name}};
+    state.policy_assignments[id] = pa;
+    return Ok(http::Status::created, pa);
+  });
+  router.Add(http::Verb::get, pa_item, [&state](http::RequestContext& ctx) {
+    std::lock_guard lock(state.mu);
+    if (auto err = Check(state, ctx, ctx.params["sub"])) return std::move(*err);
+    std::string id = "/subscriptions/" + ctx.params["sub"] + std::string(kAuth) +
+                     "/policyAssignments/" + ctx.params["name"];
+    if (auto it = state.policy_assignments.find(id); it != state.policy_assignments.end()) {
+      return Ok(http::Status::ok, it->second);
+    }
+    return ArmError(http::Status::not_found, "PolicyAssignmentNotFound",
+                    "The policy assignment '" + ctx.params["name"] + "' is not found.");
+  });
+  router.Add(http::Verb::delete_, pa_item, [&state](http::RequestContext& ctx) {
+    std::lock_guard lock(state.mu);
+    if (auto err = Check(state, ctx, ctx.params["sub"])) return std::move(*err);
+    std::string id = "/subscriptions/" + ctx.params["sub"] + std::string(kAuth) +
+                     "/policyAssignments/" + ctx.params["name"];
+    if (auto it = state.policy_assignments.find(id); it != state.policy_assignments.end()) {
+      json::object pa = it->second;
+      state.policy_assignments.erase(it);
+      return Ok(http::Status::ok, pa);
+    }
+    return http::Response{http::Status::no_content, 11};
+  });
+  router.Add(http::Verb::get, "/arm/providers/Microsoft.Authorization/policyDefinitions/{id}",
+             [&state](http::RequestContext& ctx) {
+               std::lock_guard lock(state.mu);
+               if (auto err = Check(state, ctx, "")) return std::move(*err);
+               json::object def = BuiltInPolicy(ctx.params["id"]);
+               if (def.empty()) {
+                 return ArmError(http::Status::not_found, "PolicyDefinitionNotFound",
+                                 "The policy definition '" + ctx.params["id"] +
+                                     "' could not be found.");
+               }
+               return Ok(http::Status::ok, def);
+             });
+
+  // Generic resource PUT, with policy enforcement.
+  auto put_resource = [&state](http::RequestContext& ctx) {
+    std::lock_guard lock(state.mu);
+    if (auto err = Check(state, ctx, ctx.params["sub"])) return std::move(*err);
+    auto body = Body(ctx);
+    if (!body.ok()) return ArmError(http::Status::bad_request, "InvalidRequestContent",
+                                    body.error().message);
+    std::string type = ctx.params["ns"] + "/" + ctx.params["type"];
+    std::string name = ctx.params["name"];
+    if (ctx.params.count("child")) {
+      type += "/" + ctx.params["child"];
+      name += "/" + ctx.params["childName"];
+    }
+    std::string id = ctx.path.substr(4);  // without "/arm"
+    if (const json::object* pa = Denying(state, ctx.params["sub"], ctx.params["rg"], type)) {
+      const auto& props = pa->at("properties").as_object();
+      std::string pa_name(pa->at("name").as_string());
+      std::string def_id(props.at("policyDefinitionId").as_string());
+      auto res = http::JsonResponse(
+          http::Status::forbidden,
+          json::object{
+              {"error",
+               json::object{
+                   {"code", "RequestDisallowedByPolicy"},
+                   {"target", name},
+                   {"message", "Resource '" + name + "' was disallowed by policy. Policy "
+                               "identifiers: '[{\"policyAssignment\":{\"name\":\"" + pa_name +
+                               "\",\"id\":\"" + std::string(pa->at("id").as_string()) +
+                               "\"},\"policyDefinition\":{\"name\":\"" + LastSegment(def_id) +
+                               "\",\"id\":\"" + def_id + "\"}}]'."},
+                   {"additionalInfo",
+                    json::array{json::object{
+                        {"type", "PolicyViolation"},
+                        {"info", json::object{{"policyDefinitionId", def_id},
+                                              {"policyAssignmentId", pa->at("id")},
+                                              {"policyAssignmentName", pa_name}}}}}}}}});
+      return res;
+    }
+    json::object resource = *body;
+    resource["id"] = id;
+    resource["name"] = name;
+    resource["type"] = type;
+    json::object props;
+    if (auto* p = body->if_contains("properties"); p && p->is_object()) props = p->as_object();
+    props["provisioningState"] = "Succeeded";
+    resource["properties"] = props;
+    bool existed = state.resources.count(id) > 0;
+    state.resources[id] = resource;
+    return Ok(existed ? http::Status::ok : http::Status::created, resource);
+  };
+  router.Add(http::Verb::put, sub + "/resourceGroups/{rg}/providers/{ns}/{type}/{name}",
+             put_resource);
+  router.Add(http::Verb::put,
+             sub + "/resourceGroups/{rg}/providers/{ns}/{type}/{name}/{child}/{childName}",
+             put_resource);
+
+  // Microsoft.Subscription aliases: PUT creates an Azure subscription (Accepted), GET polls.
+  const std::string alias = "/arm/providers/Microsoft.Subscription/aliases/{alias}";
+  router.Add(http::Verb::put, alias, [&state](http::RequestContext& ctx) {
+    std::lock_guard lock(state.mu);
+    if (auto err = Check(state, ctx, "")) return std::move(*err);
+    std::string name = ctx.params["alias"];
+    if (auto it = state.aliases.find(name); it != state.aliases.end()) {
+      return Ok(http::Status::ok, it->second);
+    }
+    auto body = Body(ctx);
+    if (!body.ok()) return ArmError(http::Status::bad_request, "InvalidRequestContent",
+                                    body.error().message);
+    auto* props = body->if_contains("properties");
+    if (!props || !props->is_object()) {
+      return ArmError(http::Status::bad_request, "InvalidRequestContent",
+                      "properties is required.");
+    }
+    const auto& p = props->as_object();
+    std::string scope = StringCi(p, "billingScope");
+    std::string display = StringCi(p, "displayName");
+    std::string workload = StringCi(p, "workload");
+    if (scope.empty() || display.empty()) {
+      return ArmError(http::Status::bad_request, "InvalidBillingScope",
+                      "properties.billingScope and properties.displayName are required.");
+    }
+    std::string tenant;
+    json::value owner = nullptr, management_group = nullptr, tags = json::object{};
+    if (auto* extra = FindCi(p, "additionalProperties"); extra && extra->is_object()) {
+      const auto& e = extra->as_object();
+      tenant = StringCi(e, "subscriptionTenantId");
+      if (auto* v = FindCi(e, "subscriptionOwnerId"); v && v->is_string()) owner = *v;
+      if (auto* v = FindCi(e, "managementGroupId"); v && v->is_string()) management_group = *v;
+      if (auto* v = FindCi(e, "tags"); v && v->is_object()) tags = *v;
+    }
+    size_t c = boost::to_lower_copy(scope).find("/customers/");
+    if (c != std::string::npos) {
+      std::string customer = scope.substr(c + 11);
+      customer = customer.substr(0, customer.find('/'));
+      if (!state.FindCustomer(customer)) {
+        return ArmError(http::Status::bad_request, "InvalidBillingScope",
+                        "The billing scope " + scope + " names no customer of this partner.");
+      }
+      tenant = customer;
+    }
+    if (tenant.empty()) tenant = std::string(kPartnerTenantId);
+    std::string sub_id = state.ids.Guid();
+    state.AddAzureSubscription(sub_id, tenant, display);
+    json::object out{{"id", "/providers/Microsoft.Subscription/aliases/" + name},
+                     {"name", name},
+                     {"type", "Microsoft.Subscription/aliases"},
+                     {"properties",
+                      json::object{{"subscriptionId", sub_id},
+                                   {"displayName", display},
+                                   {"provisioningState", "Accepted"},
+                                   {"acceptOwnershipUrl",
+                                    "/providers/Microsoft.Subscription/" + sub_id +
+                                        "/acceptOwnership"},
+                                   {"acceptOwnershipState", "Pending"},
+                                   {"billingScope", scope},
+                                   {"workload", workload.empty() ? "Production" : workload},
+                                   {"resellerId", nullptr},
+                                   {"subscriptionOwnerId", owner},
+                                   {"managementGroupId", management_group},
+                                   {"createdTime", Iso(state.Now())},
+                                   {"tags", tags}}}};
+    state.aliases[name] = out;
+    return Ok(http::Status::created, out);
+  });
+  router.Add(http::Verb::get, alias, [&state](http::RequestContext& ctx) {
+    std::lock_guard lock(state.mu);
+    if (auto err = Check(state, ctx, "")) return std::move(*err);
+    auto it = state.aliases.find(ctx.params["alias"]);
+    if (it == state.aliases.end()) {
+      return ArmError(http::Status::not_found, "ResourceNotFound",
+                      "The alias '" + ctx.params["alias"] + "' was not found.");
+    }
+    json::object out = it->second;
+    auto& props = it->second["properties"].as_object();
+    props["provisioningState"] = "Succeeded";
+    props["acceptOwnershipState"] = "Completed";
+    return Ok(http::Status::ok, out);
+  });
+}
+
+}  // namespace pc::sandbox

@@ -1,0 +1,282 @@
+#include "sandbox/sandbox.h"
+
+#include <boost/algorithm/string/predicate.hpp>
+#include <thread>
+
+#include "core/uuid.h"
+#include "sandbox/services.h"
+
+namespace pc::sandbox {
+
+namespace {
+
+constexpr int kMaxDepth = 24;
+
+http::Response GenericError(http::Status status, std::string_view code,
+                            std::string_view message) {
+  return http::ErrorResponse(status, code, message);
+}
+
+enum class Service { kEntra, kPartnerCenter, kGraph, kArm, kClc, kControl, kNone };
+
+Service ServiceOf(std::string_view path) {
+  auto under = [&](std::string_view prefix) {
+    return path == prefix || (path.starts_with(prefix) && path[prefix.size()] == '/');
+  };
+  if (under("/sandbox/control")) return Service::kControl;
+  if (under("/login")) return Service::kEntra;
+  if (under("/partnercenter")) return Service::kPartnerCenter;
+  if (under("/graph")) return Service::kGraph;
+  if (under("/arm")) return Service::kArm;
+  if (under("/clc")) return Service::kClc;
+  return Service::kNone;
+}
+
+http::Response ServiceError(Service s, http::Status status, std::string_view code,
+                            std::string_view message) {
+  switch (s) {
+    case Service::kEntra:
+      return EntraError(status, status == http::Status::not_found ? "invalid_request"
+                                                                  : "temporarily_unavailable",
+                        status == http::Status::not_found ? 900561 : 50000, message);
+    case Service::kPartnerCenter:
+      return PartnerCenterFault(status, status == http::Status::not_found ? 1000 : 800002,
+                                message);
+    case Service::kGraph:
+      return GraphError(status, code, message);
+    case Service::kArm:
+      return ArmError(status, code, message);
+    case Service::kClc:
+      return ClcError(status, message);
+    default:
+      return GenericError(status, code, message);
+  }
+}
+
+}  // namespace
+
+http::ServerOptions SandboxServerOptions(std::string address, uint16_t port) {
+  http::ServerOptions o;
+  o.address = std::move(address);
+  o.port = port;
+  o.threads = 16;
+  o.body_limit = 1024 * 1024;
+  o.server_name = "partnercloud-sandbox";
+  o.access_log = false;
+  return o;
+}
+
+Sandbox::Sandbox(uint64_t seed)
+    : outer_(GenericError),
+      entra_([](auto st, auto c, auto m) { return ServiceError(Service::kEntra, st, c, m); }),
+      partner_center_(
+          [](auto st, auto c, auto m) { return ServiceError(Service::kPartnerCenter, st, c, m); }),
+      graph_([](auto st, auto c, auto m) { return ServiceError(Service::kGraph, st, c, m); }),
+      arm_([](auto st, auto c, auto m) { return ServiceError(Service::kArm, st, c, m); }),
+      clc_([](auto st, auto c, auto m) { return ServiceError(Service::kClc, st, c, m); }) {
+  state_.Reset(seed);
+  AddEntraRoutes(entra_, state_);
+  AddPartnerCenterRoutes(partner_center_, state_);
+  AddGraphRoutes(graph_, state_);
+  AddArmRoutes(arm_, state_);
+  AddClcRoutes(clc_, state_);
+  // The outer router sends every path, of any depth, to Handle().
+  for (http::Verb verb : {http::Verb::get, http::Verb::post, http::Verb::put, http::Verb::patch,
+                          http::Verb::delete_}) {
+    std::string pattern;
+    for (int depth = 1; depth <= kMaxDepth; ++depth) {
+      pattern += "/{p" + std::to_string(depth) + "}";
+      outer_.Add(verb, pattern, [this](http::RequestContext& ctx) { return Handle(ctx); });
+    }
+  }
+}
+
+Sandbox::~Sandbox() = default;
+
+http::Response Sandbox::Handle(http::RequestContext& ctx) {
+  Service service = ServiceOf(ctx.path);
+  if (service == Service::kControl) return Control(ctx);
+  if (service == Service::kNone) {
+    return GenericError(http::Status::not_found, "NotFound",
+                        "No emulated service at " + ctx.path +
+                            "; prefixes are /login, /partnercenter, /graph, /arm, /clc and "
+                            "/sandbox/control");
+  }
+  const http::Request& req = ctx.request;
+  std::string method(http::beast_http::to_string(req.method()));
+  FaultDecision fault;
+  {
+    std::lock_guard lock(state_.mu);
+    fault = state_.faults.Decide(method + " " + ctx.path);
+  }
+  if (fault.latency_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(fault.latency_ms));
+
+  http::Response res;
+  bool faulted = true;
+  switch (fault.kind) {
+    case FaultKind::kError:
+      res = ServiceError(service, http::Status::internal_server_error, "InternalServerError",
+                         "An injected sandbox fault: the service failed. Retry the request.");
+      break;
+    case FaultKind::kThrottle:
+      if (service == Service::kPartnerCenter) {
+        res = PartnerCenterThrottled(fault.retry_after_seconds);
+      } else {
+        res = ServiceError(service, http::Status::too_many_requests, "TooManyRequests",
+                           "Rate limit is exceeded. Try again in " +
+                               std::to_string(fault.retry_after_seconds) + " seconds.");
+      }
+      res.set("Retry-After", std::to_string(fault.retry_after_seconds));
+      break;
+    case FaultKind::kTimeout:
+      std::this_thread::sleep_for(std::chrono::milliseconds(fault.timeout_ms));
+      res = ServiceError(service, http::Status::gateway_timeout, "GatewayTimeout",
+                         "An injected sandbox fault: the request timed out.");
+      break;
+    case FaultKind::kNone:
+      faulted = false;
+      break;
+  }
+
+  std::string request_id = Header(req, "MS-RequestId");
+  std::string replay_key;
+  if (!faulted && service == Service::kPartnerCenter && !request_id.empty()) {
+    replay_key = method + " " + std::string(req.target()) + " " + request_id;
+    std::lock_guard lock(state_.mu);
+    if (auto it = state_.replay.find(replay_key); it != state_.replay.end()) {
+      faulted = true;  // answered from the cache
+      res = it->second;
+      ++state_.request_counts[method + " (replayed) " + ctx.path.substr(0, 14)];
+    }
+  }
+  if (!faulted) {
+    const http::Router* router = nullptr;
+    switch (service) {
+      case Service::kEntra: router = &entra_; break;
+      case Service::kPartnerCenter: router = &partner_center_; break;
+      case Service::kGraph: router = &graph_; break;
+      case Service::kArm: router = &arm_; break;
+      default: router = &clc_; break;
+    }
+    ctx.route.clear();
+    res = router->Dispatch(ctx);
+    std::lock_guard lock(state_.mu);
+    ++state_.request_counts[method + " " + (ctx.route.empty() ? "(no route)" : ctx.route)];
+    int code = static_cast<int>(res.result_int());
+    if (!replay_key.empty() && code < 500 && code != 429) state_.replay[replay_key] = res;
+  } else if (fault.kind != FaultKind::kNone) {
+    std::lock_guard lock(state_.mu);
+    ++state_.request_counts[method + " (fault) " + ctx.path];
+  }
+
+  if (service == Service::kPartnerCenter) {
+    std::string correlation = Header(req, "MS-CorrelationId");
+    if (correlation.empty()) correlation = Uuid::V4().ToString();
+    if (request_id.empty()) request_id = Uuid::V4().ToString();
+    res.set("MS-RequestId", request_id);
+    res.set("MS-CorrelationId", correlation);
+    res.set("MS-CV", "sandbox.0");
+    res.set("MS-ServerId", "sandbox");
+  }
+  if (service == Service::kArm) {
+    std::lock_guard lock(state_.mu);
+    bool write = req.method() != http::Verb::get && req.method() != http::Verb::head;
+    int64_t& remaining = write ? state_.arm_writes_remaining : state_.arm_reads_remaining;
+    if (remaining > 0) --remaining;
+    res.set(write ? "x-ms-ratelimit-remaining-subscription-writes"
+                  : "x-ms-ratelimit-remaining-subscription-reads",
+            std::to_string(remaining));
+    std::string correlation = Header(req, "x-ms-correlation-request-id");
+    res.set("x-ms-request-id", Uuid::V4().ToString());
+    res.set("x-ms-correlation-request-id",
+            correlation.empty() ? Uuid::V4().ToString() : correlation);
+  }
+  if (service == Service::kClc) {
+    res.set("Cache-Control", "no-cache");
+    res.set("Pragma", "no-cache");
+    res.set("Expires", "-1");
+  }
+  return res;
+}
+
+http::Response Sandbox::Control(http::RequestContext& ctx) {
+  auto bad = [](std::string_view message) {
+    return http::ErrorResponse(http::Status::bad_request, "InvalidArgument", message);
+  };
+  const auto& req = ctx.request;
+  std::string what = ctx.path.substr(std::string_view("/sandbox/control").size());
+  bool post = req.method() == http::Verb::post;
+  auto body = [&]() -> Result<json::object> {
+    if (req.body().empty()) return json::object{};
+    return ParseJsonObject(req.body());
+  };
+  std::lock_guard lock(state_.mu);
+  if (what == "/state" && (req.method() == http::Verb::get || req.method() == http::Verb::head)) {
+    return http::JsonResponse(http::Status::ok, state_.Snapshot());
+  }
+  if (!post) {
+    return http::ErrorResponse(http::Status::not_found, "NotFound",
+                               "Unknown control route " + ctx.path +
+                                   "; use GET state or POST clock, faults, reset, seed, "
+                                   "azure-subscriptions");
+  }
+  auto parsed = body();
+  if (!parsed.ok()) return bad(parsed.error().message);
+  const json::object& o = *parsed;
+  if (what == "/reset") {
+    state_.Reset(state_.seed);
+    return http::JsonResponse(http::Status::ok, json::object{{"seed", state_.seed}});
+  }
+  if (what == "/seed") {
+    auto it = o.find("seed");
+    if (it == o.end() || !it->value().is_int64() || it->value().as_int64() < 0) {
+      return bad("Field 'seed' is required and must be a non-negative integer");
+    }
+    state_.Reset(static_cast<uint64_t>(it->value().as_int64()));
+    return http::JsonResponse(http::Status::ok, json::object{{"seed", state_.seed}});
+  }
+  if (what == "/clock") {
+    auto set = OptionalString(o, "set");
+    if (!set.ok()) return bad(set.error().message);
+    auto advance = OptionalInt(o, "advanceSeconds");
+    if (!advance.ok()) return bad(advance.error().message);
+    if (set->has_value()) {
+      auto t = ParseTimestamp(**set);
+      if (!t.ok()) return bad("Field 'set': " + t.error().message);
+      state_.clock_offset = *t - pc::Now();
+    } else if (advance->has_value()) {
+      if (**advance < 0) return bad("Field 'advanceSeconds' must not be negative");
+      state_.clock_offset += std::chrono::seconds(**advance);
+    } else {
+      return bad("Give either 'set' (an RFC 3339 time) or 'advanceSeconds' (an integer)");
+    }
+    return http::JsonResponse(http::Status::ok, json::object{{"now", Iso(state_.Now())}});
+  }
+  if (what == "/faults") {
+    auto plan = FaultPlan::Parse(o);
+    if (!plan.ok()) return bad(plan.error().message);
+    state_.faults = std::move(plan).value();
+    return http::JsonResponse(http::Status::ok, state_.faults.source());
+  }
+  if (what == "/azure-subscriptions") {
+    auto sub = RequiredString(o, "subscriptionId");
+    if (!sub.ok()) return bad(sub.error().message);
+    auto tenant = RequiredString(o, "tenantId");
+    if (!tenant.ok()) return bad(tenant.error().message);
+    auto name = OptionalString(o, "displayName");
+    if (!name.ok()) return bad(name.error().message);
+    if (state_.FindAzureSubscription(*sub)) {
+      return http::ErrorResponse(http::Status::conflict, "Conflict",
+                                 "Azure subscription " + *sub + " already exists");
+    }
+    auto& s = state_.AddAzureSubscription(*sub, *tenant, name->value_or("Azure subscription 1"));
+    return http::JsonResponse(http::Status::created,
+                              json::object{{"subscriptionId", s.subscription_id},
+                                           {"tenantId", s.tenant_id},
+                                           {"displayName", s.display_name}});
+  }
+  return http::ErrorResponse(http::Status::not_found, "NotFound",
+                             "Unknown control route " + ctx.path);
+}
+
+}  // namespace pc::sandbox

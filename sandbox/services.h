@@ -1,0 +1,34 @@
+// Route tables of the emulated upstreams. Each Add*Routes registers the service's routes (with
+// its prefix) on its own Router; each *Error builds that service's own error body. Handlers lock
+// State::mu. Internal to the sandbox library.
+#pragma once
+
+#include "core/http/router.h"
+#include "sandbox/state.h"
+
+namespace pc::sandbox {
+
+void AddEntraRoutes(http::Router& router, State& state);          // /login
+void AddPartnerCenterRoutes(http::Router& router, State& state);  // /partnercenter
+void AddGraphRoutes(http::Router& router, State& state);          // /graph
+void AddArmRoutes(http::Router& router, State& state);            // /arm
+void AddClcRoutes(http::Router& router, State& state);            // /clc
+
+// Entra: {"error":"invalid_request","error_description":"AADSTS900144: ...","error_codes":[..]}.
+http::Response EntraError(http::Status status, std::string_view error, int aadsts,
+                          std::string_view description);
+// Partner Center ApiFault: {"code":N,"description":"...","data":[],"source":"PartnerFD"}.
+http::Response PartnerCenterFault(http::Status status, int code, std::string_view description,
+                                  std::string_view error_name = "");
+// Partner Center gateway 429: {"statusCode":429,"message":"Rate limit is exceeded. ..."}.
+http::Response PartnerCenterThrottled(int retry_after_seconds);
+// ARM / Graph: {"error":{"code":"...","message":"..."}} (Graph adds innerError).
+http::Response ArmError(http::Status status, std::string_view code, std::string_view message);
+http::Response GraphError(http::Status status, std::string_view code, std::string_view message);
+// CLC: {"message":"..."}.
+http::Response ClcError(http::Status status, std::string_view message);
+
+// The HTTP form body "a=b&c=d" (application/x-www-form-urlencoded), decoded.
+std::map<std::string, std::string> ParseForm(std::string_view body);
+
+}  // namespace pc::sandbox

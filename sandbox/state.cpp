@@ -1,0 +1,244 @@
+#include "sandbox/state.h"
+
+#include <boost/algorithm/string/predicate.hpp>
+
+#include "core/random.h"
+
+namespace pc::sandbox {
+
+void State::Reset(uint64_t new_seed) {
+  seed = new_seed;
+  ids = SeededRandom(new_seed);
+  faults = FaultPlan();
+  clc_signing_key = Sha256Hex("partnercloud-sandbox-clc-" + std::to_string(new_seed));
+  clc_accounts.clear();
+  clc_users.clear();
+  tokens.clear();
+  refresh_tokens.clear();
+  customers.clear();
+  created_at.clear();
+  agreements.clear();
+  carts.clear();
+  orders.clear();
+  subscriptions.clear();
+  azure_subscriptions.clear();
+  application_consents.clear();
+  service_requests.clear();
+  replay.clear();
+  role_definitions.clear();
+  role_assignments.clear();
+  policy_assignments.clear();
+  resources.clear();
+  aliases.clear();
+  users.clear();
+  export_operations.clear();
+  invoice_lines.clear();
+  request_counts.clear();
+  arm_reads_remaining = 11999;
+  arm_writes_remaining = 1199;
+
+  auto account = [&](std::string alias, std::string parent, std::string name, std::string country,
+                     std::string type, std::string status = "Active") {
+    ClcAccount a{alias, parent, name, "1100 112th Ave NE", "Bellevue", "WA", "98004", country,
+                 type, status};
+    if (country == "GB") {
+      a.address1 = "10 Downing Street";
+      a.city = "London";
+      a.state = "";
+      a.postal_code = "SW1A 2AA";
+    }
+    clc_accounts[alias] = a;
+  };
+  account("ACME", "T3N", "Acme Corp", "US", "Customer");
+  account("ACMD", "ACME", "Acme Corp Development", "US", "Customer");
+  account("ACMT", "ACME", "Acme Corp Test", "US", "Customer");
+  account("RSLR", "T3N", "Reseller Partners LLC", "US", "Reseller");
+  account("RSC1", "RSLR", "Reseller Customer One", "US", "ResellerCustomer");
+  account("DEMO", "T3N", "Demo Account", "US", "Demo", "Demo");
+  account("BRIT", "T3N", "Britannia Ltd", "GB", "Customer");
+  std::vector<std::string> all_roles = {"AccountAdmin"};
+  clc_users["acme.admin"] = {"acme.admin", "ACME", {"AccountAdmin", "AccountViewer"}};
+  clc_users["acme.billing"] = {"acme.billing", "ACME", {"BillingAdmin"}};
+  clc_users["rslr.admin"] = {"rslr.admin", "RSLR", {"AccountAdmin"}};
+  clc_users["demo.admin"] = {"demo.admin", "DEMO", {"AccountAdmin"}};
+  clc_users["brit.admin"] = {"brit.admin", "BRIT", {"AccountAdmin"}};
+  refresh_tokens[std::string(kFixtureRefreshToken)] = std::string(kPartnerTenantId);
+}
+
+bool State::Hidden(const std::string& id) const {
+  auto delay = faults.consistency_delay_seconds();
+  if (delay <= 0) return false;
+  auto it = created_at.find(id);
+  return it != created_at.end() && Now() < it->second + std::chrono::seconds(delay);
+}
+
+const json::object* State::FindCustomer(const std::string& id) const {
+  for (const auto& c : customers) {
+    if (boost::iequals(std::string(c.at("id").as_string()), id)) return &c;
+  }
+  return nullptr;
+}
+
+AzureSubscription* State::FindAzureSubscription(const std::string& id) {
+  for (auto& s : azure_subscriptions) {
+    if (boost::iequals(s.subscription_id, id)) return &s;
+  }
+  return nullptr;
+}
+
+AzureSubscription& State::AddAzureSubscription(const std::string& subscription_id,
+                                               const std::string& tenant_id,
+                                               const std::string& display_name) {
+  AzureSubscription s;
+  s.subscription_id = subscription_id;
+  s.tenant_id = tenant_id;
+  s.display_name = display_name;
+  s.created = Now();
+  for (const auto& sub : subscriptions) {
+    if (sub.at("customerId").as_string() == tenant_id) {
+      s.plan_subscription_id = std::string(sub.at("id").as_string());
+    }
+  }
+  for (const char* ns : {"Microsoft.Resources", "Microsoft.Authorization", "Microsoft.Billing"}) {
+    s.providers[ns] = "Registered";
+  }
+  for (const char* ns : {"Microsoft.Compute", "Microsoft.Storage", "Microsoft.Network",
+                         "Microsoft.Insights", "Microsoft.Web", "Microsoft.Sql"}) {
+    s.providers[ns] = "NotRegistered";
+  }
+  azure_subscriptions.push_back(std::move(s));
+  return azure_subscriptions.back();
+}
+
+bool State::KnownTenant(const std::string& tenant) const {
+  if (boost::iequals(tenant, kPartnerTenantId)) return true;
+  return FindCustomer(tenant) != nullptr;
+}
+
+std::string State::TenantIdFor(const std::string& t) const {
+  if (boost::iequals(t, kPartnerDomain) || boost::iequals(t, kPartnerTenantId)) {
+    return std::string(kPartnerTenantId);
+  }
+  for (const auto& c : customers) {
+    const auto& profile = c.at("companyProfile").as_object();
+    if (boost::iequals(std::string(c.at("id").as_string()), t) ||
+        boost::iequals(std::string(profile.at("domain").as_string()), t)) {
+      return std::string(c.at("id").as_string());
+    }
+  }
+  for (const auto& s : azure_subscriptions) {
+    if (boost::iequals(s.tenant_id, t)) return s.tenant_id;
+  }
+  return "";
+}
+
+std::optional<AccessToken> State::Bearer(const http::Request& req) const {
+  std::string auth = Header(req, "Authorization");
+  if (!boost::istarts_with(auth, "Bearer ")) return std::nullopt;
+  auto it = tokens.find(auth.substr(7));
+  if (it == tokens.end() || it->second.expires <= Now()) return std::nullopt;
+  return it->second;
+}
+
+json::object State::Snapshot() const {
+  json::object out;
+  auto array_of = [](const auto& items) {
+    json::array a;
+    for (const auto& i : items) a.push_back(i);
+    return a;
+  };
+  auto values_of = [](const std::map<std::string, json::object>& m) {
+    json::array a;
+    for (const auto& [k, v] : m) a.push_back(v);
+    return a;
+  };
+  out["seed"] = seed;
+  out["now"] = Iso(Now());
+  out["customers"] = array_of(customers);
+  out["subscriptions"] = array_of(subscriptions);
+  json::array azure;
+  for (const auto& s : azure_subscriptions) {
+    json::object providers;
+    for (const auto& [ns, st] : s.providers) providers[ns] = st;
+    azure.push_back(json::object{{"subscriptionId", s.subscription_id},
+                                 {"tenantId", s.tenant_id},
+                                 {"displayName", s.display_name},
+                                 {"planSubscriptionId", s.plan_subscription_id},
+                                 {"createdDateTime", Iso(s.created)},
+                                 {"providers", providers}});
+  }
+  out["azureSubscriptions"] = std::move(azure);
+  out["orders"] = array_of(orders);
+  out["roleDefinitions"] = values_of(role_definitions);
+  out["roleAssignments"] = values_of(role_assignments);
+  out["policyAssignments"] = values_of(policy_assignments);
+  out["resources"] = values_of(resources);
+  out["applicationConsents"] = array_of(application_consents);
+  out["serviceRequests"] = array_of(service_requests);
+  out["invoiceLines"] = array_of(invoice_lines);
+  out["users"] = array_of(users);
+  json::array agreements_out;
+  for (const auto& [cid, list] : agreements) {
+    for (const auto& a : list) agreements_out.push_back(a);
+  }
+  out["agreements"] = std::move(agreements_out);
+  json::object counts;
+  for (const auto& [route, n] : request_counts) counts[route] = n;
+  out["requestCounts"] = std::move(counts);
+  out["faults"] = faults.source();
+  return out;
+}
+
+std::string Header(const http::Request& req, std::string_view name) {
+  auto it = req.find(name);
+  return it == req.end() ? std::string() : std::string(it->value());
+}
+
+const json::value* FindCi(const json::object& o, std::string_view key) {
+  for (const auto& kv : o) {
+    if (boost::iequals(kv.key(), key)) return &kv.value();
+  }
+  return nullptr;
+}
+
+std::string StringCi(const json::object& o, std::string_view key) {
+  const json::value* v = FindCi(o, key);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+namespace {
+constexpr std::string_view kDecimalMark = "\x01";
+}
+
+json::value DecimalJson(const std::string& decimal_text) {
+  return json::string(std::string(kDecimalMark) + decimal_text);
+}
+
+std::string SerializeExact(const json::value& v) {
+  std::string text = json::serialize(v);
+  // The serializer writes the mark as \u0001 inside a quoted string: "\u0001123.45".
+  const std::string open = "\"\\u0001";
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (true) {
+    size_t j = text.find(open, i);
+    if (j == std::string::npos) break;
+    out.append(text, i, j - i);
+    size_t end = text.find('"', j + open.size());
+    out.append(text, j + open.size(), end - (j + open.size()));
+    i = end + 1;
+  }
+  out.append(text, i, std::string::npos);
+  return out;
+}
+
+http::Response ExactJsonResponse(http::Status status, const json::value& body) {
+  return http::TextResponse(status, SerializeExact(body), "application/json; charset=utf-8");
+}
+
+std::string Iso(Timestamp t) {
+  return FormatTimestamp(t).substr(0, 19) + "Z";
+}
+
+}  // namespace pc::sandbox

@@ -1,0 +1,130 @@
+// The sandbox's in-memory world: fixtures, everything clients created, tokens, the controllable
+// clock and the fault plan. One mutex guards it all; handlers lock `mu` for their whole body.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/http/message.h"
+#include "core/json.h"
+#include "core/time.h"
+#include "sandbox/faults.h"
+
+namespace pc::sandbox {
+
+// Fixture identities (PRODUCT.md "Sandbox fixtures").
+inline constexpr std::string_view kPartnerTenantId = "11111111-1111-4111-8111-111111111111";
+inline constexpr std::string_view kPartnerDomain = "contoso-csp.onmicrosoft.com";
+inline constexpr std::string_view kClientId = "22222222-2222-4222-8222-222222222222";
+inline constexpr std::string_view kClientSecret = "sandbox-secret";
+// Stands in for the refresh token a partner keeps in its vault after the consent flow.
+inline constexpr std::string_view kFixtureRefreshToken = "sandbox-refresh-token";
+inline constexpr std::string_view kClcPassword = "sandbox";
+inline constexpr std::string_view kAzurePlanProductId = "DZH318Z0BPS6";
+inline constexpr std::string_view kAzurePlanSkuId = "0001";
+inline constexpr std::string_view kAzurePlanAvailabilityId = "DZH318Z0BML6";
+inline constexpr std::string_view kBillingAccount = "sandbox-billing-account";
+
+struct ClcAccount {
+  std::string alias, parent, business_name, address1, city, state, postal_code, country;
+  std::string account_type;  // Customer | Reseller | ResellerCustomer | Internal | Demo
+  std::string status = "Active";
+};
+
+struct ClcUser {
+  std::string username, alias;
+  std::vector<std::string> roles;
+};
+
+struct AccessToken {
+  std::string tenant_id, audience;
+  Timestamp expires;
+};
+
+struct AzureSubscription {
+  std::string subscription_id, tenant_id, display_name, plan_subscription_id;
+  Timestamp created;
+  std::map<std::string, int> registering;  // namespace -> polls left until Registered
+  std::map<std::string, std::string> providers;  // namespace -> registrationState
+};
+
+struct State {
+  std::mutex mu;
+
+  // Clock: real time plus an offset that POST /sandbox/control/clock moves.
+  std::chrono::microseconds clock_offset{0};
+  Timestamp Now() const { return pc::Now() + clock_offset; }
+
+  uint64_t seed = 1;
+  SeededRandom ids{1};  // every generated id comes from here: same seed, same ids
+  FaultPlan faults;
+  std::string clc_signing_key;  // HS256 key, derived from the seed
+
+  std::map<std::string, ClcAccount> clc_accounts;
+  std::map<std::string, ClcUser> clc_users;
+  std::map<std::string, AccessToken> tokens;         // access token -> grant
+  std::map<std::string, std::string> refresh_tokens;  // refresh token -> tenant id
+
+  // Partner Center. Resources are kept as their wire bodies (camelCase) plus bookkeeping.
+  std::vector<json::object> customers;  // in creation order
+  std::map<std::string, Timestamp> created_at;  // id -> creation time (consistency delay)
+  std::map<std::string, std::vector<json::object>> agreements;  // customer id -> acceptances
+  std::map<std::string, json::object> carts;                     // cart id -> cart
+  std::vector<json::object> orders;
+  std::vector<json::object> subscriptions;  // Azure plan subscriptions
+  std::vector<AzureSubscription> azure_subscriptions;
+  std::vector<json::object> application_consents;
+  std::vector<json::object> service_requests;
+  std::map<std::string, http::Response> replay;  // "METHOD target requestId" -> first response
+
+  // ARM.
+  std::map<std::string, json::object> role_definitions;   // full id -> resource (custom roles)
+  std::map<std::string, json::object> role_assignments;   // full id -> resource
+  std::map<std::string, json::object> policy_assignments; // full id -> resource
+  std::map<std::string, json::object> resources;          // full id -> resource
+  std::map<std::string, json::object> aliases;            // alias name -> response
+  int64_t arm_reads_remaining = 11999, arm_writes_remaining = 1199;
+
+  // Graph.
+  std::vector<json::object> users;  // each with "tenantId"
+  std::map<std::string, json::object> export_operations;  // operation id -> manifest info
+
+  // CLC invoice sink.
+  std::vector<json::object> invoice_lines;
+
+  std::map<std::string, int64_t> request_counts;  // "METHOD route" -> count
+
+  // Clears everything and loads the fixtures again with `seed`.
+  void Reset(uint64_t new_seed);
+  // True when `id` was created less than the consistency delay ago (reads must not see it).
+  bool Hidden(const std::string& id) const;
+
+  const json::object* FindCustomer(const std::string& id) const;
+  AzureSubscription* FindAzureSubscription(const std::string& id);
+  // Creates an Azure subscription for a customer tenant (and its entitlement on the plan).
+  AzureSubscription& AddAzureSubscription(const std::string& subscription_id,
+                                          const std::string& tenant_id,
+                                          const std::string& display_name);
+  // The tenant ids tokens can be issued for: the partner's and every customer's.
+  bool KnownTenant(const std::string& tenant) const;
+  std::string TenantIdFor(const std::string& tenant_or_domain) const;
+  // A valid, unexpired bearer token from the Authorization header, or nullopt.
+  std::optional<AccessToken> Bearer(const http::Request& req) const;
+  json::object Snapshot() const;
+};
+
+// Request helpers shared by the emulated services.
+std::string Header(const http::Request& req, std::string_view name);
+// Case-insensitive property lookup (Partner Center binds request properties that way).
+const json::value* FindCi(const json::object& o, std::string_view key);
+std::string StringCi(const json::object& o, std::string_view key);
+// Serializes `v`, writing strings made by DecimalJson() as bare JSON numbers (exact decimals).
+std::string SerializeExact(const json::value& v);
+json::value DecimalJson(const std::string& decimal_text);
+http::Response ExactJsonResponse(http::Status status, const json::value& body);
+std::string Iso(Timestamp t);  // "2026-11-22T10:04:05Z"
+
+}  // namespace pc::sandbox

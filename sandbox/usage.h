@@ -1,0 +1,50 @@
+// Deterministic daily rated usage: the same seed, subscription and day always give the same
+// line items. Money and quantities are exact decimals (pc::Decimal), never floating point.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "core/decimal.h"
+#include "core/json.h"
+#include "core/time.h"
+
+namespace pc::sandbox {
+
+struct UsageSubscription {
+  std::string customer_id, customer_name, customer_domain, customer_country;
+  std::string plan_subscription_id;  // Partner Center subscription (the Azure plan)
+  std::string azure_subscription_id;  // EntitlementId
+};
+
+struct UsageLine {
+  const UsageSubscription* subscription = nullptr;
+  Timestamp usage_date;  // midnight UTC
+  std::string meter_id, meter_name, meter_category, meter_subcategory, meter_region, unit;
+  std::string consumed_service, resource_group, resource_uri, resource_location;
+  std::string charge_type;  // "new" (usage) or "credit"
+  std::string tags;         // JSON text, may contain commas and quotes
+  std::string additional_info;
+  Decimal unit_price, effective_unit_price, quantity, exchange_rate, billing_pre_tax_total;
+  int partner_earned_credit_percentage = 0;
+  int credit_percentage = 0;
+};
+
+// The lines of one subscription for one day (midnight UTC). 2 to 6 lines; now and then one
+// credit line with a negative effective price. BillingPreTaxTotal = floor(EffectiveUnitPrice ×
+// Quantity × PCToBCExchangeRate, 2).
+std::vector<UsageLine> DailyUsage(uint64_t seed, const UsageSubscription& sub, Timestamp day);
+
+// Partner Center v1 DailyRatedUsageLineItem JSON (camelCase; numbers exact via DecimalJson).
+json::object UsageLineJson(const UsageLine& line);
+
+// The daily rated usage reconciliation CSV (arm-policy-cost.md §4.5 columns, file order).
+void WriteUsageCsvHeader(std::ostream& out);
+void WriteUsageCsvRow(std::ostream& out, const UsageLine& line);
+
+// partnercloud sandbox generate-usage: `rows` lines for `customers` synthetic customers,
+// streamed to `out`, deterministic in `seed`. Returns the number of rows written.
+int64_t GenerateUsageCsv(std::ostream& out, int64_t rows, int customers, uint64_t seed);
+
+}  // namespace pc::sandbox

@@ -1,0 +1,278 @@
+// End-to-end tests of usage import: `partnercloud usage import` and POST /api/v1/usage/imports
+// against real SQLite and PostgreSQL databases, including a SIGKILL in the middle of an import.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <zlib.h>
+
+#include <boost/json.hpp>
+#include <fstream>
+#include <thread>
+
+#include "core/decimal.h"
+#include "store/store.h"
+#include "tests/harness.h"
+
+extern char** environ;
+
+namespace pc::test {
+namespace {
+
+namespace json = boost::json;
+
+const std::string kPassword = "Corr3ct-Horse-Battery";
+const std::string kHeader =
+    "PartnerId,CustomerId,EntitlementId,UsageDate,MeterCategory,ResourceURI,UnitPrice,Quantity,"
+    "BillingPreTaxTotal,BillingCurrency,Tags,BenefitId";
+
+// n lines: each UnitPrice 0.125, Quantity 2.5 (every 10th a credit of -2.5), cost 0.31;
+// subscriptions sub-a (alias ACME) and sub-x (unknown) alternate.
+std::string UsageCsv(int n, int seed = 0) {
+  std::string out = kHeader + "\r\n";
+  for (int i = 0; i < n; ++i) {
+    out += "p,cust-1," + std::string(i % 2 ? "sub-x" : "sub-a") + ",2024-03-" +
+           (1 + i % 28 < 10 ? "0" : "") + std::to_string(1 + i % 28) + "T00:00:00Z,\"Virtual Machines, Linux\",/r/" +
+           std::to_string(seed) + "/" + std::to_string(i) + ",0.125," +
+           (i % 10 == 0 ? "-2.5" : "2.5") + "," + (i % 10 == 0 ? "-0.31" : "0.31") +
+           ",USD,\"{\"\"env\"\":\"\"prod\"\"}\",\r\n";
+  }
+  return out;
+}
+
+std::string WriteTemp(const std::string& dir, const std::string& name, const std::string& bytes) {
+  std::string path = dir + "/" + name;
+  std::ofstream(path, std::ios::binary) << bytes;
+  return path;
+}
+
+std::string Gzip(const std::string& text) {
+  z_stream z{};
+  deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&z, text.size()) + 64, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  z.avail_in = static_cast<uInt>(text.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+json::value Json(const std::string& text) {
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  EXPECT_FALSE(ec) << "not JSON: " << text;
+  return v;
+}
+
+class UsageTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    db_ = MakeDatabase(GetParam());
+    ASSERT_FALSE(db_.url.empty());
+    dir_ = TempDir("pc_usage_test");
+    AddUser("ops@partner.example", "operator", "Partner Operations", "partner");
+    AddUser("admin@acme.example", "org_admin", "Acme", "customer");
+    auto db = store::Database::Open(db_.url);
+    ASSERT_TRUE(db.ok()) << db.error().message;
+    store_ = std::move(db).value();
+    Exec("INSERT INTO azure_subscriptions_map (azure_subscription_id, customer_id, billing_alias)"
+         " VALUES ('sub-a', 'cust-1', 'ACME')");
+  }
+
+  void AddUser(const std::string& email, const std::string& role, const std::string& org,
+               const std::string& kind) {
+    auto r = RunCommand({"user", "add", "--database", db_.url, "--email", email, "--role", role,
+                         "--organization", org, "--create-organization", "--organization-kind",
+                         kind, "--password-stdin"},
+                        kPassword + "\n");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  void Exec(const std::string& sql) {
+    auto tx = store_->Begin();
+    ASSERT_TRUE(tx.ok());
+    auto r = (*tx)->Execute(sql);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    ASSERT_TRUE((*tx)->Commit().ok());
+  }
+
+  // "charge|partner_cost|quantity|lines" summed over a rollup table, exact.
+  std::string Totals(const std::string& table) {
+    auto tx = store_->Begin();
+    EXPECT_TRUE(tx.ok());
+    auto rows = (*tx)->Query("SELECT charge, partner_cost, quantity, line_count FROM " + table);
+    EXPECT_TRUE(rows.ok());
+    Decimal sums[3];
+    int64_t lines = 0;
+    for (const auto& row : *rows) {
+      for (int i = 0; i < 3; ++i) sums[i] = *sums[i].Add(*Decimal::Parse(row.Text(i)));
+      lines += row.Int(3);
+    }
+    return sums[0].ToString() + "|" + sums[1].ToString() + "|" + sums[2].ToString() + "|" +
+           std::to_string(lines);
+  }
+
+  int64_t ImportCount() {
+    auto tx = store_->Begin();
+    auto rows = (*tx)->Query("SELECT COUNT(*) FROM usage_imports");
+    return rows.ok() ? (*rows)[0].Int(0) : -1;
+  }
+
+  std::string Login(const std::string& email) {
+    auto res = Http("POST", server_.BaseUrl() + "/api/v1/session",
+                    R"({"email":")" + email + R"(","password":")" + kPassword + R"("})");
+    EXPECT_EQ(res.status, 200) << res.body;
+    return std::string(Json(res.body).at("token").as_string());
+  }
+
+  TestDatabase db_;
+  std::string dir_;
+  std::unique_ptr<store::Database> store_;
+  ServerProcess server_;
+};
+
+// The expected totals of UsageCsv(n) for alias ACME (the even lines), computed independently.
+std::string ExpectedAcme(int n) {
+  int64_t lines = 0, credits = 0;
+  for (int i = 0; i < n; i += 2) {
+    ++lines;
+    if (i % 10 == 0) ++credits;
+  }
+  int64_t net = lines - 2 * credits;  // each credit is the negative of a charge line
+  // charge per line 0.125 × 2.5 = 0.3125; partner cost 0.31; quantity 2.5
+  auto times = [&](const char* unit) { return Decimal::Parse(unit)->Mul(Decimal::FromInt(net)); };
+  return times("0.3125")->ToString() + "|" + times("0.31")->ToString() + "|" +
+         times("2.5")->ToString() + "|" + std::to_string(lines);
+}
+
+TEST_P(UsageTest, CliImportsReportsRejectionsAndIsIdempotent) {
+  std::string csv = UsageCsv(40);
+  csv += "p,cust-1,sub-a,2024-03-02T00:00:00Z,VM,/r/bad,0.125,1e309,1,USD,,\r\n";
+  std::string path = WriteTemp(dir_, "usage.csv", csv);
+  auto r = RunCommand({"usage", "import", "--database", db_.url, path});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_NE(r.out.find("20 rows imported, 1 rejected, 20 of unknown customers"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("line 42, column Quantity: \"1e309\" is not a plain decimal number"),
+            std::string::npos)
+      << r.out;
+  std::string totals = Totals("usage_rollups");
+  EXPECT_EQ(totals, ExpectedAcme(40));
+
+  auto again = RunCommand({"usage", "import", "--database", db_.url, path});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("already imported"), std::string::npos) << again.out;
+  EXPECT_EQ(Totals("usage_rollups"), totals);
+
+  auto strict = RunCommand({"usage", "import", "--strict", "--database", db_.url,
+                            WriteTemp(dir_, "strict.csv", UsageCsv(4, 7) + "p,x,sub-a,bad\r\n")});
+  EXPECT_EQ(strict.exit_code, 1);
+  EXPECT_NE(strict.err.find("line 6: has 4 fields, the header has 12"), std::string::npos)
+      << strict.err;
+  EXPECT_EQ(Totals("usage_rollups"), totals);
+
+  auto garbage = RunCommand({"usage", "import", "--database", db_.url,
+                             WriteTemp(dir_, "random.bin", std::string("\x89PNG\r\n\x1a\n\0\0", 10))});
+  EXPECT_EQ(garbage.exit_code, 1);
+  EXPECT_NE(garbage.err.find("random.bin"), std::string::npos) << garbage.err;
+}
+
+TEST_P(UsageTest, ApiImportsForOperatorsOnly) {
+  server_.Start({"serve", "--database", db_.url});
+  std::string url = server_.BaseUrl() + "/api/v1/usage/imports?name=march.csv";
+  std::string csv = UsageCsv(20, 1);
+  auto anonymous = Http("POST", url, csv, {"Content-Type: text/csv"});
+  EXPECT_EQ(anonymous.status, 401);
+  std::string admin = Login("admin@acme.example");
+  auto forbidden =
+      Http("POST", url, csv, {"Content-Type: text/csv", "Authorization: Bearer " + admin});
+  EXPECT_EQ(forbidden.status, 403) << forbidden.body;
+
+  std::string ops = Login("ops@partner.example");
+  std::vector<std::string> auth = {"Authorization: Bearer " + ops};
+  auto h = [&](std::vector<std::string> extra) {
+    extra.insert(extra.end(), auth.begin(), auth.end());
+    return extra;
+  };
+  auto wrong_type = Http("POST", url, csv, h({"Content-Type: application/pdf"}));
+  EXPECT_EQ(wrong_type.status, 400);
+  EXPECT_NE(wrong_type.body.find("text/csv"), std::string::npos);
+  auto garbage = Http("POST", url, "total nonsense,\n\x01\x02", h({"Content-Type: text/csv"}));
+  EXPECT_EQ(garbage.status, 400);
+  EXPECT_NE(garbage.body.find("march.csv: line 1 is not the header"), std::string::npos)
+      << garbage.body;
+  auto not_gzip = Http("POST", url, csv, h({"Content-Type: text/csv", "Content-Encoding: gzip"}));
+  EXPECT_EQ(not_gzip.status, 400);
+
+  auto created = Http("POST", url, Gzip(csv), h({"Content-Type: text/csv",
+                                                 "Content-Encoding: gzip"}));
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto v = Json(created.body);
+  EXPECT_EQ(v.at("rowsImported").as_int64(), 10);
+  EXPECT_EQ(v.at("rowsUnknownCustomer").as_int64(), 10);
+  EXPECT_EQ(v.at("rowsRejected").as_int64(), 0);
+  EXPECT_EQ(v.at("format").as_string(), "partner_center_csv");
+  auto again = Http("POST", url, Gzip(csv), h({"Content-Type: text/csv",
+                                               "Content-Encoding: gzip"}));
+  EXPECT_EQ(again.status, 200);
+  EXPECT_TRUE(Json(again.body).at("alreadyImported").as_bool());
+  EXPECT_EQ(Totals("usage_rollups"), ExpectedAcme(20));
+
+  std::string jsonl =
+      R"({"customerId":"cust-1","entitlementId":"sub-a","usageDate":"2024-03-05T00:00:00Z","meterCategory":"Storage","unitPrice":0.5,"quantity":3,"billingPreTaxTotal":1.5,"billingCurrency":"USD"})"
+      "\n"
+      R"({"customerId":"cust-1","entitlementId":"sub-a","quantity":NaN})"
+      "\n";
+  auto lines = Http("POST", url, jsonl, h({"Content-Type: application/x-ndjson"}));
+  ASSERT_EQ(lines.status, 201) << lines.body;
+  auto l = Json(lines.body);
+  EXPECT_EQ(l.at("rowsImported").as_int64(), 1);
+  EXPECT_EQ(l.at("rowsRejected").as_int64(), 1);
+  EXPECT_NE(std::string(l.at("rejections").at(0).at("message").as_string()).find("march.csv line 2"),
+            std::string::npos)
+      << lines.body;
+}
+
+// A SIGKILL in the middle of an import commits nothing; importing again gives the totals of one
+// clean import.
+TEST_P(UsageTest, SigkillMidImportCommitsNothing) {
+  const int n = 200000;
+  std::string path = WriteTemp(dir_, "big.csv", UsageCsv(n, 9));
+  std::string binary = BinaryPath();
+  std::vector<std::string> args = {binary, "usage", "import", "--database", db_.url, path};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  pid_t pid = -1;
+  ASSERT_EQ(posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, WNOHANG), 0) << "the import finished before the kill; "
+                                                  "make the file bigger";
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFSIGNALED(status));
+
+  EXPECT_EQ(ImportCount(), 0);
+  EXPECT_EQ(Totals("usage_rollups"), "0|0|0|0");
+
+  auto r = RunCommand({"usage", "import", "--database", db_.url, path});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ImportCount(), 1);
+  EXPECT_EQ(Totals("usage_rollups"), ExpectedAcme(n));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, UsageTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const auto& info) { return BackendName(info.param); });
+
+}  // namespace
+}  // namespace pc::test
