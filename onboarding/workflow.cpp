@@ -63,7 +63,11 @@ StepResult FromArm(std::string_view what, const connectors::ArmResult& r) {
   std::string message = std::string(what) + ": Azure Resource Manager answered " +
                         std::to_string(r.status) +
                         (r.error_code.empty() ? "" : " " + r.error_code) + ": " + r.message;
-  if (r.status == 429 || r.status >= 500 || r.status == 404) return StepResult::Retry(message);
+  // A new subscription can take a moment to be visible; other 404s are permanent.
+  if (r.status == 429 || r.status >= 500 ||
+      (r.status == 404 && r.error_code == "SubscriptionNotFound")) {
+    return StepResult::Retry(message);
+  }
   return StepResult::Fail(message);
 }
 

@@ -103,7 +103,8 @@ AzureSubscription& State::AddAzureSubscription(const std::string& subscription_i
     s.providers[ns] = "Registered";
   }
   for (const char* ns : {"Microsoft.Compute", "Microsoft.Storage", "Microsoft.Network",
-                         "Microsoft.Insights", "Microsoft.Web", "Microsoft.Sql"}) {
+                         "Microsoft.Insights", "Microsoft.ResourceHealth", "Microsoft.Web",
+                         "Microsoft.Sql"}) {
     s.providers[ns] = "NotRegistered";
   }
   azure_subscriptions.push_back(std::move(s));

@@ -1,0 +1,278 @@
+// End-to-end onboarding against the sandbox: the real service and the real sandbox, each its own
+// process, talking HTTP on loopback; sandbox state read only through its control API.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <boost/json.hpp>
+#include <thread>
+
+#include "tests/harness.h"
+
+namespace pc::test {
+namespace {
+
+namespace json = boost::json;
+
+const std::string kPassword = "Corr3ct-Horse-Battery";
+
+json::value Json(const std::string& text) {
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  EXPECT_FALSE(ec) << "not JSON: " << text;
+  return v;
+}
+
+std::string Str(const json::value& v) { return v.is_string() ? std::string(v.as_string()) : ""; }
+
+class OnboardingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sandbox_.Start({"sandbox"});
+    db_ = MakeDatabase(Backend::kSqlite);
+    dir_ = TempDir("pc-onboarding");
+    AddUser("admin@acme.example", "org_admin", "Acme", "customer");
+    AddUser("ops@partner.example", "operator", "Partner Operations", "partner");
+  }
+
+  void StartServer(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"serve", "--database", db_.url, "--set",
+                                     "upstream.sandbox_url=" + sandbox_.BaseUrl(), "--set",
+                                     "security.secret_key_file=" + dir_ + "/secret.key"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    server_.Start(args);
+  }
+
+  void AddUser(const std::string& email, const std::string& role, const std::string& org,
+               const std::string& kind) {
+    auto r = RunCommand({"user", "add", "--database", db_.url, "--email", email, "--role", role,
+                         "--organization", org, "--create-organization", "--organization-kind",
+                         kind, "--password-stdin"},
+                        kPassword + "\n");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  std::vector<std::string> Login(const std::string& email) {
+    auto res = Http("POST", server_.BaseUrl() + "/api/v1/session",
+                    R"({"email":")" + email + R"(","password":")" + kPassword + R"("})");
+    EXPECT_EQ(res.status, 200) << res.body;
+    return {"Authorization: Bearer " + Str(Json(res.body).at("token"))};
+  }
+
+  HttpResponse Connect(const std::vector<std::string>& auth, const std::string& user,
+                       const std::string& password = "sandbox") {
+    return Http("POST", server_.BaseUrl() + "/api/v1/clc/connections",
+                R"({"username":")" + user + R"(","password":")" + password + R"("})", auth);
+  }
+
+  std::string TemplateId(const std::vector<std::string>& auth) {
+    auto terms = Http("GET", server_.BaseUrl() + "/api/v1/terms", "", auth);
+    EXPECT_EQ(terms.status, 200) << terms.body;
+    return Str(Json(terms.body).at("microsoft").at("templateId"));
+  }
+
+  HttpResponse CreateProvider(const std::vector<std::string>& auth, const std::string& connection,
+                              const std::string& alias, const std::string& name,
+                              bool with_terms = true) {
+    std::string terms =
+        with_terms ? R"(,"terms":{"centurylink":"2017-01","microsoft":{"templateId":")" +
+                         TemplateId(auth) +
+                         R"(","contact":{"firstName":"Ada","lastName":"Admin","email":"ada@acme.example","phoneNumber":"4255550101"}}})"
+                   : "";
+    return Http("POST", server_.BaseUrl() + "/api/v1/providers",
+                R"({"name":")" + name +
+                    R"(","description":"test","type":"azure-resource-manager","mode":"new-customer","connectionId":")" +
+                    connection + R"(","billingAlias":")" + alias + "\"" + terms + "}",
+                auth);
+  }
+
+  json::value WaitForState(const std::vector<std::string>& auth, const std::string& id,
+                           const std::string& state, std::chrono::seconds limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    json::value last;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto res = Http("GET", server_.BaseUrl() + "/api/v1/providers/" + id, "", auth);
+      if (res.status == 200) {
+        last = Json(res.body);
+        if (Str(last.at("state")) == state) return last;
+        if (Str(last.at("state")) == "unavailable") break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ADD_FAILURE() << "provider " << id << " did not become " << state << ": "
+                  << json::serialize(last);
+    return last;
+  }
+
+  json::value SandboxState() {
+    auto res = Http("GET", sandbox_.BaseUrl() + "/sandbox/control/state");
+    EXPECT_EQ(res.status, 200);
+    return Json(res.body);
+  }
+
+  // POSTs/PUTs the sandbox saw on a route pattern prefix.
+  int64_t Writes(const json::value& state, const std::string& prefix) {
+    int64_t n = 0;
+    for (const auto& [route, count] : state.at("requestCounts").as_object()) {
+      std::string r(route);
+      if ((r.rfind("POST ", 0) == 0 || r.rfind("PUT ", 0) == 0) &&
+          r.find(prefix) != std::string::npos) {
+        n += count.as_int64();
+      }
+    }
+    return n;
+  }
+
+  ServerProcess sandbox_;
+  ServerProcess server_;
+  TestDatabase db_;
+  std::string dir_;
+};
+
+TEST_F(OnboardingTest, HappyPathThenASecondSubscriptionUnderTheSameCustomer) {
+  StartServer();
+  auto admin = Login("admin@acme.example");
+  auto connected = Connect(admin, "acme.admin");
+  ASSERT_EQ(connected.status, 201) << connected.body;
+  auto conn = Json(connected.body);
+  std::vector<std::string> aliases;
+  for (const auto& a : conn.at("billingAliases").as_array()) {
+    aliases.push_back(Str(a.at("alias")));
+    EXPECT_TRUE(a.at("billable").as_bool()) << json::serialize(a);
+  }
+  EXPECT_EQ(aliases, (std::vector<std::string>{"ACME", "ACMD", "ACMT"}));
+  std::string connection = Str(conn.at("connectionId"));
+
+  auto started = std::chrono::steady_clock::now();
+  auto created = CreateProvider(admin, connection, "ACME", "Acme Azure");
+  ASSERT_EQ(created.status, 202) << created.body;
+  auto provider = Json(created.body);
+  EXPECT_EQ(Str(provider.at("state")), "processing");
+  ASSERT_EQ(provider.at("steps").as_array().size(), 5u);
+  EXPECT_EQ(Str(provider.at("steps").at(0).at("label")), "Provides Microsoft your account details");
+  std::string id = Str(provider.at("id"));
+  auto ready = WaitForState(admin, id, "ready", std::chrono::seconds(60));
+  auto took = std::chrono::steady_clock::now() - started;
+  std::cerr << "time to ready: "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms\n";
+  for (const auto& s : ready.at("steps").as_array()) EXPECT_EQ(Str(s.at("state")), "done");
+  std::string customer = Str(ready.at("azure").at("customerId"));
+  EXPECT_FALSE(customer.empty());
+  EXPECT_EQ(Str(ready.at("azure").at("tenantDomain")), "acme.onmicrosoft.com");
+  ASSERT_EQ(ready.at("azure").at("subscriptionIds").as_array().size(), 1u);
+  std::string sub = Str(ready.at("azure").at("subscriptionIds").at(0));
+
+  auto state = SandboxState();
+  EXPECT_EQ(state.at("customers").as_array().size(), 1u);
+  EXPECT_EQ(state.at("subscriptions").as_array().size(), 1u);  // one Azure plan
+  EXPECT_EQ(state.at("azureSubscriptions").as_array().size(), 1u);
+  int custom_roles = 0;
+  for (const auto& r : state.at("roleDefinitions").as_array()) {
+    if (Str(r.at("properties").at("type")) == "CustomRole") ++custom_roles;
+  }
+  EXPECT_EQ(custom_roles, 1);
+  EXPECT_EQ(state.at("roleAssignments").as_array().size(), 1u);
+  ASSERT_EQ(state.at("policyAssignments").as_array().size(), 1u);
+  const auto& allowed = state.at("policyAssignments").at(0).at("properties").at("parameters")
+                            .at("listOfResourceTypesAllowed").at("value").as_array();
+  EXPECT_GT(allowed.size(), 10u);
+  for (const auto& [ns, st] : state.at("azureSubscriptions").at(0).at("providers").as_object()) {
+    if (ns == "Microsoft.Compute" || ns == "Microsoft.Network" || ns == "Microsoft.Storage") {
+      EXPECT_EQ(Str(st), "Registered") << ns;
+    }
+  }
+
+  // The initial admin login: shown once, then wiped.
+  auto creds = Http("GET", server_.BaseUrl() + "/api/v1/providers/" + id + "/admin-credentials",
+                    "", admin);
+  ASSERT_EQ(creds.status, 200) << creds.body;
+  EXPECT_EQ(Str(Json(creds.body).at("userName")), "admin@acme.onmicrosoft.com");
+  EXPECT_FALSE(Str(Json(creds.body).at("password")).empty());
+  EXPECT_EQ(Http("GET", server_.BaseUrl() + "/api/v1/providers/" + id + "/admin-credentials", "",
+                 admin)
+                .status,
+            409);
+
+  // A second provider on ACME: terms are current, so they may be omitted.
+  auto second = CreateProvider(admin, connection, "ACME", "Acme Azure 2", false);
+  ASSERT_EQ(second.status, 202) << second.body;
+  auto ready2 = WaitForState(admin, Str(Json(second.body).at("id")), "ready",
+                             std::chrono::seconds(60));
+  EXPECT_EQ(Str(ready2.at("azure").at("customerId")), customer);
+  std::string sub2 = Str(ready2.at("azure").at("subscriptionIds").at(0));
+  EXPECT_NE(sub2, sub);
+  state = SandboxState();
+  EXPECT_EQ(state.at("customers").as_array().size(), 1u);
+  EXPECT_EQ(state.at("azureSubscriptions").as_array().size(), 2u);
+  EXPECT_EQ(state.at("policyAssignments").as_array().size(), 2u);
+
+  // The sandbox's policy denies a resource type outside the catalog.
+  auto token = Http("POST", sandbox_.BaseUrl() + "/login/" + customer + "/oauth2/v2.0/token",
+                    "grant_type=client_credentials&client_id=22222222-2222-4222-8222-222222222222"
+                    "&client_secret=sandbox-secret&scope=https%3A%2F%2Fmanagement.azure.com%2F.default",
+                    {"Content-Type: application/x-www-form-urlencoded"});
+  ASSERT_EQ(token.status, 200) << token.body;
+  std::vector<std::string> arm = {"Authorization: Bearer " +
+                                  Str(Json(token.body).at("access_token"))};
+  auto denied = Http("PUT",
+                     sandbox_.BaseUrl() + "/arm/subscriptions/" + sub +
+                         "/resourceGroups/rg1/providers/Microsoft.Sql/servers/sql1?api-version=2021-11-01",
+                     R"({"location":"eastus","tags":{},"properties":{}})", arm);
+  EXPECT_EQ(denied.status, 403) << denied.body;
+  EXPECT_NE(denied.body.find("RequestDisallowedByPolicy"), std::string::npos);
+  auto allowed_vm = Http("PUT",
+                         sandbox_.BaseUrl() + "/arm/subscriptions/" + sub +
+                             "/resourceGroups/rg1/providers/Microsoft.Compute/virtualMachines/vm1?api-version=2023-03-01",
+                         R"({"location":"eastus","tags":{},"properties":{}})", arm);
+  EXPECT_LT(allowed_vm.status, 300) << allowed_vm.body;
+}
+
+TEST_F(OnboardingTest, IneligibleAccountsGetTheOriginalMessagesAndNothingIsWritten) {
+  StartServer();
+  auto admin = Login("admin@acme.example");
+  auto bad = Connect(admin, "acme.admin", "wrong");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("We didn't recognize the username or password you entered."),
+            std::string::npos)
+      << bad.body;
+  auto billing = Connect(admin, "acme.billing");
+  EXPECT_EQ(billing.status, 403);
+  EXPECT_NE(billing.body.find("A centuryLink Cloud account administrator for your account as the "
+                              "ability to provide access to you."),
+            std::string::npos)
+      << billing.body;
+  for (const char* user : {"rslr.admin", "demo.admin"}) {
+    auto r = Connect(admin, user);
+    EXPECT_EQ(r.status, 403) << user;
+    EXPECT_NE(r.body.find("we are not able to provide this functionality for your account"),
+              std::string::npos)
+        << r.body;
+  }
+  auto brit = Connect(admin, "brit.admin");
+  EXPECT_EQ(brit.status, 403);
+  EXPECT_NE(brit.body.find("we are not able to provide that functionality for your account"),
+            std::string::npos)
+      << brit.body;
+  auto state = SandboxState();
+  EXPECT_EQ(state.at("customers").as_array().size(), 0u);
+  EXPECT_EQ(Writes(state, "/partnercenter/"), 0);
+  EXPECT_EQ(Writes(state, "/arm/"), 0);
+
+  // A member cannot connect or create providers.
+  auto providers = Http("GET", server_.BaseUrl() + "/api/v1/providers", "", admin);
+  EXPECT_EQ(Json(providers.body).at("items").as_array().size(), 0u);
+}
+
+TEST_F(OnboardingTest, TerritoryFollowsConfiguration) {
+  StartServer({"--set", "onboarding.allowed_territories=US,GB"});
+  auto admin = Login("admin@acme.example");
+  auto brit = Connect(admin, "brit.admin");
+  ASSERT_EQ(brit.status, 201) << brit.body;
+  auto conn = Json(brit.body);
+  EXPECT_TRUE(conn.at("billingAliases").at(0).at("billable").as_bool());
+  // RSC1 is a sub-account of a reseller: listed, disabled, with the reason.
+  auto rslr = Connect(admin, "rslr.admin");
+  EXPECT_EQ(rslr.status, 403);
+}
+
+}  // namespace
+}  // namespace pc::test
