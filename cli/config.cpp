@@ -42,6 +42,7 @@ const std::vector<Key>& Keys() {
       {"upstream.partner_center_requests_per_minute",
        &Config::partner_center_requests_per_minute},
       {"upstream.arm_requests_per_minute", &Config::arm_requests_per_minute},
+      {"upstream.timeout_seconds", &Config::upstream_timeout},
       {"partner.tenant_id", &Config::partner_tenant_id},
       {"partner.client_id", &Config::partner_client_id},
       {"partner.client_secret", &Config::partner_client_secret},
@@ -49,6 +50,7 @@ const std::vector<Key>& Keys() {
       {"onboarding.allowed_territories", &Config::allowed_territories},
       {"onboarding.centurylink_terms_version", &Config::centurylink_terms_version},
       {"jobs.workers", &Config::job_workers},
+      {"jobs.lease_seconds", &Config::job_lease},
   };
   return keys;
 }

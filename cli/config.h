@@ -41,6 +41,7 @@ struct Config {
   std::string clc_url;                                   // upstream.clc_url
   int64_t partner_center_requests_per_minute = 500;      // upstream.partner_center_requests_per_minute
   int64_t arm_requests_per_minute = 1200;                // upstream.arm_requests_per_minute
+  int64_t upstream_timeout = 60;                         // upstream.timeout_seconds
 
   // The partner: CSP tenant and the platform's multi-tenant application (sandbox fixtures).
   std::string partner_tenant_id = "11111111-1111-4111-8111-111111111111";  // partner.tenant_id
@@ -51,6 +52,7 @@ struct Config {
   std::string allowed_territories = "US";                // onboarding.allowed_territories
   std::string centurylink_terms_version = "2017-01";     // onboarding.centurylink_terms_version
   int64_t job_workers = 4;                               // jobs.workers
+  int64_t job_lease = 30;                                // jobs.lease_seconds
 
   // The effective URL of an upstream: its own setting, else sandbox_url + prefix.
   std::string UpstreamUrl(const std::string& own, std::string_view sandbox_prefix) const;

@@ -12,6 +12,7 @@
 #include "cli/service.h"
 #include "cli/usage_command.h"
 #include "core/random.h"
+#include "core/secret_box.h"
 #include "identity/identity.h"
 
 namespace {
@@ -134,6 +135,14 @@ int main(int argc, char** argv) {
   demo->add_option("--data", demo_data, "Data folder (default ./data)");
   demo->add_option("--port-file", port_file, "Write the bound port to this file");
 
+  // secret seal: encrypt a secret for the configuration file with the server's key
+  CommonFlags secret_flags;
+  auto* secret = app.add_subcommand("secret", "Secrets at rest");
+  secret->require_subcommand(1);
+  auto* seal = secret->add_subcommand(
+      "seal", "Read a secret on standard input, print it sealed (sb1:...) with the server's key");
+  AddCommonFlags(seal, secret_flags);
+
   // usage import (runs from its own callback)
   pc::cli::AddUsageCommand(app);
 
@@ -160,6 +169,18 @@ int main(int argc, char** argv) {
     if (!db.ok()) return Fail(db.error());
     return pc::cli::RunService(*config, **db,
                                [&](uint16_t port) { WritePortFile(port_file, port); });
+  }
+
+  if (*seal) {
+    auto config = ResolveConfig(secret_flags, {});
+    if (!config.ok()) return Fail(config.error());
+    auto box = pc::SecretBox::Load(config->secret_key_file);
+    if (!box.ok()) return Fail(box.error());
+    std::string plain;
+    std::getline(std::cin, plain);
+    if (plain.empty()) return Fail(pc::InvalidArgument("Give the secret on standard input"));
+    std::cout << box->Seal(plain) << "\n";
+    return 0;
   }
 
   if (*migrate) {

@@ -54,13 +54,18 @@ int RunService(const Config& config, store::Database& db,
     }
     client_secret = *opened;
   }
-  connectors::HttpClient entra_http({"entra", {}, 0, 50, nullptr});
-  connectors::HttpClient pc_http({"partner_center", {},
-                                  static_cast<double>(config.partner_center_requests_per_minute),
-                                  50, nullptr});
-  connectors::HttpClient arm_http(
-      {"arm", {}, static_cast<double>(config.arm_requests_per_minute), 100, nullptr});
-  connectors::HttpClient clc_http({"clc", {}, 0, 50, nullptr});
+  auto upstream = [&config](std::string name, int64_t per_minute) {
+    connectors::HttpClientOptions o;
+    o.upstream = std::move(name);
+    o.requests_per_minute = static_cast<double>(per_minute);
+    o.burst = 50;
+    o.max_timeout = std::chrono::seconds(config.upstream_timeout);
+    return o;
+  };
+  connectors::HttpClient entra_http(upstream("entra", 0));
+  connectors::HttpClient pc_http(upstream("partner_center", config.partner_center_requests_per_minute));
+  connectors::HttpClient arm_http(upstream("arm", config.arm_requests_per_minute));
+  connectors::HttpClient clc_http(upstream("clc", 0));
   connectors::TokenProvider tokens(entra_http, {config.UpstreamUrl(config.entra_url, "/login"),
                                                 config.partner_client_id, client_secret});
   connectors::PartnerCenterClient partner_center(
@@ -85,6 +90,7 @@ int RunService(const Config& config, store::Database& db,
       ob_options);
   jobs::RunnerOptions runner_options;
   runner_options.workers = static_cast<int>(config.job_workers);
+  runner_options.lease = std::chrono::seconds(config.job_lease);
   jobs::JobRunner runner(db, runner_options);
   onboarding.RegisterWorkflow(runner);
   ctx.onboarding = &onboarding;

@@ -70,6 +70,8 @@ struct HttpClientOptions {
   RetryPolicy retry;
   double requests_per_minute = 0;  // 0: no client-side limit
   double burst = 50;
+  // If not zero, no attempt waits longer than this for an answer (upstream.timeout_seconds).
+  std::chrono::milliseconds max_timeout{0};
   // Called before each wait between attempts (tests use it to observe the waits).
   std::function<void(std::chrono::milliseconds)> on_wait;
 };

@@ -45,8 +45,15 @@ std::string Str(const json::object& o, std::string_view key) {
   return it != o.end() && it->value().is_string() ? std::string(it->value().as_string()) : "";
 }
 
+// The MS-RequestId of a logical call: the same for every retry after a timeout or a 5xx (so
+// Partner Center replays its first answer instead of acting twice), a new one once an answer
+// said "not found yet" (a replay of that answer would never change).
 PcCall CallFor(const Job& job, std::string_view name) {
-  return {connectors::NameBasedId(job.id + ":" + std::string(name)), job.id};
+  std::string round;
+  if (const auto* r = job.data.if_contains("round:" + job.step); r && r->is_int64()) {
+    round = ":" + std::to_string(r->as_int64());
+  }
+  return {connectors::NameBasedId(job.id + ":" + std::string(name) + round), job.id};
 }
 
 // A failed upstream answer as a step result: throttling and server errors are retried
@@ -81,6 +88,8 @@ StepResult WaitOrFail(Job& job, std::chrono::seconds limit, std::string why) {
     return StepResult::Fail(why + " (still not visible after " + std::to_string(limit.count()) +
                             " seconds)");
   }
+  const auto* round = job.data.if_contains("round:" + job.step);
+  job.data["round:" + job.step] = round && round->is_int64() ? round->as_int64() + 1 : 1;
   return StepResult::Wait(kPoll, why);
 }
 
@@ -154,6 +163,21 @@ StepResult OnboardingService::RunStep(Job& job) {
     if (a.customer_id && a.plan_subscription_id) {
       job.data["secondSubscription"] = true;
       return StepResult::Next("second_subscription");
+    }
+    // One Azure customer per alias: only the alias's first live provider creates it; the
+    // others wait for it and then add their own subscription.
+    auto first = [&]() -> Result<std::string> {
+      PC_ASSIGN_OR_RETURN(auto tx, db.Begin());
+      PC_ASSIGN_OR_RETURN(auto rows, tx->Query("SELECT id FROM providers WHERE billing_alias = ? "
+                                               "AND state <> 'unavailable' ORDER BY created_at, "
+                                               "id LIMIT 1",
+                                               {alias}));
+      return rows.empty() ? std::string() : rows[0].Text("id");
+    }();
+    if (!first.ok()) return StepResult::Retry(first.error().message);
+    if (!first->empty() && *first != Str(job.data, "providerId")) {
+      return StepResult::Wait(std::chrono::seconds(1),
+                              "Waiting for the alias's first provider to create the Azure customer");
     }
     return StepResult::Next(a.tenant_domain ? "customer" : "domain");
   }

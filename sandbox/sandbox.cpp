@@ -59,7 +59,7 @@ http::ServerOptions SandboxServerOptions(std::string address, uint16_t port) {
   http::ServerOptions o;
   o.address = std::move(address);
   o.port = port;
-  o.threads = 16;
+  o.threads = 48;
   o.body_limit = 1024 * 1024;
   o.server_name = "partnercloud-sandbox";
   o.access_log = false;
@@ -104,9 +104,27 @@ http::Response Sandbox::Handle(http::RequestContext& ctx) {
   }
   const http::Request& req = ctx.request;
   std::string method(http::beast_http::to_string(req.method()));
+  // The logical call, for Retry-After bookkeeping.
+  std::string call_key;
+  if (service == Service::kPartnerCenter && !Header(req, "MS-RequestId").empty()) {
+    call_key = method + " " + std::string(req.target()) + " " + Header(req, "MS-RequestId");
+  } else if (service == Service::kArm) {
+    call_key = method + " " + std::string(req.target());
+  }
   FaultDecision fault;
   {
     std::lock_guard lock(state_.mu);
+    if (!call_key.empty()) {
+      if (auto it = state_.throttled.find(call_key); it != state_.throttled.end()) {
+        auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(pc::Now() - it->second.at);
+        if (state_.retries_after_throttle.size() < 10000) {
+          state_.retries_after_throttle.push_back(json::object{
+              {"call", call_key}, {"retryAfterMs", it->second.retry_after_ms},
+              {"waitedMs", gap.count()}});
+        }
+        state_.throttled.erase(it);
+      }
+    }
     fault = state_.faults.Decide(method + " " + ctx.path);
   }
   if (fault.latency_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(fault.latency_ms));
@@ -169,6 +187,17 @@ http::Response Sandbox::Handle(http::RequestContext& ctx) {
     ++state_.request_counts[method + " (fault) " + ctx.path];
   }
 
+  if (!call_key.empty() && res.result() == http::Status::too_many_requests) {
+    std::lock_guard lock(state_.mu);
+    if (state_.throttled.size() < 100000) {
+      int64_t seconds = 0;
+      try {
+        seconds = std::stoll(std::string(res["Retry-After"]));
+      } catch (const std::exception&) {
+      }
+      state_.throttled[call_key] = {pc::Now(), seconds * 1000};
+    }
+  }
   if (service == Service::kPartnerCenter) {
     std::string correlation = Header(req, "MS-CorrelationId");
     if (correlation.empty()) correlation = Uuid::V4().ToString();

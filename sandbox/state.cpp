@@ -13,6 +13,8 @@ void State::Reset(uint64_t new_seed) {
   clc_signing_key = Sha256Hex("partnercloud-sandbox-clc-" + std::to_string(new_seed));
   clc_accounts.clear();
   clc_users.clear();
+  throttled.clear();
+  retries_after_throttle.clear();
   tokens.clear();
   refresh_tokens.clear();
   customers.clear();
@@ -186,6 +188,9 @@ json::object State::Snapshot() const {
   json::object counts;
   for (const auto& [route, n] : request_counts) counts[route] = n;
   out["requestCounts"] = std::move(counts);
+  json::array retries;
+  for (const auto& r : retries_after_throttle) retries.push_back(r);
+  out["retriesAfterThrottle"] = std::move(retries);
   out["faults"] = faults.source();
   return out;
 }

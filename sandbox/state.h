@@ -80,6 +80,16 @@ struct State {
   std::vector<json::object> service_requests;
   std::map<std::string, http::Response> replay;  // "METHOD target requestId" -> first response
 
+  // Retry-After bookkeeping: the last 429 of each logical call (Partner Center: method, target
+  // and MS-RequestId; ARM: method and target), and for each retry that followed one, how long
+  // the client waited against how long it was asked to. Bounded.
+  struct Throttle {
+    Timestamp at;
+    int64_t retry_after_ms = 0;
+  };
+  std::map<std::string, Throttle> throttled;
+  std::vector<json::object> retries_after_throttle;
+
   // ARM.
   std::map<std::string, json::object> role_definitions;   // full id -> resource (custom roles)
   std::map<std::string, json::object> role_assignments;   // full id -> resource
