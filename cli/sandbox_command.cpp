@@ -16,6 +16,7 @@ namespace {
 struct SandboxFlags {
   std::string address = "127.0.0.1";
   int port = 8081;
+  int smtp_port = 0;
   std::string port_file;
   uint64_t seed = 1;
   int64_t rows = 1000;
@@ -39,11 +40,16 @@ int RunSandbox(const SandboxFlags& flags) {
               << "\n";
     return 2;
   }
-  if (flags.port < 0 || flags.port > 65535) {
-    std::cerr << "error: --port must be 0..65535\n";
+  if (flags.port < 0 || flags.port > 65535 || flags.smtp_port < 0 || flags.smtp_port > 65535) {
+    std::cerr << "error: --port and --smtp-port must be 0..65535\n";
     return 2;
   }
   sandbox::Sandbox sb(flags.seed);
+  auto smtp = sb.StartSmtp(flags.address, static_cast<uint16_t>(flags.smtp_port));
+  if (!smtp.ok()) {
+    std::cerr << "error: " << smtp.error().message << "\n";
+    return 2;
+  }
   http::Server server(sandbox::SandboxServerOptions(flags.address,
                                                     static_cast<uint16_t>(flags.port)),
                       sb.router(), nullptr);
@@ -55,7 +61,9 @@ int RunSandbox(const SandboxFlags& flags) {
   server.HandleSignals();
   WritePort(flags.port_file, *port);
   std::cerr << "partnercloud sandbox listening on http://" << flags.address << ":" << *port
-            << " (/login /partnercenter /graph /arm /clc /sandbox/control)\n";
+            << " (/login /partnercenter /graph /arm /clc /blob /sandbox/control)\n"
+            << "partnercloud sandbox SMTP mailbox on smtp://" << flags.address << ":" << *smtp
+            << " (messages in GET /sandbox/control/state, \"mailbox\")\n";
   server.Run();
   return 0;
 }
@@ -94,6 +102,8 @@ void AddSandboxCommand(CLI::App& app, std::function<void(int)> exit_with) {
   cmd->add_option("--address", flags->address, "Listen address (loopback only; default 127.0.0.1)");
   cmd->add_option("--port", flags->port, "Listen port (default 8081; 0 picks a free one)");
   cmd->add_option("--port-file", flags->port_file, "Write the bound port to this file");
+  cmd->add_option("--smtp-port", flags->smtp_port,
+                  "SMTP mailbox port (default 0: a free one, printed and in GET state smtpPort)");
   cmd->add_option("--seed", flags->seed, "Seed for ids and usage (default 1)");
   auto* gen = cmd->add_subcommand("generate-usage",
                                   "Write a Partner Center daily rated usage CSV (streamed)");
@@ -115,6 +125,12 @@ uint16_t StartBackgroundSandbox(const std::string& address, uint16_t port) {
   if (!bound.ok()) {
     std::cerr << "error: sandbox: " << bound.error().message << "\n";
     return 0;
+  }
+  auto smtp = sb->StartSmtp(address, 0);
+  if (smtp.ok()) {
+    std::cerr << "  sandbox SMTP mailbox: smtp://" << address << ":" << *smtp << "\n";
+  } else {
+    std::cerr << "warning: sandbox SMTP mailbox: " << smtp.error().message << "\n";
   }
   std::thread([] { server->Run(); }).detach();
   return *bound;

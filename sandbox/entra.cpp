@@ -10,6 +10,8 @@ namespace pc::sandbox {
 namespace {
 
 constexpr int64_t kLifetimeSeconds = 3600;
+// Entra refresh tokens live 90 days (inactivity); the sandbox uses that as their expiry.
+constexpr std::chrono::hours kRefreshLifetime{90 * 24};
 
 int Hex(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -84,15 +86,15 @@ http::Response Token(State& state, http::RequestContext& ctx, bool v2) {
   }
   bool refresh = grant == "refresh_token";
   if (refresh) {
-    auto it = state.refresh_tokens.find(form["refresh_token"]);
-    if (it == state.refresh_tokens.end()) {
+    if (!state.refresh_tokens.Find(form["refresh_token"], state.Now())) {
       return EntraError(http::Status::bad_request, "invalid_grant", 9002313,
                         "Invalid request. Request is malformed or invalid.");
     }
   }
   std::string access = "sbx-at." + RandomToken(24);
   Timestamp now = state.Now();
-  state.tokens[access] = {tenant, audience, now + std::chrono::seconds(kLifetimeSeconds)};
+  Timestamp expires = now + std::chrono::seconds(kLifetimeSeconds);
+  state.tokens.Put(access, {tenant, audience, expires}, expires, 1, now);
   int64_t now_s = ToUnixSeconds(now);
   json::object out;
   out["token_type"] = "Bearer";
@@ -109,7 +111,7 @@ http::Response Token(State& state, http::RequestContext& ctx, bool v2) {
   if (refresh) {
     out["scope"] = "user_impersonation";
     std::string next = "sbx-rt." + RandomToken(24);
-    state.refresh_tokens[next] = tenant;
+    state.refresh_tokens.Put(next, tenant, now + kRefreshLifetime, 1, now);
     out["refresh_token"] = next;
   }
   out["access_token"] = access;

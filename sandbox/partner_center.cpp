@@ -226,24 +226,6 @@ std::optional<http::Response> CheckAzurePlanLines(State& state, const std::strin
   return std::nullopt;
 }
 
-std::vector<UsageSubscription> UsageSubscriptions(State& state) {
-  std::vector<UsageSubscription> out;
-  for (const auto& a : state.azure_subscriptions) {
-    UsageSubscription u;
-    u.azure_subscription_id = a.subscription_id;
-    u.plan_subscription_id = a.plan_subscription_id;
-    u.customer_id = a.tenant_id;
-    if (const json::object* c = state.FindCustomer(a.tenant_id)) {
-      const auto& bp = c->at("billingProfile").as_object();
-      u.customer_name = std::string(bp.at("companyName").as_string());
-      u.customer_domain = std::string(c->at("companyProfile").at("domain").as_string());
-      u.customer_country = std::string(bp.at("defaultAddress").at("country").as_string());
-    }
-    out.push_back(std::move(u));
-  }
-  return out;
-}
-
 }  // namespace
 
 http::Response PartnerCenterFault(http::Status status, int code, std::string_view description,
@@ -708,6 +690,7 @@ void AddPartnerCenterRoutes(http::Router& router, State& state) {
     json::object stored = consent;
     stored["customerId"] = cid;
     state.application_consents.push_back(stored);
+    AddServicePrincipal(state, cid, app, StringCi(*body, "displayName"));
     return Ok(http::Status::created, consent);
   });
   router.Add(http::Verb::delete_, v1 + "/customers/{cid}/applicationconsents/{app}", [&state](http::RequestContext& ctx) {
@@ -718,6 +701,7 @@ void AddPartnerCenterRoutes(http::Router& router, State& state) {
       if (it->at("customerId").as_string() == cid &&
           boost::iequals(std::string(it->at("applicationId").as_string()), ctx.params["app"])) {
         list.erase(it);
+        RemoveServicePrincipal(state, cid, ctx.params["app"]);
         return http::Response{http::Status::ok, 11};
       }
     }
@@ -876,16 +860,9 @@ void AddPartnerCenterRoutes(http::Router& router, State& state) {
     Timestamp now = state.Now();
     YearMonth month = YearMonth::Containing(now);
     if (period == "previous") month = month.Prev();
-    auto subs = UsageSubscriptions(state);
+    auto subs = state.UsageSubscriptions();
     json::array all;
-    Timestamp today = std::chrono::floor<std::chrono::days>(now);
-    for (const auto& s : subs) {
-      const AzureSubscription* a = state.FindAzureSubscription(s.azure_subscription_id);
-      Timestamp day = std::max(month.Start(), Timestamp(std::chrono::floor<std::chrono::days>(a->created)));
-      for (; day < month.End() && day < today; day += std::chrono::hours(24)) {
-        for (const auto& line : DailyUsage(state.seed, s, day)) all.push_back(UsageLineJson(line));
-      }
-    }
+    for (const auto& line : MonthUsage(state.seed, subs, month, now)) all.push_back(UsageLineJson(line));
     return Ok(http::Status::ok,
               Page(all, *offset, size,
                    "/invoices/unbilled/lineitems?provider=onetime&invoicelineitemtype=usagelineitems"

@@ -17,7 +17,7 @@ http::Response GenericError(http::Status status, std::string_view code,
   return http::ErrorResponse(status, code, message);
 }
 
-enum class Service { kEntra, kPartnerCenter, kGraph, kArm, kClc, kControl, kNone };
+enum class Service { kEntra, kPartnerCenter, kGraph, kArm, kClc, kBlob, kControl, kNone };
 
 Service ServiceOf(std::string_view path) {
   auto under = [&](std::string_view prefix) {
@@ -29,6 +29,7 @@ Service ServiceOf(std::string_view path) {
   if (under("/graph")) return Service::kGraph;
   if (under("/arm")) return Service::kArm;
   if (under("/clc")) return Service::kClc;
+  if (under("/blob")) return Service::kBlob;
   return Service::kNone;
 }
 
@@ -48,6 +49,8 @@ http::Response ServiceError(Service s, http::Status status, std::string_view cod
       return ArmError(status, code, message);
     case Service::kClc:
       return ClcError(status, message);
+    case Service::kBlob:
+      return BlobStorageError(status, code, message);
     default:
       return GenericError(status, code, message);
   }
@@ -73,13 +76,16 @@ Sandbox::Sandbox(uint64_t seed)
           [](auto st, auto c, auto m) { return ServiceError(Service::kPartnerCenter, st, c, m); }),
       graph_([](auto st, auto c, auto m) { return ServiceError(Service::kGraph, st, c, m); }),
       arm_([](auto st, auto c, auto m) { return ServiceError(Service::kArm, st, c, m); }),
-      clc_([](auto st, auto c, auto m) { return ServiceError(Service::kClc, st, c, m); }) {
+      clc_([](auto st, auto c, auto m) { return ServiceError(Service::kClc, st, c, m); }),
+      blob_([](auto st, auto c, auto m) { return ServiceError(Service::kBlob, st, c, m); }) {
   state_.Reset(seed);
   AddEntraRoutes(entra_, state_);
   AddPartnerCenterRoutes(partner_center_, state_);
   AddGraphRoutes(graph_, state_);
+  AddBillingExportRoutes(graph_, state_);
   AddArmRoutes(arm_, state_);
   AddClcRoutes(clc_, state_);
+  AddBlobRoutes(blob_, state_);
   // The outer router sends every path, of any depth, to Handle().
   for (http::Verb verb : {http::Verb::get, http::Verb::post, http::Verb::put, http::Verb::patch,
                           http::Verb::delete_}) {
@@ -93,14 +99,37 @@ Sandbox::Sandbox(uint64_t seed)
 
 Sandbox::~Sandbox() = default;
 
+Result<uint16_t> Sandbox::StartSmtp(const std::string& address, uint16_t port) {
+  SmtpOptions options;
+  options.address = address;
+  options.port = port;
+  smtp_ = std::make_unique<SmtpMailbox>(options, [this](MailMessage m) {
+    std::string to;
+    for (const auto& r : m.to) to += (to.empty() ? "" : ", ") + r;
+    size_t bytes = m.from.size() + to.size() + m.subject.size() + m.body.size();
+    std::lock_guard lock(state_.mu);
+    state_.AddMail(json::object{{"from", m.from},
+                                {"to", to},
+                                {"subject", m.subject},
+                                {"body", m.body},
+                                {"receivedAt", Iso(state_.Now())}},
+                   bytes);
+  });
+  auto bound = smtp_->Listen();
+  if (!bound.ok()) return bound.error();
+  std::lock_guard lock(state_.mu);
+  state_.smtp_port = *bound;
+  return *bound;
+}
+
 http::Response Sandbox::Handle(http::RequestContext& ctx) {
   Service service = ServiceOf(ctx.path);
   if (service == Service::kControl) return Control(ctx);
   if (service == Service::kNone) {
     return GenericError(http::Status::not_found, "NotFound",
                         "No emulated service at " + ctx.path +
-                            "; prefixes are /login, /partnercenter, /graph, /arm, /clc and "
-                            "/sandbox/control");
+                            "; prefixes are /login, /partnercenter, /graph, /arm, /clc, /blob "
+                            "and /sandbox/control");
   }
   const http::Request& req = ctx.request;
   std::string method(http::beast_http::to_string(req.method()));
@@ -161,10 +190,10 @@ http::Response Sandbox::Handle(http::RequestContext& ctx) {
   if (!faulted && service == Service::kPartnerCenter && !request_id.empty()) {
     replay_key = method + " " + std::string(req.target()) + " " + request_id;
     std::lock_guard lock(state_.mu);
-    if (auto it = state_.replay.find(replay_key); it != state_.replay.end()) {
+    if (const http::Response* first = state_.replay.Find(replay_key, state_.Now())) {
       faulted = true;  // answered from the cache
-      res = it->second;
-      ++state_.request_counts[method + " (replayed) " + ctx.path.substr(0, 14)];
+      res = *first;
+      state_.CountRequest(method + " (replayed) " + ctx.path.substr(0, 14));
     }
   }
   if (!faulted) {
@@ -174,17 +203,22 @@ http::Response Sandbox::Handle(http::RequestContext& ctx) {
       case Service::kPartnerCenter: router = &partner_center_; break;
       case Service::kGraph: router = &graph_; break;
       case Service::kArm: router = &arm_; break;
+      case Service::kBlob: router = &blob_; break;
       default: router = &clc_; break;
     }
     ctx.route.clear();
     res = router->Dispatch(ctx);
     std::lock_guard lock(state_.mu);
-    ++state_.request_counts[method + " " + (ctx.route.empty() ? "(no route)" : ctx.route)];
+    state_.CountRequest(method + " " + (ctx.route.empty() ? "(no route)" : ctx.route));
     int code = static_cast<int>(res.result_int());
-    if (!replay_key.empty() && code < 500 && code != 429) state_.replay[replay_key] = res;
+    if (!replay_key.empty() && code < 500 && code != 429) {
+      Timestamp now = state_.Now();
+      state_.replay.Put(replay_key, res, now + kReplayLifetime,
+                        replay_key.size() + res.body().size() + 256, now);
+    }
   } else if (fault.kind != FaultKind::kNone) {
     std::lock_guard lock(state_.mu);
-    ++state_.request_counts[method + " (fault) " + ctx.path];
+    state_.CountRequest(method + " (fault) " + ctx.path);
   }
 
   if (!call_key.empty() && res.result() == http::Status::too_many_requests) {

@@ -1,6 +1,7 @@
 // Sandbox: one HTTP router serving faithful emulations of every upstream the service calls,
 // each under its prefix: /login (Entra ID), /partnercenter (Partner Center v1), /graph
-// (Microsoft Graph), /arm (Azure Resource Manager), /clc (CenturyLink Cloud API v2), plus the
+// (Microsoft Graph), /arm (Azure Resource Manager), /clc (CenturyLink Cloud API v2), /blob (the
+// Graph billing export's blobs, as Azure Blob Storage serves them), plus the
 // control API /sandbox/control (clock, faults, reset, seed, state, azure-subscriptions).
 // All state is in memory behind one mutex; Handle() is thread-safe.
 #pragma once
@@ -9,6 +10,7 @@
 
 #include "core/http/router.h"
 #include "core/http/server.h"
+#include "sandbox/smtp.h"
 #include "sandbox/state.h"
 
 namespace pc::sandbox {
@@ -26,11 +28,16 @@ class Sandbox {
 
   State& state() { return state_; }
 
+  // Starts the SMTP mailbox (loopback, `port` 0 = a free one); its messages appear in GET
+  // /sandbox/control/state as `mailbox` and its port as `smtpPort`. Returns the bound port.
+  [[nodiscard]] Result<uint16_t> StartSmtp(const std::string& address, uint16_t port);
+
  private:
   http::Response Control(http::RequestContext& ctx);
   State state_;
   http::Router outer_;
-  http::Router entra_, partner_center_, graph_, arm_, clc_;
+  http::Router entra_, partner_center_, graph_, arm_, clc_, blob_;
+  std::unique_ptr<SmtpMailbox> smtp_;  // after state_: stops before state_ goes
 };
 
 // Server options suited to the sandbox (larger thread pool: timeout faults hold threads).

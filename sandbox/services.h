@@ -13,6 +13,10 @@ void AddPartnerCenterRoutes(http::Router& router, State& state);  // /partnercen
 void AddGraphRoutes(http::Router& router, State& state);          // /graph
 void AddArmRoutes(http::Router& router, State& state);            // /arm
 void AddClcRoutes(http::Router& router, State& state);            // /clc
+// The Graph billing export (/graph/v1.0/reports/partners/billing/...), on the Graph router.
+void AddBillingExportRoutes(http::Router& router, State& state);
+// The export's blobs, as Azure Blob Storage serves them (/blob/{container}/...).
+void AddBlobRoutes(http::Router& router, State& state);
 
 // Entra: {"error":"invalid_request","error_description":"AADSTS900144: ...","error_codes":[..]}.
 http::Response EntraError(http::Status status, std::string_view error, int aadsts,
@@ -25,8 +29,19 @@ http::Response PartnerCenterThrottled(int retry_after_seconds);
 // ARM / Graph: {"error":{"code":"...","message":"..."}} (Graph adds innerError).
 http::Response ArmError(http::Status status, std::string_view code, std::string_view message);
 http::Response GraphError(http::Status status, std::string_view code, std::string_view message);
+// Azure Storage: <?xml ...?><Error><Code>...</Code><Message>...</Message></Error>.
+http::Response BlobStorageError(http::Status status, std::string_view code,
+                                std::string_view message);
 // CLC: {"message":"..."}.
 http::Response ClcError(http::Status status, std::string_view message);
+
+// The service principal an application consent creates in a customer tenant (Graph shape, plus
+// "tenantId"); its object id is derived from (seed, tenant, appId), so the same consent always
+// gives the same id. Idempotent. Callers hold State::mu.
+const json::object& AddServicePrincipal(State& state, const std::string& tenant_id,
+                                        const std::string& app_id, const std::string& display_name);
+// Removes it again (the consent was deleted). Callers hold State::mu.
+void RemoveServicePrincipal(State& state, const std::string& tenant_id, const std::string& app_id);
 
 // The HTTP form body "a=b&c=d" (application/x-www-form-urlencoded), decoded.
 std::map<std::string, std::string> ParseForm(std::string_view body);

@@ -1,6 +1,7 @@
 #include "sandbox/state.h"
 
 #include <boost/algorithm/string/predicate.hpp>
+#include <cctype>
 
 #include "core/random.h"
 
@@ -15,8 +16,8 @@ void State::Reset(uint64_t new_seed) {
   clc_users.clear();
   throttled.clear();
   retries_after_throttle.clear();
-  tokens.clear();
-  refresh_tokens.clear();
+  tokens.Clear();
+  refresh_tokens.Clear();
   customers.clear();
   created_at.clear();
   agreements.clear();
@@ -26,15 +27,18 @@ void State::Reset(uint64_t new_seed) {
   azure_subscriptions.clear();
   application_consents.clear();
   service_requests.clear();
-  replay.clear();
+  replay.Clear();
   role_definitions.clear();
   role_assignments.clear();
   policy_assignments.clear();
   resources.clear();
   aliases.clear();
   users.clear();
-  export_operations.clear();
+  service_principals.clear();
+  exports.clear();
   invoice_lines.clear();
+  mailbox.clear();
+  mailbox_bytes = 0;
   request_counts.clear();
   arm_reads_remaining = 11999;
   arm_writes_remaining = 1199;
@@ -64,7 +68,27 @@ void State::Reset(uint64_t new_seed) {
   clc_users["rslr.admin"] = {"rslr.admin", "RSLR", {"AccountAdmin"}};
   clc_users["demo.admin"] = {"demo.admin", "DEMO", {"AccountAdmin"}};
   clc_users["brit.admin"] = {"brit.admin", "BRIT", {"AccountAdmin"}};
-  refresh_tokens[std::string(kFixtureRefreshToken)] = std::string(kPartnerTenantId);
+  refresh_tokens.Put(std::string(kFixtureRefreshToken), std::string(kPartnerTenantId),
+                     Timestamp::max(), 0, Now());
+}
+
+void State::AddMail(json::object message, size_t bytes) {
+  message["bytes"] = bytes;
+  mailbox.push_back(std::move(message));
+  mailbox_bytes += bytes;
+  while (mailbox.size() > kMaxMailboxMessages || mailbox_bytes > kMaxMailboxBytes) {
+    mailbox_bytes -= static_cast<size_t>(mailbox.front().at("bytes").as_uint64());
+    mailbox.erase(mailbox.begin());
+  }
+}
+
+void State::CountRequest(const std::string& key) {
+  auto it = request_counts.find(key);
+  if (it == request_counts.end() && request_counts.size() >= kMaxCountKeys) {
+    ++request_counts["(other)"];
+    return;
+  }
+  ++request_counts[key];
 }
 
 bool State::Hidden(const std::string& id) const {
@@ -113,6 +137,25 @@ AzureSubscription& State::AddAzureSubscription(const std::string& subscription_i
   return azure_subscriptions.back();
 }
 
+std::vector<UsageSubscription> State::UsageSubscriptions() const {
+  std::vector<UsageSubscription> out;
+  for (const auto& a : azure_subscriptions) {
+    UsageSubscription u;
+    u.azure_subscription_id = a.subscription_id;
+    u.plan_subscription_id = a.plan_subscription_id;
+    u.customer_id = a.tenant_id;
+    u.created = a.created;
+    if (const json::object* c = FindCustomer(a.tenant_id)) {
+      const auto& bp = c->at("billingProfile").as_object();
+      u.customer_name = std::string(bp.at("companyName").as_string());
+      u.customer_domain = std::string(c->at("companyProfile").at("domain").as_string());
+      u.customer_country = std::string(bp.at("defaultAddress").at("country").as_string());
+    }
+    out.push_back(std::move(u));
+  }
+  return out;
+}
+
 bool State::KnownTenant(const std::string& tenant) const {
   if (boost::iequals(tenant, kPartnerTenantId)) return true;
   return FindCustomer(tenant) != nullptr;
@@ -138,9 +181,9 @@ std::string State::TenantIdFor(const std::string& t) const {
 std::optional<AccessToken> State::Bearer(const http::Request& req) const {
   std::string auth = Header(req, "Authorization");
   if (!boost::istarts_with(auth, "Bearer ")) return std::nullopt;
-  auto it = tokens.find(auth.substr(7));
-  if (it == tokens.end() || it->second.expires <= Now()) return std::nullopt;
-  return it->second;
+  const AccessToken* token = tokens.Find(auth.substr(7), Now());
+  if (!token) return std::nullopt;
+  return *token;
 }
 
 json::object State::Snapshot() const {
@@ -179,7 +222,16 @@ json::object State::Snapshot() const {
   out["applicationConsents"] = array_of(application_consents);
   out["serviceRequests"] = array_of(service_requests);
   out["invoiceLines"] = array_of(invoice_lines);
+  json::array mail;
+  for (const auto& m : mailbox) {
+    json::object wire = m;
+    wire.erase("bytes");
+    mail.push_back(std::move(wire));
+  }
+  out["mailbox"] = std::move(mail);
+  out["smtpPort"] = smtp_port;
   out["users"] = array_of(users);
+  out["servicePrincipals"] = array_of(service_principals);
   json::array agreements_out;
   for (const auto& [cid, list] : agreements) {
     for (const auto& a : list) agreements_out.push_back(a);
@@ -241,6 +293,18 @@ std::string SerializeExact(const json::value& v) {
 
 http::Response ExactJsonResponse(http::Status status, const json::value& body) {
   return http::TextResponse(status, SerializeExact(body), "application/json; charset=utf-8");
+}
+
+std::string BaseUrl(const http::Request& req) {
+  std::string host = Header(req, "Host");
+  bool plain = !host.empty() && host.size() < 256;
+  for (char c : host) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != ':' && c != '-' &&
+        c != '[' && c != ']') {
+      plain = false;
+    }
+  }
+  return "http://" + (plain ? host : std::string("127.0.0.1"));
 }
 
 std::string Iso(Timestamp t) {

@@ -11,7 +11,9 @@
 #include "core/http/message.h"
 #include "core/json.h"
 #include "core/time.h"
+#include "sandbox/bounded_cache.h"
 #include "sandbox/faults.h"
+#include "sandbox/usage.h"
 
 namespace pc::sandbox {
 
@@ -27,6 +29,16 @@ inline constexpr std::string_view kAzurePlanProductId = "DZH318Z0BPS6";
 inline constexpr std::string_view kAzurePlanSkuId = "0001";
 inline constexpr std::string_view kAzurePlanAvailabilityId = "DZH318Z0BML6";
 inline constexpr std::string_view kBillingAccount = "sandbox-billing-account";
+
+// Memory bounds against hostile clients.
+inline constexpr size_t kMaxTokens = 10000;
+inline constexpr size_t kMaxReplayEntries = 4096;
+inline constexpr size_t kMaxReplayBytes = 32 * 1024 * 1024;
+inline constexpr std::chrono::hours kReplayLifetime{24};
+inline constexpr size_t kMaxCountKeys = 2048;
+inline constexpr size_t kMaxExports = 64;
+inline constexpr size_t kMaxMailboxMessages = 1000;
+inline constexpr size_t kMaxMailboxBytes = 16 * 1024 * 1024;
 
 struct ClcAccount {
   std::string alias, parent, business_name, address1, city, state, postal_code, country;
@@ -51,6 +63,21 @@ struct AzureSubscription {
   std::map<std::string, std::string> providers;  // namespace -> registrationState
 };
 
+// One Graph billing export (partner-center-api.md §7a): what was asked, and the usage it
+// covers as at the request. Blobs are generated from it on each download.
+struct UsageExport {
+  std::string operation_id, manifest_id;
+  std::string invoice_id;     // billed export; "" for unbilled
+  bool full = true;           // attributeSet full (else basic)
+  bool no_data = false;       // the operation fails with "No data available"
+  YearMonth month;
+  Timestamp until;            // usage before this day
+  Timestamp created;
+  std::vector<UsageSubscription> subscriptions;
+  size_t rows = 0;
+  int polls = 0;              // operation GETs so far: the first one sees "running"
+};
+
 struct State {
   std::mutex mu;
 
@@ -65,8 +92,10 @@ struct State {
 
   std::map<std::string, ClcAccount> clc_accounts;
   std::map<std::string, ClcUser> clc_users;
-  std::map<std::string, AccessToken> tokens;         // access token -> grant
-  std::map<std::string, std::string> refresh_tokens;  // refresh token -> tenant id
+  // Bounded by count and by the sandbox clock (kMaxTokens each): memory stays flat however
+  // many tokens clients ask for. The fixture refresh token never expires.
+  BoundedCache<AccessToken> tokens{kMaxTokens, kMaxTokens};          // access token -> grant
+  BoundedCache<std::string> refresh_tokens{kMaxTokens, kMaxTokens};  // refresh token -> tenant
 
   // Partner Center. Resources are kept as their wire bodies (camelCase) plus bookkeeping.
   std::vector<json::object> customers;  // in creation order
@@ -78,7 +107,9 @@ struct State {
   std::vector<AzureSubscription> azure_subscriptions;
   std::vector<json::object> application_consents;
   std::vector<json::object> service_requests;
-  std::map<std::string, http::Response> replay;  // "METHOD target requestId" -> first response
+  // "METHOD target requestId" -> first response, kept kReplayLifetime by the sandbox clock,
+  // at most kMaxReplayEntries entries and kMaxReplayBytes of bodies.
+  BoundedCache<http::Response> replay{kMaxReplayEntries, kMaxReplayBytes};
 
   // Retry-After bookkeeping: the last 429 of each logical call (Partner Center: method, target
   // and MS-RequestId; ARM: method and target), and for each retry that followed one, how long
@@ -100,12 +131,21 @@ struct State {
 
   // Graph.
   std::vector<json::object> users;  // each with "tenantId"
-  std::map<std::string, json::object> export_operations;  // operation id -> manifest info
+  std::vector<json::object> service_principals;  // each with "tenantId"
+  std::vector<UsageExport> exports;  // oldest first, at most kMaxExports
+
+  // The SMTP mailbox: messages oldest first, at most kMaxMailboxMessages and kMaxMailboxBytes.
+  std::vector<json::object> mailbox;
+  size_t mailbox_bytes = 0;
+  int smtp_port = 0;  // 0 until the mailbox listens; kept across Reset
+  void AddMail(json::object message, size_t bytes);
 
   // CLC invoice sink.
   std::vector<json::object> invoice_lines;
 
   std::map<std::string, int64_t> request_counts;  // "METHOD route" -> count
+  // Counts one request under `key`; past kMaxCountKeys distinct keys, under "(other)".
+  void CountRequest(const std::string& key);
 
   // Clears everything and loads the fixtures again with `seed`.
   void Reset(uint64_t new_seed);
@@ -118,6 +158,8 @@ struct State {
   AzureSubscription& AddAzureSubscription(const std::string& subscription_id,
                                           const std::string& tenant_id,
                                           const std::string& display_name);
+  // Every Azure subscription the sandbox created, with its customer, for usage generation.
+  std::vector<UsageSubscription> UsageSubscriptions() const;
   // The tenant ids tokens can be issued for: the partner's and every customer's.
   bool KnownTenant(const std::string& tenant) const;
   std::string TenantIdFor(const std::string& tenant_or_domain) const;
@@ -136,5 +178,8 @@ std::string SerializeExact(const json::value& v);
 json::value DecimalJson(const std::string& decimal_text);
 http::Response ExactJsonResponse(http::Status status, const json::value& body);
 std::string Iso(Timestamp t);  // "2026-11-22T10:04:05Z"
+// "http://<Host header>" (or http://127.0.0.1 when it is missing or odd): the sandbox's own
+// base URL, for absolute links such as Location headers and blob URLs.
+std::string BaseUrl(const http::Request& req);
 
 }  // namespace pc::sandbox

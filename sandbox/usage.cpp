@@ -112,6 +112,94 @@ std::vector<UsageLine> DailyUsage(uint64_t seed, const UsageSubscription& sub, T
   return lines;
 }
 
+std::vector<UsageLine> MonthUsage(uint64_t seed, const std::vector<UsageSubscription>& subs,
+                                  YearMonth month, Timestamp until) {
+  std::vector<UsageLine> out;
+  Timestamp end = std::min(month.End(), Timestamp(std::chrono::floor<std::chrono::days>(until)));
+  for (const auto& s : subs) {
+    Timestamp day =
+        std::max(month.Start(), Timestamp(std::chrono::floor<std::chrono::days>(s.created)));
+    for (; day < end; day += std::chrono::hours(24)) {
+      for (auto& line : DailyUsage(seed, s, day)) out.push_back(std::move(line));
+    }
+  }
+  return out;
+}
+
+json::object UsageExportJson(const UsageLine& l, bool full, const std::string& invoice_number) {
+  const auto& s = *l.subscription;
+  YearMonth month = YearMonth::Containing(l.usage_date);
+  auto money = [](const Decimal& d) { return DecimalJson(d.ToString()); };
+  std::string total = l.billing_pre_tax_total.ToString();
+  // {name, in the basic set, value}, in the order of partners-billing-attributeset.md.
+  struct Attribute {
+    const char* name;
+    bool basic;
+    json::value value;
+  };
+  const Attribute attributes[] = {
+      {"PartnerId", true, json::string(kPartnerTenantId)},
+      {"PartnerName", true, "Contoso CSP"},
+      {"CustomerId", true, json::string(s.customer_id)},
+      {"CustomerName", true, json::string(s.customer_name)},
+      {"CustomerDomainName", false, json::string(s.customer_domain)},
+      {"CustomerCountry", false, json::string(s.customer_country)},
+      {"MpnId", false, "1234567"},
+      {"Tier2MpnId", false, ""},
+      {"InvoiceNumber", true, json::string(invoice_number)},
+      {"ProductId", true, json::string(kAzurePlanProductId)},
+      {"SkuId", true, json::string(kAzurePlanSkuId)},
+      {"AvailabilityId", false, json::string(kAzurePlanAvailabilityId)},
+      {"SkuName", true, "Microsoft Azure plan"},
+      {"ProductName", false, "Azure plan"},
+      {"PublisherName", true, "Microsoft"},
+      {"PublisherId", false, ""},
+      {"SubscriptionId", true, json::string(s.plan_subscription_id)},
+      {"SubscriptionDescription", false, "Azure plan"},
+      {"ChargeStartDate", true, json::string(Iso(month.Start()))},
+      {"ChargeEndDate", true, json::string(Iso(month.End()))},
+      {"UsageDate", true, json::string(Iso(l.usage_date))},
+      {"MeterType", false, json::string(l.meter_name)},
+      {"MeterCategory", false, json::string(l.meter_category)},
+      {"MeterId", false, json::string(l.meter_id)},
+      {"MeterSubCategory", false, json::string(l.meter_subcategory)},
+      {"MeterName", false, json::string(l.meter_name)},
+      {"MeterRegion", false, json::string(l.meter_region)},
+      {"Unit", false, json::string(l.unit)},
+      {"ResourceLocation", false, json::string(l.resource_location)},
+      {"ConsumedService", false, json::string(l.consumed_service)},
+      {"ResourceGroup", false, json::string(l.resource_group)},
+      {"ResourceURI", true, json::string(l.resource_uri)},
+      {"ChargeType", true, json::string(l.charge_type)},
+      {"UnitPrice", true, money(l.unit_price)},
+      {"Quantity", true, money(l.quantity)},
+      {"UnitType", true, ""},
+      {"BillingPreTaxTotal", true, DecimalJson(total)},
+      {"BillingCurrency", true, "USD"},
+      {"PricingPreTaxTotal", true, DecimalJson(total)},
+      {"PricingCurrency", true, "USD"},
+      {"ServiceInfo1", false, ""},
+      {"ServiceInfo2", false, ""},
+      {"Tags", false, json::string(l.tags)},
+      {"AdditionalInfo", true, json::string(l.additional_info)},
+      {"EffectiveUnitPrice", true, money(l.effective_unit_price)},
+      {"PCToBCExchangeRate", true, money(l.exchange_rate)},
+      {"EntitlementId", true, json::string(s.azure_subscription_id)},
+      {"EntitlementDescription", false, "Azure subscription"},
+      {"PartnerEarnedCreditPercentage", false, l.partner_earned_credit_percentage},
+      {"CreditPercentage", true, l.credit_percentage},
+      {"CreditType", true, l.credit_percentage ? "Azure Credit Applied" : "Credit Not Applied"},
+      {"BenefitOrderID", true, ""},
+      {"BenefitID", false, ""},
+      {"BenefitType", true, "Charge"},
+  };
+  json::object out;
+  for (const auto& a : attributes) {
+    if (full || a.basic) out[a.name] = a.value;
+  }
+  return out;
+}
+
 json::object UsageLineJson(const UsageLine& l) {
   const auto& s = *l.subscription;
   YearMonth month = YearMonth::Containing(l.usage_date);
@@ -170,6 +258,9 @@ json::object UsageLineJson(const UsageLine& l) {
       {"creditType", l.credit_percentage ? "Azure Credit Applied" : "Credit Not Applied"},
       {"invoiceLineItemType", "usage_line_items"},
       {"billingProvider", "marketplace"},
+      {"benefitOrderId", ""},
+      {"benefitId", ""},
+      {"benefitType", "Charge"},
       {"attributes", json::object{{"objectType", "DailyRatedUsageLineItem"}}}};
 }
 

@@ -16,6 +16,7 @@ struct UsageSubscription {
   std::string customer_id, customer_name, customer_domain, customer_country;
   std::string plan_subscription_id;  // Partner Center subscription (the Azure plan)
   std::string azure_subscription_id;  // EntitlementId
+  Timestamp created;  // usage starts on this day (midnight UTC)
 };
 
 struct UsageLine {
@@ -36,8 +37,19 @@ struct UsageLine {
 // Quantity × PCToBCExchangeRate, 2).
 std::vector<UsageLine> DailyUsage(uint64_t seed, const UsageSubscription& sub, Timestamp day);
 
+// Every line of `subs` for the days of `month` from each subscription's creation day and before
+// the day containing `until`; subscription by subscription, day by day. The v1 line items and
+// the Graph billing export both serve exactly these rows.
+std::vector<UsageLine> MonthUsage(uint64_t seed, const std::vector<UsageSubscription>& subs,
+                                  YearMonth month, Timestamp until);
+
 // Partner Center v1 DailyRatedUsageLineItem JSON (camelCase; numbers exact via DecimalJson).
 json::object UsageLineJson(const UsageLine& line);
+
+// One line of the Graph billing export blobs (partner-center-api.md §7a): the attribute names
+// of partners-billing-attributeset.md exactly (PartnerId, ..., BenefitType); `full` gives all
+// of them, otherwise the `basic` subset. `invoice_number` is "" for unbilled usage.
+json::object UsageExportJson(const UsageLine& line, bool full, const std::string& invoice_number);
 
 // The daily rated usage reconciliation CSV (arm-policy-cost.md §4.5 columns, file order).
 void WriteUsageCsvHeader(std::ostream& out);

@@ -8,7 +8,7 @@ namespace pc::sandbox {
 namespace {
 
 UsageSubscription Sub() {
-  return {"c1", "Acme, \"Corp\"", "acme.onmicrosoft.com", "US", "PLAN", "sub-1"};
+  return {"c1", "Acme, \"Corp\"", "acme.onmicrosoft.com", "US", "PLAN", "sub-1", {}};
 }
 
 TEST(UsageTest, DeterministicAndTotalsAreFlooredExactly) {

@@ -276,7 +276,9 @@ HttpResponse Http(const std::string& method, const std::string& url, const std::
     if (h.rfind("Content-Type:", 0) == 0) has_type = true;
   }
   if (!body.empty() && !has_type) list = curl_slist_append(list, "Content-Type: application/json");
-  list = curl_slist_append(list, "Expect:");
+  bool has_expect = false;
+  for (const auto& h : headers) has_expect = has_expect || h.rfind("Expect:", 0) == 0;
+  if (!has_expect) list = curl_slist_append(list, "Expect:");
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
   if (method == "HEAD") curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);

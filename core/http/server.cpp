@@ -194,10 +194,11 @@ struct Server::Impl {
       res.set("X-Request-Id", request_id);
       int status = res.result_int();
       size_t bytes_out = res.body().size();
-      bool written = co_await Write(stream, res, head);
+      // Counted before the write, so a client that has its answer sees it in /metrics.
       auto latency = std::chrono::duration_cast<std::chrono::microseconds>(
           std::chrono::steady_clock::now() - started);
       if (metrics) metrics->RequestFinished(method, route, status, latency);
+      bool written = co_await Write(stream, res, head);
       if (options.access_log) {
         std::string line = "{\"time\":\"" + FormatTimestamp(Now()) + "\",\"remote\":" +
                            JsonEscape(client_addr) + ",\"method\":" + JsonEscape(method) +
