@@ -10,6 +10,7 @@ http::Router BuildRouter(ApiContext& ctx) {
   AddIdentityRoutes(router, ctx);
   AddOnboardingRoutes(router, ctx);
   AddUsageRoutes(router, ctx);
+  AddBillingRoutes(router, ctx);
   return router;
 }
 

@@ -13,6 +13,10 @@
 namespace pc::onboarding {
 class OnboardingService;
 }
+namespace pc::billing {
+class ClcTokenVerifier;
+struct InvoiceLine;
+}
 
 namespace pc::api {
 
@@ -29,6 +33,10 @@ struct ApiContext {
   ApiOptions options;
   onboarding::OnboardingService* onboarding = nullptr;  // null: onboarding routes answer 503
   std::function<void()> on_work_queued;                  // wakes the job workers
+  // Billing: CLC bearer tokens for the seed's billingestimate API (null: refused with 401) and
+  // the invoice sink month close posts to (null: closes record lines, posting fails until set).
+  billing::ClcTokenVerifier* clc_tokens = nullptr;
+  std::function<Status(const billing::InvoiceLine&)> post_invoice_line;
 };
 
 // Every route of the service, in one router.

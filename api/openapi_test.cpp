@@ -23,7 +23,7 @@ TEST(OpenApiTest, DocumentMatchesRouter) {
   ASSERT_TRUE(db.ok()) << db.error().message;
   identity::IdentityService identity(**db);
   http::HttpMetrics metrics;
-  ApiContext ctx{**db, identity, metrics, {}, nullptr, nullptr};
+  ApiContext ctx{**db, identity, metrics, {}, nullptr, nullptr, nullptr, nullptr};
   http::Router router = BuildRouter(ctx);
 
   std::set<std::string> routed;

@@ -9,5 +9,6 @@ void AddSystemRoutes(http::Router& router, ApiContext& ctx);
 void AddIdentityRoutes(http::Router& router, ApiContext& ctx);
 void AddOnboardingRoutes(http::Router& router, ApiContext& ctx);
 void AddUsageRoutes(http::Router& router, ApiContext& ctx);
+void AddBillingRoutes(http::Router& router, ApiContext& ctx);
 
 }  // namespace pc::api

@@ -47,6 +47,12 @@ const std::vector<Key>& Keys() {
       {"partner.client_id", &Config::partner_client_id},
       {"partner.client_secret", &Config::partner_client_secret},
       {"partner.billing_account", &Config::partner_billing_account},
+      {"partner.clc_username", &Config::partner_clc_username},
+      {"partner.clc_password", &Config::partner_clc_password},
+      {"billing.auto_close", &Config::billing_auto_close},
+      {"billing.close_grace_hours", &Config::billing_close_grace_hours},
+      {"billing.close_check_seconds", &Config::billing_close_check_seconds},
+      {"billing.clc_token_cache_seconds", &Config::billing_clc_token_cache_seconds},
       {"onboarding.allowed_territories", &Config::allowed_territories},
       {"onboarding.centurylink_terms_version", &Config::centurylink_terms_version},
       {"jobs.workers", &Config::job_workers},
@@ -210,6 +216,15 @@ Status Validate(const Config& c) {
   }
   if (c.database.empty()) return InvalidArgument("database.url must not be empty");
   if (c.job_workers < 0 || c.job_workers > 64) return InvalidArgument("jobs.workers must be 0..64");
+  if (c.billing_close_grace_hours < 0 || c.billing_close_grace_hours > 24 * 31) {
+    return InvalidArgument("billing.close_grace_hours must be 0..744");
+  }
+  if (c.billing_close_check_seconds < 1) {
+    return InvalidArgument("billing.close_check_seconds must be at least 1");
+  }
+  if (c.billing_clc_token_cache_seconds < 0 || c.billing_clc_token_cache_seconds > 3600) {
+    return InvalidArgument("billing.clc_token_cache_seconds must be 0..3600");
+  }
   for (const auto& [name, url] :
        {std::pair{"upstream.partner_center_url", c.UpstreamUrl(c.partner_center_url, "/partnercenter")},
         {"upstream.entra_url", c.UpstreamUrl(c.entra_url, "/login")},

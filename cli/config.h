@@ -48,6 +48,15 @@ struct Config {
   std::string partner_client_id = "22222222-2222-4222-8222-222222222222";  // partner.client_id
   std::string partner_client_secret = "sandbox-secret";  // partner.client_secret (or sealed sb1:...)
   std::string partner_billing_account = "sandbox-billing-account";  // partner.billing_account
+  // The partner's own CLC service user that posts invoice lines (sandbox fixture
+  // partner.billing, AccountAdmin of the platform account T3N, parent of every alias).
+  std::string partner_clc_username = "partner.billing";  // partner.clc_username
+  std::string partner_clc_password = "sandbox";          // partner.clc_password
+
+  bool billing_auto_close = true;           // billing.auto_close: close ended months in serve
+  int64_t billing_close_grace_hours = 0;    // billing.close_grace_hours after a month's end
+  int64_t billing_close_check_seconds = 60;  // billing.close_check_seconds
+  int64_t billing_clc_token_cache_seconds = 60;  // billing.clc_token_cache_seconds
 
   std::string allowed_territories = "US";                // onboarding.allowed_territories
   std::string centurylink_terms_version = "2017-01";     // onboarding.centurylink_terms_version

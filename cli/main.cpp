@@ -10,6 +10,7 @@
 #include "cli/config.h"
 #include "cli/sandbox_command.h"
 #include "cli/service.h"
+#include "cli/billing_command.h"
 #include "cli/usage_command.h"
 #include "core/random.h"
 #include "core/secret_box.h"
@@ -145,6 +146,8 @@ int main(int argc, char** argv) {
 
   // usage import (runs from its own callback)
   pc::cli::AddUsageCommand(app);
+  // billing close (runs from its own callback)
+  pc::cli::AddBillingCommand(app);
 
   // sandbox, sandbox generate-usage (run from their own callbacks)
   int sandbox_exit = -1;

@@ -2,9 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <condition_variable>
 #include <sstream>
+#include <thread>
 
 #include "api/api.h"
+#include "billing/clc_billing.h"
+#include "billing/month_close.h"
 #include "connectors/arm_client.h"
 #include "connectors/clc_client.h"
 #include "connectors/entra_client.h"
@@ -24,6 +28,72 @@ Result<std::unique_ptr<store::Database>> OpenDatabase(const Config& config) {
   return db;
 }
 
+namespace {
+
+// Closes every month that ended (plus the grace period) and posts pending invoice lines, every
+// `interval`. Several processes may run it: billing_closes makes each close happen once.
+class BillingCloseScheduler {
+ public:
+  BillingCloseScheduler(store::Database& db, billing::LinePoster post, std::chrono::seconds grace,
+                        std::chrono::seconds interval)
+      : db_(db), post_(std::move(post)), grace_(grace), interval_(interval) {}
+  ~BillingCloseScheduler() { Stop(); }
+
+  void Start() {
+    thread_ = std::thread([this] {
+      std::unique_lock lock(mu_);
+      while (!stopping_) {
+        lock.unlock();
+        Tick();
+        lock.lock();
+        cv_.wait_for(lock, interval_, [this] { return stopping_; });
+      }
+    });
+  }
+  void Stop() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Tick() {
+    auto months = billing::MonthsToClose(db_, Now(), grace_);
+    if (!months.ok()) {
+      spdlog::warn("billing close scheduler: {}", months.error().message);
+      return;
+    }
+    for (const auto& month : *months) {
+      auto report = billing::CloseMonth(db_, identity::SystemPrincipal(), month, Now(), post_);
+      if (!report.ok()) {
+        spdlog::warn("billing close of {}: {}", month.ToString(), report.error().message);
+        return;
+      }
+      if (!report->already_closed) {
+        spdlog::info("billing: closed {} ({} invoice lines)", month.ToString(),
+                     report->created.size());
+      }
+    }
+    std::vector<std::string> failures;
+    auto posted = billing::PostPendingLines(db_, post_, failures);
+    for (const auto& f : failures) spdlog::warn("billing: invoice line not posted yet: {}", f);
+    if (!posted.ok()) spdlog::warn("billing: {}", posted.error().message);
+  }
+
+  store::Database& db_;
+  billing::LinePoster post_;
+  std::chrono::seconds grace_, interval_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
+
 int RunService(const Config& config, store::Database& db,
                const std::function<void(uint16_t)>& on_listening) {
   identity::IdentityOptions id_options;
@@ -35,7 +105,7 @@ int RunService(const Config& config, store::Database& db,
   identity::IdentityService identity(db, id_options);
 
   http::HttpMetrics metrics;
-  api::ApiContext ctx{db, identity, metrics, {}, nullptr, nullptr};
+  api::ApiContext ctx{db, identity, metrics, {}, nullptr, nullptr, nullptr, nullptr};
   ctx.options.secure_cookies = config.secure_cookies;
 
   // Secrets at rest, upstream clients (one HTTP client and rate limit per upstream, shared by
@@ -72,6 +142,8 @@ int RunService(const Config& config, store::Database& db,
       pc_http, tokens, config.UpstreamUrl(config.partner_center_url, "/partnercenter"),
       config.partner_tenant_id);
   connectors::ArmClient arm(arm_http, tokens, config.UpstreamUrl(config.arm_url, "/arm"));
+  connectors::HttpClient graph_http(upstream("graph", 0));
+  connectors::GraphClient graph(graph_http, tokens, config.UpstreamUrl(config.graph_url, "/graph"));
   connectors::ClcClient clc(clc_http, config.UpstreamUrl(config.clc_url, "/clc"));
   onboarding::ClcConnections connections;
   onboarding::OnboardingOptions ob_options;
@@ -85,7 +157,7 @@ int RunService(const Config& config, store::Database& db,
   ob_options.app_client_id = config.partner_client_id;
   ob_options.billing_account = config.partner_billing_account;
   onboarding::OnboardingService onboarding(
-      {db, clc, partner_center, arm, *secrets, governance::PermittedServices::BuiltIn(),
+      {db, clc, partner_center, arm, graph, *secrets, governance::PermittedServices::BuiltIn(),
        connections},
       ob_options);
   jobs::RunnerOptions runner_options;
@@ -94,6 +166,14 @@ int RunService(const Config& config, store::Database& db,
   jobs::JobRunner runner(db, runner_options);
   onboarding.RegisterWorkflow(runner);
   ctx.onboarding = &onboarding;
+  billing::ClcTokenVerifier clc_tokens(
+      clc, std::chrono::seconds(config.billing_clc_token_cache_seconds));
+  ctx.clc_tokens = &clc_tokens;
+  ctx.post_invoice_line =
+      billing::MakeClcLinePoster(clc, config.partner_clc_username, config.partner_clc_password);
+  BillingCloseScheduler scheduler(db, ctx.post_invoice_line,
+                                  std::chrono::hours(config.billing_close_grace_hours),
+                                  std::chrono::seconds(config.billing_close_check_seconds));
   ctx.on_work_queued = [&runner] { runner.Poke(); };
   http::Router router = api::BuildRouter(ctx);
 
@@ -114,8 +194,12 @@ int RunService(const Config& config, store::Database& db,
     return 1;
   }
   server.HandleSignals();
-  server.OnShutdown([&runner] { runner.Stop(); });
+  server.OnShutdown([&runner, &scheduler] {
+    runner.Stop();
+    scheduler.Stop();
+  });
   runner.Start();
+  if (config.billing_auto_close) scheduler.Start();
   spdlog::info("partnercloud listening on http://{}:{}", config.address, *port);
   if (on_listening) on_listening(*port);
   server.Run();

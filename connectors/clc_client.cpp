@@ -54,6 +54,7 @@ Result<json::value> ClcClient::Call(const std::string& method, const std::string
     case 401: return Unauthenticated(message);
     case 403: return PermissionDenied(message);
     case 404: return NotFound(message);
+    case 409: return Conflict(message);
     default: return Unavailable("CenturyLink Cloud: " + message);
   }
 }
@@ -97,6 +98,14 @@ Result<std::vector<ClcAccount>> ClcClient::ListSubAccounts(const std::string& to
     if (a.is_object()) out.push_back(AccountFromJson(a.as_object()));
   }
   return out;
+}
+
+Status ClcClient::PostInvoiceLine(const std::string& token, const std::string& alias,
+                                  const json::object& line) {
+  PC_ASSIGN_OR_RETURN(json::value v, Call("POST", "/v2/invoice/" + alias + "/lines", token,
+                                          json::serialize(line)));
+  (void)v;
+  return {};
 }
 
 }  // namespace pc::connectors

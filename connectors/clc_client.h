@@ -46,6 +46,11 @@ class ClcClient {
   // Every descendant of `alias` (sandbox-defined listing, see README).
   Result<std::vector<ClcAccount>> ListSubAccounts(const std::string& token,
                                                   const std::string& alias);
+  // Posts one line to the invoice sink, POST /v2/invoice/{alias}/lines (see README): idempotent
+  // on line["key"]. Errors: Conflict when the key was posted with a different body,
+  // Unauthenticated, PermissionDenied (alias outside the token's hierarchy), Unavailable.
+  Status PostInvoiceLine(const std::string& token, const std::string& alias,
+                         const json::object& line);
 
  private:
   Result<json::value> Call(const std::string& method, const std::string& path,

@@ -15,6 +15,7 @@
 
 #include "connectors/arm_client.h"
 #include "connectors/clc_client.h"
+#include "connectors/graph_client.h"
 #include "connectors/partner_center_client.h"
 #include "core/secret_box.h"
 #include "governance/catalog.h"
@@ -40,6 +41,7 @@ struct OnboardingDeps {
   connectors::ClcClient& clc;
   connectors::PartnerCenterClient& partner_center;
   connectors::ArmClient& arm;
+  connectors::GraphClient& graph;
   const SecretBox& secrets;
   const governance::PermittedServices& catalog;
   ClcConnections& connections;

@@ -470,11 +470,19 @@ StepResult OnboardingService::RunStep(Job& job) {
   }
 
   if (step == "assignment") {
+    // The role goes to the application's service principal in the customer tenant (created by
+    // the consent), found by its appId.
+    auto principal = deps_.graph.ServicePrincipalId(tenant, options_.app_client_id);
+    if (!principal.ok()) return StepResult::Retry(principal.error().message);
+    if (!*principal) {
+      return WaitOrFail(job, options_.consistency_wait,
+                        "The platform's application is not visible in the customer tenant yet");
+    }
     std::string assignment_id = connectors::NameBasedId("assignment:" + sub);
     json::object body{
         {"properties",
          {{"roleDefinitionId", auth + "/roleDefinitions/" + role_id},
-          {"principalId", options_.app_client_id},
+          {"principalId", **principal},
           {"principalType", "ServicePrincipal"},
           {"description", "The platform's application (permitted services)"}}}};
     auto r = deps_.arm.Call(tenant, "PUT",

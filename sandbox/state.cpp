@@ -55,6 +55,9 @@ void State::Reset(uint64_t new_seed) {
     }
     clc_accounts[alias] = a;
   };
+  // The platform account every customer account hangs under; its user partner.billing is the
+  // partner's own CLC service user that posts invoice lines for every alias.
+  account("T3N", "", "CenturyLink Cloud Platform", "US", "Internal");
   account("ACME", "T3N", "Acme Corp", "US", "Customer");
   account("ACMD", "ACME", "Acme Corp Development", "US", "Customer");
   account("ACMT", "ACME", "Acme Corp Test", "US", "Customer");
@@ -68,6 +71,7 @@ void State::Reset(uint64_t new_seed) {
   clc_users["rslr.admin"] = {"rslr.admin", "RSLR", {"AccountAdmin"}};
   clc_users["demo.admin"] = {"demo.admin", "DEMO", {"AccountAdmin"}};
   clc_users["brit.admin"] = {"brit.admin", "BRIT", {"AccountAdmin"}};
+  clc_users["partner.billing"] = {"partner.billing", "T3N", {"AccountAdmin", "BillingAdmin"}};
   refresh_tokens.Put(std::string(kFixtureRefreshToken), std::string(kPartnerTenantId),
                      Timestamp::max(), 0, Now());
 }

@@ -170,7 +170,11 @@ TEST_F(OnboardingTest, HappyPathThenASecondSubscriptionUnderTheSameCustomer) {
     if (Str(r.at("properties").at("type")) == "CustomRole") ++custom_roles;
   }
   EXPECT_EQ(custom_roles, 1);
-  EXPECT_EQ(state.at("roleAssignments").as_array().size(), 1u);
+  ASSERT_EQ(state.at("roleAssignments").as_array().size(), 1u);
+  // The custom role went to the application's service principal, not to its appId.
+  ASSERT_EQ(state.at("servicePrincipals").as_array().size(), 1u);
+  EXPECT_EQ(Str(state.at("roleAssignments").at(0).at("properties").at("principalId")),
+            Str(state.at("servicePrincipals").at(0).at("id")));
   ASSERT_EQ(state.at("policyAssignments").as_array().size(), 1u);
   const auto& allowed = state.at("policyAssignments").at(0).at("properties").at("parameters")
                             .at("listOfResourceTypesAllowed").at("value").as_array();

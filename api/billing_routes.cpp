@@ -1,0 +1,188 @@
+// Billing: the seed's estimate API, month-to-date summaries, detail CSV, invoices, month close
+// and pricing rules. Authorization is decided in billing/ (CheckAliasAccess) and by CLC.
+#include <boost/algorithm/string/case_conv.hpp>
+#include <boost/beast/core/string.hpp>
+
+#include "api/respond.h"
+#include "api/routes.h"
+#include "billing/charges.h"
+#include "billing/clc_billing.h"
+#include "billing/month_close.h"
+#include "billing/pricing.h"
+
+namespace pc::api {
+
+namespace {
+
+using identity::Principal;
+
+// A CLC alias: 1 to 6 letters or digits, upper-cased.
+Result<std::string> AliasParam(const http::RequestContext& req) {
+  std::string alias = boost::to_upper_copy(req.params.at("alias"));
+  if (alias.empty() || alias.size() > 6 ||
+      !std::all_of(alias.begin(), alias.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); })) {
+    return InvalidArgument("A billing alias is 1 to 6 letters or digits, such as ACME");
+  }
+  return alias;
+}
+
+// ?month=YYYY-MM, or the current month (UTC).
+Result<YearMonth> MonthParam(const http::RequestContext& req) {
+  auto it = req.query.find("month");
+  if (it == req.query.end() || it->second.empty()) return YearMonth::Containing(Now());
+  return YearMonth::Parse(it->second);
+}
+
+http::Response NoUsageYetOr(const Error& error) {
+  if (error.code == ErrorCode::kNotFound && error.message.starts_with("No Azure usage")) {
+    return http::ErrorResponse(http::Status::not_found, billing::kNoUsageYet, error.message);
+  }
+  return ErrorReply(error);
+}
+
+// True when the bearer token looks like a CLC v2 token (a JWT: three dot-separated parts);
+// our session and API tokens never contain a dot.
+bool IsClcToken(std::string_view token) { return std::count(token.begin(), token.end(), '.') == 2; }
+
+// Who may read `alias` through the seed's API: a CLC bearer token CLC accepts for the alias,
+// or our own session / API token of the organization owning it.
+Status AuthorizeEstimate(http::RequestContext& req, ApiContext& ctx, const std::string& alias) {
+  std::string_view auth = req.request[boost::beast::http::field::authorization];
+  if (auth.size() > 7 && boost::beast::iequals(auth.substr(0, 7), "Bearer ") &&
+      IsClcToken(auth.substr(7))) {
+    if (!ctx.clc_tokens) {
+      return Unauthenticated("CenturyLink Cloud tokens are not accepted by this server");
+    }
+    return ctx.clc_tokens->Verify(std::string(auth.substr(7)), alias);
+  }
+  PC_ASSIGN_OR_RETURN(auto who, Authenticate(req, ctx));
+  return ctx.db.InTransaction([&](store::Transaction& tx) {
+    return billing::CheckAliasAccess(tx, who, alias);
+  });
+}
+
+template <class Fn>
+http::Handler Authed(ApiContext& ctx, Fn fn) {
+  return [&ctx, fn](http::RequestContext& req) -> http::Response {
+    auto who = Authenticate(req, ctx);
+    if (!who.ok()) return ErrorReply(who.error());
+    return fn(req, *who);
+  };
+}
+
+}  // namespace
+
+void AddBillingRoutes(http::Router& router, ApiContext& ctx) {
+  // The seed's Usage Estimates API (seed-system.md §4.3), at its original path and shape.
+  router.Add(http::Verb::get, "/accounts/{alias}/azure/billingestimate",
+             [&ctx](http::RequestContext& req) -> http::Response {
+               auto alias = AliasParam(req);
+               if (!alias.ok()) return ErrorReply(alias.error());
+               if (Status allowed = AuthorizeEstimate(req, ctx, *alias); !allowed.ok()) {
+                 return ErrorReply(allowed.error());
+               }
+               YearMonth month = YearMonth::Containing(Now());
+               auto summary = ctx.db.InTransaction<billing::BillingSummary>(
+                   [&](store::Transaction& tx) {
+                     return billing::SummarizeMonth(tx, *alias, month);
+                   });
+               if (!summary.ok()) return NoUsageYetOr(summary.error());
+               return http::TextResponse(http::Status::ok, billing::EstimateBody(*summary),
+                                         "application/json");
+             });
+
+  router.Add(http::Verb::get, "/api/v1/billing/{alias}",
+             Authed(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
+               auto alias = AliasParam(req);
+               if (!alias.ok()) return ErrorReply(alias.error());
+               auto month = MonthParam(req);
+               if (!month.ok()) return ErrorReply(month.error());
+               auto summary = ctx.db.InTransaction<billing::BillingSummary>(
+                   [&](store::Transaction& tx) -> Result<billing::BillingSummary> {
+                     PC_RETURN_IF_ERROR(billing::CheckAliasAccess(tx, who, *alias));
+                     return billing::SummarizeMonth(tx, *alias, *month);
+                   });
+               if (!summary.ok()) return NoUsageYetOr(summary.error());
+               return http::JsonResponse(http::Status::ok, billing::ToJson(*summary));
+             }));
+
+  router.Add(http::Verb::get, "/api/v1/billing/{alias}/detail.csv",
+             Authed(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
+               auto alias = AliasParam(req);
+               if (!alias.ok()) return ErrorReply(alias.error());
+               auto month = MonthParam(req);
+               if (!month.ok()) return ErrorReply(month.error());
+               auto csv = ctx.db.InTransaction<std::string>(
+                   [&](store::Transaction& tx) -> Result<std::string> {
+                     PC_RETURN_IF_ERROR(billing::CheckAliasAccess(tx, who, *alias));
+                     PC_ASSIGN_OR_RETURN(auto rows,
+                                         billing::LoadPricedRollups(tx, *alias, *month));
+                     return billing::DetailCsv(rows);
+                   });
+               if (!csv.ok()) return ErrorReply(csv.error());
+               auto res = http::TextResponse(http::Status::ok, std::move(*csv),
+                                             "text/csv; charset=utf-8; header=present");
+               res.set(boost::beast::http::field::content_disposition,
+                       "attachment; filename=\"" + *alias + "-" + month->ToString() +
+                           "-azure-usage.csv\"");
+               return res;
+             }));
+
+  router.Add(http::Verb::get, "/api/v1/billing/{alias}/invoices",
+             Authed(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
+               auto alias = AliasParam(req);
+               if (!alias.ok()) return ErrorReply(alias.error());
+               auto lines = ctx.db.InTransaction<std::vector<billing::InvoiceLine>>(
+                   [&](store::Transaction& tx) -> Result<std::vector<billing::InvoiceLine>> {
+                     PC_RETURN_IF_ERROR(billing::CheckAliasAccess(tx, who, *alias));
+                     return billing::ListInvoiceLines(tx, *alias);
+                   });
+               if (!lines.ok()) return ErrorReply(lines.error());
+               json::array items;
+               for (const auto& l : *lines) items.push_back(billing::ToJson(l));
+               return http::JsonResponse(http::Status::ok, json::object{{"items", items}});
+             }));
+
+  router.Add(http::Verb::post, "/api/v1/billing/close",
+             Authed(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
+               if (who.user.role != identity::Role::kOperator) {
+                 return ErrorReply(PermissionDenied("Only operators may close a month"));
+               }
+               auto body = JsonBody(req);
+               if (!body.ok()) return ErrorReply(body.error());
+               auto text = RequiredString(*body, "month");
+               if (!text.ok()) return ErrorReply(text.error());
+               auto month = YearMonth::Parse(*text);
+               if (!month.ok()) return ErrorReply(month.error());
+               auto report = billing::CloseMonth(ctx.db, who, *month, Now(), ctx.post_invoice_line);
+               if (!report.ok()) return ErrorReply(report.error());
+               return http::JsonResponse(
+                   report->already_closed ? http::Status::ok : http::Status::created,
+                   billing::ToJson(*report));
+             }));
+
+  router.Add(http::Verb::get, "/api/v1/pricing-rules",
+             Authed(ctx, [&ctx](http::RequestContext&, const Principal& who) {
+               auto rules = billing::ListPricingRules(ctx.db, who);
+               if (!rules.ok()) return ErrorReply(rules.error());
+               json::array items;
+               for (const auto& r : *rules) items.push_back(billing::ToJson(r));
+               return http::JsonResponse(http::Status::ok, json::object{{"items", items}});
+             }));
+
+  router.Add(http::Verb::post, "/api/v1/pricing-rules",
+             Authed(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
+               if (who.user.role != identity::Role::kOperator) {
+                 return ErrorReply(PermissionDenied("Only operators may create pricing rules"));
+               }
+               auto body = JsonBody(req);
+               if (!body.ok()) return ErrorReply(body.error());
+               auto rule = billing::PricingRuleFromJson(*body);
+               if (!rule.ok()) return ErrorReply(rule.error());
+               auto created = billing::CreatePricingRule(ctx.db, who, std::move(*rule));
+               if (!created.ok()) return ErrorReply(created.error());
+               return http::JsonResponse(http::Status::created, billing::ToJson(*created));
+             }));
+}
+
+}  // namespace pc::api

@@ -1,0 +1,171 @@
+#include "billing/charges.h"
+
+#include "billing/pricing.h"
+#include "core/money.h"
+
+namespace pc::billing {
+
+namespace {
+
+std::string DayText(YearMonth month, int day) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%s-%02d", month.ToString().c_str(), day);
+  return buf;
+}
+
+Status AddInto(std::map<std::string, Decimal>& sums, const std::string& key, const Decimal& v) {
+  PC_ASSIGN_OR_RETURN(sums[key], sums[key].Add(v));
+  return {};
+}
+
+json::object Amounts(const std::map<std::string, Decimal>& sums, std::string_view key_name,
+                     int minor_unit) {
+  json::array items;
+  for (const auto& [key, amount] : sums) {
+    items.push_back(json::object{{key_name, key},
+                                 {"charge", amount.RoundHalfUp(minor_unit).ToString()},
+                                 {"exactCharge", amount.ToString()}});
+  }
+  return json::object{{"items", std::move(items)}};
+}
+
+// Exactly `places` fraction digits, rounded half-up once.
+std::string Fixed(const Decimal& v, int places) {
+  auto r = v.Rescale(places);
+  return r.ok() ? r->ToString() : v.RoundHalfUp(places).ToString();
+}
+
+std::string CsvField(const std::string& v) {
+  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+Result<std::vector<PricedRollup>> LoadPricedRollups(store::Transaction& tx,
+                                                    const std::string& alias, YearMonth month) {
+  PC_ASSIGN_OR_RETURN(auto rules, LoadRulesFor(tx, alias));
+  PC_ASSIGN_OR_RETURN(auto rows,
+                      tx.Query("SELECT azure_subscription_id, meter_category, usage_day, "
+                               "currency, quantity, charge, updated_at FROM usage_rollups "
+                               "WHERE billing_alias = ? AND usage_day >= ? AND usage_day < ? "
+                               "ORDER BY usage_day, azure_subscription_id, meter_category, "
+                               "customer_id, currency",
+                               {alias, month.ToString() + "-01", month.Next().ToString() + "-01"}));
+  std::vector<PricedRollup> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) {
+    PricedRollup p{r.Text(0), r.Text(1), r.Text(2), r.Text(3), {}, {}, r.Text(6)};
+    auto quantity = Decimal::Parse(r.Text(4));
+    auto charge = Decimal::Parse(r.Text(5));
+    if (!quantity.ok() || !charge.ok()) return Internal("a stored rollup is not a decimal");
+    p.quantity = *quantity;
+    PC_ASSIGN_OR_RETURN(p.charge,
+                        ApplyRule(*charge, RuleInEffect(rules, alias, p.meter_category, p.day)));
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+Status CheckAliasAccess(store::Transaction& tx, const identity::Principal& who,
+                        const std::string& alias) {
+  if (who.via == identity::Principal::Via::kSystem || identity::IsPartnerStaff(who.user.role)) {
+    return {};
+  }
+  PC_ASSIGN_OR_RETURN(auto rows, tx.Query("SELECT 1 FROM billing_aliases WHERE alias = ? AND "
+                                          "organization_id = ?",
+                                          {alias, who.organization.id}));
+  if (rows.empty()) {
+    return NotFound("Your organization has no billing alias " + alias);
+  }
+  return {};
+}
+
+std::string NoUsageYetMessage(const std::string& alias, YearMonth month) {
+  return "No Azure usage has been rated yet for billing alias " + alias + " in " +
+         month.ToString() +
+         "; estimates need at least one hour of usage (Microsoft rates usage daily, so they "
+         "appear after the first day's usage is imported)";
+}
+
+Result<BillingSummary> SummarizeMonth(store::Transaction& tx, const std::string& alias,
+                                      YearMonth month) {
+  PC_ASSIGN_OR_RETURN(auto rows, LoadPricedRollups(tx, alias, month));
+  if (rows.empty()) return NotFound(NoUsageYetMessage(alias, month));
+  BillingSummary s;
+  s.alias = alias;
+  s.month = month;
+  s.currency = rows.front().currency;
+  std::map<int, Decimal> by_day_number;
+  for (const auto& r : rows) {
+    if (r.currency != s.currency) {
+      return FailedPrecondition("Billing alias " + alias + " has usage in two currencies (" +
+                                s.currency + " and " + r.currency + ") in " + month.ToString());
+    }
+    int day = std::stoi(r.day.substr(8, 2));
+    PC_ASSIGN_OR_RETURN(by_day_number[day], by_day_number[day].Add(r.charge));
+    PC_RETURN_IF_ERROR(AddInto(s.by_meter_category, r.meter_category, r.charge));
+    PC_RETURN_IF_ERROR(AddInto(s.by_subscription, r.azure_subscription_id, r.charge));
+  }
+  auto currency = Currency::FromCode(s.currency);
+  s.minor_unit = currency.ok() ? currency->minor_unit : 2;
+  for (const auto& [day, charge] : by_day_number) s.by_day[DayText(month, day)] = charge;
+  s.latest_day = DayText(month, by_day_number.rbegin()->first);
+  PC_ASSIGN_OR_RETURN(s.estimate, ComputeEstimate(month, by_day_number, s.minor_unit));
+  return s;
+}
+
+json::object ToJson(const BillingSummary& s) {
+  const int mu = s.minor_unit;
+  json::array daily;
+  for (const auto& [day, amount] : s.by_day) {
+    daily.push_back(json::object{{"day", day}, {"charge", Fixed(amount, mu)}});
+  }
+  auto as_of = ParseTimestamp(s.latest_day);
+  return json::object{
+      {"billingAlias", s.alias},
+      {"month", s.month.ToString()},
+      {"currency", s.currency},
+      {"mtd", Fixed(s.estimate.mtd, mu)},
+      {"mtdExact", s.estimate.mtd.ToString()},
+      {"eomEstimate", Fixed(s.estimate.eom, mu)},
+      {"forecast", Fixed(s.estimate.forecast, mu)},
+      {"asOf", as_of.ok() ? FormatTimestamp(*as_of + std::chrono::days(1)) : ""},
+      {"latestUsageDay", s.latest_day},
+      {"daysInMonth", s.estimate.days_in_month},
+      {"daysElapsed", s.estimate.days_elapsed},
+      {"daily", std::move(daily)},
+      {"byMeterCategory", Amounts(s.by_meter_category, "meterCategory", mu).at("items")},
+      {"byAzureSubscription", Amounts(s.by_subscription, "azureSubscriptionId", mu).at("items")}};
+}
+
+std::string EstimateBody(const BillingSummary& s) {
+  return "{\"mtdEstimate\":" + Fixed(s.estimate.mtd, s.minor_unit) +
+         ",\"eomEstimate\":" + Fixed(s.estimate.eom, s.minor_unit) + "}";
+}
+
+Result<std::string> DetailCsv(const std::vector<PricedRollup>& rows) {
+  // Rollups of several customers of one subscription/category/day are one detail row.
+  std::map<std::tuple<std::string, std::string, std::string, std::string>,
+           std::pair<Decimal, Decimal>>
+      grouped;
+  for (const auto& r : rows) {
+    auto& [q, c] = grouped[{r.azure_subscription_id, r.meter_category, r.day, r.currency}];
+    PC_ASSIGN_OR_RETURN(q, q.Add(r.quantity));
+    PC_ASSIGN_OR_RETURN(c, c.Add(r.charge));
+  }
+  std::string out = "AzureSubscriptionId,MeterCategory,Day,Quantity,Charge,Currency\r\n";
+  for (const auto& [key, sums] : grouped) {
+    const auto& [sub, category, day, currency] = key;
+    out += CsvField(sub) + "," + CsvField(category) + "," + day + "," + sums.first.ToString() +
+           "," + sums.second.ToString() + "," + CsvField(currency) + "\r\n";
+  }
+  return out;
+}
+
+}  // namespace pc::billing

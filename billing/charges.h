@@ -1,0 +1,71 @@
+// Charges of a billing alias: the rollups of a month priced with the pricing rules in effect,
+// who may read them, and the views built on them (month-to-date summary, detail CSV).
+// Thread-safe (no state of its own).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "billing/estimate.h"
+#include "core/decimal.h"
+#include "core/json.h"
+#include "core/result.h"
+#include "core/time.h"
+#include "identity/identity.h"
+#include "store/store.h"
+
+namespace pc::billing {
+
+// One rollup row of an alias with its customer charge after the pricing rule of its day.
+struct PricedRollup {
+  std::string azure_subscription_id;
+  std::string meter_category;
+  std::string day;  // YYYY-MM-DD
+  std::string currency;
+  Decimal quantity;
+  Decimal charge;  // exact, after the pricing rule
+  std::string updated_at;
+};
+
+// The month's rollups of `alias`, ordered by day, subscription, meter category.
+Result<std::vector<PricedRollup>> LoadPricedRollups(store::Transaction& tx,
+                                                    const std::string& alias, YearMonth month);
+
+// Whether `who` may read the alias's billing: the partner's staff may read every alias; an
+// organization only the aliases it owns (billing_aliases.organization_id). Anything else is
+// NotFound, so that other organizations' aliases are not disclosed.
+Status CheckAliasAccess(store::Transaction& tx, const identity::Principal& who,
+                        const std::string& alias);
+
+struct BillingSummary {
+  std::string alias;
+  YearMonth month;
+  std::string currency;
+  int minor_unit = 2;
+  Estimate estimate;
+  std::string latest_day;  // YYYY-MM-DD of the latest usage
+  std::map<std::string, Decimal> by_day, by_meter_category, by_subscription;  // exact
+};
+
+// The month's summary. NotFound with the message kNoUsageYet when the alias has no usage in the
+// month (the caller answers code NoUsageYet). FailedPrecondition when the month mixes
+// currencies.
+Result<BillingSummary> SummarizeMonth(store::Transaction& tx, const std::string& alias,
+                                      YearMonth month);
+inline constexpr std::string_view kNoUsageYet = "NoUsageYet";
+// The message of the NoUsageYet error.
+std::string NoUsageYetMessage(const std::string& alias, YearMonth month);
+
+// The summary as GET /api/v1/billing/{alias} answers it (amounts as decimal strings).
+json::object ToJson(const BillingSummary& summary);
+// {"mtdEstimate":12.34,"eomEstimate":56.78}: the seed's body, numbers written from exact
+// decimals with the currency's minor-unit places.
+std::string EstimateBody(const BillingSummary& summary);
+
+// The detail CSV (RFC 4180, CRLF): AzureSubscriptionId, MeterCategory, Day, Quantity, Charge,
+// Currency; one row per subscription, meter category and day, charges exact after pricing.
+// OutOfRange on overflow.
+Result<std::string> DetailCsv(const std::vector<PricedRollup>& rows);
+
+}  // namespace pc::billing

@@ -1,0 +1,13 @@
+// `partnercloud billing close --month YYYY-MM [--database URL]`
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace pc::cli {
+
+// Adds the `billing` subcommand to `app`. It runs from its CLI11 callback; a failure ends the
+// program through CLI::RuntimeError with exit code 1 (refused or lines not posted) or 2
+// (configuration or database unusable).
+void AddBillingCommand(CLI::App& app);
+
+}  // namespace pc::cli

@@ -1,0 +1,290 @@
+// End-to-end billing: the seed's estimate API with both token kinds, month-to-date summaries,
+// detail CSV, month close onto the sandbox's CLC invoice sink (exactly once, then a
+// reconciliation line for late usage), and authorization across organizations.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <fstream>
+
+#include "core/time.h"
+#include "store/store.h"
+#include "tests/harness.h"
+
+namespace pc::test {
+namespace {
+
+namespace json = boost::json;
+
+const std::string kPassword = "Corr3ct-Horse-Battery";
+const std::string kHeader =
+    "PartnerId,CustomerId,EntitlementId,UsageDate,MeterCategory,ResourceURI,UnitPrice,Quantity,"
+    "BillingPreTaxTotal,BillingCurrency,Tags,BenefitId\r\n";
+
+json::value Json(const std::string& text) {
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  EXPECT_FALSE(ec) << "not JSON: " << text;
+  return v;
+}
+
+// One usage line: UnitPrice × Quantity is the charge.
+std::string Line(const std::string& customer, const std::string& sub, const std::string& day,
+                 const std::string& category, const std::string& id, const std::string& price,
+                 const std::string& quantity) {
+  return "p," + customer + "," + sub + "," + day + "T00:00:00Z,\"" + category + "\",/r/" + id +
+         "," + price + "," + quantity + ",0,USD,,\r\n";
+}
+
+// Cents as "12.34".
+std::string Cents(int64_t c) {
+  std::string s = std::to_string(c / 100) + ".";
+  int64_t frac = c % 100;
+  return s + (frac < 10 ? "0" : "") + std::to_string(frac);
+}
+
+class BillingTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    db_ = MakeDatabase(GetParam());
+    ASSERT_FALSE(db_.url.empty());
+    dir_ = TempDir("pc_billing_test");
+    AddUser("ops@partner.example", "operator", "Partner Operations", "partner");
+    AddUser("admin@acme.example", "org_admin", "Acme", "customer");
+    AddUser("admin@brit.example", "org_admin", "Britannia", "customer");
+    auto db = store::Database::Open(db_.url);
+    ASSERT_TRUE(db.ok()) << db.error().message;
+    store_ = std::move(db).value();
+    for (auto [alias, org] : {std::pair{"ACME", "Acme"}, {"BRIT", "Britannia"}}) {
+      Exec("INSERT INTO billing_aliases (alias, organization_id, company_name, country, "
+           "account_snapshot, created_at, updated_at) SELECT '" + std::string(alias) +
+           "', id, 'x', 'US', '{}', '', '' FROM organizations WHERE name = '" + org + "'");
+    }
+    Exec("INSERT INTO azure_subscriptions_map (azure_subscription_id, customer_id, "
+         "billing_alias) VALUES ('sub-a', 'cust-1', 'ACME'), ('sub-b', 'cust-2', 'BRIT')");
+    sandbox_.Start({"sandbox"});
+    server_.Start({"serve", "--database", db_.url, "--set",
+                   "upstream.sandbox_url=" + sandbox_.BaseUrl(), "--set",
+                   "billing.auto_close=false"});
+  }
+
+  void AddUser(const std::string& email, const std::string& role, const std::string& org,
+               const std::string& kind) {
+    auto r = RunCommand({"user", "add", "--database", db_.url, "--email", email, "--role", role,
+                         "--organization", org, "--create-organization", "--organization-kind",
+                         kind, "--password-stdin"},
+                        kPassword + "\n");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  void Exec(const std::string& sql) {
+    auto tx = store_->Begin();
+    ASSERT_TRUE(tx.ok());
+    auto r = (*tx)->Execute(sql);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    ASSERT_TRUE((*tx)->Commit().ok());
+  }
+
+  std::string Login(const std::string& email) {
+    auto res = Http("POST", server_.BaseUrl() + "/api/v1/session",
+                    R"({"email":")" + email + R"(","password":")" + kPassword + R"("})");
+    EXPECT_EQ(res.status, 200) << res.body;
+    return std::string(Json(res.body).at("token").as_string());
+  }
+
+  std::string ClcToken(const std::string& user) {
+    auto res = Http("POST", sandbox_.BaseUrl() + "/clc/v2/authentication/login",
+                    R"({"username":")" + user + R"(","password":"sandbox"})",
+                    {"Content-Type: application/json"});
+    EXPECT_EQ(res.status, 200) << res.body;
+    return std::string(Json(res.body).at("bearerToken").as_string());
+  }
+
+  void Import(const std::string& name, const std::string& csv) {
+    std::string path = dir_ + "/" + name;
+    std::ofstream(path, std::ios::binary) << csv;
+    auto r = RunCommand({"usage", "import", "--database", db_.url, path});
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  }
+
+  HttpResponse Get(const std::string& path, const std::string& token) {
+    return Http("GET", server_.BaseUrl() + path, "", {"Authorization: Bearer " + token});
+  }
+
+  json::array SandboxInvoiceLines() {
+    auto state = Http("GET", sandbox_.BaseUrl() + "/sandbox/control/state");
+    return Json(state.body).at("invoiceLines").as_array();
+  }
+
+  TestDatabase db_;
+  std::string dir_;
+  std::unique_ptr<store::Database> store_;
+  ServerProcess sandbox_, server_;
+};
+
+TEST_P(BillingTest, EstimatesWithEitherTokenKindAndOnlyForTheOwner) {
+  // This month: 1.50 a day on ACME (0.5 × 3) from the 1st through today; BRIT 2.00 today.
+  YearMonth month = YearMonth::Containing(Now());
+  const int today = static_cast<int>(
+      (std::chrono::floor<std::chrono::days>(Now()) - month.Start()) / std::chrono::days(1)) + 1;
+  std::string csv = kHeader;
+  for (int d = 1; d <= today; ++d) {
+    std::string day = month.ToString() + (d < 10 ? "-0" : "-") + std::to_string(d);
+    csv += Line("cust-1", "sub-a", day, d % 2 ? "Storage" : "Virtual Machines, Linux",
+                "a" + std::to_string(d), "0.5", "3");
+  }
+  csv += Line("cust-2", "sub-b", month.ToString() + "-01", "Storage", "b1", "2", "1");
+  Import("month.csv", csv);
+
+  const std::string mtd = Cents(150 * today);
+  const std::string eom = Cents(150 * month.DaysInMonth());  // 1.50 × D × days / D
+  const std::string expected = R"({"mtdEstimate":)" + mtd + R"(,"eomEstimate":)" + eom + "}";
+  std::string acme = Login("admin@acme.example");
+  std::string brit = Login("admin@brit.example");
+  const std::string path = "/accounts/ACME/azure/billingestimate";
+
+  auto ours = Get(path, acme);
+  ASSERT_EQ(ours.status, 200) << ours.body;
+  EXPECT_EQ(ours.body, expected);
+  EXPECT_NE(ours.Header("content-type").find("application/json"), std::string::npos);
+
+  // A CLC token of the alias's account administrator, and of the parent account.
+  std::string clc_acme = ClcToken("acme.admin");
+  auto clc = Get(path, clc_acme);
+  ASSERT_EQ(clc.status, 200) << clc.body;
+  EXPECT_EQ(clc.body, expected);
+  EXPECT_EQ(Get(path, clc_acme).body, expected);  // cached verdict
+  EXPECT_EQ(Get(path, ClcToken("partner.billing")).status, 200);
+
+  // Another organization, by either token kind.
+  auto other_org = Get(path, brit);
+  EXPECT_EQ(other_org.status, 404) << other_org.body;
+  auto other_clc = Get(path, ClcToken("brit.admin"));
+  EXPECT_EQ(other_clc.status, 403) << other_clc.body;
+  auto forged = Get(path, "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJ4IjoxfQ.c2lnbmF0dXJl");
+  EXPECT_EQ(forged.status, 401) << forged.body;
+  EXPECT_EQ(Http("GET", server_.BaseUrl() + path).status, 401);
+  EXPECT_EQ(Get("/api/v1/billing/ACME", brit).status, 404);
+  EXPECT_EQ(Get("/api/v1/billing/ACME/detail.csv", brit).status, 404);
+  EXPECT_EQ(Get("/api/v1/billing/ACME/invoices", brit).status, 404);
+
+  // BRIT's own estimate; ACMD (a sub-account CLC lets acme.admin read) has no usage yet.
+  // BRIT: 2.00 on the 1st only, so one day has elapsed: eom = 2.00 × days in month.
+  EXPECT_EQ(Get("/accounts/BRIT/azure/billingestimate", brit).body,
+            R"({"mtdEstimate":2.00,"eomEstimate":)" + Cents(200 * month.DaysInMonth()) + "}");
+  auto none = Get("/accounts/ACMD/azure/billingestimate", clc_acme);
+  EXPECT_EQ(none.status, 404) << none.body;
+  EXPECT_EQ(Json(none.body).at("error").at("code").as_string(), "NoUsageYet");
+
+  auto summary = Get("/api/v1/billing/ACME?month=" + month.ToString(), acme);
+  ASSERT_EQ(summary.status, 200) << summary.body;
+  auto s = Json(summary.body).as_object();
+  EXPECT_EQ(s.at("mtd").as_string(), mtd);
+  EXPECT_EQ(s.at("eomEstimate").as_string(), eom);
+  EXPECT_EQ(s.at("forecast").as_string(), eom);  // a steady 1.50 a day
+  EXPECT_EQ(s.at("currency").as_string(), "USD");
+  EXPECT_EQ(s.at("daily").as_array().size(), static_cast<size_t>(today));
+  EXPECT_EQ(s.at("byAzureSubscription").as_array().size(), 1u);
+  auto bad_month = Get("/api/v1/billing/ACME?month=2026-13", acme);
+  EXPECT_EQ(bad_month.status, 400);
+
+  auto detail = Get("/api/v1/billing/ACME/detail.csv?month=" + month.ToString(), acme);
+  ASSERT_EQ(detail.status, 200);
+  EXPECT_EQ(detail.body.substr(0, detail.body.find("\r\n")),
+            "AzureSubscriptionId,MeterCategory,Day,Quantity,Charge,Currency");
+  if (today >= 2) {
+    EXPECT_NE(detail.body.find("sub-a,\"Virtual Machines, Linux\"," + month.ToString() +
+                               "-02,3,1.5,USD\r\n"),
+              std::string::npos)
+        << detail.body;
+  }
+}
+
+TEST_P(BillingTest, MonthCloseOnceThenReconciliation) {
+  std::string march = kHeader + Line("cust-1", "sub-a", "2024-03-05", "Storage", "m1", "0.125", "10.05") +
+                      Line("cust-1", "sub-a", "2024-03-06", "Storage", "m2", "1", "2") +
+                      Line("cust-2", "sub-b", "2024-03-07", "Storage", "m3", "3.333", "1");
+  Import("march.csv", march);
+  std::string ops = Login("ops@partner.example");
+  std::string acme = Login("admin@acme.example");
+  auto close = [&](const std::string& token, const std::string& month) {
+    return Http("POST", server_.BaseUrl() + "/api/v1/billing/close",
+                R"({"month":")" + month + R"("})", {"Authorization: Bearer " + token});
+  };
+  EXPECT_EQ(close(acme, "2024-03").status, 403);
+  auto open = close(ops, YearMonth::Containing(Now()).ToString());
+  EXPECT_EQ(open.status, 409) << open.body;
+  EXPECT_EQ(close(ops, "March").status, 400);
+
+  auto first = close(ops, "2024-03");
+  ASSERT_EQ(first.status, 201) << first.body;
+  EXPECT_EQ(Json(first.body).at("linesPosted").as_int64(), 2);
+  auto again = close(ops, "2024-03");
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_TRUE(Json(again.body).at("alreadyClosed").as_bool());
+
+  auto lines = SandboxInvoiceLines();
+  ASSERT_EQ(lines.size(), 2u);
+  std::map<std::string, std::string> by_alias;
+  for (const auto& l : lines) {
+    EXPECT_EQ(l.at("description").as_string(), "Integrated Azure Services Usage");
+    by_alias[std::string(l.at("accountAlias").as_string())] =
+        std::string(l.at("itemTotal").as_string());
+  }
+  // ACME: 0.125 × 10.05 + 1 × 2 = 3.25625 → 3.26; BRIT: 3.333 → 3.33.
+  EXPECT_EQ(by_alias["ACME"], "3.26");
+  EXPECT_EQ(by_alias["BRIT"], "3.33");
+  auto invoice = Http("GET", sandbox_.BaseUrl() + "/clc/v2/invoice/ACME/2024/3", "",
+                      {"Authorization: Bearer " + ClcToken("acme.admin")});
+  ASSERT_EQ(invoice.status, 200) << invoice.body;
+  EXPECT_NE(invoice.body.find(R"("totalAmount":3.26)"), std::string::npos) << invoice.body;
+
+  // A late March file, closed with April from the command line: exactly the difference.
+  Import("march-late.csv",
+         kHeader + Line("cust-1", "sub-a", "2024-03-30", "Storage", "late", "0.01", "7"));
+  auto cli = RunCommand({"billing", "close", "--month", "2024-04", "--database", db_.url, "--set",
+                         "upstream.sandbox_url=" + sandbox_.BaseUrl()});
+  ASSERT_EQ(cli.exit_code, 0) << cli.err << cli.out;
+  lines = SandboxInvoiceLines();
+  ASSERT_EQ(lines.size(), 3u);
+  const auto& update = lines.back().as_object();
+  EXPECT_EQ(update.at("description").as_string(),
+            "Update to Previous Month Microsoft Azure Services");
+  EXPECT_EQ(update.at("accountAlias").as_string(), "ACME");
+  EXPECT_EQ(update.at("month").as_int64(), 4);
+  // March is now 3.25625 + 0.07 = 3.32625 → 3.33; 3.26 was billed: 0.07.
+  EXPECT_EQ(update.at("itemTotal").as_string(), "0.07");
+
+  auto invoices = Get("/api/v1/billing/ACME/invoices", acme);
+  ASSERT_EQ(invoices.status, 200);
+  EXPECT_EQ(Json(invoices.body).at("items").as_array().size(), 2u);
+}
+
+TEST_P(BillingTest, PricingRulesForOperatorsOnly) {
+  std::string ops = Login("ops@partner.example");
+  std::string acme = Login("admin@acme.example");
+  const std::string url = server_.BaseUrl() + "/api/v1/pricing-rules";
+  const std::string body =
+      R"({"billingAlias":"ACME","meterCategory":"Storage","percent":"-12.5","effectiveFrom":"2030-01-01"})";
+  EXPECT_EQ(Http("POST", url, body, {"Authorization: Bearer " + acme}).status, 403);
+  auto bad = Http("POST", url, R"({"billingAlias":"ACME","percent":12.5,"effectiveFrom":"2030-01-01"})",
+                  {"Authorization: Bearer " + ops});
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  auto created = Http("POST", url, body, {"Authorization: Bearer " + ops});
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto list = Get("/api/v1/pricing-rules", ops);
+  ASSERT_EQ(list.status, 200);
+  auto items = Json(list.body).at("items").as_array();
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].at("percent").as_string(), "-12.5");
+  EXPECT_EQ(Get("/api/v1/pricing-rules", acme).status, 403);
+  auto audit = Get("/api/v1/audit", ops);
+  EXPECT_NE(audit.body.find("pricing_rule.create"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, BillingTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const auto& info) { return BackendName(info.param); });
+
+}  // namespace
+}  // namespace pc::test
