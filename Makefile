@@ -2,6 +2,8 @@
 BUILD      ?= build
 TEST_BUILD ?= build-asan
 JOBS       ?= 2
+# ccache hits across clones and worktrees: paths are taken relative to the checkout.
+export CCACHE_BASEDIR := $(CURDIR)
 CMAKE_GEN  := -G Ninja
 
 .PHONY: setup build build-asan demo test format clean
