@@ -57,6 +57,8 @@ const std::vector<Key>& Keys() {
       {"onboarding.centurylink_terms_version", &Config::centurylink_terms_version},
       {"jobs.workers", &Config::job_workers},
       {"jobs.lease_seconds", &Config::job_lease},
+      {"smtp.url", &Config::smtp_url},
+      {"smtp.from", &Config::smtp_from},
   };
   return keys;
 }

@@ -62,6 +62,8 @@ struct Config {
   std::string centurylink_terms_version = "2017-01";     // onboarding.centurylink_terms_version
   int64_t job_workers = 4;                               // jobs.workers
   int64_t job_lease = 30;                                // jobs.lease_seconds
+  std::string smtp_url;                                  // smtp.url ("" = emails wait in the outbox)
+  std::string smtp_from = "cloud-integration@partner.example";  // smtp.from
 
   // The effective URL of an upstream: its own setting, else sandbox_url + prefix.
   std::string UpstreamUrl(const std::string& own, std::string_view sandbox_prefix) const;

@@ -243,12 +243,15 @@ int main(int argc, char** argv) {
     if (!db.ok()) return Fail(db.error());
     if (auto seeded = pc::cli::SeedDemo(**db); !seeded.ok()) return Fail(seeded.error());
     if (demo_sandbox_url.empty()) {
-      uint16_t sandbox_port = pc::cli::StartBackgroundSandbox(
+      auto sandbox = pc::cli::StartBackgroundSandbox(
           "127.0.0.1", static_cast<uint16_t>(demo_sandbox_port));
-      if (sandbox_port != 0) {
+      if (sandbox.http_port != 0) {
         std::cerr << "  sandbox (Entra ID, Partner Center, Graph, ARM, CenturyLink Cloud): "
-                  << "http://127.0.0.1:" << sandbox_port << "\n";
-        config->sandbox_url = "http://127.0.0.1:" + std::to_string(sandbox_port);
+                  << "http://127.0.0.1:" << sandbox.http_port << "\n";
+        config->sandbox_url = "http://127.0.0.1:" + std::to_string(sandbox.http_port);
+      }
+      if (sandbox.smtp_port != 0 && config->smtp_url.empty()) {
+        config->smtp_url = "smtp://127.0.0.1:" + std::to_string(sandbox.smtp_port);
       }
     } else {
       config->sandbox_url = demo_sandbox_url;

@@ -117,23 +117,25 @@ void AddSandboxCommand(CLI::App& app, std::function<void(int)> exit_with) {
   });
 }
 
-uint16_t StartBackgroundSandbox(const std::string& address, uint16_t port) {
+BackgroundSandbox StartBackgroundSandbox(const std::string& address, uint16_t port) {
   static auto* sb = new sandbox::Sandbox(1);  // lives until exit
   static auto* server =
       new http::Server(sandbox::SandboxServerOptions(address, port), sb->router(), nullptr);
   auto bound = server->Listen();
   if (!bound.ok()) {
     std::cerr << "error: sandbox: " << bound.error().message << "\n";
-    return 0;
+    return {};
   }
+  BackgroundSandbox out{*bound, 0};
   auto smtp = sb->StartSmtp(address, 0);
   if (smtp.ok()) {
     std::cerr << "  sandbox SMTP mailbox: smtp://" << address << ":" << *smtp << "\n";
+    out.smtp_port = *smtp;
   } else {
     std::cerr << "warning: sandbox SMTP mailbox: " << smtp.error().message << "\n";
   }
   std::thread([] { server->Run(); }).detach();
-  return *bound;
+  return out;
 }
 
 }  // namespace pc::cli

@@ -14,8 +14,13 @@ namespace pc::cli {
 // callbacks run the command and call `exit_with` with the process exit code.
 void AddSandboxCommand(CLI::App& app, std::function<void(int)> exit_with);
 
-// Starts a sandbox on address:port in a background thread (for `partnercloud demo`). Returns
-// the bound port, or 0 with a message on stderr. The sandbox lives until the process exits.
-uint16_t StartBackgroundSandbox(const std::string& address, uint16_t port);
+struct BackgroundSandbox {
+  uint16_t http_port = 0;  // 0: it could not start (a message is on stderr)
+  uint16_t smtp_port = 0;  // 0: no mailbox
+};
+
+// Starts a sandbox on address:port, and its SMTP mailbox on a free port, in a background thread
+// (for `partnercloud demo`). The sandbox lives until the process exits.
+BackgroundSandbox StartBackgroundSandbox(const std::string& address, uint16_t port);
 
 }  // namespace pc::cli

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <condition_variable>
+#include <memory>
 #include <sstream>
 #include <thread>
 
@@ -18,6 +19,7 @@
 #include "governance/catalog.h"
 #include "identity/identity.h"
 #include "jobs/runner.h"
+#include "notify/outbox.h"
 #include "onboarding/onboarding.h"
 
 namespace pc::cli {
@@ -194,9 +196,16 @@ int RunService(const Config& config, store::Database& db,
     return 1;
   }
   server.HandleSignals();
-  server.OnShutdown([&runner, &scheduler] {
+  // Emails announced in the outbox go to the SMTP relay (none configured: they wait there).
+  std::unique_ptr<notify::OutboxSender> outbox;
+  if (!config.smtp_url.empty()) {
+    outbox = std::make_unique<notify::OutboxSender>(db, config.smtp_url, config.smtp_from);
+    outbox->Start();
+  }
+  server.OnShutdown([&runner, &scheduler, &outbox] {
     runner.Stop();
     scheduler.Stop();
+    if (outbox) outbox->Stop();
   });
   runner.Start();
   if (config.billing_auto_close) scheduler.Start();

@@ -35,9 +35,11 @@ class OnboardingTest : public ::testing::Test {
   }
 
   void StartServer(const std::vector<std::string>& extra = {}) {
+    int64_t smtp_port = SandboxState().at("smtpPort").as_int64();
     std::vector<std::string> args = {"serve", "--database", db_.url, "--set",
                                      "upstream.sandbox_url=" + sandbox_.BaseUrl(), "--set",
-                                     "security.secret_key_file=" + dir_ + "/secret.key"};
+                                     "security.secret_key_file=" + dir_ + "/secret.key", "--set",
+                                     "smtp.url=smtp://127.0.0.1:" + std::to_string(smtp_port)};
     args.insert(args.end(), extra.begin(), extra.end());
     server_.Start(args);
   }
@@ -184,6 +186,20 @@ TEST_F(OnboardingTest, HappyPathThenASecondSubscriptionUnderTheSameCustomer) {
       EXPECT_EQ(Str(st), "Registered") << ns;
     }
   }
+
+  // The creator is told by email (the sandbox's SMTP mailbox).
+  bool mailed = false;
+  for (int i = 0; i < 100 && !mailed; ++i) {
+    auto mail_state = SandboxState();
+    for (const auto& m : mail_state.at("mailbox").as_array()) {
+      if (Str(m.at("subject")) == "Your Azure provider is ready" &&
+          Str(m.at("to")).find("admin@acme.example") != std::string::npos) {
+        mailed = true;
+      }
+    }
+    if (!mailed) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(mailed) << json::serialize(SandboxState().at("mailbox"));
 
   // The initial admin login: shown once, then wiped.
   auto creds = Http("GET", server_.BaseUrl() + "/api/v1/providers/" + id + "/admin-credentials",
