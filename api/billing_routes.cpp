@@ -61,15 +61,6 @@ Status AuthorizeEstimate(http::RequestContext& req, ApiContext& ctx, const std::
   });
 }
 
-template <class Fn>
-http::Handler Authed(ApiContext& ctx, Fn fn) {
-  return [&ctx, fn](http::RequestContext& req) -> http::Response {
-    auto who = Authenticate(req, ctx);
-    if (!who.ok()) return ErrorReply(who.error());
-    return fn(req, *who);
-  };
-}
-
 }  // namespace
 
 void AddBillingRoutes(http::Router& router, ApiContext& ctx) {

@@ -10,15 +10,6 @@ namespace {
 using identity::Principal;
 
 // Runs `fn(principal)` for an authenticated request, or answers the authentication error.
-template <class Fn>
-http::Handler Authed(ApiContext& ctx, Fn fn) {
-  return [&ctx, fn](http::RequestContext& req) -> http::Response {
-    auto who = Authenticate(req, ctx);
-    if (!who.ok()) return ErrorReply(who.error());
-    return fn(req, *who);
-  };
-}
-
 std::optional<std::string> QueryParam(const http::RequestContext& req, const std::string& key) {
   auto it = req.query.find(key);
   if (it == req.query.end() || it->second.empty()) return std::nullopt;

@@ -9,16 +9,15 @@ namespace {
 
 using identity::Principal;
 
+// Authenticated, and onboarding is configured on this server.
 template <class Fn>
-http::Handler Authed(ApiContext& ctx, Fn fn) {
-  return [&ctx, fn](http::RequestContext& req) -> http::Response {
-    auto who = Authenticate(req, ctx);
-    if (!who.ok()) return ErrorReply(who.error());
+http::Handler WithOnboarding(ApiContext& ctx, Fn fn) {
+  return Authed(ctx, [&ctx, fn](http::RequestContext& req, const Principal& who) {
     if (!ctx.onboarding) {
       return ErrorReply(Unavailable("Onboarding is not configured on this server"));
     }
-    return fn(req, *who);
-  };
+    return fn(req, who);
+  });
 }
 
 Result<onboarding::NewProvider> ParseNewProvider(const json::object& body) {
@@ -60,7 +59,7 @@ Result<onboarding::NewProvider> ParseNewProvider(const json::object& body) {
 
 void AddOnboardingRoutes(http::Router& router, ApiContext& ctx) {
   router.Add(http::Verb::post, "/api/v1/clc/connections",
-             Authed(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
+             WithOnboarding(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
                auto body = JsonBody(req);
                if (!body.ok()) return ErrorReply(body.error());
                auto user = RequiredString(*body, "username");
@@ -80,14 +79,14 @@ void AddOnboardingRoutes(http::Router& router, ApiContext& ctx) {
              }));
 
   router.Add(http::Verb::get, "/api/v1/terms",
-             Authed(ctx, [&ctx](http::RequestContext&, const Principal&) {
+             WithOnboarding(ctx, [&ctx](http::RequestContext&, const Principal&) {
                auto terms = ctx.onboarding->Terms();
                if (!terms.ok()) return ErrorReply(terms.error());
                return http::JsonResponse(http::Status::ok, *terms);
              }));
 
   router.Add(http::Verb::post, "/api/v1/providers",
-             Authed(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
+             WithOnboarding(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
                auto body = JsonBody(req);
                if (!body.ok()) return ErrorReply(body.error());
                auto in = ParseNewProvider(*body);
@@ -101,7 +100,7 @@ void AddOnboardingRoutes(http::Router& router, ApiContext& ctx) {
              }));
 
   router.Add(http::Verb::get, "/api/v1/providers",
-             Authed(ctx, [&ctx](http::RequestContext&, const Principal& who) {
+             WithOnboarding(ctx, [&ctx](http::RequestContext&, const Principal& who) {
                auto list = ctx.onboarding->ListProviders(who);
                if (!list.ok()) return ErrorReply(list.error());
                json::array items;
@@ -110,14 +109,14 @@ void AddOnboardingRoutes(http::Router& router, ApiContext& ctx) {
              }));
 
   router.Add(http::Verb::get, "/api/v1/providers/{id}",
-             Authed(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
+             WithOnboarding(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
                auto p = ctx.onboarding->GetProvider(who, req.params["id"]);
                if (!p.ok()) return ErrorReply(p.error());
                return http::JsonResponse(http::Status::ok, onboarding::ToJson(*p));
              }));
 
   router.Add(http::Verb::post, "/api/v1/providers/{id}/resume",
-             Authed(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
+             WithOnboarding(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
                auto p = ctx.onboarding->Resume(who, req.params["id"]);
                if (!p.ok()) return ErrorReply(p.error());
                if (ctx.on_work_queued) ctx.on_work_queued();
@@ -125,7 +124,7 @@ void AddOnboardingRoutes(http::Router& router, ApiContext& ctx) {
              }));
 
   router.Add(http::Verb::get, "/api/v1/providers/{id}/admin-credentials",
-             Authed(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
+             WithOnboarding(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
                auto c = ctx.onboarding->TakeAdminCredentials(who, req.params["id"]);
                if (!c.ok()) return ErrorReply(c.error());
                auto res = http::JsonResponse(

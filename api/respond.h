@@ -20,6 +20,17 @@ http::Response Reply(const Status& status);  // 204 or the error
 // Errors: Unauthenticated (401), PermissionDenied (403) for a missing or wrong CSRF token.
 Result<identity::Principal> Authenticate(http::RequestContext& req, ApiContext& ctx);
 
+// A handler that runs `fn(request, principal)` for an authenticated request and answers the
+// authentication error otherwise.
+template <class Fn>
+http::Handler Authed(ApiContext& ctx, Fn fn) {
+  return [&ctx, fn](http::RequestContext& req) -> http::Response {
+    auto who = Authenticate(req, ctx);
+    if (!who.ok()) return ErrorReply(who.error());
+    return fn(req, *who);
+  };
+}
+
 // Parses the body as a JSON object, with a clear error for a wrong content type or bad JSON.
 Result<json::object> JsonBody(const http::RequestContext& req);
 

@@ -76,7 +76,7 @@ struct RunnerOptions {
   int workers = 4;
   std::string owner;                                 // this process's name in leases
   std::chrono::milliseconds lease{30000};            // a step must finish within its lease
-  std::chrono::milliseconds poll_interval{200};      // idle workers look for work this often
+  std::chrono::milliseconds poll_interval{100};      // idle workers look for work this often
   int max_attempts = 8;                              // failed attempts of one step before kFail
   std::chrono::milliseconds base_backoff{500};
   std::chrono::milliseconds max_backoff{60000};

@@ -26,7 +26,7 @@ constexpr std::string_view kRoleApiVersion = "2022-04-01";
 constexpr std::string_view kPolicyApiVersion = "2023-04-01";
 constexpr std::string_view kProvidersApiVersion = "2021-04-01";
 constexpr std::string_view kAliasApiVersion = "2021-10-01";
-constexpr std::chrono::milliseconds kPoll{500};
+constexpr std::chrono::milliseconds kPoll{200};
 
 // Which of the five visible steps a job step belongs to.
 std::string VisibleStep(std::string_view job_step) {

@@ -15,13 +15,6 @@ namespace json = boost::json;
 
 const std::string kPassword = "Corr3ct-Horse-Battery";
 
-json::value Json(const std::string& text) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  EXPECT_FALSE(ec) << "not JSON: " << text;
-  return v;
-}
-
 // Asserts the project's error body and returns its code.
 std::string ErrorCode(const HttpResponse& res) {
   auto v = Json(res.body);

@@ -23,6 +23,17 @@ namespace pc::test {
 
 namespace fs = std::filesystem;
 
+boost::json::value Json(const std::string& text) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(text, ec);
+  EXPECT_FALSE(ec) << "not JSON: " << text.substr(0, 500);
+  return v;
+}
+
+std::string Str(const boost::json::value& v) {
+  return v.is_string() ? std::string(v.as_string()) : "";
+}
+
 std::string BinaryPath() {
   const char* p = std::getenv("PARTNERCLOUD_BINARY");
   return p ? p : "build/partnercloud";

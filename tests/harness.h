@@ -5,12 +5,18 @@
 
 #include <sys/types.h>
 
+#include <boost/json.hpp>
 #include <chrono>
 #include <map>
 #include <string>
 #include <vector>
 
 namespace pc::test {
+
+// Parses a JSON text, failing the current test (not aborting it) if it is not JSON.
+boost::json::value Json(const std::string& text);
+// The string value, or "" if `v` is not a string.
+std::string Str(const boost::json::value& v);
 
 // Path of the partnercloud binary under test (env PARTNERCLOUD_BINARY, set by CTest).
 std::string BinaryPath();

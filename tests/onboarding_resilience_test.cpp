@@ -17,15 +17,6 @@ namespace json = boost::json;
 
 const std::string kPassword = "Corr3ct-Horse-Battery";
 
-json::value Json(const std::string& text) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  EXPECT_FALSE(ec) << "not JSON: " << text.substr(0, 500);
-  return v;
-}
-
-std::string Str(const json::value& v) { return v.is_string() ? std::string(v.as_string()) : ""; }
-
 // A service process (or several) against one sandbox, with the demo-like users.
 class Fleet {
  public:

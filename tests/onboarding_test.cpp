@@ -15,15 +15,6 @@ namespace json = boost::json;
 
 const std::string kPassword = "Corr3ct-Horse-Battery";
 
-json::value Json(const std::string& text) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  EXPECT_FALSE(ec) << "not JSON: " << text;
-  return v;
-}
-
-std::string Str(const json::value& v) { return v.is_string() ? std::string(v.as_string()) : ""; }
-
 class OnboardingTest : public ::testing::Test {
  protected:
   void SetUp() override {

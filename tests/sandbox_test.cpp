@@ -25,13 +25,6 @@ const std::string kFixtures = std::string(PC_SOURCE_DIR) +
 const std::string kPartnerTenant = "11111111-1111-4111-8111-111111111111";
 const std::string kClient = "22222222-2222-4222-8222-222222222222";
 
-json::value Json(const std::string& text) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  EXPECT_FALSE(ec) << "not JSON: " << text.substr(0, 300);
-  return v;
-}
-
 std::string Gunzip(const std::string& gz) {
   z_stream z{};
   EXPECT_EQ(inflateInit2(&z, 15 + 16), Z_OK);

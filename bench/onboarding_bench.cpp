@@ -1,0 +1,127 @@
+// Onboarding benchmark (not a test): time to ready for one provider with no injected latency,
+// then 1,000 providers created at once, against the real sandbox over loopback.
+//   bench/onboarding.sh [N]      (builds Release, runs this)
+#include <signal.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include "tests/harness.h"
+
+namespace json = boost::json;
+using pc::test::Http;
+using pc::test::Json;
+using pc::test::Str;
+using pc::test::ServerProcess;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+const std::string kPassword = "Bench-Password-123";
+
+double Seconds(Clock::duration d) {
+  return static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) /
+         1000.0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int n = argc > 1 ? std::atoi(argv[1]) : 1000;
+  std::string backend = argc > 2 ? argv[2] : "sqlite";
+  ServerProcess sandbox;
+  sandbox.Start({"sandbox"});
+  auto db = pc::test::MakeDatabase(backend == "postgresql" ? pc::test::Backend::kPostgres
+                                                           : pc::test::Backend::kSqlite);
+  std::string dir = pc::test::TempDir("pc-bench");
+  auto added = pc::test::RunCommand({"user", "add", "--database", db.url, "--email",
+                                     "admin@acme.example", "--role", "org_admin", "--organization",
+                                     "Acme", "--create-organization", "--password-stdin"},
+                                    kPassword + "\n");
+  if (added.exit_code != 0) {
+    std::cerr << added.err;
+    return 1;
+  }
+  ServerProcess server;
+  server.Start({"serve", "--database", db.url, "--set", "upstream.sandbox_url=" + sandbox.BaseUrl(),
+                "--set", "security.secret_key_file=" + dir + "/secret.key", "--set",
+                "upstream.partner_center_requests_per_minute=1000000", "--set",
+                "upstream.arm_requests_per_minute=1000000", "--set", "jobs.workers=16", "--set",
+                "log.level=warn", "--set", "server.threads=8"});
+  std::string base = server.BaseUrl();
+  auto login = Http("POST", base + "/api/v1/session",
+                    R"({"email":"admin@acme.example","password":")" + kPassword + R"("})");
+  std::vector<std::string> auth = {"Authorization: Bearer " + Str(Json(login.body).at("token"))};
+  auto conn = Http("POST", base + "/api/v1/clc/connections",
+                   R"({"username":"acme.admin","password":"sandbox"})", auth);
+  std::string connection = Str(Json(conn.body).at("connectionId"));
+  std::string template_id =
+      Str(Json(Http("GET", base + "/api/v1/terms", "", auth).body).at("microsoft").at("templateId"));
+  const char* aliases[] = {"ACME", "ACMD", "ACMT"};
+  auto create = [&](int i) {
+    std::string body =
+        R"({"name":"bench)" + std::to_string(i) +
+        R"(","type":"azure-resource-manager","mode":"new-customer","connectionId":")" + connection +
+        R"(","billingAlias":")" + aliases[i % 3] +
+        R"(","terms":{"centurylink":"2017-01","microsoft":{"templateId":")" + template_id +
+        R"(","contact":{"firstName":"Ada","lastName":"Admin","email":"ada@acme.example"}}}})";
+    auto res = Http("POST", base + "/api/v1/providers", body, auth);
+    return Str(Json(res.body).at("id"));
+  };
+  auto ready_count = [&]() {
+    auto res = Http("GET", base + "/api/v1/providers", "", auth);
+    size_t ready = 0;
+    auto listing = Json(res.body);
+    if (!listing.is_object()) return ready;
+    for (const auto& p : listing.at("items").as_array()) ready += Str(p.at("state")) == "ready";
+    return ready;
+  };
+
+  // One provider, nothing else running.
+  auto t0 = Clock::now();
+  std::string first = create(0);
+  while (Str(Json(Http("GET", base + "/api/v1/providers/" + first, "", auth).body).at("state")) !=
+         "ready") {
+    if (Clock::now() - t0 > std::chrono::seconds(60)) {
+      std::cerr << "the first provider did not become ready\n";
+      return 1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  double one = Seconds(Clock::now() - t0);
+
+  // N providers at once (the listing endpoint returns at most 500, so count through it only up
+  // to that and then through the sandbox's state).
+  auto t1 = Clock::now();
+  for (int i = 1; i <= n; ++i) create(i);
+  double submitted = Seconds(Clock::now() - t1);
+  size_t subs = 0;
+  json::value state;
+  while (Clock::now() - t1 < std::chrono::minutes(10)) {
+    state = Json(Http("GET", sandbox.BaseUrl() + "/sandbox/control/state").body);
+    subs = 0;
+    for (const auto& s : state.at("policyAssignments").as_array()) (void)s, ++subs;
+    if (subs >= static_cast<size_t>(n + 1) && ready_count() >= std::min<size_t>(n + 1, 500)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  double all = Seconds(Clock::now() - t1);
+  size_t customers = state.at("customers").as_array().size();
+  size_t azure = state.at("azureSubscriptions").as_array().size();
+  size_t assignments = state.at("roleAssignments").as_array().size();
+  std::cout << "backend: " << backend << "\n"
+            << "one provider, time to ready: " << one << " s (target < 1 s)\n"
+            << n << " providers: submitted in " << submitted << " s, all ready in " << all
+            << " s (target < 30 s)\n"
+            << "sandbox state: " << customers << " customers (expected 3), " << azure
+            << " Azure subscriptions (expected " << n + 1 << "), " << assignments
+            << " role assignments, " << subs << " policy assignments\n"
+            << (customers == 3 && azure == static_cast<size_t>(n + 1) &&
+                        assignments == static_cast<size_t>(n + 1)
+                    ? "zero duplicates\n"
+                    : "DUPLICATES OR MISSING\n");
+  server.Signal(SIGTERM);
+  server.Wait();
+  return 0;
+}
