@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <boost/json.hpp>
+#include <filesystem>
 #include <thread>
 
 #include "tests/harness.h"
@@ -283,6 +284,59 @@ TEST_F(OnboardingTest, TerritoryFollowsConfiguration) {
   // RSC1 is a sub-account of a reseller: listed, disabled, with the reason.
   auto rslr = Connect(admin, "rslr.admin");
   EXPECT_EQ(rslr.status, 403);
+}
+
+TEST_F(OnboardingTest, OperatorResumesAProviderThatStoppedAndTheClcPasswordIsNowhere) {
+  // Created while GB is allowed, with no workers running...
+  StartServer({"--set", "onboarding.allowed_territories=US,GB", "--set", "jobs.workers=0"});
+  auto admin = Login("admin@acme.example");
+  const std::string unique_password = "Wr0ng-Unique-Clc-Pa55-7731";
+  EXPECT_EQ(Connect(admin, "brit.admin", unique_password).status, 400);
+  auto connected = Connect(admin, "brit.admin");
+  ASSERT_EQ(connected.status, 201) << connected.body;
+  auto created = CreateProvider(admin, Str(Json(connected.body).at("connectionId")), "BRIT", "Brit");
+  ASSERT_EQ(created.status, 202) << created.body;
+  std::string id = Str(Json(created.body).at("id"));
+  server_.Signal(SIGTERM);
+  ASSERT_EQ(server_.Wait(), 0);
+  std::string logs = server_.Stdout() + server_.Stderr();
+
+  // ... then run where GB is not allowed: the workflow stops with the territory message.
+  StartServer();
+  auto stopped = WaitForState(admin, id, "unavailable", std::chrono::seconds(30));
+  EXPECT_NE(Str(stopped.at("stateReason")).find("not able to provide that functionality"),
+            std::string::npos)
+      << json::serialize(stopped);
+  EXPECT_EQ(Str(stopped.at("steps").at(0).at("state")), "failed");
+  // Only operators resume.
+  EXPECT_EQ(Http("POST", server_.BaseUrl() + "/api/v1/providers/" + id + "/resume", "", admin)
+                .status,
+            403);
+  server_.Signal(SIGTERM);
+  ASSERT_EQ(server_.Wait(), 0);
+  logs += server_.Stdout() + server_.Stderr();
+
+  // Fixed (GB allowed again), an operator resumes it where it stopped.
+  StartServer({"--set", "onboarding.allowed_territories=US,GB"});
+  auto ops = Login("ops@partner.example");
+  auto resumed = Http("POST", server_.BaseUrl() + "/api/v1/providers/" + id + "/resume", "", ops);
+  ASSERT_EQ(resumed.status, 200) << resumed.body;
+  EXPECT_EQ(Str(Json(resumed.body).at("state")), "processing");
+  WaitForState(admin, id, "ready", std::chrono::seconds(60));
+  server_.Signal(SIGTERM);
+  ASSERT_EQ(server_.Wait(), 0);
+  logs += server_.Stdout() + server_.Stderr();
+
+  // The CLC password and the CLC token (a JWT) are in no database row, file or log line.
+  std::string everything = db_.DumpAllRows() + logs;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_)) {
+    if (entry.is_regular_file()) everything += ReadFile(entry.path().string());
+  }
+  EXPECT_NE(everything.find("brit.admin"), std::string::npos);  // the search does see data
+  EXPECT_EQ(everything.find(unique_password), std::string::npos);
+  EXPECT_EQ(everything.find("\"password\":\"sandbox\""), std::string::npos);
+  EXPECT_EQ(everything.find("eyJ0eXAiOiJKV1Qi"), std::string::npos);  // a JWT header
+  EXPECT_EQ(everything.find("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"), std::string::npos);
 }
 
 }  // namespace
