@@ -52,6 +52,7 @@ const std::vector<Key>& Keys() {
       {"billing.auto_close", &Config::billing_auto_close},
       {"billing.close_grace_hours", &Config::billing_close_grace_hours},
       {"billing.close_check_seconds", &Config::billing_close_check_seconds},
+      {"billing.usage_pull_seconds", &Config::billing_usage_pull_seconds},
       {"billing.clc_token_cache_seconds", &Config::billing_clc_token_cache_seconds},
       {"onboarding.allowed_territories", &Config::allowed_territories},
       {"onboarding.centurylink_terms_version", &Config::centurylink_terms_version},

@@ -56,6 +56,7 @@ struct Config {
   bool billing_auto_close = true;           // billing.auto_close: close ended months in serve
   int64_t billing_close_grace_hours = 0;    // billing.close_grace_hours after a month's end
   int64_t billing_close_check_seconds = 60;  // billing.close_check_seconds
+  int64_t billing_usage_pull_seconds = 0;  // billing.usage_pull_seconds (0: no scheduled pull)
   int64_t billing_clc_token_cache_seconds = 60;  // billing.clc_token_cache_seconds
 
   std::string allowed_territories = "US";                // onboarding.allowed_territories

@@ -236,6 +236,7 @@ int main(int argc, char** argv) {
     if (ec) return Fail(pc::InvalidArgument("Cannot create " + demo_data + ": " + ec.message()));
     std::vector<std::string> extra = {"database.url=sqlite:" + demo_data + "/partnercloud.db",
                                       "security.secret_key_file=" + demo_data + "/secret.key",
+                                      "billing.usage_pull_seconds=3600",
                                       "server.port=" + std::to_string(demo_port)};
     auto config = ResolveConfig(demo_flags, extra);
     if (!config.ok()) return Fail(config.error());

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <condition_variable>
+#include <filesystem>
 #include <memory>
 #include <sstream>
 #include <thread>
@@ -19,6 +20,7 @@
 #include "governance/catalog.h"
 #include "identity/identity.h"
 #include "jobs/runner.h"
+#include "billing/usage_pull.h"
 #include "notify/outbox.h"
 #include "onboarding/onboarding.h"
 
@@ -88,6 +90,56 @@ class BillingCloseScheduler {
   store::Database& db_;
   billing::LinePoster post_;
   std::chrono::seconds grace_, interval_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+// Pulls Partner Center's unbilled usage (current and previous period) at start and then every
+// `interval`. Imports are idempotent, so several processes pulling the same usage is harmless.
+class UsagePullScheduler {
+ public:
+  UsagePullScheduler(store::Database& db, connectors::PartnerCenterClient& pc,
+                     std::chrono::seconds interval)
+      : db_(db), pc_(pc), interval_(interval) {}
+  ~UsagePullScheduler() { Stop(); }
+
+  void Start() {
+    thread_ = std::thread([this] {
+      std::unique_lock lock(mu_);
+      while (!stopping_) {
+        lock.unlock();
+        for (const char* period : {"previous", "current"}) {
+          auto report = billing::PullUnbilledUsage(
+              db_, pc_, period,
+              (std::filesystem::temp_directory_path() / "partnercloud-usage-pull").string());
+          if (!report.ok()) {
+            spdlog::warn("usage pull ({}): {}", period, report.error().message);
+          } else if (!report->already_imported) {
+            spdlog::info("usage pull ({}): {} rows imported, {} rejected, {} of unknown customers",
+                         period, report->rows_imported, report->rows_rejected,
+                         report->rows_unknown);
+          }
+        }
+        lock.lock();
+        cv_.wait_for(lock, interval_, [this] { return stopping_; });
+      }
+    });
+  }
+  void Stop() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  store::Database& db_;
+  connectors::PartnerCenterClient& pc_;
+  std::chrono::seconds interval_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
@@ -202,9 +254,13 @@ int RunService(const Config& config, store::Database& db,
     outbox = std::make_unique<notify::OutboxSender>(db, config.smtp_url, config.smtp_from);
     outbox->Start();
   }
-  server.OnShutdown([&runner, &scheduler, &outbox] {
+  UsagePullScheduler usage_pull(db, partner_center,
+                                std::chrono::seconds(config.billing_usage_pull_seconds));
+  if (config.billing_usage_pull_seconds > 0) usage_pull.Start();
+  server.OnShutdown([&runner, &scheduler, &outbox, &usage_pull] {
     runner.Stop();
     scheduler.Stop();
+    usage_pull.Stop();
     if (outbox) outbox->Stop();
   });
   runner.Start();

@@ -339,5 +339,29 @@ TEST_F(OnboardingTest, OperatorResumesAProviderThatStoppedAndTheClcPasswordIsNow
   EXPECT_EQ(everything.find("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"), std::string::npos);
 }
 
+TEST_F(OnboardingTest, ScheduledPullBillsTheNewSubscriptionsUsageToItsAlias) {
+  StartServer({"--set", "billing.usage_pull_seconds=1"});
+  auto admin = Login("admin@acme.example");
+  auto connected = Connect(admin, "acme.admin");
+  ASSERT_EQ(connected.status, 201) << connected.body;
+  auto created = CreateProvider(admin, Str(Json(connected.body).at("connectionId")), "ACMT", "T");
+  ASSERT_EQ(created.status, 202) << created.body;
+  WaitForState(admin, Str(Json(created.body).at("id")), "ready", std::chrono::seconds(60));
+  // Two days of usage on the sandbox clock, then the pull brings it in.
+  auto advanced = Http("POST", sandbox_.BaseUrl() + "/sandbox/control/clock",
+                       R"({"advanceSeconds":172800})");
+  ASSERT_EQ(advanced.status, 200) << advanced.body;
+  std::string month = Str(SandboxState().at("now")).substr(0, 7);
+  HttpResponse bill;
+  for (int i = 0; i < 200; ++i) {
+    bill = Http("GET", server_.BaseUrl() + "/api/v1/billing/ACMT?month=" + month, "", admin);
+    if (bill.status == 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(bill.status, 200) << bill.body;
+  auto v = Json(bill.body);
+  EXPECT_FALSE(v.at("byAzureSubscription").as_array().empty()) << bill.body;
+}
+
 }  // namespace
 }  // namespace pc::test
