@@ -31,6 +31,7 @@ Result<ImportReport> PullUnbilledUsage(store::Database& db,
                         "usagelineitems&currencycode=usd&period=" +
                         std::string(period) + "&size=2000";
     std::vector<std::pair<std::string, std::string>> headers;
+    int64_t lines = 0;
     for (int page = 0; page < 100000; ++page) {
       connectors::PcCall call{connectors::NameBasedId("usage-pull:" + RandomToken(12)), ""};
       PC_ASSIGN_OR_RETURN(connectors::PcResult r,
@@ -41,7 +42,10 @@ Result<ImportReport> PullUnbilledUsage(store::Database& db,
       if (!r.body.is_object()) return Unavailable("Partner Center answered an unexpected body");
       const auto& o = r.body.as_object();
       if (const auto* items = o.if_contains("items"); items && items->is_array()) {
-        for (const auto& item : items->as_array()) out << json::serialize(item) << '\n';
+        for (const auto& item : items->as_array()) {
+          out << json::serialize(item) << '\n';
+          ++lines;
+        }
       }
       const auto* token = o.if_contains("continuationToken");
       if (!token || !token->is_string() || token->as_string().empty()) break;
@@ -51,6 +55,12 @@ Result<ImportReport> PullUnbilledUsage(store::Database& db,
       headers = {{"MS-ContinuationToken", std::string(token->as_string())}};
     }
     if (!out.flush()) return Unavailable("Cannot write " + path);
+    if (lines == 0) {  // nothing billed yet in this period: nothing to import
+      ImportReport empty;
+      empty.file_name = name;
+      empty.already_imported = true;
+      return empty;
+    }
   }
   ImportOptions options;
   options.file_name = name;
