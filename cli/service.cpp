@@ -34,21 +34,19 @@ Result<std::unique_ptr<store::Database>> OpenDatabase(const Config& config) {
 
 namespace {
 
-// Closes every month that ended (plus the grace period) and posts pending invoice lines, every
-// `interval`. Several processes may run it: billing_closes makes each close happen once.
-class BillingCloseScheduler {
+// Runs `tick` at start and then every `interval` on its own thread, until Stop().
+class Periodic {
  public:
-  BillingCloseScheduler(store::Database& db, billing::LinePoster post, std::chrono::seconds grace,
-                        std::chrono::seconds interval)
-      : db_(db), post_(std::move(post)), grace_(grace), interval_(interval) {}
-  ~BillingCloseScheduler() { Stop(); }
+  Periodic(std::chrono::seconds interval, std::function<void()> tick)
+      : interval_(interval), tick_(std::move(tick)) {}
+  ~Periodic() { Stop(); }
 
   void Start() {
     thread_ = std::thread([this] {
       std::unique_lock lock(mu_);
       while (!stopping_) {
         lock.unlock();
-        Tick();
+        tick_();
         lock.lock();
         cv_.wait_for(lock, interval_, [this] { return stopping_; });
       }
@@ -64,87 +62,55 @@ class BillingCloseScheduler {
   }
 
  private:
-  void Tick() {
-    auto months = billing::MonthsToClose(db_, Now(), grace_);
-    if (!months.ok()) {
-      spdlog::warn("billing close scheduler: {}", months.error().message);
+  std::chrono::seconds interval_;
+  std::function<void()> tick_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+// Closes every month that ended (plus the grace period) and posts pending invoice lines.
+// Several processes may run it: billing_closes makes each close happen once.
+void CloseEndedMonths(store::Database& db, const billing::LinePoster& post,
+                      std::chrono::seconds grace) {
+  auto months = billing::MonthsToClose(db, Now(), grace);
+  if (!months.ok()) {
+    spdlog::warn("billing close scheduler: {}", months.error().message);
+    return;
+  }
+  for (const auto& month : *months) {
+    auto report = billing::CloseMonth(db, identity::SystemPrincipal(), month, Now(), post);
+    if (!report.ok()) {
+      spdlog::warn("billing close of {}: {}", month.ToString(), report.error().message);
       return;
     }
-    for (const auto& month : *months) {
-      auto report = billing::CloseMonth(db_, identity::SystemPrincipal(), month, Now(), post_);
-      if (!report.ok()) {
-        spdlog::warn("billing close of {}: {}", month.ToString(), report.error().message);
-        return;
-      }
-      if (!report->already_closed) {
-        spdlog::info("billing: closed {} ({} invoice lines)", month.ToString(),
-                     report->created.size());
-      }
+    if (!report->already_closed) {
+      spdlog::info("billing: closed {} ({} invoice lines)", month.ToString(),
+                   report->created.size());
     }
-    std::vector<std::string> failures;
-    auto posted = billing::PostPendingLines(db_, post_, failures);
-    for (const auto& f : failures) spdlog::warn("billing: invoice line not posted yet: {}", f);
-    if (!posted.ok()) spdlog::warn("billing: {}", posted.error().message);
   }
+  std::vector<std::string> failures;
+  auto posted = billing::PostPendingLines(db, post, failures);
+  for (const auto& f : failures) spdlog::warn("billing: invoice line not posted yet: {}", f);
+  if (!posted.ok()) spdlog::warn("billing: {}", posted.error().message);
+}
 
-  store::Database& db_;
-  billing::LinePoster post_;
-  std::chrono::seconds grace_, interval_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
-};
-
-// Pulls Partner Center's unbilled usage (current and previous period) at start and then every
-// `interval`. Imports are idempotent, so several processes pulling the same usage is harmless.
-class UsagePullScheduler {
- public:
-  UsagePullScheduler(store::Database& db, connectors::PartnerCenterClient& pc,
-                     std::chrono::seconds interval)
-      : db_(db), pc_(pc), interval_(interval) {}
-  ~UsagePullScheduler() { Stop(); }
-
-  void Start() {
-    thread_ = std::thread([this] {
-      std::unique_lock lock(mu_);
-      while (!stopping_) {
-        lock.unlock();
-        for (const char* period : {"previous", "current"}) {
-          auto report = billing::PullUnbilledUsage(
-              db_, pc_, period,
-              (std::filesystem::temp_directory_path() / "partnercloud-usage-pull").string());
-          if (!report.ok()) {
-            spdlog::warn("usage pull ({}): {}", period, report.error().message);
-          } else if (!report->already_imported) {
-            spdlog::info("usage pull ({}): {} rows imported, {} rejected, {} of unknown customers",
-                         period, report->rows_imported, report->rows_rejected,
-                         report->rows_unknown);
-          }
-        }
-        lock.lock();
-        cv_.wait_for(lock, interval_, [this] { return stopping_; });
-      }
-    });
-  }
-  void Stop() {
-    {
-      std::lock_guard lock(mu_);
-      stopping_ = true;
+// Pulls Partner Center's unbilled usage (current and previous period). Imports are idempotent,
+// so several processes pulling the same usage is harmless.
+void PullUsage(store::Database& db, connectors::PartnerCenterClient& pc) {
+  for (const char* period : {"previous", "current"}) {
+    auto report = billing::PullUnbilledUsage(
+        db, pc, period,
+        (std::filesystem::temp_directory_path() / "partnercloud-usage-pull").string());
+    if (!report.ok()) {
+      spdlog::warn("usage pull ({}): {}", period, report.error().message);
+    } else if (!report->already_imported) {
+      spdlog::info("usage pull ({}): {} rows imported, {} rejected, {} of unknown customers",
+                   period, report->rows_imported, report->rows_rejected, report->rows_unknown);
     }
-    cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
   }
-
- private:
-  store::Database& db_;
-  connectors::PartnerCenterClient& pc_;
-  std::chrono::seconds interval_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
-};
+}
 
 }  // namespace
 
@@ -225,9 +191,9 @@ int RunService(const Config& config, store::Database& db,
   ctx.clc_tokens = &clc_tokens;
   ctx.post_invoice_line =
       billing::MakeClcLinePoster(clc, config.partner_clc_username, config.partner_clc_password);
-  BillingCloseScheduler scheduler(db, ctx.post_invoice_line,
-                                  std::chrono::hours(config.billing_close_grace_hours),
-                                  std::chrono::seconds(config.billing_close_check_seconds));
+  auto grace = std::chrono::hours(config.billing_close_grace_hours);
+  Periodic scheduler(std::chrono::seconds(config.billing_close_check_seconds),
+                     [&db, &ctx, grace] { CloseEndedMonths(db, ctx.post_invoice_line, grace); });
   ctx.on_work_queued = [&runner] { runner.Poke(); };
   http::Router router = api::BuildRouter(ctx);
 
@@ -254,8 +220,8 @@ int RunService(const Config& config, store::Database& db,
     outbox = std::make_unique<notify::OutboxSender>(db, config.smtp_url, config.smtp_from);
     outbox->Start();
   }
-  UsagePullScheduler usage_pull(db, partner_center,
-                                std::chrono::seconds(config.billing_usage_pull_seconds));
+  Periodic usage_pull(std::chrono::seconds(std::max<int64_t>(1, config.billing_usage_pull_seconds)),
+                      [&db, &partner_center] { PullUsage(db, partner_center); });
   if (config.billing_usage_pull_seconds > 0) usage_pull.Start();
   server.OnShutdown([&runner, &scheduler, &outbox, &usage_pull] {
     runner.Stop();
