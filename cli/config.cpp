@@ -58,6 +58,7 @@ const std::vector<Key>& Keys() {
       {"onboarding.centurylink_terms_version", &Config::centurylink_terms_version},
       {"jobs.workers", &Config::job_workers},
       {"jobs.lease_seconds", &Config::job_lease},
+      {"jobs.step_deadline_seconds", &Config::job_step_deadline},
       {"smtp.url", &Config::smtp_url},
       {"smtp.from", &Config::smtp_from},
   };

@@ -63,6 +63,7 @@ struct Config {
   std::string centurylink_terms_version = "2017-01";     // onboarding.centurylink_terms_version
   int64_t job_workers = 4;                               // jobs.workers
   int64_t job_lease = 30;                                // jobs.lease_seconds
+  int64_t job_step_deadline = 300;                       // jobs.step_deadline_seconds
   std::string smtp_url;                                  // smtp.url ("" = emails wait in the outbox)
   std::string smtp_from = "cloud-integration@partner.example";  // smtp.from
 

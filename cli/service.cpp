@@ -183,6 +183,7 @@ int RunService(const Config& config, store::Database& db,
   jobs::RunnerOptions runner_options;
   runner_options.workers = static_cast<int>(config.job_workers);
   runner_options.lease = std::chrono::seconds(config.job_lease);
+  runner_options.step_deadline = std::chrono::seconds(config.job_step_deadline);
   jobs::JobRunner runner(db, runner_options);
   onboarding.RegisterWorkflow(runner);
   ctx.onboarding = &onboarding;

@@ -176,10 +176,43 @@ bool JobRunner::RunOnce() {
   Job job = std::move(**claimed);
   const auto& reg = handlers_.at(job.kind);
   StepResult result;
-  try {
-    result = reg.handler(job);
-  } catch (const std::exception& e) {
-    result = StepResult::Retry(std::string("unexpected error: ") + e.what());
+  {
+    // Heartbeat: while the step runs (up to its deadline) the lease is renewed, so a slow but
+    // live step is not taken over; a dead process stops renewing and its lease runs out.
+    std::mutex mu;
+    std::condition_variable cv;
+    bool finished = false;
+    std::thread heartbeat([&] {
+      auto deadline = std::chrono::steady_clock::now() + options_.step_deadline;
+      std::unique_lock lock(mu);
+      while (!cv.wait_for(lock, options_.lease / 3, [&] { return finished; })) {
+        if (std::chrono::steady_clock::now() > deadline) {
+          spdlog::warn("job {} step {} passed its deadline; its lease is no longer renewed",
+                       job.id, job.step);
+          return;
+        }
+        lock.unlock();
+        auto renewed = db_.InTransaction([&](store::Transaction& tx) -> Status {
+          PC_RETURN_IF_ERROR(tx.Execute(
+              "UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ?",
+              {At(options_.lease), job.id, job.lease_owner}));
+          return {};
+        });
+        if (!renewed.ok()) spdlog::warn("job {}: lease not renewed: {}", job.id, renewed.error().message);
+        lock.lock();
+      }
+    });
+    try {
+      result = reg.handler(job);
+    } catch (const std::exception& e) {
+      result = StepResult::Retry(std::string("unexpected error: ") + e.what());
+    }
+    {
+      std::lock_guard lock(mu);
+      finished = true;
+    }
+    cv.notify_all();
+    heartbeat.join();
   }
   Status recorded = Record(job, result);
   if (!recorded.ok()) {

@@ -75,7 +75,8 @@ using StepObserver =
 struct RunnerOptions {
   int workers = 4;
   std::string owner;                                 // this process's name in leases
-  std::chrono::milliseconds lease{30000};            // a step must finish within its lease
+  std::chrono::milliseconds lease{30000};            // renewed every third of it while a step runs
+  std::chrono::milliseconds step_deadline{300000};   // a step running longer loses its lease
   std::chrono::milliseconds poll_interval{100};      // idle workers look for work this often
   int max_attempts = 8;                              // failed attempts of one step before kFail
   std::chrono::milliseconds base_backoff{500};

@@ -150,14 +150,34 @@ TEST_P(RunnerTest, AnExpiredLeaseOfADeadWorkerIsTakenOver) {
   EXPECT_EQ(State(id), "done|");
 }
 
+TEST_P(RunnerTest, ASlowStepWithinItsDeadlineKeepsItsLease) {
+  RunnerOptions slow = FastOptions();
+  slow.lease = std::chrono::milliseconds(150);
+  JobRunner a(*db_, slow);
+  a.Register("k", [](Job&) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));  // four leases long
+    return StepResult::Done();
+  });
+  auto db_b = Open();
+  JobRunner b(*db_b, FastOptions());
+  b.Register("k", [](Job&) { return StepResult::Fail("b must not run this step"); });
+  std::string id = Enqueue("k", "s");
+  std::thread t([&] { a.RunOnce(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(350));
+  EXPECT_FALSE(b.RunOnce());  // the heartbeat kept a's lease alive
+  t.join();
+  EXPECT_EQ(State(id), "done|");
+}
+
 TEST_P(RunnerTest, AWorkerThatLostItsLeaseRecordsNothing) {
   RunnerOptions slow = FastOptions();
   slow.lease = std::chrono::milliseconds(100);
+  slow.step_deadline = std::chrono::milliseconds(50);  // past it, the lease is not renewed
   JobRunner a(*db_, slow);
   std::atomic<int> runs{0};
   a.Register("k", [&](Job& job) {
     ++runs;
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // outlives the lease
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));  // outlives the lease
     job.data["by"] = "a";
     return StepResult::Next("second");
   });
@@ -169,7 +189,7 @@ TEST_P(RunnerTest, AWorkerThatLostItsLeaseRecordsNothing) {
   });
   std::string id = Enqueue("k", "first");
   std::thread t([&] { a.RunOnce(); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
   EXPECT_TRUE(b.RunOnce());  // takes the expired lease and finishes the job
   t.join();
   EXPECT_EQ(State(id), "done|");
