@@ -28,6 +28,7 @@ Result<ArmResult> ArmClient::Call(const std::string& tenant, const std::string& 
     }
     ArmResult out;
     out.status = res.status;
+    out.retry_after = HttpClient::RetryAfter(res.Header("retry-after"));
     out.location = res.Header("azure-asyncoperation");
     if (out.location.empty()) out.location = res.Header("location");
     if (!res.body.empty()) {

@@ -20,6 +20,7 @@ struct ArmResult {
   std::string error_code;  // "RoleAssignmentExists", "RequestDisallowedByPolicy", ...
   std::string message;
   std::string location;  // Location / Azure-AsyncOperation of a long-running operation
+  std::chrono::milliseconds retry_after{0};  // Retry-After of a 429 or 503
   bool ok() const { return status >= 200 && status < 300; }
 };
 

@@ -71,9 +71,10 @@ StepResult FromArm(std::string_view what, const connectors::ArmResult& r) {
                         std::to_string(r.status) +
                         (r.error_code.empty() ? "" : " " + r.error_code) + ": " + r.message;
   // A new subscription can take a moment to be visible; other 404s are permanent.
+  // The job retries later; a throttled call waits at least its Retry-After there too.
   if (r.status == 429 || r.status >= 500 ||
       (r.status == 404 && r.error_code == "SubscriptionNotFound")) {
-    return StepResult::Retry(message);
+    return StepResult::Retry(message, r.retry_after);
   }
   return StepResult::Fail(message);
 }
