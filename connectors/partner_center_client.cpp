@@ -46,6 +46,13 @@ PcFault FaultFrom(const HttpResponse& res) {
 
 }  // namespace
 
+Error FaultError(std::string_view what, const PcFault& fault) {
+  Error e = Unavailable(std::string(what) + ": Partner Center answered HTTP " +
+                        std::to_string(fault.status) + ": " + fault.message);
+  e.retry_after = fault.retry_after;
+  return e;
+}
+
 PartnerCenterClient::PartnerCenterClient(HttpClient& http, TokenProvider& tokens,
                                          std::string base_url, std::string partner_tenant)
     : http_(http),
@@ -101,8 +108,7 @@ Result<bool> PartnerCenterClient::DomainTaken(const std::string& domain, const P
   PC_ASSIGN_OR_RETURN(PcResult r, Call("HEAD", "/v1/domains/" + domain, std::nullopt, call));
   if (r.status == 200) return true;
   if (r.status == 404) return false;
-  return Unavailable("Partner Center domain check answered HTTP " + std::to_string(r.status) +
-                     ": " + r.fault->message);
+  return FaultError("Partner Center domain check", *r.fault);
 }
 
 Result<std::optional<json::object>> PartnerCenterClient::FindCustomerByDomain(
@@ -114,9 +120,7 @@ Result<std::optional<json::object>> PartnerCenterClient::FindCustomerByDomain(
   std::vector<std::pair<std::string, std::string>> headers;
   for (int page = 0; page < 100; ++page) {
     PC_ASSIGN_OR_RETURN(PcResult r, Call("GET", path, std::nullopt, call, headers));
-    if (!r.ok()) {
-      return Unavailable("Partner Center customer search failed: " + r.fault->message);
-    }
+    if (!r.ok()) return FaultError("Partner Center customer search", *r.fault);
     if (!r.body.is_object()) return Unavailable("Partner Center customer search: unexpected body");
     const auto& o = r.body.as_object();
     if (auto items = o.find("items"); items != o.end() && items->value().is_array()) {
@@ -143,7 +147,7 @@ Result<std::optional<json::object>> PartnerCenterClient::FindCustomerByDomain(
 Result<std::string> PartnerCenterClient::CustomerAgreementTemplateId(const PcCall& call) {
   PC_ASSIGN_OR_RETURN(PcResult r, Call("GET", "/v1/agreements?agreementType=MicrosoftCustomerAgreement",
                                        std::nullopt, call));
-  if (!r.ok()) return Unavailable("Partner Center agreements: " + r.fault->message);
+  if (!r.ok()) return FaultError("Partner Center agreements", *r.fault);
   const auto* items = r.body.is_object() ? r.body.as_object().if_contains("items") : nullptr;
   if (items && items->is_array()) {
     for (const auto& a : items->as_array()) {

@@ -35,6 +35,9 @@ struct PcFault {
   std::chrono::milliseconds retry_after{0};
 };
 
+// A fault as an error (Unavailable), carrying its Retry-After.
+Error FaultError(std::string_view what, const PcFault& fault);
+
 // What a call returned: a JSON body on success, or the fault.
 struct PcResult {
   long status = 0;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cassert>
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -34,6 +35,8 @@ std::string_view ErrorCodeName(ErrorCode code);
 struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
+  // For an upstream's throttling: the least time to wait before trying again (0 = no advice).
+  std::chrono::milliseconds retry_after{0};
 
   Error() = default;
   Error(ErrorCode c, std::string m) : code(c), message(std::move(m)) {}

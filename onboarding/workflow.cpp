@@ -79,6 +79,9 @@ StepResult FromArm(std::string_view what, const connectors::ArmResult& r) {
   return StepResult::Fail(message);
 }
 
+// An upstream that gave no usable answer: try the step again later, no sooner than it asked.
+StepResult RetryOn(const Error& e) { return StepResult::Retry(e.message, e.retry_after); }
+
 // Waits for eventual consistency, but not forever.
 StepResult WaitOrFail(Job& job, std::chrono::seconds limit, std::string why) {
   auto now = Now();
@@ -175,7 +178,7 @@ StepResult OnboardingService::RunStep(Job& job) {
                                                {alias}));
       return rows.empty() ? std::string() : rows[0].Text("id");
     }();
-    if (!first.ok()) return StepResult::Retry(first.error().message);
+    if (!first.ok()) return RetryOn(first.error());
     if (!first->empty() && *first != Str(job.data, "providerId")) {
       return StepResult::Wait(std::chrono::seconds(1),
                               "Waiting for the alias's first provider to create the Azure customer");
@@ -189,13 +192,13 @@ StepResult OnboardingService::RunStep(Job& job) {
     for (int n = 0; n < 50; ++n) {
       std::string domain = prefix + (n == 0 ? "" : std::to_string(n)) + ".onmicrosoft.com";
       auto taken = deps_.partner_center.DomainTaken(domain, CallFor(job, "domain:" + domain));
-      if (!taken.ok()) return StepResult::Retry(taken.error().message);
+      if (!taken.ok()) return RetryOn(taken.error());
       if (*taken) continue;
       auto saved = Exec(db,
                         "UPDATE billing_aliases SET tenant_domain = ?, updated_at = ? WHERE "
                         "alias = ? AND tenant_domain IS NULL",
                         {domain, FormatTimestamp(Now()), alias});
-      if (!saved.ok()) return StepResult::Retry(saved.error().message);
+      if (!saved.ok()) return RetryOn(saved.error());
       return StepResult::Next("customer");
     }
     return StepResult::Fail("No free tenant domain was found for " + prefix +
@@ -206,7 +209,7 @@ StepResult OnboardingService::RunStep(Job& job) {
     if (a.customer_id) return StepResult::Next("agreement");
     std::string domain = a.tenant_domain.value_or("");
     auto found = deps_.partner_center.FindCustomerByDomain(domain, CallFor(job, "find-customer"));
-    if (!found.ok()) return StepResult::Retry(found.error().message);
+    if (!found.ok()) return RetryOn(found.error());
     std::string customer_id;
     std::optional<std::string> admin_user, admin_password;
     if (*found) {
@@ -234,7 +237,7 @@ StepResult OnboardingService::RunStep(Job& job) {
               {"PhoneNumber", Str(contact, "phoneNumber")}}}}}};
       auto created = deps_.partner_center.Call("POST", "/v1/customers", json::value(body),
                                                CallFor(job, "create-customer"));
-      if (!created.ok()) return StepResult::Retry(created.error().message);
+      if (!created.ok()) return RetryOn(created.error());
       if (!created->ok()) {
         if (created->fault->status == 409) {
           // Someone else took the domain since we checked it: choose another.
@@ -242,7 +245,7 @@ StepResult OnboardingService::RunStep(Job& job) {
                               "UPDATE billing_aliases SET tenant_domain = NULL WHERE alias = ? "
                               "AND customer_id IS NULL",
                               {alias});
-          if (!cleared.ok()) return StepResult::Retry(cleared.error().message);
+          if (!cleared.ok()) return RetryOn(cleared.error());
           return StepResult::Next("domain");
         }
         return FromFault("Creating the Azure customer", *created->fault);
@@ -270,7 +273,7 @@ StepResult OnboardingService::RunStep(Job& job) {
       }
       return {};
     });
-    if (!saved.ok()) return StepResult::Retry(saved.error().message);
+    if (!saved.ok()) return RetryOn(saved.error());
     return StepResult::Next("agreement");
   }
 
@@ -282,7 +285,7 @@ StepResult OnboardingService::RunStep(Job& job) {
                       {"type", "MicrosoftCustomerAgreement"}};
     auto r = deps_.partner_center.Call("POST", "/v1/customers/" + cid + "/agreements",
                                        json::value(body), CallFor(job, "agreement"));
-    if (!r.ok()) return StepResult::Retry(r.error().message);
+    if (!r.ok()) return RetryOn(r.error());
     if (!r->ok()) {
       if (r->fault->code == 600061) return StepResult::Next("order");  // already confirmed
       if (r->fault->status == 404) {
@@ -306,7 +309,7 @@ StepResult OnboardingService::RunStep(Job& job) {
                                                              {"Quantity", 1}}}}};
     auto r = deps_.partner_center.Call("POST", "/v1/customers/" + cid + "/orders",
                                        json::value(body), CallFor(job, "order"));
-    if (!r.ok()) return StepResult::Retry(r.error().message);
+    if (!r.ok()) return RetryOn(r.error());
     if (!r->ok()) {
       if (r->fault->status == 404) {
         return WaitOrFail(job, options_.consistency_wait,
@@ -337,7 +340,7 @@ StepResult OnboardingService::RunStep(Job& job) {
     std::string oid = Str(job.data, "orderId");
     auto r = deps_.partner_center.Call("GET", "/v1/customers/" + cid + "/orders/" + oid,
                                        std::nullopt, CallFor(job, "get-order"));
-    if (!r.ok()) return StepResult::Retry(r.error().message);
+    if (!r.ok()) return RetryOn(r.error());
     if (!r->ok()) {
       if (r->fault->status == 404) {
         return WaitOrFail(job, options_.consistency_wait, "The Azure plan order is not visible yet");
@@ -359,7 +362,7 @@ StepResult OnboardingService::RunStep(Job& job) {
                       "UPDATE billing_aliases SET plan_subscription_id = ?, updated_at = ? WHERE "
                       "alias = ?",
                       {plan, FormatTimestamp(Now()), alias});
-    if (!saved.ok()) return StepResult::Retry(saved.error().message);
+    if (!saved.ok()) return RetryOn(saved.error());
     return StepResult::Next("entitlement");
   }
 
@@ -369,7 +372,7 @@ StepResult OnboardingService::RunStep(Job& job) {
         "GET", "/v1/customers/" + cid + "/subscriptions/" + a.plan_subscription_id.value_or("") +
                    "/azureEntitlements",
         std::nullopt, CallFor(job, "entitlements"));
-    if (!r.ok()) return StepResult::Retry(r.error().message);
+    if (!r.ok()) return RetryOn(r.error());
     if (!r->ok()) return FromFault("Listing the Azure subscriptions", *r->fault);
     for (const auto& e : r->body.as_object().at("items").as_array()) {
       std::string id = Str(e.as_object(), "id");
@@ -388,7 +391,7 @@ StepResult OnboardingService::RunStep(Job& job) {
     std::string path = "/providers/Microsoft.Subscription/aliases/" + name +
                        "?api-version=" + std::string(kAliasApiVersion);
     auto existing = deps_.arm.Call(options_.partner_tenant_id, "GET", path);
-    if (!existing.ok()) return StepResult::Retry(existing.error().message);
+    if (!existing.ok()) return RetryOn(existing.error());
     connectors::ArmResult r = *existing;
     if (r.status == 404) {
       json::object body{
@@ -399,7 +402,7 @@ StepResult OnboardingService::RunStep(Job& job) {
             {"displayName", a.company_name + " " + name.substr(0, 8)},
             {"workload", "Production"}}}};
       auto put = deps_.arm.Call(options_.partner_tenant_id, "PUT", path, json::value(body));
-      if (!put.ok()) return StepResult::Retry(put.error().message);
+      if (!put.ok()) return RetryOn(put.error());
       r = *put;
     }
     if (!r.ok()) return FromArm("Creating another Azure subscription", r);
@@ -431,7 +434,7 @@ StepResult OnboardingService::RunStep(Job& job) {
                                     {sub, now, Str(job.data, "providerId")}));
       return {};
     });
-    if (!saved.ok()) return StepResult::Retry(saved.error().message);
+    if (!saved.ok()) return RetryOn(saved.error());
     return StepResult::Next("consent");
   }
 
@@ -446,7 +449,7 @@ StepResult OnboardingService::RunStep(Job& job) {
                                   {"scope", "Directory.Read.All,User.ReadWrite.All"}}}}};
     auto r = deps_.partner_center.Call("POST", "/v1/customers/" + tenant + "/applicationconsents",
                                        json::value(body), CallFor(job, "consent"));
-    if (!r.ok()) return StepResult::Retry(r.error().message);
+    if (!r.ok()) return RetryOn(r.error());
     if (!r->ok() && r->fault->status != 409) {
       if (r->fault->status == 404) {
         return WaitOrFail(job, options_.consistency_wait,
@@ -465,7 +468,7 @@ StepResult OnboardingService::RunStep(Job& job) {
                             auth + "/roleDefinitions/" + role_id + "?api-version=" +
                                 std::string(kRoleApiVersion),
                             json::value(deps_.catalog.RoleDefinitionBody(sub)));
-    if (!r.ok()) return StepResult::Retry(r.error().message);
+    if (!r.ok()) return RetryOn(r.error());
     if (!r->ok()) return FromArm("Creating the custom role", *r);
     return StepResult::Next("assignment");
   }
@@ -474,7 +477,7 @@ StepResult OnboardingService::RunStep(Job& job) {
     // The role goes to the application's service principal in the customer tenant (created by
     // the consent), found by its appId.
     auto principal = deps_.graph.ServicePrincipalId(tenant, options_.app_client_id);
-    if (!principal.ok()) return StepResult::Retry(principal.error().message);
+    if (!principal.ok()) return RetryOn(principal.error());
     if (!*principal) {
       return WaitOrFail(job, options_.consistency_wait,
                         "The platform's application is not visible in the customer tenant yet");
@@ -490,7 +493,7 @@ StepResult OnboardingService::RunStep(Job& job) {
                             auth + "/roleAssignments/" + assignment_id + "?api-version=" +
                                 std::string(kRoleApiVersion),
                             json::value(body));
-    if (!r.ok()) return StepResult::Retry(r.error().message);
+    if (!r.ok()) return RetryOn(r.error());
     if (!r->ok() && r->error_code != "RoleAssignmentExists") {
       return FromArm("Assigning the custom role", *r);
     }
@@ -502,7 +505,7 @@ StepResult OnboardingService::RunStep(Job& job) {
                             auth + "/policyAssignments/permitted-services?api-version=" +
                                 std::string(kPolicyApiVersion),
                             json::value(deps_.catalog.PolicyAssignmentBody()));
-    if (!r.ok()) return StepResult::Retry(r.error().message);
+    if (!r.ok()) return RetryOn(r.error());
     if (!r->ok()) return FromArm("Assigning the Allowed resource types policy", *r);
     return StepResult::Next("providers");
   }
@@ -513,7 +516,7 @@ StepResult OnboardingService::RunStep(Job& job) {
       std::string base = "/subscriptions/" + sub + "/providers/" + ns;
       auto r = deps_.arm.Call(tenant, "GET",
                               base + "?api-version=" + std::string(kProvidersApiVersion));
-      if (!r.ok()) return StepResult::Retry(r.error().message);
+      if (!r.ok()) return RetryOn(r.error());
       if (!r->ok()) return FromArm("Reading resource provider " + ns, *r);
       const auto* props = r->body.as_object().if_contains("registrationState");
       std::string state = props && props->is_string() ? std::string(props->as_string()) : "";
@@ -523,7 +526,7 @@ StepResult OnboardingService::RunStep(Job& job) {
         auto reg = deps_.arm.Call(tenant, "POST",
                                   base + "/register?api-version=" +
                                       std::string(kProvidersApiVersion));
-        if (!reg.ok()) return StepResult::Retry(reg.error().message);
+        if (!reg.ok()) return RetryOn(reg.error());
         if (!reg->ok()) return FromArm("Registering resource provider " + ns, *reg);
       }
     }
