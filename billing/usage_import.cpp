@@ -356,10 +356,13 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
       }
     }
 
-    // The groups of partitions whose lines all count; the others are recounted below.
+    // The groups of partitions whose lines all count, written as new rollup rows a batch at a
+    // time in key order (rows that exist already are added to below); the groups of the other
+    // partitions are recounted in pass 2.
     MappingCache mapping(tx);
-    Groups billed, unknown;
-    auto add_group = [&](const std::string& key, const Sums& sums) -> Status {
+    Groups billed, unknown;  // added to existing rows (read-modify-write)
+    Groups billed_batch, unknown_batch;
+    auto add_group = [&](const std::string& key, const Sums& sums, bool fresh) -> Status {
       // Only the meter category is free text: it is what lies between the customer and the
       // currency (the last field).
       size_t a = key.find(kSep), b = key.find(kSep, a + 1), c = key.find(kSep, b + 1),
@@ -373,20 +376,40 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
       PC_ASSIGN_OR_RETURN(auto alias, mapping.AliasFor(probe));
       GroupKey gk{alias.value_or(""), probe.customer_id, probe.azure_subscription_id,
                   probe.meter_category, probe.day, probe.currency};
-      PC_RETURN_IF_ERROR(AddTo(alias ? billed[gk] : unknown[gk], sums.quantity, sums.charge,
-                               sums.partner_cost, sums.lines));
+      Groups& into = fresh ? (alias ? billed_batch : unknown_batch) : (alias ? billed : unknown);
+      PC_RETURN_IF_ERROR(
+          AddTo(into[gk], sums.quantity, sums.charge, sums.partner_cost, sums.lines));
       (alias ? report.rows_imported : report.rows_unknown) += sums.lines;
+      if (billed_batch.size() >= kRowsPerStatement) {
+        PC_RETURN_IF_ERROR(InsertRollups(tx, billed_batch, true, now, billed));
+        billed_batch.clear();
+      }
+      if (unknown_batch.size() >= kRowsPerStatement) {
+        PC_RETURN_IF_ERROR(InsertRollups(tx, unknown_batch, false, now, unknown));
+        unknown_batch.clear();
+      }
       return {};
     };
-    for (auto& [key, sums] : usage.groups) {
-      std::string part = key.substr(0, key.find(kSep, key.find(kSep) + 1));
-      if (skip.contains(part) || recount.contains(part)) continue;
-      PC_RETURN_IF_ERROR(add_group(key, sums));
+    {
+      std::vector<const std::pair<const std::string, Sums>*> order;
+      order.reserve(usage.groups.size());
+      for (const auto& g : usage.groups) {
+        std::string_view key = g.first;
+        std::string_view part = key.substr(0, key.find(kSep, key.find(kSep) + 1));
+        std::string part_key(part);
+        if (skip.contains(part_key) || recount.contains(part_key)) continue;
+        order.push_back(&g);
+      }
+      std::sort(order.begin(), order.end(),
+                [](const auto* x, const auto* y) { return x->first < y->first; });
+      for (const auto* g : order) PC_RETURN_IF_ERROR(add_group(g->first, g->second, true));
+      PC_RETURN_IF_ERROR(InsertRollups(tx, billed_batch, true, now, billed));
+      PC_RETURN_IF_ERROR(InsertRollups(tx, unknown_batch, false, now, unknown));
+      billed_batch.clear();
+      unknown_batch.clear();
     }
-    usage.groups.clear();
-    Groups billed_new = std::move(billed), unknown_new = std::move(unknown);
-    billed.clear();
-    unknown.clear();
+    usage.groups = {};
+    usage.partitions = {};
 
     // Pass 2 (only when the file repeats lines, or brings lines to partitions held before):
     // the file again, counting each line of those partitions once and only if not held.
@@ -414,7 +437,7 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
               AddTo(groups[key], row.quantity, row.charge, row.partner_cost, 1));
         }
       }
-      for (const auto& [k, sums] : groups) PC_RETURN_IF_ERROR(add_group(k, sums));
+      for (const auto& [k, sums] : groups) PC_RETURN_IF_ERROR(add_group(k, sums, false));
       // The partitions held before now hold the union.
       for (auto& [part, hashes] : added) {
         const auto& held = recount[part];
@@ -432,9 +455,7 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
     }
     report.rows_duplicate = usage.rows - report.rows_imported - report.rows_unknown;
 
-    // New rollup rows in bulk; rows that exist already (and the recounted groups) are added to.
-    PC_RETURN_IF_ERROR(InsertRollups(tx, billed_new, true, now, billed));
-    PC_RETURN_IF_ERROR(InsertRollups(tx, unknown_new, false, now, unknown));
+    // Rows that existed already and the recounted groups are added to.
     PC_RETURN_IF_ERROR(AddToRollups(tx, billed, true, now));
     PC_RETURN_IF_ERROR(AddToRollups(tx, unknown, false, now));
     PC_RETURN_IF_ERROR(tx.Execute("UPDATE usage_imports SET rows_imported = ?, rows_rejected = ?, "
