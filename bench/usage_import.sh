@@ -8,8 +8,8 @@
 # `partnercloud sandbox generate-usage`, installs @duckdb/node-api (bench/package.json) into
 # bench/node_modules, then prints both wall times, the throughput ratio and both peak memories
 # (/usr/bin/time -v). Our import does more than the GROUP BY: it parses every row into exact
-# decimals, groups by day as well, records each line's identity (usage_lines) and commits it all
-# to SQLite in one transaction.
+# decimals, groups by day as well, records each (subscription, day) partition's line hashes
+# (usage_partitions) and commits it all to SQLite in one transaction.
 set -euo pipefail
 
 ROWS="${1:-2000000}"

@@ -1,6 +1,8 @@
 #include "billing/usage_import.h"
 
+#include <algorithm>
 #include <array>
+#include <set>
 #include <map>
 #include <optional>
 #include <unordered_map>
@@ -13,8 +15,9 @@ namespace pc::billing {
 
 namespace {
 
-// Lines are checked against usage_lines this many at a time.
-constexpr size_t kKeysPerStatement = 250;
+// Rows per multi-row INSERT.
+constexpr size_t kRowsPerStatement = 100;
+constexpr char kSep = '\x1f';
 
 struct Sums {
   Decimal quantity, charge, partner_cost;
@@ -32,6 +35,59 @@ Status AddTo(Sums& sums, const Decimal& quantity, const Decimal& charge, const D
   PC_ASSIGN_OR_RETURN(sums.partner_cost, sums.partner_cost.Add(cost));
   sums.lines += lines;
   return {};
+}
+
+// The file's usage, grouped without the alias: key "subscription␟day␟customer␟category␟currency"
+// (the partition key "subscription␟day" is its prefix), and each partition's line hashes.
+struct FileUsage {
+  std::unordered_map<std::string, Sums> groups;
+  std::unordered_map<std::string, std::vector<uint64_t>> partitions;
+  int64_t rows = 0;
+};
+
+// Builds the group key of `row` in `key`; returns the length of its partition prefix.
+size_t GroupKeyOf(const UsageRow& row, std::string& key) {
+  key.assign(row.azure_subscription_id);
+  key += kSep;
+  key += row.day;
+  size_t partition = key.size();
+  key += kSep;
+  key += row.customer_id;
+  key += kSep;
+  key += row.meter_category;
+  key += kSep;
+  key += row.currency;
+  return partition;
+}
+
+std::string HashesHex(const std::vector<uint64_t>& hashes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(hashes.size() * 16, '0');
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    for (int k = 0; k < 16; ++k) out[i * 16 + k] = kHex[(hashes[i] >> (60 - 4 * k)) & 15];
+  }
+  return out;
+}
+
+Result<std::vector<uint64_t>> HashesFromHex(const std::string& hex) {
+  if (hex.size() % 16 != 0) return Internal("usage_partitions.line_hashes is malformed");
+  std::vector<uint64_t> out(hex.size() / 16);
+  for (size_t i = 0; i < out.size(); ++i) {
+    uint64_t v = 0;
+    for (int k = 0; k < 16; ++k) {
+      char c = hex[i * 16 + k];
+      int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+      if (d < 0) return Internal("usage_partitions.line_hashes is malformed");
+      v = (v << 4) | static_cast<uint64_t>(d);
+    }
+    out[i] = v;
+  }
+  return out;
+}
+
+std::pair<std::string, std::string> SplitPartition(const std::string& key) {
+  size_t sep = key.find(kSep);
+  return {key.substr(0, sep), key.substr(sep + 1)};
 }
 
 struct Mapping {
@@ -67,29 +123,55 @@ class MappingCache {
   std::unordered_map<std::string, std::optional<Mapping>> cache_;
 };
 
-// Records the rows' line keys; sets is_new[i] for the rows not counted before.
-Status RecordLines(store::Transaction& tx, const std::string& import_id,
-                   const std::vector<UsageRow>& rows, std::vector<bool>& is_new) {
-  is_new.assign(rows.size(), false);
-  for (size_t start = 0; start < rows.size(); start += kKeysPerStatement) {
-    size_t end = std::min(rows.size(), start + kKeysPerStatement);
-    std::string sql = "INSERT INTO usage_lines (line_key, import_id) VALUES ";
+// Inserts the groups as new rollup rows, many per statement; the groups whose row already
+// exists (usage counted before partitions were tracked) are left in `existing`.
+Status InsertRollups(store::Transaction& tx, const Groups& groups, bool billed,
+                     const std::string& now, Groups& existing) {
+  const std::string table = billed ? "usage_rollups" : "usage_unknown_rollups";
+  const std::string key_cols =
+      billed ? "billing_alias, customer_id, azure_subscription_id, meter_category, usage_day, "
+               "currency"
+             : "customer_id, azure_subscription_id, meter_category, usage_day, currency";
+  const std::string row_sql = billed ? "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                                     : "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  std::vector<const std::pair<const GroupKey, Sums>*> batch;
+  auto flush = [&]() -> Status {
+    if (batch.empty()) return {};
+    std::string sql = "INSERT INTO " + table + " (" + key_cols +
+                      ", quantity, charge, partner_cost, line_count, updated_at) VALUES ";
     std::vector<store::Param> params;
-    for (size_t i = start; i < end; ++i) {
-      sql += i == start ? "(?, ?)" : ", (?, ?)";
-      params.emplace_back(rows[i].line_key);
-      params.emplace_back(import_id);
+    params.reserve(batch.size() * 11);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      sql += i == 0 ? row_sql : ", " + row_sql;
+      const auto& [key, sums] = *batch[i];
+      for (size_t k = billed ? 0 : 1; k < key.size(); ++k) params.emplace_back(key[k]);
+      params.emplace_back(sums.quantity.ToString());
+      params.emplace_back(sums.charge.ToString());
+      params.emplace_back(sums.partner_cost.ToString());
+      params.emplace_back(sums.lines);
+      params.emplace_back(now);
     }
-    sql += " ON CONFLICT (line_key) DO NOTHING RETURNING line_key";
+    sql += " ON CONFLICT (" + key_cols + ") DO NOTHING RETURNING " + key_cols;
     PC_ASSIGN_OR_RETURN(auto inserted, tx.Query(sql, params));
-    std::unordered_set<std::string> fresh;
-    for (const auto& r : inserted) fresh.insert(r.Text(0));
-    for (size_t i = start; i < end; ++i) {
-      // Only the first of identical lines within the file is new.
-      if (fresh.erase(rows[i].line_key) > 0) is_new[i] = true;
+    if (inserted.size() != batch.size()) {
+      std::set<GroupKey> fresh;
+      for (const auto& r : inserted) {
+        GroupKey k;
+        for (size_t c = billed ? 0 : 1, j = 0; c < k.size(); ++c, ++j) k[c] = r.Text(j);
+        fresh.insert(std::move(k));
+      }
+      for (const auto* g : batch) {
+        if (!fresh.contains(g->first)) existing.insert(*g);
+      }
     }
+    batch.clear();
+    return {};
+  };
+  for (const auto& g : groups) {
+    batch.push_back(&g);
+    if (batch.size() == kRowsPerStatement) PC_RETURN_IF_ERROR(flush());
   }
-  return {};
+  return flush();
 }
 
 // Adds the groups' sums to the stored rollups: read-modify-write under the transaction (row
@@ -157,63 +239,229 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
     ImportReport report;
     report.file_name = options.file_name;
     report.import_id = Uuid::V7().ToString();
-    PC_ASSIGN_OR_RETURN(auto bytes, source());
     ReaderOptions reader_options;
     reader_options.file_name = options.file_name;
     reader_options.container = options.container;
     reader_options.threads = options.threads;
-    PC_ASSIGN_OR_RETURN(auto reader, UsageReader::Open(std::move(bytes), reader_options));
-    report.format = std::string(UsageFormatName(reader->format()));
-    Groups billed, unknown;
-    MappingCache mapping(tx);
-    std::vector<bool> is_new;
-    while (true) {
-      PC_ASSIGN_OR_RETURN(auto batch, reader->Next());
-      if (!batch) break;
-      if (!batch->errors.empty()) {
-        if (options.strict) {
-          return InvalidArgument(batch->errors.front().ToString() +
-                                 " (strict mode: the file was not imported)");
+
+    // Pass 1: the whole file, grouped, with each (subscription, day) partition's line hashes.
+    FileUsage usage;
+    {
+      PC_ASSIGN_OR_RETURN(auto bytes, source());
+      PC_ASSIGN_OR_RETURN(auto reader, UsageReader::Open(std::move(bytes), reader_options));
+      report.format = std::string(UsageFormatName(reader->format()));
+      std::string key, last_partition;
+      std::vector<uint64_t>* partition = nullptr;
+      while (true) {
+        PC_ASSIGN_OR_RETURN(auto batch, reader->Next());
+        if (!batch) break;
+        if (!batch->errors.empty()) {
+          if (options.strict) {
+            return InvalidArgument(batch->errors.front().ToString() +
+                                   " (strict mode: the file was not imported)");
+          }
+          report.rows_rejected += static_cast<int64_t>(batch->errors.size());
+          for (auto& e : batch->errors) {
+            if (report.rejections.size() >= options.max_reported_rejections) break;
+            report.rejections.push_back(std::move(e));
+          }
         }
-        report.rows_rejected += static_cast<int64_t>(batch->errors.size());
-        for (auto& e : batch->errors) {
-          if (report.rejections.size() >= options.max_reported_rejections) break;
-          report.rejections.push_back(std::move(e));
+        for (const UsageRow& row : batch->rows) {
+          size_t prefix = GroupKeyOf(row, key);
+          std::string_view part(key.data(), prefix);
+          if (partition == nullptr || part != last_partition) {
+            last_partition.assign(part);
+            partition = &usage.partitions[last_partition];
+          }
+          partition->push_back(row.line_key);
+          auto it = usage.groups.find(key);
+          if (it == usage.groups.end()) it = usage.groups.emplace(key, Sums{}).first;
+          PC_RETURN_IF_ERROR(
+              AddTo(it->second, row.quantity, row.charge, row.partner_cost, 1));
+          ++usage.rows;
         }
       }
-      PC_RETURN_IF_ERROR(RecordLines(tx, report.import_id, batch->rows, is_new));
-      for (size_t i = 0; i < batch->rows.size(); ++i) {
-        const UsageRow& row = batch->rows[i];
-        if (!is_new[i]) {
-          ++report.rows_duplicate;
-          continue;
-        }
-        PC_ASSIGN_OR_RETURN(auto alias, mapping.AliasFor(row));
-        GroupKey key{alias.value_or(""), row.customer_id, row.azure_subscription_id,
-                     row.meter_category, row.day, row.currency};
-        PC_RETURN_IF_ERROR(AddTo(alias ? billed[key] : unknown[key], row.quantity, row.charge,
-                                 row.partner_cost, 1));
-        ++(alias ? report.rows_imported : report.rows_unknown);
-      }
+      report.digest = reader->Digest();
     }
-    report.digest = reader->Digest();
     digest = report.digest;
     std::string now = FormatTimestamp(Now());
     std::string by = who.via == identity::Principal::Via::kSystem ? "cli" : who.user.email;
+    // The file's bytes are claimed first: a file imported before stops here.
     PC_ASSIGN_OR_RETURN(
         int64_t recorded,
         tx.Execute("INSERT INTO usage_imports (id, digest, file_name, format, rows_imported, "
                    "rows_rejected, rows_unknown, rows_duplicate, imported_at, imported_by) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING",
-                   {report.import_id, report.digest, report.file_name, report.format,
-                    report.rows_imported, report.rows_rejected, report.rows_unknown,
-                    report.rows_duplicate, now, by}));
+                   "VALUES (?, ?, ?, ?, 0, 0, 0, 0, ?, ?) ON CONFLICT (digest) DO NOTHING",
+                   {report.import_id, report.digest, report.file_name, report.format, now, by}));
     if (recorded == 0) {  // the same bytes were imported before: roll everything back
       already_imported = true;
       return FailedPrecondition("already imported");
     }
+
+    // Claim the partitions, in key order (a consistent lock order between concurrent imports).
+    // A partition claimed now is new: its lines all count, unless the file repeats a line.
+    // A partition held before counts only the file's lines outside its stored set (pass 2).
+    std::vector<std::string> keys;
+    keys.reserve(usage.partitions.size());
+    for (auto& [k, hashes] : usage.partitions) keys.push_back(k);
+    std::sort(keys.begin(), keys.end());
+    // Partition key → the hashes already counted (pass 2), or absent when all its lines count.
+    std::unordered_map<std::string, std::vector<uint64_t>> recount;
+    std::unordered_set<std::string> skip;  // partitions whose lines were all counted before
+    for (size_t start = 0; start < keys.size(); start += kRowsPerStatement) {
+      size_t end = std::min(keys.size(), start + kRowsPerStatement);
+      std::string sql = "INSERT INTO usage_partitions (azure_subscription_id, usage_day, "
+                        "line_count, line_hashes, import_id) VALUES ";
+      std::vector<store::Param> params;
+      std::vector<size_t> repeats;  // partitions whose file repeats a line
+      for (size_t i = start; i < end; ++i) {
+        auto& hashes = usage.partitions[keys[i]];
+        std::sort(hashes.begin(), hashes.end());
+        size_t all = hashes.size();
+        hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
+        if (hashes.size() != all) repeats.push_back(i);
+        auto [sub, day] = SplitPartition(keys[i]);
+        sql += i == start ? "(?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?)";
+        params.emplace_back(std::move(sub));
+        params.emplace_back(std::move(day));
+        params.emplace_back(static_cast<int64_t>(hashes.size()));
+        params.emplace_back(HashesHex(hashes));
+        params.emplace_back(report.import_id);
+      }
+      sql += " ON CONFLICT (azure_subscription_id, usage_day) DO NOTHING "
+             "RETURNING azure_subscription_id, usage_day";
+      PC_ASSIGN_OR_RETURN(auto inserted, tx.Query(sql, params));
+      for (size_t i : repeats) recount[keys[i]];  // nothing stored before: the empty set
+      if (inserted.size() == end - start) continue;
+      std::unordered_set<std::string> fresh;
+      for (const auto& r : inserted) fresh.insert(r.Text(0) + kSep + r.Text(1));
+      for (size_t i = start; i < end; ++i) {
+        if (fresh.contains(keys[i])) continue;
+        auto [sub, day] = SplitPartition(keys[i]);
+        PC_ASSIGN_OR_RETURN(
+            auto stored,
+            tx.Query(std::string("SELECT line_hashes FROM usage_partitions WHERE "
+                                 "azure_subscription_id = ? AND usage_day = ?") +
+                         (tx.dialect() == store::Dialect::kPostgres ? " FOR UPDATE" : ""),
+                     {sub, day}));
+        if (stored.size() != 1) return Internal("usage partition vanished inside the transaction");
+        PC_ASSIGN_OR_RETURN(auto held, HashesFromHex(stored[0].Text(0)));
+        const auto& mine = usage.partitions[keys[i]];
+        if (std::includes(held.begin(), held.end(), mine.begin(), mine.end())) {
+          recount.erase(keys[i]);
+          skip.insert(keys[i]);  // every line of the file was counted before
+        } else {
+          recount[keys[i]] = std::move(held);
+        }
+      }
+    }
+
+    // The groups of partitions whose lines all count, written as new rollup rows a batch at a
+    // time in key order (rows that exist already are added to below); the groups of the other
+    // partitions are recounted in pass 2.
+    MappingCache mapping(tx);
+    Groups billed, unknown;  // added to existing rows (read-modify-write)
+    Groups billed_batch, unknown_batch;
+    auto add_group = [&](const std::string& key, const Sums& sums, bool fresh) -> Status {
+      // Only the meter category is free text: it is what lies between the customer and the
+      // currency (the last field).
+      size_t a = key.find(kSep), b = key.find(kSep, a + 1), c = key.find(kSep, b + 1),
+             d = key.rfind(kSep);
+      UsageRow probe;
+      probe.azure_subscription_id = key.substr(0, a);
+      probe.day = key.substr(a + 1, b - a - 1);
+      probe.customer_id = key.substr(b + 1, c - b - 1);
+      probe.meter_category = key.substr(c + 1, d - c - 1);
+      probe.currency = key.substr(d + 1);
+      PC_ASSIGN_OR_RETURN(auto alias, mapping.AliasFor(probe));
+      GroupKey gk{alias.value_or(""), probe.customer_id, probe.azure_subscription_id,
+                  probe.meter_category, probe.day, probe.currency};
+      Groups& into = fresh ? (alias ? billed_batch : unknown_batch) : (alias ? billed : unknown);
+      PC_RETURN_IF_ERROR(
+          AddTo(into[gk], sums.quantity, sums.charge, sums.partner_cost, sums.lines));
+      (alias ? report.rows_imported : report.rows_unknown) += sums.lines;
+      if (billed_batch.size() >= kRowsPerStatement) {
+        PC_RETURN_IF_ERROR(InsertRollups(tx, billed_batch, true, now, billed));
+        billed_batch.clear();
+      }
+      if (unknown_batch.size() >= kRowsPerStatement) {
+        PC_RETURN_IF_ERROR(InsertRollups(tx, unknown_batch, false, now, unknown));
+        unknown_batch.clear();
+      }
+      return {};
+    };
+    {
+      std::vector<const std::pair<const std::string, Sums>*> order;
+      order.reserve(usage.groups.size());
+      for (const auto& g : usage.groups) {
+        std::string_view key = g.first;
+        std::string_view part = key.substr(0, key.find(kSep, key.find(kSep) + 1));
+        std::string part_key(part);
+        if (skip.contains(part_key) || recount.contains(part_key)) continue;
+        order.push_back(&g);
+      }
+      std::sort(order.begin(), order.end(),
+                [](const auto* x, const auto* y) { return x->first < y->first; });
+      for (const auto* g : order) PC_RETURN_IF_ERROR(add_group(g->first, g->second, true));
+      PC_RETURN_IF_ERROR(InsertRollups(tx, billed_batch, true, now, billed));
+      PC_RETURN_IF_ERROR(InsertRollups(tx, unknown_batch, false, now, unknown));
+      billed_batch.clear();
+      unknown_batch.clear();
+    }
+    usage.groups = {};
+    usage.partitions = {};
+
+    // Pass 2 (only when the file repeats lines, or brings lines to partitions held before):
+    // the file again, counting each line of those partitions once and only if not held.
+    if (!recount.empty()) {
+      std::unordered_map<std::string, Sums> groups;
+      std::unordered_map<std::string, std::vector<uint64_t>> added;
+      PC_ASSIGN_OR_RETURN(auto bytes, source());
+      PC_ASSIGN_OR_RETURN(auto reader, UsageReader::Open(std::move(bytes), reader_options));
+      std::unordered_map<std::string, std::unordered_set<uint64_t>> seen;
+      std::string key;
+      while (true) {
+        PC_ASSIGN_OR_RETURN(auto batch, reader->Next());
+        if (!batch) break;
+        for (const UsageRow& row : batch->rows) {
+          size_t prefix = GroupKeyOf(row, key);
+          std::string part = key.substr(0, prefix);
+          auto held = recount.find(part);
+          if (held == recount.end()) continue;
+          if (std::binary_search(held->second.begin(), held->second.end(), row.line_key)) {
+            continue;
+          }
+          if (!seen[part].insert(row.line_key).second) continue;
+          added[part].push_back(row.line_key);
+          PC_RETURN_IF_ERROR(
+              AddTo(groups[key], row.quantity, row.charge, row.partner_cost, 1));
+        }
+      }
+      for (const auto& [k, sums] : groups) PC_RETURN_IF_ERROR(add_group(k, sums, false));
+      // The partitions held before now hold the union.
+      for (auto& [part, hashes] : added) {
+        const auto& held = recount[part];
+        if (held.empty()) continue;  // claimed by this import with the file's own set
+        std::vector<uint64_t> all;
+        std::sort(hashes.begin(), hashes.end());
+        std::merge(held.begin(), held.end(), hashes.begin(), hashes.end(),
+                   std::back_inserter(all));
+        auto [sub, day] = SplitPartition(part);
+        PC_RETURN_IF_ERROR(tx.Execute("UPDATE usage_partitions SET line_hashes = ?, "
+                                      "line_count = ? WHERE azure_subscription_id = ? AND "
+                                      "usage_day = ?",
+                                      {HashesHex(all), static_cast<int64_t>(all.size()), sub, day}));
+      }
+    }
+    report.rows_duplicate = usage.rows - report.rows_imported - report.rows_unknown;
+
+    // Rows that existed already and the recounted groups are added to.
     PC_RETURN_IF_ERROR(AddToRollups(tx, billed, true, now));
     PC_RETURN_IF_ERROR(AddToRollups(tx, unknown, false, now));
+    PC_RETURN_IF_ERROR(tx.Execute("UPDATE usage_imports SET rows_imported = ?, rows_rejected = ?, "
+                                  "rows_unknown = ?, rows_duplicate = ? WHERE id = ?",
+                                  {report.rows_imported, report.rows_rejected,
+                                   report.rows_unknown, report.rows_duplicate, report.import_id}));
     PC_RETURN_IF_ERROR(identity::IdentityService::Audit(
         tx, who, std::nullopt, "usage.import", "usage_import", report.import_id,
         json::object{{"file", report.file_name},

@@ -1,10 +1,23 @@
 // Usage import: a rated-usage file into the billing rollups, in one transaction per file.
 //
 // Importing a file already imported changes nothing (SHA-256 of the file, usage_imports), and a
-// line already counted from another file is not counted again (line identity, usage_lines).
+// line already counted from another file is not counted again. Line identity is kept per
+// (Azure subscription, usage day) partition, not per line: usage_partitions holds the set of
+// 64-bit line hashes (UsageRow::line_key) counted for each partition. An import reads the file
+// once, grouping it and collecting each partition's hashes, then claims its partitions:
+//   - a partition nobody held: all its lines count (each distinct line once);
+//   - a partition held whose set contains every line of the file: nothing counts;
+//   - otherwise the file is read a second time and only its lines outside the held set count
+//     (each once); the partition then holds the union.
+// So the rollups always equal the sums over the union of distinct lines ever imported: the same
+// file twice, the same lines in another file (CRLF/BOM), an overlapping file or a file split in
+// parts all count each line exactly once. A restated line (same usage, new quantity) is a new
+// line, as it was with one row per line.
 // Usage of Azure subscriptions no billing alias is mapped to (azure_subscriptions_map) is kept
 // aside in usage_unknown_rollups and never billed. A crash mid-import commits nothing.
-// Thread-safe: concurrent imports (even of overlapping files) are safe on both backends.
+// Thread-safe: concurrent imports (even of overlapping files) are safe on both backends (the
+// partition claim is an INSERT ... ON CONFLICT in key order; a held partition is read FOR UPDATE).
+// Memory: the groups and partitions of the file plus 8 bytes per line (its hash).
 #pragma once
 
 #include <functional>

@@ -253,7 +253,7 @@ TEST_P(UsageImportTest, ImportingTheSameFileTwiceOrAnOverlappingFileChangesNothi
   // A fresh database with the union imported once has the same totals.
   Exec("DELETE FROM usage_rollups");
   Exec("DELETE FROM usage_unknown_rollups");
-  Exec("DELETE FROM usage_lines");
+  Exec("DELETE FROM usage_partitions");
   Exec("DELETE FROM usage_imports");
   auto expected_before = Totals("usage_rollups");
   EXPECT_TRUE(expected_before.empty());
@@ -263,7 +263,7 @@ TEST_P(UsageImportTest, ImportingTheSameFileTwiceOrAnOverlappingFileChangesNothi
   // ...which equals first + third (checked by re-running the pair on the emptied tables).
   Exec("DELETE FROM usage_rollups");
   Exec("DELETE FROM usage_unknown_rollups");
-  Exec("DELETE FROM usage_lines");
+  Exec("DELETE FROM usage_partitions");
   Exec("DELETE FROM usage_imports");
   ASSERT_TRUE(Import(file).ok());
   ASSERT_TRUE(Import(Csv(overlap)).ok());
@@ -279,7 +279,7 @@ TEST_P(UsageImportTest, BadRowsAreRejectedGoodRowsKeptStrictModeRejectsTheFile) 
   ASSERT_FALSE(strict.ok());
   EXPECT_THAT(strict.error().message,
               HasSubstr("usage.csv line 5, column Quantity: \"1e309\" is not a plain decimal"));
-  EXPECT_EQ(Query("SELECT COUNT(*) FROM usage_lines")[0].Int(0), 0);
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM usage_partitions")[0].Int(0), 0);
   EXPECT_EQ(Query("SELECT COUNT(*) FROM usage_imports")[0].Int(0), 0);
 
   auto lenient = Import(file);

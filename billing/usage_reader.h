@@ -43,9 +43,9 @@ struct UsageRow {
   Decimal quantity;
   Decimal charge;        // customer charge at list price: UnitPrice × Quantity, exact
   Decimal partner_cost;  // BillingPreTaxTotal (FOCUS: BilledCost)
-  // Identity of the line: a digest of the row's identifying columns (hex). Two rows with the
+  // Identity of the line: a 64-bit hash of the row's identifying columns. Two rows with the
   // same key are the same usage line, whichever file they came from.
-  std::string line_key;
+  uint64_t line_key = 0;
 };
 
 struct RowError {
