@@ -17,7 +17,7 @@ if [[ ! -x "$binary" || "$newest" -nt "$binary" ]]; then
   echo "fuzz: building $binary"
   if ! clang++ -std=c++20 -O1 -g -I. -fsanitize=fuzzer,address,undefined \
       -fno-sanitize-recover=undefined -Wall -Wextra -Werror -Wno-unused-parameter \
-      "${sources[@]}" -lsodium -lz -o "$binary"; then
+      "${sources[@]}" -lsodium -lz -lcrypto -o "$binary"; then
     echo "fuzz: build failed" >&2
     exit 1
   fi
