@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <deque>
+#include <functional>
 #include <set>
 #include <map>
 #include <optional>
@@ -46,10 +48,10 @@ struct FileUsage {
 };
 
 // Builds the group key of `row` in `key`; returns the length of its partition prefix.
-size_t GroupKeyOf(const UsageRow& row, std::string& key) {
+size_t GroupKeyOf(const UsageRowView& row, std::string& key) {
   key.assign(row.azure_subscription_id);
   key += kSep;
-  key += row.day;
+  key += FormatDay(row.day);
   size_t partition = key.size();
   key += kSep;
   key += row.customer_id;
@@ -59,6 +61,144 @@ size_t GroupKeyOf(const UsageRow& row, std::string& key) {
   key += row.currency;
   return partition;
 }
+
+// Small integer ids for the strings one worker sees (subscriptions, customers, ...); usage
+// files repeat the same few values row after row, so the last one is checked first.
+class Interner {
+ public:
+  uint32_t Id(std::string_view text) {
+    if (!names_.empty() && text == names_[last_]) return last_;
+    auto it = ids_.find(text);
+    if (it == ids_.end()) {
+      names_.emplace_back(text);
+      it = ids_.emplace(names_.back(), static_cast<uint32_t>(names_.size() - 1)).first;
+    }
+    last_ = it->second;
+    return last_;
+  }
+  const std::string& Name(uint32_t id) const { return names_[id]; }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  std::deque<std::string> names_;  // stable addresses: the map's keys point into them
+  std::unordered_map<std::string_view, uint32_t, Hash, std::equal_to<>> ids_;
+  uint32_t last_ = 0;
+};
+
+// One worker's share of pass 1: its rows grouped by integer key, each (subscription, day)
+// partition's line hashes, and its first rejections.
+class GroupingSink : public UsageSink {
+ public:
+  explicit GroupingSink(size_t max_rejections) : max_rejections_(max_rejections) {}
+
+  Status Row(const UsageRowView& row) override {
+    Key key{subscriptions_.Id(row.azure_subscription_id), customers_.Id(row.customer_id),
+            categories_.Id(row.meter_category), currencies_.Id(row.currency), row.day};
+    if (sums_.empty() || !(key == last_key_)) {
+      auto it = groups_.find(key);
+      if (it == groups_.end()) {
+        it = groups_.emplace(key, static_cast<uint32_t>(sums_.size())).first;
+        sums_.emplace_back();
+      }
+      last_group_ = it->second;
+      if (hashes_.empty() || key.subscription != last_key_.subscription ||
+          key.day != last_key_.day) {
+        uint64_t part = static_cast<uint64_t>(key.subscription) << 32 |
+                        static_cast<uint32_t>(key.day);
+        auto p = partitions_.find(part);
+        if (p == partitions_.end()) {
+          p = partitions_.emplace(part, static_cast<uint32_t>(hashes_.size())).first;
+          hashes_.emplace_back();
+        }
+        last_partition_ = p->second;
+      }
+      last_key_ = key;
+    }
+    hashes_[last_partition_].push_back(row.line_key);
+    ++rows_;
+    return AddTo(sums_[last_group_], row.quantity, row.charge, row.partner_cost, 1);
+  }
+
+  void Reject(RowError error) override {
+    ++rejected_;
+    if (rejections_.size() < max_rejections_) rejections_.push_back(std::move(error));
+  }
+
+  // Adds this worker's groups and partitions to `usage` (string keys).
+  Status MergeInto(FileUsage& usage) {
+    std::string key;
+    for (const auto& [k, index] : groups_) {
+      key.assign(subscriptions_.Name(k.subscription));
+      key += kSep;
+      key += FormatDay(k.day);
+      key += kSep;
+      key += customers_.Name(k.customer);
+      key += kSep;
+      key += categories_.Name(k.category);
+      key += kSep;
+      key += currencies_.Name(k.currency);
+      const Sums& s = sums_[index];
+      PC_RETURN_IF_ERROR(AddTo(usage.groups[key], s.quantity, s.charge, s.partner_cost, s.lines));
+    }
+    for (const auto& [part, index] : partitions_) {
+      key.assign(subscriptions_.Name(static_cast<uint32_t>(part >> 32)));
+      key += kSep;
+      key += FormatDay(static_cast<int32_t>(part & 0xffffffffU));
+      auto& into = usage.partitions[key];
+      auto& mine = hashes_[index];
+      if (into.empty()) {
+        into = std::move(mine);
+      } else {
+        into.insert(into.end(), mine.begin(), mine.end());
+      }
+      mine = {};
+    }
+    usage.rows += rows_;
+    return {};
+  }
+
+  int64_t rejected() const { return rejected_; }
+  std::vector<RowError>& rejections() { return rejections_; }
+
+ private:
+  struct Key {
+    uint32_t subscription, customer, category, currency;
+    int32_t day;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const {
+      uint64_t a = static_cast<uint64_t>(k.subscription) << 32 | k.customer;
+      uint64_t b = static_cast<uint64_t>(k.category) << 40 ^ static_cast<uint64_t>(k.currency) << 32 ^
+                   static_cast<uint32_t>(k.day);
+      return std::hash<uint64_t>()(a * 0x9e3779b97f4a7c15ULL ^ b);
+    }
+  };
+  size_t max_rejections_;
+  Interner subscriptions_, customers_, categories_, currencies_;
+  std::unordered_map<Key, uint32_t, KeyHash> groups_;
+  std::vector<Sums> sums_;
+  std::unordered_map<uint64_t, uint32_t> partitions_;
+  std::vector<std::vector<uint64_t>> hashes_;
+  Key last_key_{};
+  uint32_t last_group_ = 0, last_partition_ = 0;
+  int64_t rows_ = 0, rejected_ = 0;
+  std::vector<RowError> rejections_;
+};
+
+// A sink made of two functions (pass 2).
+class FunctionSink : public UsageSink {
+ public:
+  explicit FunctionSink(std::function<Status(const UsageRowView&)> row) : row_(std::move(row)) {}
+  Status Row(const UsageRowView& row) override { return row_(row); }
+  void Reject(RowError) override {}  // reported by pass 1
+
+ private:
+  std::function<Status(const UsageRowView&)> row_;
+};
 
 std::string HashesHex(const std::vector<uint64_t>& hashes) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -245,43 +385,40 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
     reader_options.threads = options.threads;
 
     // Pass 1: the whole file, grouped, with each (subscription, day) partition's line hashes.
+    // Each parsing thread groups its own rows; the groups are merged at the end.
     FileUsage usage;
     {
       PC_ASSIGN_OR_RETURN(auto bytes, source());
-      PC_ASSIGN_OR_RETURN(auto reader, UsageReader::Open(std::move(bytes), reader_options));
-      report.format = std::string(UsageFormatName(reader->format()));
-      std::string key, last_partition;
-      std::vector<uint64_t>* partition = nullptr;
-      while (true) {
-        PC_ASSIGN_OR_RETURN(auto batch, reader->Next());
-        if (!batch) break;
-        if (!batch->errors.empty()) {
-          if (options.strict) {
-            return InvalidArgument(batch->errors.front().ToString() +
-                                   " (strict mode: the file was not imported)");
-          }
-          report.rows_rejected += static_cast<int64_t>(batch->errors.size());
-          for (auto& e : batch->errors) {
-            if (report.rejections.size() >= options.max_reported_rejections) break;
-            report.rejections.push_back(std::move(e));
-          }
-        }
-        for (const UsageRow& row : batch->rows) {
-          size_t prefix = GroupKeyOf(row, key);
-          std::string_view part(key.data(), prefix);
-          if (partition == nullptr || part != last_partition) {
-            last_partition.assign(part);
-            partition = &usage.partitions[last_partition];
-          }
-          partition->push_back(row.line_key);
-          auto it = usage.groups.find(key);
-          if (it == usage.groups.end()) it = usage.groups.emplace(key, Sums{}).first;
-          PC_RETURN_IF_ERROR(
-              AddTo(it->second, row.quantity, row.charge, row.partner_cost, 1));
-          ++usage.rows;
-        }
+      std::vector<std::unique_ptr<GroupingSink>> workers;
+      std::vector<UsageSink*> sinks;
+      for (int i = 0; i < std::max(1, options.threads); ++i) {
+        workers.push_back(std::make_unique<GroupingSink>(options.max_reported_rejections));
+        sinks.push_back(workers.back().get());
       }
-      report.digest = reader->Digest();
+      PC_ASSIGN_OR_RETURN(auto scan,
+                          ScanUsage(std::move(bytes), reader_options, sinks, options.strict));
+      std::vector<RowError> rejections;
+      for (auto& w : workers) {
+        report.rows_rejected += w->rejected();
+        std::move(w->rejections().begin(), w->rejections().end(),
+                  std::back_inserter(rejections));
+      }
+      std::sort(rejections.begin(), rejections.end(),
+                [](const RowError& x, const RowError& y) { return x.line < y.line; });
+      if (!rejections.empty() && options.strict) {
+        return InvalidArgument(rejections.front().ToString() +
+                               " (strict mode: the file was not imported)");
+      }
+      if (rejections.size() > options.max_reported_rejections) {
+        rejections.resize(options.max_reported_rejections);
+      }
+      report.rejections = std::move(rejections);
+      for (auto& w : workers) {
+        PC_RETURN_IF_ERROR(w->MergeInto(usage));
+        w.reset();
+      }
+      report.format = std::string(UsageFormatName(scan.format));
+      report.digest = scan.digest;
     }
     digest = report.digest;
     std::string now = FormatTimestamp(Now());
@@ -417,26 +554,23 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
       std::unordered_map<std::string, Sums> groups;
       std::unordered_map<std::string, std::vector<uint64_t>> added;
       PC_ASSIGN_OR_RETURN(auto bytes, source());
-      PC_ASSIGN_OR_RETURN(auto reader, UsageReader::Open(std::move(bytes), reader_options));
       std::unordered_map<std::string, std::unordered_set<uint64_t>> seen;
       std::string key;
-      while (true) {
-        PC_ASSIGN_OR_RETURN(auto batch, reader->Next());
-        if (!batch) break;
-        for (const UsageRow& row : batch->rows) {
-          size_t prefix = GroupKeyOf(row, key);
-          std::string part = key.substr(0, prefix);
-          auto held = recount.find(part);
-          if (held == recount.end()) continue;
-          if (std::binary_search(held->second.begin(), held->second.end(), row.line_key)) {
-            continue;
-          }
-          if (!seen[part].insert(row.line_key).second) continue;
-          added[part].push_back(row.line_key);
-          PC_RETURN_IF_ERROR(
-              AddTo(groups[key], row.quantity, row.charge, row.partner_cost, 1));
+      FunctionSink sink([&](const UsageRowView& row) -> Status {
+        size_t prefix = GroupKeyOf(row, key);
+        std::string part = key.substr(0, prefix);
+        auto held = recount.find(part);
+        if (held == recount.end()) return {};
+        if (std::binary_search(held->second.begin(), held->second.end(), row.line_key)) {
+          return {};
         }
-      }
+        if (!seen[part].insert(row.line_key).second) return {};
+        added[part].push_back(row.line_key);
+        return AddTo(groups[key], row.quantity, row.charge, row.partner_cost, 1);
+      });
+      // One parsing thread: each line is counted once, in file order.
+      PC_ASSIGN_OR_RETURN(auto rescan, ScanUsage(std::move(bytes), reader_options, {&sink}));
+      (void)rescan;
       for (const auto& [k, sums] : groups) PC_RETURN_IF_ERROR(add_group(k, sums, false));
       // The partitions held before now hold the union.
       for (auto& [part, hashes] : added) {

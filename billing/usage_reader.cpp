@@ -5,9 +5,17 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <deque>
+#include <limits>
+#include <memory>
+#include <mutex>
 #include <thread>
+
+#include "billing/byte_scan.h"
 
 namespace pc::billing {
 
@@ -211,13 +219,49 @@ class MemSource : public ByteSource {
   size_t pos_ = 0;
 };
 
-// The decoded byte stream: digests the raw bytes and gunzips them when they are gzip.
+// A growable byte buffer that, unlike std::string, does not zero what it is about to read into.
+class TextBuffer {
+ public:
+  char* data() { return data_.get(); }
+  const char* data() const { return data_.get(); }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  std::string_view view() const { return {data_.get(), size_}; }
+  // Makes room for `extra` more bytes after size().
+  void Reserve(size_t extra) {
+    if (size_ + extra <= capacity_) return;
+    size_t capacity = std::max(size_ + extra, capacity_ * 2);
+    auto bigger = std::make_unique_for_overwrite<char[]>(capacity);
+    if (size_ > 0) std::memcpy(bigger.get(), data_.get(), size_);
+    data_ = std::move(bigger);
+    capacity_ = capacity;
+  }
+  size_t room() const { return capacity_ - size_; }
+  void Grow(size_t n) { size_ += n; }  // n bytes were written after size()
+  void Resize(size_t n) { size_ = n; }  // n <= size()
+  void Assign(std::string_view bytes) {
+    size_ = 0;
+    Reserve(bytes.size());
+    if (!bytes.empty()) std::memcpy(data_.get(), bytes.data(), bytes.size());
+    size_ = bytes.size();
+  }
+  void Erase(size_t n) {  // the first n bytes
+    std::memmove(data_.get(), data_.get() + n, size_ - n);
+    size_ -= n;
+  }
+
+ private:
+  std::unique_ptr<char[]> data_;
+  size_t size_ = 0;
+  size_t capacity_ = 0;
+};
+
+// The decoded byte stream: digests the raw bytes (SHA-256) and gunzips them when they are gzip.
 class InputStream {
  public:
   InputStream(std::unique_ptr<ByteSource> source, std::string name)
       : source_(std::move(source)), name_(std::move(name)), sha_(EVP_MD_CTX_new()) {
-    // OpenSSL's SHA-256 uses the CPU's SHA extensions where present (several times faster
-    // than a portable implementation on a 1.5 GB file).
+    // OpenSSL's SHA-256 uses the CPU's SHA extensions where present.
     if (sha_ != nullptr) EVP_DigestInit_ex(sha_, EVP_sha256(), nullptr);
   }
   ~InputStream() {
@@ -227,8 +271,8 @@ class InputStream {
   InputStream(const InputStream&) = delete;
   InputStream& operator=(const InputStream&) = delete;
 
-  // Appends up to about kReadBlock decoded bytes to `out`; returns false at the end.
-  Result<bool> ReadInto(std::string& out) {
+  // Appends up to `max` (> 0) decoded bytes to `out`; returns false at the end of the input.
+  Result<bool> ReadInto(TextBuffer& out, size_t max) {
     if (!started_) {
       started_ = true;
       PC_RETURN_IF_ERROR(FillRaw());
@@ -239,27 +283,32 @@ class InputStream {
         if (inflateInit2(&z_, 15 + 16) != Z_OK) return Internal("zlib initialisation failed");
       }
     }
+    out.Reserve(max);
     if (!gzip_) {
-      if (raw_pos_ == raw_.size()) {
-        PC_RETURN_IF_ERROR(FillRaw());
-        if (raw_.empty()) return false;
+      if (raw_pos_ < raw_.size()) {  // the first block, read to look for the gzip magic
+        size_t n = std::min(max, raw_.size() - raw_pos_);
+        std::memcpy(out.data() + out.size(), raw_.data() + raw_pos_, n);
+        out.Grow(n);
+        raw_pos_ += n;
+        return true;
       }
-      out.append(raw_, raw_pos_, std::string::npos);
-      raw_pos_ = raw_.size();
+      // Straight into the caller's buffer: no copy.
+      PC_ASSIGN_OR_RETURN(size_t n, source_->Read(out.data() + out.size(), max));
+      if (n == 0) return false;
+      PC_RETURN_IF_ERROR(Digest(out.data() + out.size(), n));
+      out.Grow(n);
       return true;
     }
     if (stream_done_ && raw_pos_ == raw_.size()) {
       PC_RETURN_IF_ERROR(FillRaw());
       if (raw_.empty()) return false;
     }
-    size_t start = out.size();
-    out.resize(start + kReadBlock);
     size_t produced = 0;
+    char* dest = out.data() + out.size();
     while (produced == 0) {
       if (raw_pos_ == raw_.size()) {
         PC_RETURN_IF_ERROR(FillRaw());
         if (raw_.empty()) {
-          out.resize(start);
           if (!stream_done_) {
             return InvalidArgument(name_ + ": the gzip data is truncated (the file ends before "
                                            "the compressed stream does)");
@@ -271,29 +320,26 @@ class InputStream {
         if (inflateReset(&z_) != Z_OK) return Internal("zlib reset failed");
         stream_done_ = false;
       }
+      size_t want = std::min<size_t>(max, std::numeric_limits<uInt>::max());
       z_.next_in = reinterpret_cast<Bytef*>(raw_.data() + raw_pos_);
       z_.avail_in = static_cast<uInt>(raw_.size() - raw_pos_);
-      z_.next_out = reinterpret_cast<Bytef*>(out.data() + start);
-      z_.avail_out = static_cast<uInt>(kReadBlock);
+      z_.next_out = reinterpret_cast<Bytef*>(dest);
+      z_.avail_out = static_cast<uInt>(want);
       int rc = inflate(&z_, Z_NO_FLUSH);
       raw_pos_ = raw_.size() - z_.avail_in;
-      produced = kReadBlock - z_.avail_out;
+      produced = want - z_.avail_out;
       if (rc == Z_STREAM_END) {
         stream_done_ = true;
         if (produced == 0 && raw_pos_ == raw_.size()) {
           PC_RETURN_IF_ERROR(FillRaw());
-          if (raw_.empty()) {
-            out.resize(start);
-            return false;
-          }
+          if (raw_.empty()) return false;
         }
       } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-        out.resize(start);
         return InvalidArgument(name_ + ": the gzip data is corrupt (" +
                                std::string(z_.msg ? z_.msg : "inflate failed") + ")");
       }
     }
-    out.resize(start + produced);
+    out.Grow(produced);
     return true;
   }
 
@@ -316,15 +362,19 @@ class InputStream {
   }
 
  private:
+  Status Digest(const char* bytes, size_t n) {
+    if (sha_ == nullptr || EVP_DigestUpdate(sha_, bytes, n) != 1) {
+      return Internal("SHA-256 of the file failed");
+    }
+    return {};
+  }
+
   Status FillRaw() {
     raw_.resize(kReadBlock);
     PC_ASSIGN_OR_RETURN(size_t n, source_->Read(raw_.data(), raw_.size()));
     raw_.resize(n);
     raw_pos_ = 0;
-    if (sha_ == nullptr || EVP_DigestUpdate(sha_, raw_.data(), n) != 1) {
-      return Internal("SHA-256 of the file failed");
-    }
-    return {};
+    return Digest(raw_.data(), n);
   }
 
   std::unique_ptr<ByteSource> source_;
@@ -418,6 +468,7 @@ bool NextCsvRecord(std::string_view text, size_t& pos, std::vector<std::string_v
 }
 
 // ---------------------------------------------------------------------------------------------
+
 // Column sets
 
 struct ColumnSpec {
@@ -483,8 +534,10 @@ constexpr std::array<ColumnSpec, kFoColumnCount> kFocusColumns = {{
     {"Id", "", false},                 {"EffectiveCost", "", false},
 }};
 
-// One row's values aligned with a column list; nullopt = column absent (or JSON null).
-using RowView = std::vector<std::optional<std::string_view>>;
+// One row's values aligned with a column list. A column the file does not have (or a JSON
+// null) is a view with no data (nullptr); an empty field is an empty view with data.
+using RowView = std::vector<std::string_view>;
+inline bool Present(std::string_view v) { return v.data() != nullptr; }
 
 // Line identity: a 64-bit hash of the format tag and every key column (absent columns hash
 // differently from empty ones). A wyhash-style multiply-mix over 16-byte blocks: this runs on
@@ -519,18 +572,20 @@ inline uint64_t HashBytes(uint64_t h, std::string_view s) {
   return Mum(a ^ kH1 ^ h, b ^ kH3 ^ s.size());
 }
 
-uint64_t LineKey(std::string_view tag, const RowView& view, size_t first_key_column) {
+// `may_have_cr`: some value may hold a '\r' (CRLF inside a quoted field hashes like LF, so the
+// same line reads the same from an LF and a CRLF file).
+uint64_t LineKey(std::string_view tag, const RowView& view, bool may_have_cr,
+                 std::string& stripped) {
   uint64_t h = HashBytes(kH0, tag);
-  std::string stripped;
-  for (size_t i = first_key_column; i < view.size(); ++i) {
-    if (!view[i]) {
+  for (size_t i = 0; i < view.size(); ++i) {
+    std::string_view v = view[i];
+    if (!Present(v)) {
       h = Mum(h ^ kH2, kH0 ^ 0x1e);
       continue;
     }
-    std::string_view v = *view[i];
-    if (v.find('\r') == std::string_view::npos) {
+    if (!may_have_cr || v.find('\r') == std::string_view::npos) {
       h = HashBytes(h, v);
-    } else {  // CRLF inside quoted fields hashes like LF
+    } else {
       stripped.assign(v);
       stripped.erase(std::remove(stripped.begin(), stripped.end(), '\r'), stripped.end());
       h = HashBytes(h, stripped);
@@ -539,8 +594,9 @@ uint64_t LineKey(std::string_view tag, const RowView& view, size_t first_key_col
   return Mum(h ^ kH3, kH1 ^ view.size());
 }
 
-// "2024-09-01", "2024-09-01T00:00:00Z", "2024-09-01 00:00:00" or US "9/2/2023" → "YYYY-MM-DD".
-std::optional<std::string> ParseDay(std::string_view s) {
+// "2024-09-01", "2024-09-01T00:00:00Z", "2024-09-01 00:00:00" or US "9/2/2023" → yyyymmdd,
+// or 0 when it is not a date.
+int32_t ParseDay(std::string_view s) {
   int y = 0, m = 0, d = 0;
   auto digits = [](std::string_view t) {
     if (t.empty() || t.size() > 4) return -1;
@@ -552,53 +608,75 @@ std::optional<std::string> ParseDay(std::string_view s) {
     return v;
   };
   if (s.size() >= 10 && s[4] == '-' && s[7] == '-') {
-    if (s.size() > 10 && s[10] != 'T' && s[10] != ' ') return std::nullopt;
+    if (s.size() > 10 && s[10] != 'T' && s[10] != ' ') return 0;
     y = digits(s.substr(0, 4)), m = digits(s.substr(5, 2)), d = digits(s.substr(8, 2));
   } else {
     size_t a = s.find('/'), b = a == std::string_view::npos ? a : s.find('/', a + 1);
-    if (b == std::string_view::npos) return std::nullopt;
+    if (b == std::string_view::npos) return 0;
     size_t end = s.find(' ', b);
     std::string_view year = s.substr(b + 1, end == std::string_view::npos ? end : end - b - 1);
-    if (year.size() != 4) return std::nullopt;
+    if (year.size() != 4) return 0;
     m = digits(s.substr(0, a)), d = digits(s.substr(a + 1, b - a - 1)), y = digits(year);
   }
-  if (y < 1900 || m < 1 || m > 12 || d < 1) return std::nullopt;
+  if (y < 1900 || y > 9999 || m < 1 || m > 12 || d < 1) return 0;
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  if (d > kDays[m - 1] + (m == 2 && leap ? 1 : 0)) return std::nullopt;
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y % 10000, m % 100, d % 100);
-  return std::string(buf);
+  if (d > kDays[m - 1] + (m == 2 && leap ? 1 : 0)) return 0;
+  return y * 10000 + m * 100 + d;
 }
 
-std::string NormalizeSubscription(std::string_view v) {
-  std::string s = Lower(v);
+// The text in lower case: `text` itself when it has no upper-case letter, else a copy in `buf`.
+std::string_view LowerView(std::string_view text, std::string& buf) {
+  auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+  if (std::none_of(text.begin(), text.end(), upper)) return text;
+  buf = Lower(text);
+  return buf;
+}
+
+std::string_view UpperView(std::string_view text, std::string& buf) {
+  auto lower = [](char c) { return c >= 'a' && c <= 'z'; };
+  if (std::none_of(text.begin(), text.end(), lower)) return text;
+  buf = Upper(text);
+  return buf;
+}
+
+// The subscription GUID of an EntitlementId or of an ARM id "/subscriptions/{id}/...".
+std::string_view NormalizeSubscription(std::string_view v, std::string& buf) {
+  std::string_view s = LowerView(v, buf);
   constexpr std::string_view kPrefix = "/subscriptions/";
   if (s.starts_with(kPrefix)) {
-    s.erase(0, kPrefix.size());
+    s.remove_prefix(kPrefix.size());
     size_t slash = s.find('/');
-    if (slash != std::string::npos) s.resize(slash);
+    if (slash != std::string_view::npos) s = s.substr(0, slash);
   }
   return s;
 }
 
+// Where a row's problems go: the sink, with the file and line.
 struct RowContext {
   const std::string& file;
   int64_t line;
-  std::vector<RowError>& errors;
+  UsageSink& sink;
+  int errors = 0;
   void Error(std::string column, std::string reason) {
-    errors.push_back({file, line, std::move(column), std::move(reason)});
+    ++errors;
+    sink.Reject({file, line, std::move(column), std::move(reason)});
   }
 };
 
-bool IsNull(const std::optional<std::string_view>& v, bool focus) {
-  return !v || v->empty() || (focus && *v == "NULL");
+// Buffers for the values a row needs rewritten (case) or unescaped; reused row after row.
+struct RowScratch {
+  std::string customer, subscription, currency, stripped;
+};
+
+bool IsNull(std::string_view v, bool focus) {
+  return v.empty() || (focus && v == "NULL");
 }
 
 // A required number column; records the error and returns nullopt when it is bad.
 std::optional<Decimal> Number(RowContext& ctx, const RowView& view, size_t col,
                               const ColumnSpec& spec, bool allow_exponent) {
-  std::string_view text = view[col] ? *view[col] : std::string_view();
+  std::string_view text = view[col];
   auto d = ParseUsageNumber(text, allow_exponent);
   if (!d.ok()) {
     ctx.Error(spec.name, d.error().message);
@@ -607,61 +685,64 @@ std::optional<Decimal> Number(RowContext& ctx, const RowView& view, size_t col,
   return *d;
 }
 
-std::optional<std::string> RequiredText(RowContext& ctx, const RowView& view, size_t col,
-                                        const ColumnSpec& spec, bool focus) {
+std::optional<std::string_view> RequiredText(RowContext& ctx, const RowView& view, size_t col,
+                                             const ColumnSpec& spec, bool focus) {
   if (IsNull(view[col], focus)) {
     ctx.Error(spec.name, "is empty; a value is required");
     return std::nullopt;
   }
-  return std::string(*view[col]);
+  return view[col];
 }
 
-std::optional<UsageRow> MapPartnerCenter(RowContext& ctx, const RowView& v, bool json) {
+// The row of a Partner Center record, or false (its problems reported) when it is bad.
+bool MapPartnerCenter(RowContext& ctx, const RowView& v, bool json, bool may_have_cr,
+                      RowScratch& s, UsageRowView& row) {
   const auto& c = kPcColumns;
-  size_t errors_before = ctx.errors.size();
-  UsageRow row;
+  int errors_before = ctx.errors;
   row.line = ctx.line;
   auto customer = RequiredText(ctx, v, kPcCustomerId, c[kPcCustomerId], false);
   auto subscription = RequiredText(ctx, v, kPcEntitlementId, c[kPcEntitlementId], false);
   auto day_text = RequiredText(ctx, v, kPcUsageDate, c[kPcUsageDate], false);
-  std::optional<std::string> day;
+  int32_t day = 0;
   if (day_text) {
     day = ParseDay(*day_text);
-    if (!day) ctx.Error("UsageDate", Quote(*day_text) + " is not a date (YYYY-MM-DD...)");
+    if (day == 0) ctx.Error("UsageDate", Quote(*day_text) + " is not a date (YYYY-MM-DD...)");
   }
   auto price = Number(ctx, v, kPcUnitPrice, c[kPcUnitPrice], json);
   auto quantity = Number(ctx, v, kPcQuantity, c[kPcQuantity], json);
   auto cost = Number(ctx, v, kPcBillingPreTaxTotal, c[kPcBillingPreTaxTotal], json);
   auto currency = RequiredText(ctx, v, kPcBillingCurrency, c[kPcBillingCurrency], false);
-  if (ctx.errors.size() != errors_before) return std::nullopt;
+  if (ctx.errors != errors_before) return false;
   auto charge = price->Mul(*quantity);
   if (!charge.ok()) {
     ctx.Error("UnitPrice", "UnitPrice × Quantity cannot be computed exactly: " +
                                charge.error().message);
-    return std::nullopt;
+    return false;
   }
-  row.customer_id = Lower(*customer);
-  row.azure_subscription_id = NormalizeSubscription(*subscription);
-  row.meter_category = v[kPcMeterCategory] ? std::string(*v[kPcMeterCategory]) : "";
-  row.day = *day;
-  row.currency = Upper(*currency);
+  row.customer_id = LowerView(*customer, s.customer);
+  row.azure_subscription_id = NormalizeSubscription(*subscription, s.subscription);
+  row.meter_category = v[kPcMeterCategory];
+  row.day = day;
+  row.currency = UpperView(*currency, s.currency);
   row.quantity = *quantity;
   row.charge = *charge;
   row.partner_cost = *cost;
-  row.line_key = LineKey("pc", v, 0);
-  return row;
+  row.line_key = LineKey("pc", v, may_have_cr, s.stripped);
+  return true;
 }
 
-std::optional<UsageRow> MapFocus(RowContext& ctx, const RowView& v) {
+bool MapFocus(RowContext& ctx, const RowView& v, bool may_have_cr, RowScratch& s,
+              UsageRowView& row) {
   const auto& c = kFocusColumns;
-  size_t errors_before = ctx.errors.size();
-  UsageRow row;
+  int errors_before = ctx.errors;
   row.line = ctx.line;
   auto day_text = RequiredText(ctx, v, kFoChargePeriodStart, c[kFoChargePeriodStart], true);
-  std::optional<std::string> day;
+  int32_t day = 0;
   if (day_text) {
     day = ParseDay(*day_text);
-    if (!day) ctx.Error("ChargePeriodStart", Quote(*day_text) + " is not a date (YYYY-MM-DD...)");
+    if (day == 0) {
+      ctx.Error("ChargePeriodStart", Quote(*day_text) + " is not a date (YYYY-MM-DD...)");
+    }
   }
   auto billed = Number(ctx, v, kFoBilledCost, c[kFoBilledCost], true);
   auto currency = RequiredText(ctx, v, kFoBillingCurrency, c[kFoBillingCurrency], true);
@@ -685,20 +766,22 @@ std::optional<UsageRow> MapFocus(RowContext& ctx, const RowView& v) {
   } else {
     charge = Number(ctx, v, kFoListCost, c[kFoListCost], true);
   }
-  if (ctx.errors.size() != errors_before) return std::nullopt;
-  row.customer_id = IsNull(v[kFoCustomerId], true) ? "" : Lower(*v[kFoCustomerId]);
-  row.azure_subscription_id =
-      IsNull(v[kFoSubAccountId], true) ? "" : NormalizeSubscription(*v[kFoSubAccountId]);
-  row.meter_category = !IsNull(v[kFoMeterCategory], true) ? std::string(*v[kFoMeterCategory])
-                       : !IsNull(v[kFoServiceName], true) ? std::string(*v[kFoServiceName])
-                                                          : "";
-  row.day = *day;
-  row.currency = Upper(*currency);
+  if (ctx.errors != errors_before) return false;
+  row.customer_id =
+      IsNull(v[kFoCustomerId], true) ? std::string_view() : LowerView(v[kFoCustomerId], s.customer);
+  row.azure_subscription_id = IsNull(v[kFoSubAccountId], true)
+                                  ? std::string_view()
+                                  : NormalizeSubscription(v[kFoSubAccountId], s.subscription);
+  row.meter_category = !IsNull(v[kFoMeterCategory], true) ? v[kFoMeterCategory]
+                       : !IsNull(v[kFoServiceName], true) ? v[kFoServiceName]
+                                                          : std::string_view();
+  row.day = day;
+  row.currency = UpperView(*currency, s.currency);
   row.quantity = quantity;
   row.charge = *charge;
   row.partner_cost = *billed;
-  row.line_key = LineKey("focus", v, 0);
-  return row;
+  row.line_key = LineKey("focus", v, may_have_cr, s.stripped);
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -887,72 +970,24 @@ class JsonLineParser {
 };
 
 // ---------------------------------------------------------------------------------------------
-// The reader
+// Chunk parsers: whole records of text → rows handed to a sink
 
 struct Schema {
-  UsageFormat format;
+  UsageFormat format = UsageFormat::kPartnerCenterCsv;
+  bool json = false;
   std::string file;
   size_t header_size = 0;
   std::vector<std::string> header_names;  // as written, for messages
   std::vector<int> index;                 // column spec → header position (-1 absent)
 };
 
-struct Chunk {
-  std::string text;
-  int64_t first_line = 0;
+class ChunkParser {
+ public:
+  virtual ~ChunkParser() = default;
+  // Parses `text` (whole records; its first line is `first_line` of the file). Returns the
+  // sink's error, if any.
+  virtual Status Parse(std::string_view text, int64_t first_line, UsageSink& sink) = 0;
 };
-
-int64_t CountNewlines(std::string_view s) { return std::count(s.begin(), s.end(), '\n'); }
-
-void ParseCsvChunk(const Schema& schema, const Chunk& chunk, UsageBatch& out) {
-  std::string_view text = chunk.text;
-  size_t pos = 0;
-  int64_t line = chunk.first_line;
-  std::vector<std::string_view> fields;
-  std::string scratch;
-  std::string error, value;
-  bool focus = schema.format == UsageFormat::kFocusCsv;
-  RowView view(schema.index.size());
-  out.rows.reserve(text.size() / 256);
-  while (pos < text.size()) {
-    size_t start = pos;
-    if (scratch.capacity() < text.size() - pos) scratch.reserve(text.size() - pos);
-    scratch.clear();
-    bool ok = NextCsvRecord(text, pos, fields, scratch, error, value);
-    int64_t record_line = line;
-    std::string_view record = text.substr(start, pos - start);
-    line += CountNewlines(record);
-    RowContext ctx{schema.file, record_line, out.errors};
-    if (!ok) {
-      ctx.Error("", error + (value.empty() ? "" : ": " + Quote(value)));
-      value.clear();
-      continue;
-    }
-    if (fields.size() == 1 && fields[0].empty()) continue;  // blank line
-    if (fields.size() != schema.header_size) {
-      ctx.Error("", "has " + std::to_string(fields.size()) + " fields, the header has " +
-                        std::to_string(schema.header_size) +
-                        (fields.size() < schema.header_size ? " (the row may be truncated)" : ""));
-      continue;
-    }
-    if (!IsValidUtf8(record)) {  // name the first field that is not UTF-8
-      bool utf8 = true;
-      for (size_t i = 0; i < fields.size() && utf8; ++i) {
-        if (!IsValidUtf8(fields[i])) {
-          ctx.Error(schema.header_names[i], Quote(fields[i]) + " is not valid UTF-8 text");
-          utf8 = false;
-        }
-      }
-      if (!utf8) continue;
-    }
-    for (size_t i = 0; i < view.size(); ++i) {
-      view[i] = schema.index[i] < 0 ? std::nullopt
-                                    : std::optional<std::string_view>(fields[schema.index[i]]);
-    }
-    auto row = focus ? MapFocus(ctx, view) : MapPartnerCenter(ctx, view, false);
-    if (row) out.rows.push_back(std::move(*row));
-  }
-}
 
 // Lower-case key and alias of each Partner Center column.
 const std::vector<std::pair<std::string, std::string>>& JsonKeys() {
@@ -966,161 +1001,588 @@ const std::vector<std::pair<std::string, std::string>>& JsonKeys() {
   return *keys;
 }
 
-void ParseJsonChunk(const Schema& schema, const Chunk& chunk, UsageBatch& out) {
-  std::string_view text = chunk.text;
-  int64_t line = chunk.first_line;
-  std::vector<JsonField> fields;
-  RowView view(kPcColumnCount);
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    size_t end = nl == std::string_view::npos ? text.size() : nl;
-    std::string_view one = text.substr(pos, end - pos);
-    pos = end + 1;
-    int64_t this_line = line++;
-    if (one.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-    RowContext ctx{schema.file, this_line, out.errors};
-    fields.clear();
-    std::string error;
-    if (!JsonLineParser(one).Parse(fields, error)) {
-      ctx.Error("", error);
-      continue;
-    }
-    std::fill(view.begin(), view.end(), std::nullopt);
-    for (const auto& f : fields) {
-      if (f.null) continue;
-      for (size_t i = 0; i < kPcColumns.size(); ++i) {
-        if (f.key == JsonKeys()[i].first || f.key == JsonKeys()[i].second) view[i] = f.value;
-      }
-    }
-    auto row = MapPartnerCenter(ctx, view, true);
-    if (row) out.rows.push_back(std::move(*row));
-  }
-}
-
-class Reader : public UsageReader {
+class JsonChunkParser : public ChunkParser {
  public:
-  Reader(std::unique_ptr<InputStream> in, ReaderOptions options)
-      : in_(std::move(in)), options_(std::move(options)) {}
+  explicit JsonChunkParser(const Schema& schema) : schema_(schema), view_(kPcColumnCount) {}
 
-  // Reads the first record and sets up the schema.
-  Status Start() {
-    const std::string& file = options_.file_name;
-    PC_RETURN_IF_ERROR(FillUntilBoundary(true));
-    if (buffer_.empty()) return InvalidArgument(file + ": the file is empty");
-    if (buffer_.size() >= 2 && ((buffer_[0] == '\xff' && buffer_[1] == '\xfe') ||
-                                (buffer_[0] == '\xfe' && buffer_[1] == '\xff'))) {
-      return InvalidArgument(file + ": the file is UTF-16; save it as UTF-8");
-    }
-    if (buffer_.starts_with("\xef\xbb\xbf")) buffer_.erase(0, 3);
-    size_t first = buffer_.find_first_not_of(" \t\r\n");
-    bool looks_json = first != std::string::npos && buffer_[first] == '{';
-    auto container = options_.container;
-    if (container == ReaderOptions::Container::kAuto) {
-      container = looks_json ? ReaderOptions::Container::kJsonLines
-                             : ReaderOptions::Container::kCsv;
-    }
-    schema_.file = file;
-    if (container == ReaderOptions::Container::kJsonLines) {
-      json_ = true;
-      schema_.format = UsageFormat::kGraphJsonLines;
-      if (!looks_json) {
-        return InvalidArgument(file + ": not JSON lines: the first line does not start with '{'");
+  Status Parse(std::string_view text, int64_t first_line, UsageSink& sink) override {
+    int64_t line = first_line;
+    size_t pos = 0;
+    UsageRowView row;
+    while (pos < text.size()) {
+      size_t nl = text.find('\n', pos);
+      size_t end = nl == std::string_view::npos ? text.size() : nl;
+      std::string_view one = text.substr(pos, end - pos);
+      pos = end + 1;
+      int64_t this_line = line++;
+      if (one.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+      RowContext ctx{schema_.file, this_line, sink};
+      fields_.clear();
+      std::string error;
+      if (!JsonLineParser(one).Parse(fields_, error)) {
+        ctx.Error("", error);
+        continue;
       }
-      // re-scan boundaries without quote tracking
-      scanned_ = 0;
-      last_boundary_ = std::string::npos;
-      in_quotes_ = false;
+      std::fill(view_.begin(), view_.end(), std::string_view());
+      for (const auto& f : fields_) {
+        if (f.null) continue;
+        for (size_t i = 0; i < kPcColumns.size(); ++i) {
+          if (f.key == JsonKeys()[i].first || f.key == JsonKeys()[i].second) view_[i] = f.value;
+        }
+      }
+      if (MapPartnerCenter(ctx, view_, true, true, scratch_, row)) {
+        PC_RETURN_IF_ERROR(sink.Row(row));
+      }
+    }
+    return {};
+  }
+
+ private:
+  const Schema& schema_;
+  std::vector<JsonField> fields_;
+  RowView view_;
+  RowScratch scratch_;
+};
+
+// CSV: the structure (quotes, separators, line ends) comes from the byte masks, 64 bytes at a
+// time: a separator is a ',' or '\n' outside quotes, and "outside quotes" is the prefix XOR of
+// the quote bits. A record with a quote where RFC 4180 allows none is reported and reading
+// resumes on the next physical line, as a person reading the file would.
+class CsvChunkParser : public ChunkParser {
+ public:
+  explicit CsvChunkParser(const Schema& schema)
+      : schema_(schema), focus_(schema.format == UsageFormat::kFocusCsv),
+        view_(schema.index.size()) {}
+
+  Status Parse(std::string_view text, int64_t first_line, UsageSink& sink) override {
+    text_ = text;
+    scan::Classify(text.data(), text.size(), masks_);
+    int64_t line = first_line;
+    size_t pos = 0;  // start of the current record
+    const size_t n = text.size();
+  restart:
+    while (pos < n) {
+      Record rec;
+      ends_.clear();
+      uint64_t carry = 0;  // all ones while inside quotes across a block boundary
+      bool done = false;
+      size_t k = pos / 64;
+      unsigned cursor = static_cast<unsigned>(pos % 64);
+      for (; k < masks_.size(); ++k, cursor = 0) {
+        const scan::Masks& m = masks_[k];
+        const uint64_t valid = scan::BitRange(cursor, 64);
+        const uint64_t quotes = m.quote & valid;
+        const uint64_t inside = scan::PrefixXor(quotes) ^ carry;
+        carry = static_cast<uint64_t>(static_cast<int64_t>(inside) >> 63);
+        uint64_t seps = (m.comma | m.newline) & ~inside & valid;
+        while (seps != 0) {
+          unsigned b = static_cast<unsigned>(__builtin_ctzll(seps));
+          seps &= seps - 1;
+          size_t p = k * 64 + b;
+          ends_.push_back(static_cast<uint32_t>(p));
+          if ((m.newline >> b & 1) == 0) continue;
+          rec.Add(m, inside, scan::BitRange(cursor, b + 1));
+          rec.end = p;
+          rec.terminated = true;
+          std::optional<size_t> resume;
+          PC_RETURN_IF_ERROR(Emit(pos, rec, line, sink, resume));
+          if (resume) {
+            line += std::count(text.begin() + static_cast<std::ptrdiff_t>(pos),
+                               text.begin() + static_cast<std::ptrdiff_t>(*resume), '\n');
+            pos = *resume;
+            goto restart;
+          }
+          line += 1 + static_cast<int64_t>(rec.quoted_newlines);
+          pos = p + 1;
+          rec = Record();
+          ends_.clear();
+          cursor = b + 1;
+          if (cursor == 64) break;
+        }
+        if (cursor < 64) rec.Add(m, inside, scan::BitRange(cursor, 64));
+        if (pos >= n) {
+          done = true;
+          break;
+        }
+      }
+      if (done || pos >= n) break;
+      // The last record has no line end.
+      ends_.push_back(static_cast<uint32_t>(n));
+      rec.end = n;
+      rec.terminated = false;
+      rec.open_quote = carry != 0;
+      std::optional<size_t> resume;
+      PC_RETURN_IF_ERROR(Emit(pos, rec, line, sink, resume));
+      if (resume) {
+        line += std::count(text.begin() + static_cast<std::ptrdiff_t>(pos),
+                           text.begin() + static_cast<std::ptrdiff_t>(*resume), '\n');
+        pos = *resume;
+        continue;
+      }
+      break;
+    }
+    return {};
+  }
+
+ private:
+  // What the masks say about the record being read.
+  struct Record {
+    size_t end = 0;              // position of its '\n' (or of the end of the text)
+    bool terminated = false;     // ends with '\n'
+    bool open_quote = false;     // the text ends inside quotes
+    size_t quotes = 0;
+    size_t quoted_newlines = 0;  // line breaks inside quoted fields
+    size_t crs = 0;
+    bool high = false;           // has non-ASCII bytes
+    void Add(const scan::Masks& m, uint64_t inside, uint64_t range) {
+      quotes += static_cast<size_t>(scan::Popcount(m.quote & range));
+      quoted_newlines += static_cast<size_t>(scan::Popcount(m.newline & inside & range));
+      crs += static_cast<size_t>(scan::Popcount(m.cr & range));
+      high = high || (m.high & range) != 0;
+    }
+  };
+
+  // The position after the line break that follows `at` (the end of the text if none).
+  size_t NextLine(size_t at) const {
+    size_t nl = text_.find('\n', at);
+    return nl == std::string_view::npos ? text_.size() : nl + 1;
+  }
+
+  // Splits the record [start, rec.end) into fields_ (unquoting), checks it and hands its row
+  // to the sink. `resume` is set when reading must go on from another place than the next
+  // record (after a misplaced quote).
+  Status Emit(size_t start, const Record& rec, int64_t line, UsageSink& sink,
+              std::optional<size_t>& resume) {
+    RowContext ctx{schema_.file, line, sink};
+    const size_t count = ends_.size();
+    fields_.resize(count);
+    scratch_.clear();
+    scratch_.reserve(rec.end - start);  // unescaped text never outgrows the record
+    // The fields as they are written; then the quoted ones unquoted.
+    const char* base = text_.data();
+    std::string_view* fields = fields_.data();
+    const uint32_t* ends = ends_.data();
+    quoted_.clear();
+    for (size_t i = 0, s = start; i < count; ++i) {
+      size_t e = ends[i];
+      fields[i] = std::string_view(base + s, e - s);
+      if (e > s && base[s] == '"') quoted_.push_back(static_cast<uint32_t>(i));
+      s = e + 1;
+    }
+    bool strip_cr = false;
+    if (!fields[count - 1].empty() && fields[count - 1].back() == '\r') {  // CRLF
+      fields[count - 1].remove_suffix(1);
+      strip_cr = true;
+    }
+    size_t quotes_used = 0;
+    for (uint32_t i : quoted_) {
+      std::string_view raw = fields[i];
+      size_t s = static_cast<size_t>(raw.data() - base);
+      bool last = i + 1 == count;
+      if (raw.size() < 2 || raw.back() != '"' || (rec.open_quote && last)) {
+        if (HasStrayQuote(start, i)) return StrayQuote(ctx, start, i, resume);
+        size_t close = raw.find('"', 1);
+        if ((rec.open_quote && last) || close == std::string_view::npos) {
+          ctx.Error("", "has an unterminated quoted field (the file may be truncated)");
+          resume = text_.size();
+          return {};
+        }
+        ctx.Error("", "has text after a closing quote: " + Quote(raw.substr(1, close - 1)));
+        resume = NextLine(s + close);
+        return {};
+      }
+      std::string_view inner(raw.data() + 1, raw.size() - 2);
+      quotes_used += 2;
+      size_t q = inner.find('"');
+      if (q == std::string_view::npos) {
+        fields[i] = inner;
+        continue;
+      }
+      size_t begin = scratch_.size();
+      size_t from = 0;
+      while (q != std::string_view::npos) {
+        if (q + 1 >= inner.size() || inner[q + 1] != '"') {
+          if (HasStrayQuote(start, i)) return StrayQuote(ctx, start, i, resume);
+          ctx.Error("", "has text after a closing quote: " + Quote(inner.substr(0, q)));
+          resume = NextLine(s + 1 + q);
+          return {};
+        }
+        scratch_.append(inner.data() + from, q + 1 - from);
+        quotes_used += 2;
+        from = q + 2;
+        q = inner.find('"', from);
+      }
+      scratch_.append(inner.data() + from, inner.size() - from);
+      fields[i] = std::string_view(scratch_).substr(begin);
+    }
+    if (quotes_used != rec.quotes && HasStrayQuote(start, count - 1)) {
+      return StrayQuote(ctx, start, count - 1, resume);
+    }
+    if (count == 1 && fields_[0].empty()) return {};  // a blank line
+    if (count != schema_.header_size) {
+      ctx.Error("", "has " + std::to_string(count) + " fields, the header has " +
+                        std::to_string(schema_.header_size) +
+                        (count < schema_.header_size ? " (the row may be truncated)" : ""));
       return {};
     }
-    // CSV: parse the header record.
-    size_t end = last_boundary_ == std::string::npos ? buffer_.size() : last_boundary_ + 1;
-    std::string_view header_text(buffer_.data(), end);
-    std::vector<std::string_view> name_views;
-    std::string scratch, error, value;
-    scratch.reserve(header_text.size());
-    size_t pos = 0;
-    if (!IsValidUtf8(header_text)) {
-      return InvalidArgument(file + ": line 1 (the header) is not valid UTF-8 text; is this a "
-                                    "usage CSV file?");
-    }
-    if (!NextCsvRecord(header_text, pos, name_views, scratch, error, value)) {
-      return InvalidArgument(file + ": line 1 (the header) " + error);
-    }
-    std::vector<std::string> names(name_views.begin(), name_views.end());
-    std::vector<std::string> lower;
-    for (auto& n : names) {
-      size_t b = n.find_first_not_of(' '), e = n.find_last_not_of(' ');
-      n = b == std::string::npos ? "" : n.substr(b, e - b + 1);
-      lower.push_back(Lower(n));
-    }
-    auto find = [&](const char* name) -> int {
-      auto it = std::find(lower.begin(), lower.end(), Lower(name));
-      return it == lower.end() ? -1 : static_cast<int>(it - lower.begin());
-    };
-    auto missing = [&](const auto& specs) {
-      std::string out;
-      for (const auto& s : specs) {
-        if (s.required && find(s.name) < 0) out += (out.empty() ? "" : ", ") + std::string(s.name);
-      }
-      return out;
-    };
-    std::string pc_missing = missing(kPcColumns), focus_missing = missing(kFocusColumns);
-    if (pc_missing.empty()) {
-      schema_.format = UsageFormat::kPartnerCenterCsv;
-      for (const auto& s : kPcColumns) schema_.index.push_back(find(s.name));
-    } else if (focus_missing.empty()) {
-      schema_.format = UsageFormat::kFocusCsv;
-      for (const auto& s : kFocusColumns) schema_.index.push_back(find(s.name));
-    } else {
-      bool focusish = find("BilledCost") >= 0 || find("ChargePeriodStart") >= 0;
-      return InvalidArgument(
-          file + ": line 1 is not the header of a usage file: " +
-          (focusish ? "as a FOCUS CSV it lacks the columns " + focus_missing
-                    : "as a Partner Center daily rated usage CSV it lacks the columns " +
-                          pc_missing +
-                          " (a FOCUS file needs BilledCost, ChargePeriodStart, SubAccountId, ...)"));
-    }
-    for (size_t i = 0; i < lower.size(); ++i) {
-      for (size_t j = 0; j < i; ++j) {
-        if (!lower[i].empty() && lower[i] == lower[j]) {
-          return InvalidArgument(file + ": line 1 names the column " + names[i] + " twice");
+    if (rec.high && !IsValidUtf8(text_.substr(start, rec.end - start))) {
+      for (size_t i = 0; i < count; ++i) {  // name the first field that is not UTF-8
+        if (!IsValidUtf8(fields_[i])) {
+          ctx.Error(schema_.header_names[i], Quote(fields_[i]) + " is not valid UTF-8 text");
+          return {};
         }
       }
     }
-    schema_.header_size = names.size();
-    schema_.header_names = names;
-    int64_t header_lines = CountNewlines(header_text.substr(0, pos));
-    next_line_ = 1 + header_lines;
-    buffer_.erase(0, pos);
-    scanned_ = 0;
-    last_boundary_ = std::string::npos;
-    in_quotes_ = false;
+    for (size_t i = 0; i < view_.size(); ++i) {
+      int at = schema_.index[i];
+      view_[i] = at < 0 ? std::string_view() : fields_[at];
+    }
+    bool may_have_cr = rec.crs > (strip_cr ? 1u : 0u);
+    bool ok = focus_ ? MapFocus(ctx, view_, may_have_cr, row_scratch_, row_)
+                     : MapPartnerCenter(ctx, view_, false, may_have_cr, row_scratch_, row_);
+    if (ok) return sink.Row(row_);
+    return {};
+  }
+
+  // True if an unquoted field before field `upto` (or field `upto` itself, unquoted) of the
+  // record starting at `start` holds a quote.
+  bool HasStrayQuote(size_t start, size_t upto) const {
+    for (size_t i = 0; i <= upto && i < ends_.size(); ++i) {
+      size_t s = i == 0 ? start : ends_[i - 1] + 1;
+      std::string_view raw = text_.substr(s, ends_[i] - s);
+      if (!raw.empty() && raw[0] != '"' && raw.find('"') != std::string_view::npos) return true;
+    }
+    return false;
+  }
+
+  // Reports the first unquoted field (up to `upto`) that holds a quote; reading resumes on the
+  // line after that quote.
+  Status StrayQuote(RowContext& ctx, size_t start, size_t upto, std::optional<size_t>& resume) {
+    for (size_t i = 0; i <= upto && i < ends_.size(); ++i) {
+      size_t s = i == 0 ? start : ends_[i - 1] + 1;
+      std::string_view raw = text_.substr(s, ends_[i] - s);
+      size_t q = raw.empty() || raw[0] == '"' ? std::string_view::npos : raw.find('"');
+      if (q == std::string_view::npos) continue;
+      // The field as a person reads it: up to the next comma or line end after the quote.
+      std::string_view shown = raw.substr(0, raw.find_first_of(",\n", q));
+      if (!shown.empty() && shown.back() == '\r') shown.remove_suffix(1);
+      ctx.Error("", "has a quote inside an unquoted field: " + Quote(shown));
+      resume = NextLine(s + q);
+      return {};
+    }
+    resume = NextLine(start);
+    return {};
+  }
+
+  const Schema& schema_;
+  bool focus_;
+  std::string_view text_;
+  std::vector<scan::Masks> masks_;
+  std::vector<uint32_t> ends_;
+  std::vector<std::string_view> fields_;
+  std::vector<uint32_t> quoted_;  // the fields that start with a quote
+  std::string scratch_;
+  RowView view_;
+  RowScratch row_scratch_;
+  UsageRowView row_;
+};
+
+std::unique_ptr<ChunkParser> MakeParser(const Schema& schema) {
+  if (schema.json) return std::make_unique<JsonChunkParser>(schema);
+  return std::make_unique<CsvChunkParser>(schema);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chunking: the decoded text cut at record boundaries
+
+class Chunker {
+ public:
+  Chunker(std::unique_ptr<ByteSource> source, const ReaderOptions& options)
+      : in_(std::move(source), options.file_name), options_(options) {}
+
+  TextBuffer& pending() { return pending_; }
+  bool eof() const { return eof_; }
+  void set_json(bool json) { json_ = json; }
+  void set_next_line(int64_t line) { next_line_ = line; }
+  std::string Digest() const { return digest_; }
+
+  // Reads until pending() holds the first record whole (or all of a small file).
+  Status Prime() {
+    while (!eof_ && FirstBoundary(pending_.view()) == std::string_view::npos) {
+      if (pending_.size() > kMaxRecordBytes) {
+        return InvalidArgument(options_.file_name + ": line 1 is longer than " +
+                               std::to_string(kMaxRecordBytes >> 20) +
+                               " MiB; is this a usage file?");
+      }
+      PC_RETURN_IF_ERROR(ReadMore(pending_, 64 << 10));
+    }
+    return {};
+  }
+
+  // The position of the '\n' that ends the first record of `text`, or npos.
+  size_t FirstBoundary(std::string_view text) const {
+    bool quoted = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '"' && !json_) quoted = !quoted;
+      if (text[i] == '\n' && !quoted) return i;
+    }
+    return std::string_view::npos;
+  }
+
+  // The next chunk of whole records into `text` (its old contents are dropped, its memory
+  // reused); false at the end of the input.
+  Result<bool> Next(TextBuffer& text, int64_t& first_line) {
+    text.Assign(pending_.view());
+    pending_.Resize(0);
+    size_t target = std::max<size_t>(options_.chunk_bytes, 1);
+    while (true) {
+      while (!eof_ && text.size() < target) {
+        PC_RETURN_IF_ERROR(ReadMore(text, std::max<size_t>(target - text.size(), 4096)));
+      }
+      if (text.empty()) return false;
+      first_line = next_line_;
+      if (eof_) {
+        next_line_ += static_cast<int64_t>(
+            scan::CountQuotesAndNewlines(text.data(), text.size()).newlines);
+        return true;
+      }
+      size_t lines = 0;
+      // The last boundary within the target size (text carried over may be longer).
+      size_t boundary = LastBoundary(text.view().substr(0, target), lines);
+      if (boundary == std::string_view::npos && text.size() > target) {
+        boundary = LastBoundary(text.view(), lines);
+      }
+      if (boundary == std::string_view::npos && text.size() >= FallbackBytes()) {
+        // No line end with an even number of quotes before it in all this text: a misplaced
+        // quote has thrown the count off (the parser reports it and resumes on the next line).
+        // Cut at the last line end so the rest of the file is read in chunks again.
+        const void* nl = memrchr(text.data(), '\n', text.size());
+        if (nl != nullptr) {
+          boundary = static_cast<size_t>(static_cast<const char*>(nl) - text.data());
+          lines = scan::CountQuotesAndNewlines(text.data(), boundary + 1).newlines;
+        }
+      }
+      if (boundary != std::string_view::npos) {
+        pending_.Assign(text.view().substr(boundary + 1));
+        text.Resize(boundary + 1);
+        next_line_ += static_cast<int64_t>(lines);
+        return true;
+      }
+      if (text.size() > kMaxRecordBytes + options_.chunk_bytes) {
+        return InvalidArgument(options_.file_name + ": line " + std::to_string(next_line_) +
+                               ": a record longer than " + std::to_string(kMaxRecordBytes >> 20) +
+                               " MiB (an unterminated quote?)");
+      }
+      target = text.size() + options_.chunk_bytes;
+    }
+  }
+
+ private:
+  // How much text may go without a record boundary before the quote count is distrusted. A
+  // record with line breaks inside quotes longer than this is read as broken rows.
+  size_t FallbackBytes() const { return std::max<size_t>(4 * options_.chunk_bytes, 1 << 20); }
+
+  Status ReadMore(TextBuffer& into, size_t max) {
+    PC_ASSIGN_OR_RETURN(bool more, in_.ReadInto(into, max));
+    if (!more) {
+      eof_ = true;
+      digest_ = in_.Digest();
+    }
+    return {};
+  }
+
+  // The last '\n' of `text` outside quotes (an even number of quotes before it), and the number
+  // of line breaks up to it; npos if there is none.
+  size_t LastBoundary(std::string_view text, size_t& lines) const {
+    scan::Counts counts = scan::CountQuotesAndNewlines(text.data(), text.size());
+    if (json_) {
+      const void* nl = memrchr(text.data(), '\n', text.size());
+      lines = counts.newlines;
+      return nl == nullptr ? std::string_view::npos
+                           : static_cast<size_t>(static_cast<const char*>(nl) - text.data());
+    }
+    size_t quotes_after = 0, newlines_after = 0;
+    for (size_t i = text.size(); i-- > 0;) {
+      if (text[i] == '"') {
+        ++quotes_after;
+      } else if (text[i] == '\n') {
+        if ((counts.quotes - quotes_after) % 2 == 0) {
+          lines = counts.newlines - newlines_after;
+          return i;
+        }
+        ++newlines_after;
+      }
+    }
+    return std::string_view::npos;
+  }
+
+  InputStream in_;
+  const ReaderOptions& options_;
+  TextBuffer pending_;
+  bool json_ = false;
+  bool eof_ = false;
+  int64_t next_line_ = 1;
+  std::string digest_;
+};
+
+// Reads the header (or detects JSON lines) from the start of the input and sets the chunker up
+// to hand out the records after it.
+Result<Schema> ReadSchema(Chunker& chunker, const ReaderOptions& options) {
+  const std::string& file = options.file_name;
+  PC_RETURN_IF_ERROR(chunker.Prime());
+  TextBuffer& start = chunker.pending();
+  std::string_view text = start.view();
+  if (text.empty()) return InvalidArgument(file + ": the file is empty");
+  if (text.size() >= 2 && ((text[0] == '\xff' && text[1] == '\xfe') ||
+                           (text[0] == '\xfe' && text[1] == '\xff'))) {
+    return InvalidArgument(file + ": the file is UTF-16; save it as UTF-8");
+  }
+  if (text.starts_with("\xef\xbb\xbf")) {
+    start.Erase(3);
+    text = start.view();
+  }
+  size_t first = text.find_first_not_of(" \t\r\n");
+  bool looks_json = first != std::string::npos && text[first] == '{';
+  auto container = options.container;
+  if (container == ReaderOptions::Container::kAuto) {
+    container = looks_json ? ReaderOptions::Container::kJsonLines : ReaderOptions::Container::kCsv;
+  }
+  Schema schema;
+  schema.file = file;
+  if (container == ReaderOptions::Container::kJsonLines) {
+    if (!looks_json) {
+      return InvalidArgument(file + ": not JSON lines: the first line does not start with '{'");
+    }
+    schema.json = true;
+    schema.format = UsageFormat::kGraphJsonLines;
+    chunker.set_json(true);
+    return schema;
+  }
+  // CSV: the header record.
+  size_t boundary = chunker.FirstBoundary(text);
+  std::string_view header_text = text.substr(0, boundary == std::string_view::npos
+                                                    ? text.size()
+                                                    : boundary + 1);
+  std::vector<std::string_view> name_views;
+  std::string scratch, error, value;
+  scratch.reserve(header_text.size());
+  size_t pos = 0;
+  if (!IsValidUtf8(header_text)) {
+    return InvalidArgument(file + ": line 1 (the header) is not valid UTF-8 text; is this a "
+                                  "usage CSV file?");
+  }
+  if (!NextCsvRecord(header_text, pos, name_views, scratch, error, value)) {
+    return InvalidArgument(file + ": line 1 (the header) " + error);
+  }
+  std::vector<std::string> names(name_views.begin(), name_views.end());
+  std::vector<std::string> lower;
+  for (auto& n : names) {
+    size_t b = n.find_first_not_of(' '), e = n.find_last_not_of(' ');
+    n = b == std::string::npos ? "" : n.substr(b, e - b + 1);
+    lower.push_back(Lower(n));
+  }
+  auto find = [&](const char* name) -> int {
+    auto it = std::find(lower.begin(), lower.end(), Lower(name));
+    return it == lower.end() ? -1 : static_cast<int>(it - lower.begin());
+  };
+  auto missing = [&](const auto& specs) {
+    std::string out;
+    for (const auto& s : specs) {
+      if (s.required && find(s.name) < 0) out += (out.empty() ? "" : ", ") + std::string(s.name);
+    }
+    return out;
+  };
+  std::string pc_missing = missing(kPcColumns), focus_missing = missing(kFocusColumns);
+  if (pc_missing.empty()) {
+    schema.format = UsageFormat::kPartnerCenterCsv;
+    for (const auto& s : kPcColumns) schema.index.push_back(find(s.name));
+  } else if (focus_missing.empty()) {
+    schema.format = UsageFormat::kFocusCsv;
+    for (const auto& s : kFocusColumns) schema.index.push_back(find(s.name));
+  } else {
+    bool focusish = find("BilledCost") >= 0 || find("ChargePeriodStart") >= 0;
+    return InvalidArgument(
+        file + ": line 1 is not the header of a usage file: " +
+        (focusish ? "as a FOCUS CSV it lacks the columns " + focus_missing
+                  : "as a Partner Center daily rated usage CSV it lacks the columns " +
+                        pc_missing +
+                        " (a FOCUS file needs BilledCost, ChargePeriodStart, SubAccountId, ...)"));
+  }
+  for (size_t i = 0; i < lower.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (!lower[i].empty() && lower[i] == lower[j]) {
+        return InvalidArgument(file + ": line 1 names the column " + names[i] + " twice");
+      }
+    }
+  }
+  schema.header_size = names.size();
+  schema.header_names = names;
+  int64_t header_lines = std::count(header_text.begin(),
+                                    header_text.begin() + static_cast<std::ptrdiff_t>(pos), '\n');
+  start.Erase(pos);
+  chunker.set_next_line(1 + header_lines);
+  return schema;
+}
+
+// Keeps the rows and rejections of one chunk as values.
+class CollectSink : public UsageSink {
+ public:
+  explicit CollectSink(UsageBatch& batch) : batch_(batch) {}
+  Status Row(const UsageRowView& v) override {
+    UsageRow row;
+    row.line = v.line;
+    row.customer_id = std::string(v.customer_id);
+    row.azure_subscription_id = std::string(v.azure_subscription_id);
+    row.meter_category = std::string(v.meter_category);
+    row.day = FormatDay(v.day);
+    row.currency = std::string(v.currency);
+    row.quantity = v.quantity;
+    row.charge = v.charge;
+    row.partner_cost = v.partner_cost;
+    row.line_key = v.line_key;
+    batch_.rows.push_back(std::move(row));
+    return {};
+  }
+  void Reject(RowError error) override { batch_.errors.push_back(std::move(error)); }
+
+ private:
+  UsageBatch& batch_;
+};
+
+class Reader : public UsageReader {
+ public:
+  Reader(std::unique_ptr<ByteSource> source, ReaderOptions options)
+      : options_(std::move(options)), chunker_(std::move(source), options_) {}
+
+  Status Start() {
+    PC_ASSIGN_OR_RETURN(schema_, ReadSchema(chunker_, options_));
+    int threads = std::max(1, options_.threads);
+    for (int i = 0; i < threads; ++i) {
+      parsers_.push_back(MakeParser(schema_));
+      buffers_.emplace_back();
+    }
     return {};
   }
 
   UsageFormat format() const override { return schema_.format; }
-  std::string Digest() const override { return digest_; }
+  std::string Digest() const override { return chunker_.Digest(); }
 
   Result<std::optional<UsageBatch>> Next() override {
-    std::vector<Chunk> chunks;
-    int threads = std::max(1, options_.threads);
-    while (static_cast<int>(chunks.size()) < threads) {
-      PC_ASSIGN_OR_RETURN(auto chunk, NextChunk());
-      if (!chunk) break;
-      chunks.push_back(std::move(*chunk));
+    std::vector<int64_t> first_lines;
+    while (first_lines.size() < parsers_.size()) {
+      int64_t first_line = 0;
+      PC_ASSIGN_OR_RETURN(bool more, chunker_.Next(buffers_[first_lines.size()], first_line));
+      if (!more) break;
+      first_lines.push_back(first_line);
     }
-    if (chunks.empty()) return std::optional<UsageBatch>();
-    std::vector<UsageBatch> parsed(chunks.size());
+    if (first_lines.empty()) return std::optional<UsageBatch>();
+    std::vector<UsageBatch> parsed(first_lines.size());
     auto parse = [&](size_t i) {
-      if (json_) {
-        ParseJsonChunk(schema_, chunks[i], parsed[i]);
-      } else {
-        ParseCsvChunk(schema_, chunks[i], parsed[i]);
-      }
+      CollectSink sink(parsed[i]);
+      (void)parsers_[i]->Parse(buffers_[i].view(), first_lines[i], sink);  // never fails
     };
     std::vector<std::thread> workers;
-    for (size_t i = 1; i < chunks.size(); ++i) workers.emplace_back(parse, i);
+    for (size_t i = 1; i < first_lines.size(); ++i) workers.emplace_back(parse, i);
     parse(0);
     for (auto& w : workers) w.join();
     UsageBatch out = std::move(parsed[0]);
@@ -1132,97 +1594,37 @@ class Reader : public UsageReader {
   }
 
  private:
-  // Scans buffer_ from scanned_ for record boundaries (a '\n' outside quotes in CSV).
-  void Scan() {
-    const char* data = buffer_.data();
-    size_t n = buffer_.size(), i = scanned_;
-    while (i < n) {
-      if (in_quotes_) {  // only the closing quote matters
-        const void* q = std::memchr(data + i, '"', n - i);
-        if (q == nullptr) break;
-        i = static_cast<size_t>(static_cast<const char*>(q) - data) + 1;
-        in_quotes_ = false;
-        continue;
-      }
-      const void* q = json_ ? nullptr : std::memchr(data + i, '"', n - i);
-      size_t stop = q == nullptr ? n : static_cast<size_t>(static_cast<const char*>(q) - data);
-      // The record boundaries are the newlines before the next quote.
-      const void* nl = first_only_ ? std::memchr(data + i, '\n', stop - i)
-                                   : memrchr(data + i, '\n', stop - i);
-      if (nl != nullptr) {
-        last_boundary_ = static_cast<size_t>(static_cast<const char*>(nl) - data);
-        if (first_only_) break;
-      }
-      if (q == nullptr) break;
-      i = stop + 1;
-      in_quotes_ = true;
-    }
-    scanned_ = n;
-  }
-
-  // Reads until the buffer holds a record boundary (or chunk_bytes of text), or the end.
-  Status FillUntilBoundary(bool first_only) {
-    first_only_ = first_only;
-    while (!eof_) {
-      if (last_boundary_ != std::string::npos &&
-          (first_only || buffer_.size() >= options_.chunk_bytes)) {
-        break;
-      }
-      if (buffer_.size() > kMaxRecordBytes + options_.chunk_bytes &&
-          last_boundary_ == std::string::npos) {
-        return InvalidArgument(options_.file_name + ": line " + std::to_string(next_line_) +
-                               ": a record longer than " +
-                               std::to_string(kMaxRecordBytes >> 20) +
-                               " MiB (an unterminated quote?)");
-      }
-      PC_ASSIGN_OR_RETURN(bool more, in_->ReadInto(buffer_));
-      if (!more) {
-        eof_ = true;
-        digest_ = in_->Digest();
-      }
-      Scan();
-    }
-    first_only_ = false;
-    return {};
-  }
-
-  Result<std::optional<Chunk>> NextChunk() {
-    PC_RETURN_IF_ERROR(FillUntilBoundary(false));
-    if (buffer_.empty()) return std::optional<Chunk>();
-    Chunk chunk;
-    chunk.first_line = next_line_;
-    if (eof_) {
-      chunk.text = std::move(buffer_);
-      buffer_.clear();
-    } else {
-      chunk.text = buffer_.substr(0, last_boundary_ + 1);
-      buffer_.erase(0, last_boundary_ + 1);
-    }
-    next_line_ += CountNewlines(chunk.text);
-    // Boundaries in what is left are found again on the next scan; quote state is unchanged
-    // because a boundary is always outside quotes.
-    scanned_ = 0;
-    last_boundary_ = std::string::npos;
-    in_quotes_ = false;
-    Scan();
-    return std::optional<Chunk>(std::move(chunk));
-  }
-
-  std::unique_ptr<InputStream> in_;
   ReaderOptions options_;
+  Chunker chunker_;
   Schema schema_;
-  bool json_ = false;
-  std::string buffer_;
-  size_t scanned_ = 0;
-  size_t last_boundary_ = std::string::npos;
-  bool in_quotes_ = false;
-  bool first_only_ = false;
-  bool eof_ = false;
-  int64_t next_line_ = 1;
-  std::string digest_;
+  std::vector<std::unique_ptr<ChunkParser>> parsers_;
+  std::vector<TextBuffer> buffers_;
+};
+
+// Passes rows on and notes that a row was rejected.
+class WatchingSink : public UsageSink {
+ public:
+  WatchingSink(UsageSink& inner, std::atomic<bool>& rejected)
+      : inner_(inner), rejected_(rejected) {}
+  Status Row(const UsageRowView& row) override { return inner_.Row(row); }
+  void Reject(RowError error) override {
+    rejected_ = true;
+    inner_.Reject(std::move(error));
+  }
+
+ private:
+  UsageSink& inner_;
+  std::atomic<bool>& rejected_;
 };
 
 }  // namespace
+
+std::string FormatDay(int32_t day) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", (day / 10000) % 10000, (day / 100) % 100,
+                day % 100);
+  return buf;
+}
 
 Result<std::unique_ptr<ByteSource>> OpenFileSource(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
@@ -1238,10 +1640,94 @@ std::unique_ptr<ByteSource> MemorySource(std::string_view bytes) {
 
 Result<std::unique_ptr<UsageReader>> UsageReader::Open(std::unique_ptr<ByteSource> source,
                                                        ReaderOptions options) {
-  auto in = std::make_unique<InputStream>(std::move(source), options.file_name);
-  auto reader = std::make_unique<Reader>(std::move(in), std::move(options));
+  auto reader = std::make_unique<Reader>(std::move(source), std::move(options));
   PC_RETURN_IF_ERROR(reader->Start());
   return std::unique_ptr<UsageReader>(std::move(reader));
+}
+
+Result<ScanResult> ScanUsage(std::unique_ptr<ByteSource> source, const ReaderOptions& options,
+                             const std::vector<UsageSink*>& sinks, bool stop_on_reject) {
+  if (sinks.empty()) return Internal("ScanUsage needs at least one sink");
+  Chunker chunker(std::move(source), options);
+  PC_ASSIGN_OR_RETURN(Schema schema, ReadSchema(chunker, options));
+
+  struct Item {
+    TextBuffer text;
+    int64_t first_line = 0;
+  };
+  std::mutex mu;
+  std::condition_variable has_item, has_room;
+  std::deque<Item> queue;
+  std::vector<TextBuffer> spare;
+  bool closed = false;
+  std::atomic<bool> stop{false}, rejected{false};
+  std::optional<Error> failure;
+  const size_t capacity = sinks.size() + 1;
+
+  std::vector<std::thread> workers;
+  for (UsageSink* sink : sinks) {
+    workers.emplace_back([&, sink] {
+      auto parser = MakeParser(schema);
+      WatchingSink watched(*sink, rejected);
+      while (true) {
+        Item item;
+        {
+          std::unique_lock lock(mu);
+          has_item.wait(lock, [&] { return !queue.empty() || closed; });
+          if (queue.empty()) return;
+          item = std::move(queue.front());
+          queue.pop_front();
+        }
+        has_room.notify_one();
+        // Chunks still queued come after every chunk handed out: once the scan stops they can
+        // be dropped without losing an earlier row.
+        if (!stop) {
+          Status status = parser->Parse(item.text.view(), item.first_line, watched);
+          if (!status.ok()) {
+            std::lock_guard lock(mu);
+            if (!failure) failure = status.error();
+            stop = true;
+          } else if (stop_on_reject && rejected) {
+            stop = true;
+          }
+        }
+        std::lock_guard lock(mu);
+        spare.push_back(std::move(item.text));
+      }
+    });
+  }
+
+  std::optional<Error> read_error;
+  while (!stop) {
+    TextBuffer buffer;
+    {
+      std::lock_guard lock(mu);
+      if (!spare.empty()) {
+        buffer = std::move(spare.back());
+        spare.pop_back();
+      }
+    }
+    int64_t first_line = 0;
+    auto more = chunker.Next(buffer, first_line);
+    if (!more.ok()) {
+      read_error = more.error();
+      break;
+    }
+    if (!*more) break;
+    std::unique_lock lock(mu);
+    has_room.wait(lock, [&] { return queue.size() < capacity || stop; });
+    queue.push_back(Item{std::move(buffer), first_line});
+    has_item.notify_one();
+  }
+  {
+    std::lock_guard lock(mu);
+    closed = true;
+  }
+  has_item.notify_all();
+  for (auto& w : workers) w.join();
+  if (failure) return *failure;
+  if (read_error) return *read_error;
+  return ScanResult{schema.format, chunker.Digest()};
 }
 
 }  // namespace pc::billing

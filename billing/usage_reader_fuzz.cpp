@@ -19,6 +19,20 @@ const char* const kPrefixes[] = {
     "\"Quantity\":1,\"BillingPreTaxTotal\":1,\"BillingCurrency\":\"USD\"}\n",
 };
 
+// Counts what the parallel scan hands over.
+class CountingSink : public pc::billing::UsageSink {
+ public:
+  pc::Status Row(const pc::billing::UsageRowView& row) override {
+    (void)row;
+    ++rows_;
+    return {};
+  }
+  void Reject(pc::billing::RowError error) override { (void)error.ToString(); }
+
+ private:
+  size_t rows_ = 0;
+};
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -37,6 +51,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const auto& e : (*batch)->errors) (void)e.ToString();
   }
   (void)(*reader)->Digest();
+  // The parallel scan the import uses, over the same input.
+  CountingSink a, b;
+  (void)pc::billing::ScanUsage(pc::billing::MemorySource(input), options, {&a, &b},
+                               (data[0] & 4) != 0);
   for (size_t i = 1; i < size && i < 64; ++i) {  // the number parser on its own
     (void)pc::billing::ParseUsageNumber(
         std::string_view(reinterpret_cast<const char*>(data + 1), i), (data[0] & 2) != 0);

@@ -2,7 +2,10 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 #include <zlib.h>
+
+#include <algorithm>
 
 #include <fstream>
 #include <random>
@@ -60,6 +63,68 @@ ReadResult ReadAll(const std::string& bytes, size_t chunk = 4 << 20, int threads
   }
   out.digest = (*reader)->Digest();
   return out;
+}
+
+
+// ScanUsage with `threads` sinks, rows and rejections sorted by line.
+struct ScanCollect : UsageSink {
+  std::vector<UsageRow> rows;
+  std::vector<RowError> errors;
+  Status Row(const UsageRowView& v) override {
+    UsageRow r;
+    r.line = v.line;
+    r.customer_id = std::string(v.customer_id);
+    r.azure_subscription_id = std::string(v.azure_subscription_id);
+    r.meter_category = std::string(v.meter_category);
+    r.day = FormatDay(v.day);
+    r.currency = std::string(v.currency);
+    r.quantity = v.quantity;
+    r.charge = v.charge;
+    r.partner_cost = v.partner_cost;
+    r.line_key = v.line_key;
+    rows.push_back(std::move(r));
+    return {};
+  }
+  void Reject(RowError e) override { errors.push_back(std::move(e)); }
+};
+
+ReadResult ScanAll(const std::string& bytes, size_t chunk, int threads, bool stop = false) {
+  ReadResult out;
+  ReaderOptions options;
+  options.file_name = "usage.csv";
+  options.chunk_bytes = chunk;
+  std::vector<ScanCollect> sinks(static_cast<size_t>(threads));
+  std::vector<UsageSink*> pointers;
+  for (auto& s : sinks) pointers.push_back(&s);
+  auto result = ScanUsage(MemorySource(bytes), options, pointers, stop);
+  if (!result.ok()) {
+    out.read_error = result.error();
+    return out;
+  }
+  out.format = std::string(UsageFormatName(result->format));
+  out.digest = result->digest;
+  for (auto& s : sinks) {
+    for (auto& r : s.rows) out.rows.push_back(std::move(r));
+    for (auto& e : s.errors) out.errors.push_back(std::move(e));
+  }
+  std::sort(out.rows.begin(), out.rows.end(),
+            [](const UsageRow& a, const UsageRow& b) { return a.line < b.line; });
+  std::sort(out.errors.begin(), out.errors.end(),
+            [](const RowError& a, const RowError& b) { return a.line < b.line; });
+  return out;
+}
+
+std::string Sha256Hex(const std::string& bytes) {
+  unsigned char d[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(bytes.data(), bytes.size(), d, &n, EVP_sha256(), nullptr);
+  std::string hex;
+  for (unsigned int i = 0; i < n; ++i) {
+    static const char* k = "0123456789abcdef";
+    hex += k[d[i] >> 4];
+    hex += k[d[i] & 15];
+  }
+  return hex;
 }
 
 std::string Gzip(const std::string& text) {
@@ -258,6 +323,98 @@ TEST(UsageReaderTest, TruncatedCsvReportsTheLastRow) {
   EXPECT_THAT(q.errors[0].ToString(), HasSubstr("line 2: has an unterminated quoted field"));
 }
 
+
+TEST(UsageReaderTest, ParallelScanReadsExactlyWhatTheReaderReads) {
+  // Quoted newlines, CRLF inside and at the end of records, doubled quotes, a BOM, bad rows,
+  // blank lines and no line end at the end of the file, in chunks far smaller than a record.
+  std::string csv = "\xef\xbb\xbf" + kHeader + "\r\n";
+  for (int i = 0; i < 400; ++i) {
+    std::string tags = i % 3 == 0 ? "\"{\"\"k\"\": \"\"a,\r\nb\"\"}\"" : i % 3 == 1 ? "plain" : "";
+    std::string quantity = i % 37 == 5 ? "1e9" : std::to_string(i) + ".25";
+    csv += Row("C" + std::to_string(i % 4), "S" + std::to_string(i % 2), "2024-09-1" + std::to_string(i % 10),
+               i % 5 == 0 ? "\"Cat, \"\"X\"\"\"" : "VM", "/r/" + std::to_string(i), "0.5", quantity,
+               "1.00", tags) +
+           (i % 50 == 7 ? "\r\n\r\n" : "\r\n");
+  }
+  csv += Row("C9", "S9", "2024-09-30", "VM", "/r/last", "1", "2", "2");  // no line end
+  auto reference = ReadAll(csv, 1 << 20, 1);
+  ASSERT_FALSE(reference.open_error) << reference.open_error->message;
+  ASSERT_EQ(reference.rows.size(), 401u - 11u);
+  ASSERT_EQ(reference.errors.size(), 11u);
+  EXPECT_EQ(reference.digest, Sha256Hex(csv));  // the digest is sha256sum's
+  for (size_t chunk : {size_t{1}, size_t{97}, size_t{700}, size_t{1} << 20}) {
+    for (int threads : {1, 2, 3}) {
+      auto scan = ScanAll(csv, chunk, threads);
+      ASSERT_FALSE(scan.read_error) << scan.read_error->message;
+      EXPECT_EQ(scan.digest, reference.digest);
+      ASSERT_EQ(scan.rows.size(), reference.rows.size()) << chunk << " " << threads;
+      for (size_t i = 0; i < scan.rows.size(); ++i) {
+        EXPECT_EQ(scan.rows[i].line, reference.rows[i].line);
+        EXPECT_EQ(scan.rows[i].line_key, reference.rows[i].line_key);
+        EXPECT_EQ(scan.rows[i].meter_category, reference.rows[i].meter_category);
+        EXPECT_EQ(scan.rows[i].quantity, reference.rows[i].quantity);
+        EXPECT_EQ(scan.rows[i].day, reference.rows[i].day);
+      }
+      ASSERT_EQ(scan.errors.size(), reference.errors.size());
+      for (size_t i = 0; i < scan.errors.size(); ++i) {
+        EXPECT_EQ(scan.errors[i].ToString(), reference.errors[i].ToString());
+      }
+    }
+  }
+  EXPECT_EQ(reference.rows[0].meter_category, "Cat, \"X\"");
+  EXPECT_EQ(reference.rows.back().line, 1 + 400 + 400 / 3 + 1 + 8 + 1);
+}
+
+TEST(UsageReaderTest, AMisplacedQuoteCostsOnlyItsOwnLine) {
+  std::string csv = kHeader + "\n" +
+                    Row("C1", "S1", "2024-09-01", "V\"M", "/r/1", "0.5", "1", "1") + "\n" +
+                    Row("C1", "S1", "2024-09-01", "VM", "/r/2", "0.5", "1", "1",
+                        "\"{\"\"a\"\": 1}\"") + "\n" +
+                    Row("C1", "S1", "2024-09-01", "\"VM\"x", "/r/3", "0.5", "1", "1") + "\n" +
+                    Row("C1", "S1", "2024-09-01", "VM", "/r/4", "0.5", "1", "1") + "\n";
+  for (int threads : {1, 2}) {
+    auto r = threads == 1 ? ReadAll(csv) : ScanAll(csv, 64, threads);
+    ASSERT_EQ(r.rows.size(), 2u);
+    EXPECT_EQ(r.rows[0].line, 3);
+    EXPECT_EQ(r.rows[1].line, 5);
+    ASSERT_EQ(r.errors.size(), 2u);
+    EXPECT_THAT(r.errors[0].ToString(),
+                HasSubstr("line 2: has a quote inside an unquoted field: \"V\\\"M\""));
+    EXPECT_THAT(r.errors[1].ToString(), HasSubstr("line 4: has text after a closing quote"));
+  }
+}
+
+TEST(UsageReaderTest, AMisplacedQuoteDoesNotStopTheFileFromBeingReadInChunks) {
+  std::string csv = kHeader + "\n";
+  for (int i = 0; i < 12000; ++i) {
+    csv += Row("C1", "S1", "2024-09-01", i == 10 ? "V\"M" : "VM", "/r/" + std::to_string(i),
+               "0.5", "1", "1", i % 2 ? "\"{\"\"a\"\": 1}\"" : "") +
+           "\n";
+  }
+  ASSERT_GT(csv.size(), 1u << 20);  // past the point where quote counting gives up
+  for (int threads : {1, 2}) {
+    auto r = ScanAll(csv, 4096, threads);
+    ASSERT_FALSE(r.read_error) << r.read_error->message;
+    EXPECT_EQ(r.rows.size(), 11999u);
+    ASSERT_EQ(r.errors.size(), 1u);
+    EXPECT_THAT(r.errors[0].ToString(), HasSubstr("line 12: has a quote inside an unquoted"));
+  }
+}
+
+TEST(UsageReaderTest, StopOnRejectStillReportsTheFirstBadRow) {
+  std::string csv = kHeader + "\n";
+  for (int i = 0; i < 5000; ++i) {
+    csv += Row("C1", "S1", "2024-09-01", "VM", "/r/" + std::to_string(i), "0.5",
+               i == 1234 || i == 4000 ? "x" : "1", "1") +
+           "\n";
+  }
+  auto r = ScanAll(csv, 4096, 2, /*stop=*/true);
+  ASSERT_FALSE(r.read_error);
+  ASSERT_GE(r.errors.size(), 1u);
+  EXPECT_THAT(r.errors[0].ToString(), HasSubstr("line 1236, column Quantity"));
+  EXPECT_LT(r.rows.size(), 4000u) << r.errors.size();  // it stopped well before the end
+}
+
 TEST(UsageReaderTest, RandomBytesNeverCrash) {
   std::mt19937 rng(42);
   for (int i = 0; i < 300; ++i) {
@@ -267,6 +424,12 @@ TEST(UsageReaderTest, RandomBytesNeverCrash) {
     if (i % 3 == 2) bytes = "{\"CustomerId\":" + bytes;
     auto r = ReadAll(bytes, 512, 2);
     EXPECT_TRUE(r.open_error || r.read_error || r.rows.size() + r.errors.size() < 10000);
+    auto s = ScanAll(bytes, 512, 2);
+    if (!r.open_error && !r.read_error) {
+      ASSERT_FALSE(s.read_error) << s.read_error->message;
+      EXPECT_EQ(s.rows.size(), r.rows.size());
+      EXPECT_EQ(s.errors.size(), r.errors.size());
+    }
   }
 }
 

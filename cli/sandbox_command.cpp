@@ -21,6 +21,7 @@ struct SandboxFlags {
   uint64_t seed = 1;
   int64_t rows = 1000;
   int customers = 10;
+  int resources = 1;
   std::string out;
 };
 
@@ -69,8 +70,8 @@ int RunSandbox(const SandboxFlags& flags) {
 }
 
 int RunGenerateUsage(const SandboxFlags& flags) {
-  if (flags.rows < 0 || flags.customers < 1) {
-    std::cerr << "error: --rows must be >= 0 and --customers >= 1\n";
+  if (flags.rows < 0 || flags.customers < 1 || flags.resources < 1) {
+    std::cerr << "error: --rows must be >= 0, --customers and --resources >= 1\n";
     return 2;
   }
   std::ofstream file;
@@ -83,7 +84,8 @@ int RunGenerateUsage(const SandboxFlags& flags) {
     }
     out = &file;
   }
-  int64_t n = sandbox::GenerateUsageCsv(*out, flags.rows, flags.customers, flags.seed);
+  int64_t n = sandbox::GenerateUsageCsv(*out, flags.rows, flags.customers, flags.seed,
+                                        flags.resources);
   out->flush();
   if (!*out) {
     std::cerr << "error: writing " << flags.out << " failed\n";
@@ -109,6 +111,9 @@ void AddSandboxCommand(CLI::App& app, std::function<void(int)> exit_with) {
                                   "Write a Partner Center daily rated usage CSV (streamed)");
   gen->add_option("--rows", flags->rows, "Number of rows (default 1000)");
   gen->add_option("--customers", flags->customers, "Number of customers (default 10)");
+  gen->add_option("--resources", flags->resources,
+                  "Resources per meter and subscription (default 1: 2 to 6 lines per "
+                  "subscription and day; more makes a file span fewer days)");
   gen->add_option("--seed", flags->seed, "Seed (default 1)");
   gen->add_option("--out", flags->out, "Output file (default standard output)");
   gen->callback([flags, exit_with] { exit_with(RunGenerateUsage(*flags)); });

@@ -303,7 +303,8 @@ void WriteUsageCsvRow(std::ostream& out, const UsageLine& l) {
   out << "\r\n";
 }
 
-int64_t GenerateUsageCsv(std::ostream& out, int64_t rows, int customers, uint64_t seed) {
+int64_t GenerateUsageCsv(std::ostream& out, int64_t rows, int customers, uint64_t seed,
+                         int resources) {
   SeededRandom ids(seed);
   std::vector<UsageSubscription> subs;
   for (int i = 0; i < std::max(customers, 1); ++i) {
@@ -322,9 +323,23 @@ int64_t GenerateUsageCsv(std::ostream& out, int64_t rows, int customers, uint64_
   while (written < rows) {
     for (const auto& s : subs) {
       for (const auto& line : DailyUsage(seed, s, day)) {
-        if (written >= rows) return written;
-        WriteUsageCsvRow(out, line);
-        ++written;
+        for (int r = 0; r < std::max(resources, 1); ++r) {
+          if (written >= rows) return written;
+          if (r == 0) {
+            WriteUsageCsvRow(out, line);
+          } else {  // another resource on the same meter, with its own quantity
+            UsageLine more = line;
+            more.resource_uri += "-" + std::to_string(r);
+            more.quantity = line.quantity.Add(Decimal::FromParts(r, 3).value()).value();
+            more.billing_pre_tax_total = more.effective_unit_price.Mul(more.quantity)
+                                             .value()
+                                             .Mul(more.exchange_rate)
+                                             .value()
+                                             .Floor(2);
+            WriteUsageCsvRow(out, more);
+          }
+          ++written;
+        }
       }
     }
     day += std::chrono::hours(24);

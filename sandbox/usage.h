@@ -55,8 +55,12 @@ json::object UsageExportJson(const UsageLine& line, bool full, const std::string
 void WriteUsageCsvHeader(std::ostream& out);
 void WriteUsageCsvRow(std::ostream& out, const UsageLine& line);
 
-// partnercloud sandbox generate-usage: `rows` lines for `customers` synthetic customers,
-// streamed to `out`, deterministic in `seed`. Returns the number of rows written.
-int64_t GenerateUsageCsv(std::ostream& out, int64_t rows, int customers, uint64_t seed);
+// partnercloud sandbox generate-usage: `rows` lines for `customers` synthetic customers (one
+// Azure subscription each), day after day from 2025-01-01, streamed to `out`, deterministic in
+// `seed`. Each subscription uses 2 to 6 meters a day; `resources` > 1 makes each meter's line
+// that many lines of distinct resources (a larger estate: more lines per subscription and day,
+// so a file of a given size spans fewer days). Returns the number of rows written.
+int64_t GenerateUsageCsv(std::ostream& out, int64_t rows, int customers, uint64_t seed,
+                         int resources = 1);
 
 }  // namespace pc::sandbox

@@ -10,9 +10,9 @@ if ! command -v clang++ >/dev/null; then
   exit 0
 fi
 mkdir -p "$out/corpus"
-sources=(billing/usage_reader.cpp billing/usage_reader_fuzz.cpp core/decimal.cpp core/result.cpp)
+sources=(billing/byte_scan.cpp billing/usage_reader.cpp billing/usage_reader_fuzz.cpp core/decimal.cpp core/result.cpp)
 binary="$out/usage_reader_fuzz"
-newest=$(ls -t "${sources[@]}" billing/usage_reader.h core/decimal.h core/result.h scripts/fuzz.sh | head -1)
+newest=$(ls -t "${sources[@]}" billing/usage_reader.h billing/byte_scan.h core/decimal.h core/result.h scripts/fuzz.sh | head -1)
 if [[ ! -x "$binary" || "$newest" -nt "$binary" ]]; then
   echo "fuzz: building $binary"
   if ! clang++ -std=c++20 -O1 -g -I. -fsanitize=fuzzer,address,undefined \
