@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <deque>
 #include <functional>
 #include <set>
@@ -9,6 +12,8 @@
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
+
+#include <unistd.h>
 
 #include "core/time.h"
 #include "core/uuid.h"
@@ -39,11 +44,71 @@ Status AddTo(Sums& sums, const Decimal& quantity, const Decimal& charge, const D
   return {};
 }
 
+// Line hashes that did not fit in memory, in an unnamed temporary file (gone when closed).
+// One writer (a parsing thread), then one reader (the import).
+class HashSpill {
+ public:
+  struct Segment {
+    const HashSpill* spill;
+    uint64_t offset;  // in hashes
+    uint64_t count;
+  };
+  ~HashSpill() {
+    if (file_ != nullptr) std::fclose(file_);
+  }
+  Result<Segment> Write(const std::vector<uint64_t>& hashes) {
+    if (file_ == nullptr && (file_ = std::tmpfile()) == nullptr) {
+      return Internal(std::string("cannot create a temporary file for usage line hashes: ") +
+                      std::strerror(errno));
+    }
+    if (std::fwrite(hashes.data(), sizeof(uint64_t), hashes.size(), file_) != hashes.size()) {
+      return Internal(std::string("cannot write usage line hashes to a temporary file: ") +
+                      std::strerror(errno));
+    }
+    Segment segment{this, written_, hashes.size()};
+    written_ += hashes.size();
+    return segment;
+  }
+  // Appends the segment's hashes to `out`.
+  Status Read(const Segment& segment, std::vector<uint64_t>& out) const {
+    if (std::fflush(file_) != 0) return Internal("cannot flush the usage line hash file");
+    size_t at = out.size();
+    out.resize(at + segment.count);
+    size_t bytes = segment.count * sizeof(uint64_t);
+    ssize_t n = pread(fileno(file_), out.data() + at, bytes,
+                      static_cast<off_t>(segment.offset * sizeof(uint64_t)));
+    if (n != static_cast<ssize_t>(bytes)) return Internal("cannot read back usage line hashes");
+    return {};
+  }
+
+ private:
+  std::FILE* file_ = nullptr;
+  uint64_t written_ = 0;
+};
+
+// A partition's line hashes: those in memory and those spilled.
+struct PartitionHashes {
+  std::vector<uint64_t> memory;
+  std::vector<HashSpill::Segment> spilled;
+  // All of them, sorted, each once; `repeated` tells whether some came more than once.
+  Result<std::vector<uint64_t>> Load(bool& repeated) {
+    std::vector<uint64_t> all = std::move(memory);
+    memory = {};
+    for (const auto& segment : spilled) PC_RETURN_IF_ERROR(segment.spill->Read(segment, all));
+    spilled = {};
+    std::sort(all.begin(), all.end());
+    size_t count = all.size();
+    all.erase(std::unique(all.begin(), all.end()), all.end());
+    repeated = all.size() != count;
+    return all;
+  }
+};
+
 // The file's usage, grouped without the alias: key "subscription␟day␟customer␟category␟currency"
 // (the partition key "subscription␟day" is its prefix), and each partition's line hashes.
 struct FileUsage {
   std::unordered_map<std::string, Sums> groups;
-  std::unordered_map<std::string, std::vector<uint64_t>> partitions;
+  std::unordered_map<std::string, PartitionHashes> partitions;
   int64_t rows = 0;
 };
 
@@ -92,7 +157,9 @@ class Interner {
 // partition's line hashes, and its first rejections.
 class GroupingSink : public UsageSink {
  public:
-  explicit GroupingSink(size_t max_rejections) : max_rejections_(max_rejections) {}
+  // `max_hashes`: line hashes kept in memory before they are spilled to a temporary file.
+  GroupingSink(size_t max_rejections, size_t max_hashes)
+      : max_rejections_(max_rejections), max_hashes_(std::max<size_t>(max_hashes, 1)) {}
 
   Status Row(const UsageRowView& row) override {
     Key key{subscriptions_.Id(row.azure_subscription_id), customers_.Id(row.customer_id),
@@ -112,12 +179,14 @@ class GroupingSink : public UsageSink {
         if (p == partitions_.end()) {
           p = partitions_.emplace(part, static_cast<uint32_t>(hashes_.size())).first;
           hashes_.emplace_back();
+          spilled_.emplace_back();
         }
         last_partition_ = p->second;
       }
       last_key_ = key;
     }
     hashes_[last_partition_].push_back(row.line_key);
+    if (++held_ >= max_hashes_) PC_RETURN_IF_ERROR(Spill());
     ++rows_;
     return AddTo(sums_[last_group_], row.quantity, row.charge, row.partner_cost, 1);
   }
@@ -149,18 +218,21 @@ class GroupingSink : public UsageSink {
       key += FormatDay(static_cast<int32_t>(part & 0xffffffffU));
       auto& into = usage.partitions[key];
       auto& mine = hashes_[index];
-      if (into.empty()) {
-        into = std::move(mine);
+      if (into.memory.empty()) {
+        into.memory = std::move(mine);
       } else {
-        into.insert(into.end(), mine.begin(), mine.end());
+        into.memory.insert(into.memory.end(), mine.begin(), mine.end());
       }
       mine = {};
+      into.spilled.insert(into.spilled.end(), spilled_[index].begin(), spilled_[index].end());
     }
     usage.rows += rows_;
     return {};
   }
 
   int64_t rejected() const { return rejected_; }
+  // The sink's spill file must outlive the FileUsage it merged into.
+  std::unique_ptr<HashSpill> TakeSpill() { return std::move(spill_); }
   std::vector<RowError>& rejections() { return rejections_; }
 
  private:
@@ -182,7 +254,24 @@ class GroupingSink : public UsageSink {
   std::unordered_map<Key, uint32_t, KeyHash> groups_;
   std::vector<Sums> sums_;
   std::unordered_map<uint64_t, uint32_t> partitions_;
+  // Writes every partition's hashes in memory to the spill file and frees them.
+  Status Spill() {
+    if (!spill_) spill_ = std::make_unique<HashSpill>();
+    for (size_t i = 0; i < hashes_.size(); ++i) {
+      if (hashes_[i].empty()) continue;
+      PC_ASSIGN_OR_RETURN(auto segment, spill_->Write(hashes_[i]));
+      spilled_[i].push_back(segment);
+      hashes_[i] = {};
+    }
+    held_ = 0;
+    return {};
+  }
+
+  size_t max_hashes_;
+  size_t held_ = 0;
   std::vector<std::vector<uint64_t>> hashes_;
+  std::vector<std::vector<HashSpill::Segment>> spilled_;
+  std::unique_ptr<HashSpill> spill_;
   Key last_key_{};
   uint32_t last_group_ = 0, last_partition_ = 0;
   int64_t rows_ = 0, rejected_ = 0;
@@ -387,12 +476,17 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
     // Pass 1: the whole file, grouped, with each (subscription, day) partition's line hashes.
     // Each parsing thread groups its own rows; the groups are merged at the end.
     FileUsage usage;
+    std::vector<std::unique_ptr<HashSpill>> spills;  // hashes beyond the memory budget
     {
       PC_ASSIGN_OR_RETURN(auto bytes, source());
       std::vector<std::unique_ptr<GroupingSink>> workers;
       std::vector<UsageSink*> sinks;
-      for (int i = 0; i < std::max(1, options.threads); ++i) {
-        workers.push_back(std::make_unique<GroupingSink>(options.max_reported_rejections));
+      const int threads = std::max(1, options.threads);
+      const size_t max_hashes =
+          options.hash_memory_bytes / sizeof(uint64_t) / static_cast<size_t>(threads);
+      for (int i = 0; i < threads; ++i) {
+        workers.push_back(
+            std::make_unique<GroupingSink>(options.max_reported_rejections, max_hashes));
         sinks.push_back(workers.back().get());
       }
       PC_ASSIGN_OR_RETURN(auto scan,
@@ -415,6 +509,7 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
       report.rejections = std::move(rejections);
       for (auto& w : workers) {
         PC_RETURN_IF_ERROR(w->MergeInto(usage));
+        if (auto spill = w->TakeSpill()) spills.push_back(std::move(spill));
         w.reset();
       }
       report.format = std::string(UsageFormatName(scan.format));
@@ -451,12 +546,13 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
                         "line_count, line_hashes, import_id) VALUES ";
       std::vector<store::Param> params;
       std::vector<size_t> repeats;  // partitions whose file repeats a line
+      // This batch's hashes, loaded (from memory and the spill files), sorted and unique.
+      std::vector<std::vector<uint64_t>> batch(end - start);
       for (size_t i = start; i < end; ++i) {
-        auto& hashes = usage.partitions[keys[i]];
-        std::sort(hashes.begin(), hashes.end());
-        size_t all = hashes.size();
-        hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
-        if (hashes.size() != all) repeats.push_back(i);
+        bool repeated = false;
+        PC_ASSIGN_OR_RETURN(batch[i - start], usage.partitions[keys[i]].Load(repeated));
+        const auto& hashes = batch[i - start];
+        if (repeated) repeats.push_back(i);
         auto [sub, day] = SplitPartition(keys[i]);
         sql += i == start ? "(?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?)";
         params.emplace_back(std::move(sub));
@@ -483,7 +579,7 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
                      {sub, day}));
         if (stored.size() != 1) return Internal("usage partition vanished inside the transaction");
         PC_ASSIGN_OR_RETURN(auto held, HashesFromHex(stored[0].Text(0)));
-        const auto& mine = usage.partitions[keys[i]];
+        const auto& mine = batch[i - start];
         if (std::includes(held.begin(), held.end(), mine.begin(), mine.end())) {
           recount.erase(keys[i]);
           skip.insert(keys[i]);  // every line of the file was counted before

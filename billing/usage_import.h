@@ -17,7 +17,10 @@
 // aside in usage_unknown_rollups and never billed. A crash mid-import commits nothing.
 // Thread-safe: concurrent imports (even of overlapping files) are safe on both backends (the
 // partition claim is an INSERT ... ON CONFLICT in key order; a held partition is read FOR UPDATE).
-// Memory: the groups and partitions of the file plus 8 bytes per line (its hash).
+// Memory: a few 1 MiB chunks per parsing thread, the file's groups and partitions (as many as
+// its distinct (subscription, day, customer, category, currency) values, not its lines), up to
+// ImportOptions::hash_memory_bytes of line hashes (the rest in a temporary file), and, while
+// partitions are claimed, the hashes of 100 partitions at a time.
 #pragma once
 
 #include <functional>
@@ -38,6 +41,9 @@ struct ImportOptions {
   bool strict = false;              // the first bad row rejects the whole file
   size_t max_reported_rejections = 100;
   int threads = 2;
+  // Line hashes (8 bytes a line) kept in memory during the first pass; beyond it they go to an
+  // unnamed temporary file, so memory does not grow with the file.
+  size_t hash_memory_bytes = 64 << 20;
 };
 
 struct ImportReport {

@@ -149,10 +149,12 @@ class UsageImportTest : public testing::TestWithParam<Backend> {
   }
 
   Result<ImportReport> Import(const std::string& bytes, bool strict = false,
-                              identity::Principal who = identity::SystemPrincipal()) {
+                              identity::Principal who = identity::SystemPrincipal(),
+                              size_t hash_memory_bytes = ImportOptions().hash_memory_bytes) {
     ImportOptions options;
     options.file_name = "usage.csv";
     options.strict = strict;
+    options.hash_memory_bytes = hash_memory_bytes;
     return ImportUsage(
         *db_, who,
         [&bytes]() -> Result<std::unique_ptr<ByteSource>> { return MemorySource(bytes); },
@@ -222,6 +224,34 @@ TEST_P(UsageImportTest, TotalsEqualAnIndependentExactComputation) {
   EXPECT_EQ(again->rows_imported, 0);
   EXPECT_EQ(again->rows_duplicate, 400);
   EXPECT_EQ(Totals("usage_rollups"), totals);
+}
+
+TEST_P(UsageImportTest, LineHashesBeyondTheMemoryBudgetGoToDiskWithTheSameResult) {
+  auto lines = MakeLines(400, 1);
+  std::map<std::string, Wide> charge;
+  std::map<std::string, int> count;
+  for (const auto& l : lines) {
+    std::string alias = l.subscription == "sub-a" ? "ACME" : l.subscription == "sub-b" ? "ACMD" : "";
+    charge[alias] += Scaled(l.price) * Scaled(l.quantity);
+    ++count[alias];
+  }
+  // 64 bytes: each parsing thread spills after every 4 lines. The first file holds half the
+  // lines; the second all of them, twice: only the other half counts, each line once.
+  const size_t tiny = 64;
+  std::vector<Line> half(lines.begin(), lines.begin() + 200), twice = lines;
+  twice.insert(twice.end(), lines.begin(), lines.end());
+  auto first = Import(Csv(half), false, identity::SystemPrincipal(), tiny);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(first->rows_imported + first->rows_unknown, 200);
+  auto second = Import(Csv(twice, true), false, identity::SystemPrincipal(), tiny);
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  EXPECT_EQ(second->rows_imported + second->rows_unknown, 200);
+  EXPECT_EQ(second->rows_duplicate, 600);
+  auto totals = Totals("usage_rollups");
+  for (const std::string alias : {"ACME", "ACMD"}) {
+    EXPECT_EQ(*Decimal::Parse(totals[alias][0]), FromScaled(charge[alias], 2 * kScale)) << alias;
+    EXPECT_EQ(totals[alias][3], std::to_string(count[alias]));
+  }
 }
 
 TEST_P(UsageImportTest, ImportingTheSameFileTwiceOrAnOverlappingFileChangesNothing) {
