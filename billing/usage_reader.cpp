@@ -551,10 +551,18 @@ inline uint64_t Mum(uint64_t a, uint64_t b) {
   LineHashWide r = static_cast<LineHashWide>(a) * b;
   return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
 }
-inline uint64_t Load(const char* p, size_t n) {  // n <= 8, little-endian, zero-padded
-  uint64_t v = 0;
-  for (size_t i = 0; i < n; ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
-  return v;
+// The n <= 8 bytes at p as a little-endian number, zero-padded: two overlapping loads rather
+// than a loop (the bytes both loads cover are the same, so OR-ing them is exact).
+inline uint64_t Load(const char* p, size_t n) {
+  auto byte = [p](size_t i) { return static_cast<uint64_t>(static_cast<unsigned char>(p[i])); };
+  if (n >= 4) {
+    uint32_t lo, hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+    return static_cast<uint64_t>(lo) | static_cast<uint64_t>(hi) << (8 * (n - 4));
+  }
+  if (n == 0) return 0;
+  return byte(0) | byte(n / 2) << (8 * (n / 2)) | byte(n - 1) << (8 * (n - 1));
 }
 inline uint64_t HashBytes(uint64_t h, std::string_view s) {
   const char* p = s.data();
