@@ -417,7 +417,7 @@ Status AddToRollups(store::Transaction& tx, const Groups& groups, bool billed,
                "meter_category = ? AND usage_day = ? AND currency = ?"
              : "customer_id = ? AND azure_subscription_id = ? AND meter_category = ? AND "
                "usage_day = ? AND currency = ?";
-  const std::string placeholders = billed ? "?, ?, ?, ?, ?, ?" : "?, ?, ?, ?, ?";
+  const std::string value_marks = billed ? "?, ?, ?, ?, ?, ?" : "?, ?, ?, ?, ?";
   const std::string lock = tx.dialect() == store::Dialect::kPostgres ? " FOR UPDATE" : "";
   for (const auto& [key, sums] : groups) {
     std::vector<store::Param> key_params;
@@ -426,7 +426,7 @@ Status AddToRollups(store::Transaction& tx, const Groups& groups, bool billed,
     insert_params.emplace_back(now);
     PC_RETURN_IF_ERROR(tx.Execute("INSERT INTO " + table + " (" + key_cols +
                                       ", quantity, charge, partner_cost, line_count, updated_at) "
-                                      "VALUES (" + placeholders + ", '0', '0', '0', 0, ?) "
+                                      "VALUES (" + value_marks + ", '0', '0', '0', 0, ?) "
                                       "ON CONFLICT (" + key_cols + ") DO NOTHING",
                                   insert_params));
     PC_ASSIGN_OR_RETURN(auto rows, tx.Query("SELECT quantity, charge, partner_cost, line_count "

@@ -1095,8 +1095,7 @@ class CsvChunkParser : public ChunkParser {
           std::optional<size_t> resume;
           PC_RETURN_IF_ERROR(Emit(pos, rec, line, sink, resume));
           if (resume) {
-            line += std::count(text.begin() + static_cast<std::ptrdiff_t>(pos),
-                               text.begin() + static_cast<std::ptrdiff_t>(*resume), '\n');
+            line += LineBreaks(pos, *resume);
             pos = *resume;
             goto restart;
           }
@@ -1122,8 +1121,7 @@ class CsvChunkParser : public ChunkParser {
       std::optional<size_t> resume;
       PC_RETURN_IF_ERROR(Emit(pos, rec, line, sink, resume));
       if (resume) {
-        line += std::count(text.begin() + static_cast<std::ptrdiff_t>(pos),
-                           text.begin() + static_cast<std::ptrdiff_t>(*resume), '\n');
+        line += LineBreaks(pos, *resume);
         pos = *resume;
         continue;
       }
@@ -1149,6 +1147,11 @@ class CsvChunkParser : public ChunkParser {
       high = high || (m.high & range) != 0;
     }
   };
+
+  int64_t LineBreaks(size_t from, size_t to) const {
+    return std::count(text_.begin() + static_cast<std::ptrdiff_t>(from),
+                      text_.begin() + static_cast<std::ptrdiff_t>(to), '\n');
+  }
 
   // The position after the line break that follows `at` (the end of the text if none).
   size_t NextLine(size_t at) const {
@@ -1537,18 +1540,7 @@ class CollectSink : public UsageSink {
  public:
   explicit CollectSink(UsageBatch& batch) : batch_(batch) {}
   Status Row(const UsageRowView& v) override {
-    UsageRow row;
-    row.line = v.line;
-    row.customer_id = std::string(v.customer_id);
-    row.azure_subscription_id = std::string(v.azure_subscription_id);
-    row.meter_category = std::string(v.meter_category);
-    row.day = FormatDay(v.day);
-    row.currency = std::string(v.currency);
-    row.quantity = v.quantity;
-    row.charge = v.charge;
-    row.partner_cost = v.partner_cost;
-    row.line_key = v.line_key;
-    batch_.rows.push_back(std::move(row));
+    batch_.rows.push_back(ToUsageRow(v));
     return {};
   }
   void Reject(RowError error) override { batch_.errors.push_back(std::move(error)); }
@@ -1626,6 +1618,21 @@ class WatchingSink : public UsageSink {
 };
 
 }  // namespace
+
+UsageRow ToUsageRow(const UsageRowView& v) {
+  UsageRow row;
+  row.line = v.line;
+  row.customer_id = std::string(v.customer_id);
+  row.azure_subscription_id = std::string(v.azure_subscription_id);
+  row.meter_category = std::string(v.meter_category);
+  row.day = FormatDay(v.day);
+  row.currency = std::string(v.currency);
+  row.quantity = v.quantity;
+  row.charge = v.charge;
+  row.partner_cost = v.partner_cost;
+  row.line_key = v.line_key;
+  return row;
+}
 
 std::string FormatDay(int32_t day) {
   char buf[16];

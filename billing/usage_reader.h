@@ -69,6 +69,9 @@ struct UsageRowView {
 // "YYYY-MM-DD" of a yyyymmdd day.
 std::string FormatDay(int32_t day);
 
+// The row as a value.
+UsageRow ToUsageRow(const UsageRowView& row);
+
 struct RowError {
   std::string file;
   int64_t line = 0;

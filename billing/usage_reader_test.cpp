@@ -71,18 +71,7 @@ struct ScanCollect : UsageSink {
   std::vector<UsageRow> rows;
   std::vector<RowError> errors;
   Status Row(const UsageRowView& v) override {
-    UsageRow r;
-    r.line = v.line;
-    r.customer_id = std::string(v.customer_id);
-    r.azure_subscription_id = std::string(v.azure_subscription_id);
-    r.meter_category = std::string(v.meter_category);
-    r.day = FormatDay(v.day);
-    r.currency = std::string(v.currency);
-    r.quantity = v.quantity;
-    r.charge = v.charge;
-    r.partner_cost = v.partner_cost;
-    r.line_key = v.line_key;
-    rows.push_back(std::move(r));
+    rows.push_back(ToUsageRow(v));
     return {};
   }
   void Reject(RowError e) override { errors.push_back(std::move(e)); }
