@@ -452,6 +452,21 @@ Status AddToRollups(store::Transaction& tx, const Groups& groups, bool billed,
   return {};
 }
 
+// The installation's line identity key, created with the first import. Concurrent first imports
+// agree: the row is inserted once and everyone reads it back.
+Result<LineIdentityKey> LineIdentityKeyOf(store::Transaction& tx) {
+  constexpr char kSelect[] = "SELECT value FROM billing_keys WHERE name = 'usage_line_identity'";
+  PC_ASSIGN_OR_RETURN(auto rows, tx.Query(kSelect, {}));
+  if (rows.empty()) {
+    PC_RETURN_IF_ERROR(tx.Execute("INSERT INTO billing_keys (name, value, created_at) VALUES "
+                                  "('usage_line_identity', ?, ?) ON CONFLICT (name) DO NOTHING",
+                                  {LineIdentityKey::NewStoredValue(), FormatTimestamp(Now())}));
+    PC_ASSIGN_OR_RETURN(rows, tx.Query(kSelect, {}));
+    if (rows.empty()) return Internal("the usage line identity key could not be created");
+  }
+  return LineIdentityKey::FromStored(rows[0].Text(0));
+}
+
 bool MayImport(const identity::Principal& who) {
   return who.via == identity::Principal::Via::kSystem ||
          who.user.role == identity::Role::kOperator;
@@ -472,6 +487,7 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
     reader_options.file_name = options.file_name;
     reader_options.container = options.container;
     reader_options.threads = options.threads;
+    PC_ASSIGN_OR_RETURN(reader_options.line_identity, LineIdentityKeyOf(tx));
 
     // Pass 1: the whole file, grouped, with each (subscription, day) partition's line hashes.
     // Each parsing thread groups its own rows; the groups are merged at the end.

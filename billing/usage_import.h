@@ -3,7 +3,8 @@
 // Importing a file already imported changes nothing (SHA-256 of the file, usage_imports), and a
 // line already counted from another file is not counted again. Line identity is kept per
 // (Azure subscription, usage day) partition, not per line: usage_partitions holds the set of
-// 64-bit line hashes (UsageRow::line_key) counted for each partition. An import reads the file
+// 64-bit line hashes (UsageRow::line_key, keyed per installation: line_identity.h and
+// billing_keys) counted for each partition. An import reads the file
 // once, grouping it and collecting each partition's hashes, then claims its partitions:
 //   - a partition nobody held: all its lines count (each distinct line once);
 //   - a partition held whose set contains every line of the file: nothing counts;

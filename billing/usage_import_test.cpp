@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 
@@ -298,6 +299,85 @@ TEST_P(UsageImportTest, ImportingTheSameFileTwiceOrAnOverlappingFileChangesNothi
   ASSERT_TRUE(Import(file).ok());
   ASSERT_TRUE(Import(Csv(overlap)).ok());
   EXPECT_EQ(Totals("usage_rollups"), union_totals);
+}
+
+// What a customer who knows the line hash key can do (the key every installation had before
+// keys were random): choose resource tags that cancel the hash state, so that two lines of one
+// subscription and day that differ before the tags hash alike. The tags are 33 printable bytes:
+// "cc=" and a 13-character counter (the first 16-byte block), then a block whose first half is
+// k1 ^ state, which makes the multiply-mix zero whatever came before, then "ZZZZZZZZ!".
+std::string CancellingTags(const LineIdentityKey& key, const Line& l) {
+  using line_identity::Mum;
+  LineHash hash(key, "pc");
+  // The Partner Center columns in line identity order, up to Tags (usage_reader.cpp kPcColumns):
+  // the ones this file has, the others absent.
+  for (const std::string& v : {l.customer, l.subscription, l.category, l.day, l.price,
+                               l.quantity, l.total, std::string("USD")}) {
+    hash.Add(v);
+  }
+  for (int i = 0; i < 13; ++i) hash.AddAbsent();  // PricingCurrency ... ResourceGroup
+  hash.Add(l.resource);                           // ResourceURI
+  hash.AddAbsent();                               // ChargeType
+  hash.AddAbsent();                               // UnitType
+  auto printable = [](uint64_t v) {
+    for (int i = 0; i < 8; ++i) {
+      unsigned char c = static_cast<unsigned char>(v >> (8 * i));
+      if (c < 0x20 || c > 0x7e || c == '"') return false;
+    }
+    return true;
+  };
+  for (uint64_t counter = 0;; ++counter) {
+    std::string first = "cc=" + std::to_string(counter);
+    first.resize(16, '.');
+    uint64_t a, b;
+    std::memcpy(&a, first.data(), 8);
+    std::memcpy(&b, first.data() + 8, 8);
+    uint64_t state = Mum(a ^ key.k1 ^ hash.state(), b ^ key.k2);
+    uint64_t cancel = key.k1 ^ state;
+    if (!printable(cancel)) continue;
+    std::string block(8, '\0');
+    std::memcpy(block.data(), &cancel, 8);
+    return first + block + "ZZZZZZZZ!";
+  }
+}
+
+TEST_P(UsageImportTest, CraftedTagsCannotMakeTwoLinesCountOnce) {
+  Line vm1{"cust-1", "sub-a", "2024-02-10", "Virtual Machines", "/r/vm-1", "0.5", "24", "12", ""};
+  Line vm2{"cust-1", "sub-a", "2024-02-10", "Virtual Machines", "/r/vm-2", "0.5", "2", "1", ""};
+  const LineIdentityKey known = LineIdentityKey::Public();
+  vm1.tags = CancellingTags(known, vm1);
+  vm2.tags = CancellingTags(known, vm2);
+  std::string file = Csv({vm1, vm2});
+  // Read with the public constants, the two lines have one identity.
+  auto reader = UsageReader::Open(MemorySource(file), ReaderOptions());
+  ASSERT_TRUE(reader.ok()) << reader.error().message;
+  auto batch = (*reader)->Next();
+  ASSERT_TRUE(batch.ok() && *batch);
+  ASSERT_EQ((*batch)->rows.size(), 2u);
+  EXPECT_EQ((*batch)->rows[0].line_key, (*batch)->rows[1].line_key);
+
+  // This installation's key is random: both lines are billed.
+  auto report = Import(file);
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_EQ(report->rows_imported, 2);
+  EXPECT_EQ(report->rows_duplicate, 0);
+  EXPECT_EQ(*Decimal::Parse(Totals("usage_rollups")["ACME"][0]), *Decimal::Parse("13"));
+  auto key = Query("SELECT value FROM billing_keys WHERE name = 'usage_line_identity'");
+  ASSERT_EQ(key.size(), 1u);
+  EXPECT_GE(key[0].Text(0).size(), 32u);
+  EXPECT_NE(key[0].Text(0), "legacy");
+
+  // With the public constants the tags do what they were made for: one line is lost. (This is
+  // what a 'legacy' installation, one that counted lines before keys existed, is exposed to.)
+  for (const char* table : {"usage_rollups", "usage_partitions", "usage_imports", "billing_keys"}) {
+    Exec(std::string("DELETE FROM ") + table);
+  }
+  Exec("INSERT INTO billing_keys (name, value, created_at) VALUES ('usage_line_identity', "
+       "'legacy', '2026-01-01T00:00:00Z')");
+  auto legacy = Import(file);
+  ASSERT_TRUE(legacy.ok()) << legacy.error().message;
+  EXPECT_EQ(legacy->rows_imported, 1);
+  EXPECT_EQ(legacy->rows_duplicate, 1);
 }
 
 TEST_P(UsageImportTest, BadRowsAreRejectedGoodRowsKeptStrictModeRejectsTheFile) {

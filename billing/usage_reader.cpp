@@ -539,67 +539,24 @@ constexpr std::array<ColumnSpec, kFoColumnCount> kFocusColumns = {{
 using RowView = std::vector<std::string_view>;
 inline bool Present(std::string_view v) { return v.data() != nullptr; }
 
-// Line identity: a 64-bit hash of the format tag and every key column (absent columns hash
-// differently from empty ones). A wyhash-style multiply-mix over 16-byte blocks: this runs on
-// every row, so it must cost a fraction of parsing. The value is stored (usage_partitions), so
-// the function must never change; it is not a defence against crafted collisions (only
-// operators import, and a collision needs two distinct lines of one subscription and day).
-__extension__ typedef unsigned __int128 LineHashWide;
-constexpr uint64_t kH0 = 0xa0761d6478bd642fULL, kH1 = 0xe7037ed1a0b428dbULL,
-                   kH2 = 0x8ebc6af09c88c6e3ULL, kH3 = 0x589965cc75374cc3ULL;
-inline uint64_t Mum(uint64_t a, uint64_t b) {
-  LineHashWide r = static_cast<LineHashWide>(a) * b;
-  return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
-}
-// The n <= 8 bytes at p as a little-endian number, zero-padded: two overlapping loads rather
-// than a loop (the bytes both loads cover are the same, so OR-ing them is exact).
-inline uint64_t Load(const char* p, size_t n) {
-  auto byte = [p](size_t i) { return static_cast<uint64_t>(static_cast<unsigned char>(p[i])); };
-  if (n >= 4) {
-    uint32_t lo, hi;
-    std::memcpy(&lo, p, 4);
-    std::memcpy(&hi, p + n - 4, 4);
-    return static_cast<uint64_t>(lo) | static_cast<uint64_t>(hi) << (8 * (n - 4));
-  }
-  if (n == 0) return 0;
-  return byte(0) | byte(n / 2) << (8 * (n / 2)) | byte(n - 1) << (8 * (n - 1));
-}
-inline uint64_t HashBytes(uint64_t h, std::string_view s) {
-  const char* p = s.data();
-  size_t n = s.size();
-  while (n >= 16) {
-    uint64_t a, b;
-    std::memcpy(&a, p, 8);
-    std::memcpy(&b, p + 8, 8);
-    h = Mum(a ^ kH1 ^ h, b ^ kH2);
-    p += 16;
-    n -= 16;
-  }
-  uint64_t a = n > 8 ? Load(p, 8) : Load(p, n);
-  uint64_t b = n > 8 ? Load(p + 8, n - 8) : 0;
-  return Mum(a ^ kH1 ^ h, b ^ kH3 ^ s.size());
-}
-
-// `may_have_cr`: some value may hold a '\r' (CRLF inside a quoted field hashes like LF, so the
-// same line reads the same from an LF and a CRLF file).
-uint64_t LineKey(std::string_view tag, const RowView& view, bool may_have_cr,
-                 std::string& stripped) {
-  uint64_t h = HashBytes(kH0, tag);
-  for (size_t i = 0; i < view.size(); ++i) {
-    std::string_view v = view[i];
+// Line identity (line_identity.h) over the values in column order; `may_have_cr`: some value
+// may hold a '\r' (CRLF inside a quoted field hashes like LF, so the same line reads the same
+// from an LF and a CRLF file).
+uint64_t LineKey(const LineIdentityKey& key, std::string_view tag, const RowView& view,
+                 bool may_have_cr, std::string& stripped) {
+  LineHash hash(key, tag);
+  for (std::string_view v : view) {
     if (!Present(v)) {
-      h = Mum(h ^ kH2, kH0 ^ 0x1e);
-      continue;
-    }
-    if (!may_have_cr || v.find('\r') == std::string_view::npos) {
-      h = HashBytes(h, v);
+      hash.AddAbsent();
+    } else if (!may_have_cr || v.find('\r') == std::string_view::npos) {
+      hash.Add(v);
     } else {
       stripped.assign(v);
       stripped.erase(std::remove(stripped.begin(), stripped.end(), '\r'), stripped.end());
-      h = HashBytes(h, stripped);
+      hash.Add(stripped);
     }
   }
-  return Mum(h ^ kH3, kH1 ^ view.size());
+  return hash.Finish(view.size());
 }
 
 // "2024-09-01", "2024-09-01T00:00:00Z", "2024-09-01 00:00:00" or US "9/2/2023" → yyyymmdd,
@@ -703,8 +660,8 @@ std::optional<std::string_view> RequiredText(RowContext& ctx, const RowView& vie
 }
 
 // The row of a Partner Center record, or false (its problems reported) when it is bad.
-bool MapPartnerCenter(RowContext& ctx, const RowView& v, bool json, bool may_have_cr,
-                      RowScratch& s, UsageRowView& row) {
+bool MapPartnerCenter(RowContext& ctx, const LineIdentityKey& key, const RowView& v, bool json,
+                      bool may_have_cr, RowScratch& s, UsageRowView& row) {
   const auto& c = kPcColumns;
   int errors_before = ctx.errors;
   row.line = ctx.line;
@@ -735,12 +692,12 @@ bool MapPartnerCenter(RowContext& ctx, const RowView& v, bool json, bool may_hav
   row.quantity = *quantity;
   row.charge = *charge;
   row.partner_cost = *cost;
-  row.line_key = LineKey("pc", v, may_have_cr, s.stripped);
+  row.line_key = LineKey(key, "pc", v, may_have_cr, s.stripped);
   return true;
 }
 
-bool MapFocus(RowContext& ctx, const RowView& v, bool may_have_cr, RowScratch& s,
-              UsageRowView& row) {
+bool MapFocus(RowContext& ctx, const LineIdentityKey& key, const RowView& v, bool may_have_cr,
+              RowScratch& s, UsageRowView& row) {
   const auto& c = kFocusColumns;
   int errors_before = ctx.errors;
   row.line = ctx.line;
@@ -788,7 +745,7 @@ bool MapFocus(RowContext& ctx, const RowView& v, bool may_have_cr, RowScratch& s
   row.quantity = quantity;
   row.charge = *charge;
   row.partner_cost = *billed;
-  row.line_key = LineKey("focus", v, may_have_cr, s.stripped);
+  row.line_key = LineKey(key, "focus", v, may_have_cr, s.stripped);
   return true;
 }
 
@@ -987,6 +944,7 @@ struct Schema {
   size_t header_size = 0;
   std::vector<std::string> header_names;  // as written, for messages
   std::vector<int> index;                 // column spec → header position (-1 absent)
+  LineIdentityKey line_identity = LineIdentityKey::Public();
 };
 
 class ChunkParser {
@@ -1038,7 +996,7 @@ class JsonChunkParser : public ChunkParser {
           if (f.key == JsonKeys()[i].first || f.key == JsonKeys()[i].second) view_[i] = f.value;
         }
       }
-      if (MapPartnerCenter(ctx, view_, true, true, scratch_, row)) {
+      if (MapPartnerCenter(ctx, schema_.line_identity, view_, true, true, scratch_, row)) {
         PC_RETURN_IF_ERROR(sink.Row(row));
       }
     }
@@ -1249,8 +1207,9 @@ class CsvChunkParser : public ChunkParser {
       view_[i] = at < 0 ? std::string_view() : fields_[at];
     }
     bool may_have_cr = rec.crs > (strip_cr ? 1u : 0u);
-    bool ok = focus_ ? MapFocus(ctx, view_, may_have_cr, row_scratch_, row_)
-                     : MapPartnerCenter(ctx, view_, false, may_have_cr, row_scratch_, row_);
+    const LineIdentityKey& key = schema_.line_identity;
+    bool ok = focus_ ? MapFocus(ctx, key, view_, may_have_cr, row_scratch_, row_)
+                     : MapPartnerCenter(ctx, key, view_, false, may_have_cr, row_scratch_, row_);
     if (ok) return sink.Row(row_);
     return {};
   }
@@ -1460,6 +1419,7 @@ Result<Schema> ReadSchema(Chunker& chunker, const ReaderOptions& options) {
   }
   Schema schema;
   schema.file = file;
+  schema.line_identity = options.line_identity;
   if (container == ReaderOptions::Container::kJsonLines) {
     if (!looks_json) {
       return InvalidArgument(file + ": not JSON lines: the first line does not start with '{'");

@@ -27,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "billing/line_identity.h"
 #include "core/decimal.h"
 #include "core/result.h"
 
@@ -47,8 +48,9 @@ struct UsageRow {
   Decimal quantity;
   Decimal charge;        // customer charge at list price: UnitPrice × Quantity, exact
   Decimal partner_cost;  // BillingPreTaxTotal (FOCUS: BilledCost)
-  // Identity of the line: a 64-bit hash of the row's identifying columns. Two rows with the
-  // same key are the same usage line, whichever file they came from.
+  // Identity of the line: a 64-bit keyed hash of the row's identifying columns (see
+  // line_identity.h). Two rows with the same key are the same usage line, whichever file they
+  // came from.
   uint64_t line_key = 0;
 };
 
@@ -99,6 +101,8 @@ struct ReaderOptions {
   enum class Container { kAuto, kCsv, kJsonLines } container = Container::kAuto;
   size_t chunk_bytes = 1 << 20;  // text per parse chunk (it and its masks fit in L2)
   int threads = 2;               // chunks parsed in parallel
+  // The installation's key of UsageRow::line_key (the import reads it from billing_keys).
+  LineIdentityKey line_identity = LineIdentityKey::Public();
 };
 
 // Receives the rows of the chunks one ScanUsage worker parses, on that worker's thread only.

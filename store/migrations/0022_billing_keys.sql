@@ -1,0 +1,15 @@
+-- Keys of the billing service, one row per purpose, created by the service on first use.
+--
+-- usage_line_identity keys the usage line hash (billing/line_identity.h): a random token, so
+-- that customers cannot craft usage lines (through resource tags) whose hashes collide. An
+-- installation that has counted usage lines already keeps the public constants it counted them
+-- with ('legacy'), or files imported before would count again.
+CREATE TABLE billing_keys (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+
+INSERT INTO billing_keys (name, value, created_at)
+SELECT 'usage_line_identity', 'legacy', '1970-01-01T00:00:00Z'
+WHERE EXISTS (SELECT 1 FROM usage_partitions);
