@@ -445,6 +445,16 @@ TEST(UsageReaderTest, ReadsGraphJsonLinesPlainAndGzipExactly) {
     EXPECT_THAT(r.errors[0].ToString(), HasSubstr("export.json.gz line 3, column UnitPrice: "
                                                   "\"1e309\""));
     EXPECT_THAT(r.errors[1].ToString(), HasSubstr("line 4: malformed JSON at column"));
+    // The digest is of the bytes as they are (compressed or not), however the file is cut.
+    EXPECT_EQ(r.digest, Sha256Hex(bytes));
+    for (size_t chunk : {size_t{1}, size_t{50}, size_t{4} << 20}) {
+      for (int threads : {1, 3}) {
+        EXPECT_EQ(ReadAll(bytes, chunk, threads).digest, Sha256Hex(bytes)) << chunk;
+        auto scan = ScanAll(bytes, chunk, threads);
+        EXPECT_EQ(scan.digest, Sha256Hex(bytes)) << chunk << " " << threads;
+        EXPECT_EQ(scan.rows.size(), 2u);
+      }
+    }
   }
 }
 
