@@ -1,4 +1,8 @@
 // Usage import: the file is the request body.
+#include <unistd.h>
+
+#include <cstring>
+
 #include "api/respond.h"
 #include "api/routes.h"
 #include "billing/usage_import.h"
@@ -39,10 +43,18 @@ void AddUsageRoutes(http::Router& router, ApiContext& ctx) {
     }
     auto container = ContainerOf(req.request);
     if (!container.ok()) return ErrorReply(container.error());
+    // The body is in a temporary file when the server spooled it (large bodies), else in
+    // memory.
     const std::string& body = req.request.body();
+    const http::SpooledBody* spooled = req.spooled.get();
+    unsigned char magic[2] = {0, 0};
+    if (spooled != nullptr) {
+      if (spooled->size >= 2 && ::pread(spooled->fd, magic, 2, 0) != 2) magic[0] = 0;
+    } else if (body.size() >= 2) {
+      std::memcpy(magic, body.data(), 2);
+    }
     std::string encoding = Lower(req.request[boost::beast::http::field::content_encoding]);
-    bool gzip_body = body.size() >= 2 && static_cast<unsigned char>(body[0]) == 0x1f &&
-                     static_cast<unsigned char>(body[1]) == 0x8b;
+    bool gzip_body = magic[0] == 0x1f && magic[1] == 0x8b;
     if (encoding == "gzip" && !gzip_body) {
       return ErrorReply(InvalidArgument("Content-Encoding is gzip but the body is not gzip data"));
     }
@@ -59,7 +71,8 @@ void AddUsageRoutes(http::Router& router, ApiContext& ctx) {
     options.max_reported_rejections = 100;
     auto report = billing::ImportUsage(
         ctx.db, *who,
-        [&body]() -> Result<std::unique_ptr<billing::ByteSource>> {
+        [&]() -> Result<std::unique_ptr<billing::ByteSource>> {
+          if (spooled != nullptr) return billing::DescriptorSource(spooled->fd, options.file_name);
           return billing::MemorySource(body);
         },
         options);

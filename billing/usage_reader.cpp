@@ -2,10 +2,12 @@
 
 #include <openssl/evp.h>
 #include <zlib.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
@@ -217,6 +219,25 @@ class MemSource : public ByteSource {
  private:
   std::string_view bytes_;
   size_t pos_ = 0;
+};
+
+class DescriptorReader : public ByteSource {
+ public:
+  DescriptorReader(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
+  Result<size_t> Read(char* buffer, size_t capacity) override {
+    while (true) {
+      ssize_t n = ::pread(fd_, buffer, capacity, offset_);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return InvalidArgument(name_ + ": read error: " + std::strerror(errno));
+      offset_ += n;
+      return static_cast<size_t>(n);
+    }
+  }
+
+ private:
+  int fd_;
+  std::string name_;
+  off_t offset_ = 0;
 };
 
 // A growable byte buffer that, unlike std::string, does not zero what it is about to read into.
@@ -1620,6 +1641,10 @@ Result<std::unique_ptr<ByteSource>> OpenFileSource(const std::string& path) {
     return InvalidArgument(path + ": cannot open: " + std::string(std::strerror(errno)));
   }
   return std::unique_ptr<ByteSource>(std::make_unique<FileSource>(f, path));
+}
+
+std::unique_ptr<ByteSource> DescriptorSource(int fd, std::string name) {
+  return std::make_unique<DescriptorReader>(fd, std::move(name));
 }
 
 std::unique_ptr<ByteSource> MemorySource(std::string_view bytes) {

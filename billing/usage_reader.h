@@ -94,6 +94,9 @@ class ByteSource {
 Result<std::unique_ptr<ByteSource>> OpenFileSource(const std::string& path);
 // Bytes in memory; `bytes` must outlive the source.
 std::unique_ptr<ByteSource> MemorySource(std::string_view bytes);
+// An open file, read with pread from offset 0 (each source from the start); `fd` must stay open
+// while the source is used. `name` is for messages.
+std::unique_ptr<ByteSource> DescriptorSource(int fd, std::string name);
 
 struct ReaderOptions {
   std::string file_name = "input";  // used in error messages

@@ -1,6 +1,12 @@
 #include "core/http/message.h"
 
+#include <unistd.h>
+
 namespace pc::http {
+
+SpooledBody::~SpooledBody() {
+  if (fd >= 0) ::close(fd);
+}
 
 Response JsonResponse(Status status, const json::value& body) {
   return TextResponse(status, json::serialize(body), "application/json");

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <boost/beast/http.hpp>
+#include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -16,6 +18,18 @@ using Response = beast_http::response<beast_http::string_body>;
 using Status = beast_http::status;
 using Verb = beast_http::verb;
 
+// A request body the server wrote to an unnamed temporary file rather than to memory (routes
+// under ServerOptions::large_body_prefix): read it with pread, from offset 0. Closed (and so
+// gone) with the last reference.
+struct SpooledBody {
+  int fd = -1;
+  uint64_t size = 0;
+  SpooledBody() = default;
+  SpooledBody(const SpooledBody&) = delete;
+  SpooledBody& operator=(const SpooledBody&) = delete;
+  ~SpooledBody();
+};
+
 // Everything a handler gets: the request, who sent it, and what the router matched.
 struct RequestContext {
   const Request& request;
@@ -25,6 +39,8 @@ struct RequestContext {
   std::map<std::string, std::string> params;  // path parameters: "/users/{id}" -> params["id"]
   std::string route;                          // the matched route pattern, "" if none
   std::string request_id;                     // X-Request-Id, received or generated
+  // Set when the body was spooled to a file; request.body() is then empty.
+  std::shared_ptr<const SpooledBody> spooled = nullptr;
 };
 
 // A response with a JSON body and the given status.

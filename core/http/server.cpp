@@ -7,6 +7,13 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url.hpp>
+#include <unistd.h>
+
+#include <cerrno>
+#include <optional>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <mutex>
 #include <set>
@@ -36,6 +43,29 @@ struct Connection {
 };
 
 std::string JsonEscape(std::string_view s) { return json::serialize(json::string(s)); }
+
+// An unnamed temporary file (created in the temporary directory, then unlinked), or -1.
+int UnnamedTempFile() {
+  std::error_code ec;
+  std::string dir = std::filesystem::temp_directory_path(ec).string();
+  if (ec) dir = "/tmp";
+  std::string path = dir + "/partnercloud-body-XXXXXX";
+  int fd = mkstemp(path.data());
+  if (fd >= 0) ::unlink(path.c_str());
+  return fd;
+}
+
+// Writes all of [data, data + n) to fd; false (errno set) on failure.
+bool WriteAll(int fd, const char* data, size_t n) {
+  while (n > 0) {
+    ssize_t w = ::write(fd, data, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    data += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -87,11 +117,51 @@ struct Server::Impl {
     co_return !ec;
   }
 
+  bool LargeBody(std::string_view target) const {
+    return !options.large_body_prefix.empty() && target.starts_with(options.large_body_prefix);
+  }
+
   uint64_t BodyLimitFor(std::string_view target) const {
-    if (!options.large_body_prefix.empty() && target.starts_with(options.large_body_prefix)) {
-      return std::max(options.body_limit, options.large_body_limit);
-    }
+    if (LargeBody(target)) return std::max(options.body_limit, options.large_body_limit);
     return options.body_limit;
+  }
+
+  struct Spooled {
+    boost::system::error_code ec;  // reading the request failed
+    std::string disk_error;        // writing the file failed
+    std::shared_ptr<SpooledBody> body;
+  };
+
+  // Reads the body into an unnamed temporary file, 64 KiB at a time, so that a large body
+  // (a usage file) costs disk, not memory.
+  awaitable<Spooled> ReadSpooled(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                 beast_http::request_parser<beast_http::buffer_body>& parser) {
+    Spooled out;
+    auto body = std::make_shared<SpooledBody>();
+    body->fd = UnnamedTempFile();
+    if (body->fd < 0) {
+      out.disk_error = std::string("cannot create a temporary file: ") + std::strerror(errno);
+      co_return out;
+    }
+    std::vector<char> chunk(64 << 10);
+    while (!parser.is_done()) {
+      parser.get().body().data = chunk.data();
+      parser.get().body().size = chunk.size();
+      auto [ec, n] = co_await beast_http::async_read(stream, buffer, parser, kTuple);
+      if (ec == beast_http::error::need_buffer) ec = {};
+      if (ec) {
+        out.ec = ec;
+        co_return out;
+      }
+      size_t got = chunk.size() - parser.get().body().size;
+      if (!WriteAll(body->fd, chunk.data(), got)) {
+        out.disk_error = std::string("cannot write a temporary file: ") + std::strerror(errno);
+        co_return out;
+      }
+      body->size += got;
+    }
+    out.body = std::move(body);
+    co_return out;
   }
 
   awaitable<void> Session(std::shared_ptr<Connection> conn, tcp::socket socket) {
@@ -135,7 +205,8 @@ struct Server::Impl {
       if (metrics) metrics->RequestStarted();
       const auto& header = parser.get();
       bool head = header.method() == Verb::head;
-      uint64_t limit = BodyLimitFor(header.target());
+      const std::string target(header.target());  // `header` moves if the body is spooled
+      uint64_t limit = BodyLimitFor(target);
       parser.body_limit(limit);
       Response res;
       bool close_after = false;
@@ -156,8 +227,35 @@ struct Server::Impl {
           co_await beast_http::async_write(stream, cont, kTuple);
         }
         stream.expires_after(options.read_timeout);
-        auto [rec, rn] = co_await beast_http::async_read(stream, buffer, parser, kTuple);
-        if (rec == beast_http::error::body_limit) {
+        std::optional<Request> read;
+        std::shared_ptr<const SpooledBody> spooled;
+        boost::system::error_code rec;
+        std::string disk_error;
+        if (LargeBody(target) && !parser.is_done()) {
+          // Beast reads as much as the buffer has room for (at least 512 bytes): make room
+          // for 64 KiB reads, or a large body takes one system call per 512 bytes.
+          buffer.reserve(64 << 10);
+          beast_http::request_parser<beast_http::buffer_body> body_parser(std::move(parser));
+          body_parser.body_limit(limit);
+          Spooled s = co_await ReadSpooled(stream, buffer, body_parser);
+          rec = s.ec;
+          disk_error = std::move(s.disk_error);
+          if (!rec && disk_error.empty()) {
+            auto message = body_parser.release();
+            read.emplace(std::move(message.base()));
+            spooled = std::move(s.body);
+          }
+        } else {
+          auto [ec2, rn] = co_await beast_http::async_read(stream, buffer, parser, kTuple);
+          rec = ec2;
+          if (!rec) read.emplace(parser.release());
+        }
+        if (!disk_error.empty()) {
+          spdlog::error("request body of {} {}: {}", method, target, disk_error);
+          res = error(Status::insufficient_storage, "InsufficientStorage",
+                      "The server could not store the request body; try again later.");
+          close_after = true;
+        } else if (rec == beast_http::error::body_limit) {
           res = error(Status::payload_too_large, "PayloadTooLarge",
                       "The request body is larger than the limit of " + std::to_string(limit) +
                           " bytes.");
@@ -173,8 +271,8 @@ struct Server::Impl {
           }
           break;
         } else {
-          Request req = parser.release();
-          RequestContext ctx{req, client_addr, "", {}, {}, "", request_id};
+          Request& req = *read;
+          RequestContext ctx{req, client_addr, "", {}, {}, "", request_id, spooled};
           auto url = boost::urls::parse_origin_form(req.target());
           if (!url) {
             res = error(Status::bad_request, "BadRequest", "The request target is not a valid URL.");
@@ -188,7 +286,7 @@ struct Server::Impl {
           close_after = !req.keep_alive();
         }
       }
-      if (path.empty()) path = std::string(header.target().substr(0, header.target().find('?')));
+      if (path.empty()) path = target.substr(0, target.find('?'));
       if (draining) close_after = true;
       res.keep_alive(!close_after);
       res.set("X-Request-Id", request_id);
