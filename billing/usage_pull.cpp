@@ -41,11 +41,13 @@ Result<ImportReport> PullUnbilledUsage(store::Database& db,
       }
       if (!r.body.is_object()) return Unavailable("Partner Center answered an unexpected body");
       const auto& o = r.body.as_object();
-      if (const auto* items = o.if_contains("items"); items && items->is_array()) {
-        for (const auto& item : items->as_array()) {
-          out << json::serialize(item) << '\n';
-          ++lines;
-        }
+      // The items as Partner Center wrote them: parsed, their prices and quantities would be
+      // doubles (and lose digits); the import reads the numbers' text exactly.
+      auto items = RawArrayElements(r.raw, "items");
+      if (!items.ok()) return Unavailable("Partner Center usage line items: " + items.error().message);
+      for (const auto& item : *items) {
+        out << item << '\n';
+        ++lines;
       }
       const auto* token = o.if_contains("continuationToken");
       if (!token || !token->is_string() || token->as_string().empty()) break;

@@ -95,6 +95,7 @@ Result<PcResult> PartnerCenterClient::Call(
         auto parsed = ParseJson(res.body);
         if (!parsed.ok()) return Unavailable("Partner Center answered a body that is not JSON");
         out.body = std::move(*parsed);
+        out.raw = std::move(res.body);
       }
       return out;
     }

@@ -42,6 +42,7 @@ Error FaultError(std::string_view what, const PcFault& fault);
 struct PcResult {
   long status = 0;
   json::value body;
+  std::string raw;  // the body as received (numbers in `body` are doubles; money is read here)
   std::optional<PcFault> fault;
   bool ok() const { return !fault.has_value(); }
 };

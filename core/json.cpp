@@ -84,4 +84,115 @@ Result<std::optional<int64_t>> OptionalInt(const json::object& o, std::string_vi
 
 std::string ToJson(const json::value& v) { return json::serialize(v); }
 
+namespace {
+
+// A forward scan over valid JSON text: just enough structure to find values' extents.
+class RawScanner {
+ public:
+  explicit RawScanner(std::string_view text) : text_(text) {}
+  size_t pos() const { return pos_; }
+  bool AtEnd() const { return pos_ >= text_.size(); }
+  char Peek() const { return AtEnd() ? '\0' : text_[pos_]; }
+  void SkipWs() {
+    while (!AtEnd() && (Peek() == ' ' || Peek() == '\t' || Peek() == '\n' || Peek() == '\r')) {
+      ++pos_;
+    }
+  }
+  bool Eat(char c) {
+    SkipWs();
+    if (Peek() != c) return false;
+    ++pos_;
+    return true;
+  }
+  // A string starting at pos (its quote); the raw text between the quotes.
+  bool String(std::string_view& raw) {
+    if (Peek() != '"') return false;
+    size_t start = ++pos_;
+    while (!AtEnd() && Peek() != '"') pos_ += Peek() == '\\' ? 2 : 1;
+    if (AtEnd()) return false;
+    raw = text_.substr(start, pos_ - start);
+    ++pos_;
+    return true;
+  }
+  // Skips the value at pos.
+  bool Value() {
+    SkipWs();
+    char c = Peek();
+    if (c == '"') {
+      std::string_view ignored;
+      return String(ignored);
+    }
+    if (c == '{' || c == '[') {
+      int depth = 0;
+      while (!AtEnd()) {
+        char d = Peek();
+        if (d == '"') {
+          std::string_view ignored;
+          if (!String(ignored)) return false;
+          continue;
+        }
+        if (d == '{' || d == '[') ++depth;
+        if (d == '}' || d == ']') --depth;
+        ++pos_;
+        if (depth == 0) return true;
+      }
+      return false;
+    }
+    size_t start = pos_;
+    while (!AtEnd() && std::string_view(",}] \t\r\n").find(Peek()) == std::string_view::npos) {
+      ++pos_;
+    }
+    return pos_ > start;
+  }
+
+ private:
+  std::string_view text_;
+  size_t pos_ = 0;
+};
+
+}  // namespace
+
+Result<std::vector<std::string>> RawArrayElements(std::string_view text, std::string_view key) {
+  auto malformed = [] { return InvalidArgument("Malformed JSON: expected an object"); };
+  RawScanner scan(text);
+  std::vector<std::string> out;
+  if (!scan.Eat('{')) return malformed();
+  if (scan.Eat('}')) return out;
+  while (true) {
+    scan.SkipWs();
+    std::string_view name;
+    if (!scan.String(name) || !scan.Eat(':')) return malformed();
+    scan.SkipWs();
+    if (name == key) {
+      if (!scan.Eat('[')) {
+        return InvalidArgument("Field '" + std::string(key) + "' must be an array");
+      }
+      if (scan.Eat(']')) return out;
+      while (true) {
+        scan.SkipWs();
+        size_t start = scan.pos();
+        if (!scan.Value()) return malformed();
+        std::string element(text.substr(start, scan.pos() - start));
+        bool in_string = false;
+        for (size_t i = 0; i < element.size(); ++i) {
+          char c = element[i];
+          if (in_string && c == '\\') {
+            ++i;
+          } else if (c == '"') {
+            in_string = !in_string;
+          } else if (!in_string && (c == '\n' || c == '\r')) {
+            element[i] = ' ';
+          }
+        }
+        out.push_back(std::move(element));
+        if (scan.Eat(']')) return out;
+        if (!scan.Eat(',')) return malformed();
+      }
+    }
+    if (!scan.Value()) return malformed();
+    if (scan.Eat('}')) return out;
+    if (!scan.Eat(',')) return malformed();
+  }
+}
+
 }  // namespace pc

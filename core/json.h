@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 
@@ -25,6 +26,12 @@ Result<std::string> RequiredString(const json::object& o, std::string_view key);
 Result<std::optional<std::string>> OptionalString(const json::object& o, std::string_view key);
 Result<std::optional<bool>> OptionalBool(const json::object& o, std::string_view key);
 Result<std::optional<int64_t>> OptionalInt(const json::object& o, std::string_view key);
+
+// The elements of the array `key` of the top-level object in `text`, each as the exact text it
+// was sent as (numbers keep every digit: Boost.JSON would read them as doubles), with line breaks
+// outside strings turned into spaces so each element fits on one line. `text` must be valid JSON
+// (parse it first). An absent key gives no elements; a key that is not an array is an error.
+Result<std::vector<std::string>> RawArrayElements(std::string_view text, std::string_view key);
 
 // Compact serialization.
 std::string ToJson(const json::value& v);
