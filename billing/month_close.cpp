@@ -60,6 +60,7 @@ bool MayClose(const identity::Principal& who) {
 Result<std::vector<InvoiceLine>> RecordClose(store::Transaction& tx,
                                              const identity::Principal& who, YearMonth month,
                                              bool& already_closed) {
+  PC_RETURN_IF_ERROR(LockBillingCloses(tx));
   const std::string now = FormatTimestamp(Now());
   const std::string by = who.via == identity::Principal::Via::kSystem ? "system" : who.user.email;
   PC_ASSIGN_OR_RETURN(int64_t claimed,
@@ -146,6 +147,12 @@ Result<std::vector<InvoiceLine>> RecordClose(store::Transaction& tx,
 }
 
 }  // namespace
+
+Status LockBillingCloses(store::Transaction& tx) {
+  if (tx.dialect() != store::Dialect::kPostgres) return {};  // BEGIN IMMEDIATE serializes
+  PC_RETURN_IF_ERROR(tx.Execute("LOCK TABLE billing_closes IN SHARE ROW EXCLUSIVE MODE"));
+  return {};
+}
 
 Result<CloseReport> CloseMonth(store::Database& db, const identity::Principal& who,
                                YearMonth month, Timestamp now, const LinePoster& post) {

@@ -58,6 +58,11 @@ struct CloseReport {
   std::vector<std::string> failures;  // posts that failed (they stay intents)
 };
 
+// Serializes, on PostgreSQL, the transactions that close months or change what a closed month
+// is worth (pricing rules): two closes running at once would both bill the same late usage.
+// Call first in the transaction. (SQLite write transactions are serialized already.)
+Status LockBillingCloses(store::Transaction& tx);
+
 // Closes `month` (operators or the system only: PermissionDenied) and posts pending lines.
 // FailedPrecondition when the month has not ended at `now`. A month closed before is not
 // changed (already_closed); its pending lines are still posted.

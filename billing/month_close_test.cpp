@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
+#include <thread>
 
 #include "billing/charges.h"
 #include "billing/pricing.h"
@@ -144,6 +146,41 @@ TEST_P(MonthCloseTest, OneLinePerAliasExactlyOnceThenReconciliation) {
   EXPECT_EQ(refused.error().code, ErrorCode::kFailedPrecondition);
   rule.effective_from = "2024-06-01";
   EXPECT_TRUE(CreatePricingRule(*db_, system_, rule).ok());
+}
+
+// Two closes at once (of the two months after a month with late usage) bill the late usage
+// once between them.
+TEST_P(MonthCloseTest, ConcurrentClosesBillLateUsageOnce) {
+  std::atomic<int> posts{0};
+  LinePoster poster = [&posts](const InvoiceLine&) -> Status {
+    ++posts;
+    return {};
+  };
+  for (int k = 0; k < 6; ++k) {
+    YearMonth base = M("2020-01");
+    for (int i = 0; i < 3 * k; ++i) base = base.Next();
+    std::string day = base.ToString() + "-10";
+    AddRollup("ACME", day, "10");
+    ASSERT_TRUE(CloseMonth(*db_, system_, base, base.End(), poster).ok());
+    AddRollup("ACME", day, "2.5");  // late
+    Result<CloseReport> a = Internal("not run"), b = Internal("not run");
+    std::thread first([&] { a = CloseMonth(*db_, system_, base.Next(), base.Next().End(), poster); });
+    std::thread second(
+        [&] { b = CloseMonth(*db_, system_, base.Next().Next(), base.Next().Next().End(), poster); });
+    first.join();
+    second.join();
+    ASSERT_TRUE(a.ok()) << a.error().message;
+    ASSERT_TRUE(b.ok()) << b.error().message;
+    Decimal billed;
+    int updates = 0;
+    for (const auto& l : Lines("ACME")) {
+      if (l.usage_month != base.ToString()) continue;
+      billed = billed.Add(Decimal::Parse(l.amount).value()).value();
+      if (l.kind == "update") ++updates;
+    }
+    EXPECT_EQ(updates, 1) << base.ToString();
+    EXPECT_EQ(billed, Decimal::Parse("12.5").value()) << base.ToString() << ": " << billed.ToString();
+  }
 }
 
 TEST_P(MonthCloseTest, CrashBetweenPostAndRecordPostsOnce) {

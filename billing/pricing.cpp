@@ -1,5 +1,7 @@
 #include "billing/pricing.h"
 
+#include "billing/month_close.h"
+
 #include "core/time.h"
 #include "core/uuid.h"
 
@@ -99,6 +101,7 @@ Result<PricingRule> CreatePricingRule(store::Database& db, const identity::Princ
   rule.created_at = FormatTimestamp(Now());
   rule.created_by = who.via == identity::Principal::Via::kSystem ? "cli" : who.user.email;
   return db.InTransaction<PricingRule>([&](store::Transaction& tx) -> Result<PricingRule> {
+    PC_RETURN_IF_ERROR(LockBillingCloses(tx));  // no close may run between check and insert
     PC_ASSIGN_OR_RETURN(auto closed,
                         tx.Query("SELECT month FROM billing_closes WHERE month >= ? "
                                  "ORDER BY month DESC LIMIT 1",
