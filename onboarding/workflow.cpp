@@ -2,6 +2,7 @@
 // Each step first looks for what an earlier attempt may already have done (customer by domain,
 // the alias's recorded ids, deterministic ARM names) and sends Partner Center the same
 // MS-RequestId for the same logical call, so a crash or a retry never acts twice.
+#include <boost/algorithm/string/case_conv.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -428,7 +429,9 @@ StepResult OnboardingService::RunStep(Job& job) {
           "INSERT INTO azure_subscriptions_map (azure_subscription_id, customer_id, "
           "billing_alias, organization_id, created_at) VALUES (?, ?, ?, ?, ?) "
           "ON CONFLICT (azure_subscription_id) DO NOTHING",
-          {sub, tenant, alias, a.organization_id, now}));
+          // Lower case, as the usage import reads subscription and customer ids.
+          {boost::algorithm::to_lower_copy(sub), boost::algorithm::to_lower_copy(tenant), alias,
+           a.organization_id, now}));
       PC_RETURN_IF_ERROR(tx.Execute("UPDATE providers SET azure_subscription_id = ?, updated_at = ? "
                                     "WHERE id = ?",
                                     {sub, now, Str(job.data, "providerId")}));

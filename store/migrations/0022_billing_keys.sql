@@ -13,3 +13,8 @@ CREATE TABLE billing_keys (
 INSERT INTO billing_keys (name, value, created_at)
 SELECT 'usage_line_identity', 'legacy', '1970-01-01T00:00:00Z'
 WHERE EXISTS (SELECT 1 FROM usage_partitions);
+
+-- The usage import reads Azure subscription and customer ids in lower case; onboarding now
+-- records them so, and rows recorded before are brought in line.
+UPDATE azure_subscriptions_map
+SET azure_subscription_id = lower(azure_subscription_id), customer_id = lower(customer_id);
