@@ -61,20 +61,38 @@ inline uint64_t Load(const char* p, size_t n) {
   return byte(0) | byte(n / 2) << (8 * (n / 2)) | byte(n - 1) << (8 * (n - 1));
 }
 
-inline uint64_t HashBytes(const LineIdentityKey& key, uint64_t h, std::string_view s) {
+// The eight bytes with ASCII upper-case letters made lower case (other bytes unchanged).
+inline uint64_t FoldCase(uint64_t x) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  uint64_t low7 = x & (0x7f * kOnes);
+  uint64_t at_least_a = low7 + (0x80 - 'A') * kOnes;  // bit 7 set where low7 >= 'A'
+  uint64_t above_z = low7 + (0x80 - 'Z' - 1) * kOnes;  // bit 7 set where low7 > 'Z'
+  uint64_t upper = at_least_a & ~above_z & ~x & (0x80 * kOnes);
+  return x | (upper >> 2);  // 0x80 >> 2 = 0x20
+}
+
+// With kFold, hashes the text as if it were in lower case (same value as hashing a lower-case
+// copy).
+template <bool kFold>
+inline uint64_t HashBytesT(const LineIdentityKey& key, uint64_t h, std::string_view s) {
+  auto fold = [](uint64_t w) { return kFold ? FoldCase(w) : w; };
   const char* p = s.data();
   size_t n = s.size();
   while (n >= 16) {
     uint64_t a, b;
     std::memcpy(&a, p, 8);
     std::memcpy(&b, p + 8, 8);
-    h = Mum(a ^ key.k1 ^ h, b ^ key.k2);
+    h = Mum(fold(a) ^ key.k1 ^ h, fold(b) ^ key.k2);
     p += 16;
     n -= 16;
   }
   uint64_t a = n > 8 ? Load(p, 8) : Load(p, n);
   uint64_t b = n > 8 ? Load(p + 8, n - 8) : 0;
-  return Mum(a ^ key.k1 ^ h, b ^ key.k3 ^ s.size());
+  return Mum(fold(a) ^ key.k1 ^ h, fold(b) ^ key.k3 ^ s.size());
+}
+
+inline uint64_t HashBytes(const LineIdentityKey& key, uint64_t h, std::string_view s) {
+  return HashBytesT<false>(key, h, s);
 }
 
 }  // namespace line_identity
@@ -86,6 +104,10 @@ class LineHash {
   LineHash(const LineIdentityKey& key, std::string_view tag)
       : key_(key), h_(line_identity::HashBytes(key, key.seed, tag)) {}
   void Add(std::string_view value) { h_ = line_identity::HashBytes(key_, h_, value); }
+  // Adds the value as if it were in lower case (ASCII).
+  void AddCaseless(std::string_view value) {
+    h_ = line_identity::HashBytesT<true>(key_, h_, value);
+  }
   void AddAbsent() { h_ = line_identity::Mum(h_ ^ key_.k2, key_.seed ^ 0x1e); }
   uint64_t Finish(size_t values) const {
     return line_identity::Mum(h_ ^ key_.k3, key_.k1 ^ values);

@@ -311,8 +311,10 @@ std::string CancellingTags(const LineIdentityKey& key, const Line& l) {
   LineHash hash(key, "pc");
   // The Partner Center columns in line identity order, up to Tags (usage_reader.cpp kPcColumns):
   // the ones this file has, the others absent.
-  for (const std::string& v : {l.customer, l.subscription, l.category, l.day, l.price,
-                               l.quantity, l.total, std::string("USD")}) {
+  // As the line identity reads them: dates as yyyymmdd, currency codes in lower case.
+  std::string day = l.day.substr(0, 4) + l.day.substr(5, 2) + l.day.substr(8, 2);
+  for (const std::string& v : {l.customer, l.subscription, l.category, day, l.price,
+                               l.quantity, l.total, std::string("usd")}) {
     hash.Add(v);
   }
   for (int i = 0; i < 13; ++i) hash.AddAbsent();  // PricingCurrency ... ResourceGroup

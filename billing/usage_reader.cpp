@@ -26,17 +26,20 @@ namespace {
 constexpr size_t kMaxRecordBytes = 64 << 20;  // one CSV record or JSON line
 constexpr size_t kReadBlock = 1 << 20;
 
+// ASCII case (what the C locale's tolower/toupper do), without a call per byte.
+void LowerAscii(std::string& s) {
+  for (auto& c : s) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+}
+void UpperAscii(std::string& s) {
+  for (auto& c : s) c = static_cast<char>(c >= 'a' && c <= 'z' ? c & ~0x20 : c);
+}
+
 std::string Lower(std::string_view s) {
   std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  LowerAscii(out);
   return out;
 }
 
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // The value as it appears in a message: quoted, shortened, control and non-UTF-8 bytes escaped.
 std::string Quote(std::string_view v) {
@@ -570,26 +573,6 @@ constexpr std::array<ColumnSpec, kFoColumnCount> kFocusColumns = {{
 using RowView = std::vector<std::string_view>;
 inline bool Present(std::string_view v) { return v.data() != nullptr; }
 
-// Line identity (line_identity.h) over the values in column order; `may_have_cr`: some value
-// may hold a '\r' (CRLF inside a quoted field hashes like LF, so the same line reads the same
-// from an LF and a CRLF file).
-uint64_t LineKey(const LineIdentityKey& key, std::string_view tag, const RowView& view,
-                 bool may_have_cr, std::string& stripped) {
-  LineHash hash(key, tag);
-  for (std::string_view v : view) {
-    if (!Present(v)) {
-      hash.AddAbsent();
-    } else if (!may_have_cr || v.find('\r') == std::string_view::npos) {
-      hash.Add(v);
-    } else {
-      stripped.assign(v);
-      stripped.erase(std::remove(stripped.begin(), stripped.end(), '\r'), stripped.end());
-      hash.Add(stripped);
-    }
-  }
-  return hash.Finish(view.size());
-}
-
 // "2024-09-01", "2024-09-01T00:00:00Z", "2024-09-01 00:00:00" or US "9/2/2023" → yyyymmdd,
 // or 0 when it is not a date.
 int32_t ParseDay(std::string_view s) {
@@ -625,14 +608,16 @@ int32_t ParseDay(std::string_view s) {
 std::string_view LowerView(std::string_view text, std::string& buf) {
   auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
   if (std::none_of(text.begin(), text.end(), upper)) return text;
-  buf = Lower(text);
+  buf.assign(text);  // reuses buf's memory
+  LowerAscii(buf);
   return buf;
 }
 
 std::string_view UpperView(std::string_view text, std::string& buf) {
   auto lower = [](char c) { return c >= 'a' && c <= 'z'; };
   if (std::none_of(text.begin(), text.end(), lower)) return text;
-  buf = Upper(text);
+  buf.assign(text);
+  UpperAscii(buf);
   return buf;
 }
 
@@ -646,6 +631,137 @@ std::string_view NormalizeSubscription(std::string_view v, std::string& buf) {
     if (slash != std::string_view::npos) s = s.substr(0, slash);
   }
   return s;
+}
+
+// How a Partner Center value enters the line identity, so that one usage line reads the same
+// however it was written: Partner Center's CSV download and its API's JSON write dates, numbers
+// and ids differently ("9/2/2024" / "2024-09-02T00:00:00Z", "24" / "24.0" / "2.4E1", upper or
+// lower case GUIDs and resource ids) and leave a value empty or out.
+enum class IdentityForm : uint8_t { kText, kDay, kNumber, kCaseless };
+constexpr std::array<IdentityForm, kPcColumnCount> kPcIdentity = [] {
+  std::array<IdentityForm, kPcColumnCount> f{};
+  f.fill(IdentityForm::kText);
+  for (int c : {kPcUsageDate, kPcChargeStartDate, kPcChargeEndDate}) f[c] = IdentityForm::kDay;
+  for (int c : {kPcUnitPrice, kPcQuantity, kPcBillingPreTaxTotal, kPcEffectiveUnitPrice,
+                kPcExchangeRate, kPcPartnerEarnedCredit, kPcCreditPercentage,
+                kPcPricingPreTaxTotal}) {
+    f[c] = IdentityForm::kNumber;
+  }
+  for (int c : {kPcCustomerId, kPcEntitlementId, kPcBillingCurrency, kPcPricingCurrency,
+                kPcSubscriptionId, kPcMeterId, kPcConsumedService, kPcResourceGroup,
+                kPcResourceUri, kPcProductId, kPcSkuId, kPcAvailabilityId}) {
+    f[c] = IdentityForm::kCaseless;
+  }
+  return f;
+}();
+
+// A plain decimal's canonical text, in `out`: no sign for zero, no leading or trailing zeros
+// ("-0.50" → "-0.5", "024.000" → "24", "+.5" → "0.5"). False when `t` is not
+// [-+]digits[.digits].
+bool CanonicalPlainNumber(std::string_view t, std::string& out) {
+  bool negative = !t.empty() && t[0] == '-';
+  if (!t.empty() && (t[0] == '-' || t[0] == '+')) t.remove_prefix(1);
+  size_t dot = t.find('.');
+  std::string_view whole = t.substr(0, dot);
+  std::string_view frac = dot == std::string_view::npos ? std::string_view() : t.substr(dot + 1);
+  auto digits = [](std::string_view d) {
+    return std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if ((whole.empty() && frac.empty()) || !digits(whole) || !digits(frac)) return false;
+  while (!whole.empty() && whole[0] == '0') whole.remove_prefix(1);
+  while (!frac.empty() && frac.back() == '0') frac.remove_suffix(1);
+  out.clear();
+  if (whole.empty() && frac.empty()) {
+    out = "0";
+    return true;
+  }
+  if (negative) out += '-';
+  out += whole.empty() ? std::string_view("0") : whole;
+  if (!frac.empty()) {
+    out += '.';
+    out += frac;
+  }
+  return true;
+}
+
+// The canonical text of a plain decimal (CanonicalPlainNumber): `v` itself when it is written
+// so already (the usual case), else a copy in `out`. False when `v` is not a plain decimal.
+bool CanonicalNumberView(std::string_view v, std::string& out, std::string_view& result) {
+  std::string_view t = v;
+  bool negative = !t.empty() && t[0] == '-';
+  if (negative) t.remove_prefix(1);
+  size_t dot = t.find('.');
+  std::string_view whole = t.substr(0, dot);
+  std::string_view frac = dot == std::string_view::npos ? std::string_view() : t.substr(dot + 1);
+  auto digits = [](std::string_view d) {
+    return std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  bool canonical = !whole.empty() && digits(whole) && digits(frac) &&
+                   (whole.size() == 1 || whole[0] != '0') &&
+                   (dot == std::string_view::npos || (!frac.empty() && frac.back() != '0')) &&
+                   !(negative && whole == "0" && dot == std::string_view::npos);
+  if (canonical) {
+    result = v;
+    return true;
+  }
+  if (!CanonicalPlainNumber(v, out)) return false;
+  result = out;
+  return true;
+}
+
+// The value as the line identity reads it, for the forms other than kCaseless (`buf` may hold
+// it).
+std::string_view IdentityValue(IdentityForm form, std::string_view v, std::string& buf) {
+  switch (form) {
+    case IdentityForm::kDay: {
+      int32_t day = ParseDay(v);
+      if (day == 0) return v;
+      buf.resize(8);
+      for (int i = 7; i >= 0; --i, day /= 10) buf[static_cast<size_t>(i)] = static_cast<char>('0' + day % 10);
+      return buf;
+    }
+    case IdentityForm::kNumber: {
+      std::string_view result;
+      if (CanonicalNumberView(v, buf, result)) return result;
+      auto exact = ParseUsageNumber(v, /*allow_exponent=*/true);  // "2.4E1"
+      if (!exact.ok()) return v;
+      std::string plain = exact->ToString();
+      return CanonicalPlainNumber(plain, buf) ? std::string_view(buf) : v;
+    }
+    default:
+      return v;
+  }
+}
+
+// Line identity (line_identity.h) over the values in column order. With `forms` (Partner
+// Center), each value is first put in its canonical form and an empty value counts as absent;
+// without (FOCUS), values are hashed as written and absent differs from empty. `may_have_cr`:
+// some value may hold a '\r' (CRLF inside a quoted field hashes like LF, so the same line
+// reads the same from an LF and a CRLF file).
+uint64_t LineKey(const LineIdentityKey& key, std::string_view tag, const RowView& view,
+                 const IdentityForm* forms, bool may_have_cr, std::string& stripped,
+                 std::string& canonical) {
+  LineHash hash(key, tag);
+  for (size_t i = 0; i < view.size(); ++i) {
+    std::string_view v = view[i];
+    if (!Present(v) || (forms != nullptr && v.empty())) {
+      hash.AddAbsent();
+      continue;
+    }
+    if (may_have_cr && v.find('\r') != std::string_view::npos) {
+      stripped.assign(v);
+      stripped.erase(std::remove(stripped.begin(), stripped.end(), '\r'), stripped.end());
+      v = stripped;
+    }
+    if (forms == nullptr || forms[i] == IdentityForm::kText) {
+      hash.Add(v);
+    } else if (forms[i] == IdentityForm::kCaseless) {
+      hash.AddCaseless(v);
+    } else {
+      hash.Add(IdentityValue(forms[i], v, canonical));
+    }
+  }
+  return hash.Finish(view.size());
 }
 
 // Where a row's problems go: the sink, with the file and line.
@@ -662,7 +778,7 @@ struct RowContext {
 
 // Buffers for the values a row needs rewritten (case) or unescaped; reused row after row.
 struct RowScratch {
-  std::string customer, subscription, currency, stripped;
+  std::string customer, subscription, currency, stripped, canonical;
 };
 
 bool IsNull(std::string_view v, bool focus) {
@@ -723,7 +839,7 @@ bool MapPartnerCenter(RowContext& ctx, const LineIdentityKey& key, const RowView
   row.quantity = *quantity;
   row.charge = *charge;
   row.partner_cost = *cost;
-  row.line_key = LineKey(key, "pc", v, may_have_cr, s.stripped);
+  row.line_key = LineKey(key, "pc", v, kPcIdentity.data(), may_have_cr, s.stripped, s.canonical);
   return true;
 }
 
@@ -776,7 +892,7 @@ bool MapFocus(RowContext& ctx, const LineIdentityKey& key, const RowView& v, boo
   row.quantity = quantity;
   row.charge = *charge;
   row.partner_cost = *billed;
-  row.line_key = LineKey(key, "focus", v, may_have_cr, s.stripped);
+  row.line_key = LineKey(key, "focus", v, nullptr, may_have_cr, s.stripped, s.canonical);
   return true;
 }
 

@@ -458,6 +458,52 @@ TEST(UsageReaderTest, ReadsGraphJsonLinesPlainAndGzipExactly) {
   }
 }
 
+// Hashing with the case folded word by word equals hashing a lower-case copy, for every length
+// and for bytes outside ASCII.
+TEST(UsageReaderTest, CaselessLineHashEqualsTheHashOfTheLowerCaseText) {
+  const LineIdentityKey key{1, 2, 3, 4};
+  std::string text;
+  for (int i = 0; i < 300; ++i) {
+    text += static_cast<char>((i * 37 + 11) % 256);
+    std::string lower = text;
+    for (auto& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    LineHash folded(key, "t"), copied(key, "t");
+    folded.AddCaseless(text);
+    copied.Add(lower);
+    ASSERT_EQ(folded.Finish(1), copied.Finish(1)) << i;
+  }
+}
+
+// The same usage lines from Partner Center's CSV download and from its API's JSON, which write
+// dates, numbers and ids differently and leave values out, have the same identity; a line that
+// differs in a value does not.
+TEST(UsageReaderTest, LineIdentityIgnoresHowValuesAreWritten) {
+  std::string csv =
+      "CustomerId,EntitlementId,UsageDate,ChargeStartDate,MeterCategory,MeterId,ResourceURI,"
+      "UnitPrice,Quantity,BillingPreTaxTotal,BillingCurrency,Tags,PCToBCExchangeRate\n"
+      "CUST-1,AB12-CD,9/2/2024,9/1/2024,Storage,M-1,/Subscriptions/AB12-CD/rg/Disk1,0.50,24,"
+      "12.000,usd,,1\n"
+      "cust-1,ab12-cd,2024-09-02,2024-09-01,Storage,m-1,/subscriptions/ab12-cd/rg/disk2,0.5,2,"
+      "1,USD,\"{\"\"a\"\":\"\"b\"\"}\",1.0\n";
+  std::string jsonl =
+      R"({"customerId":"cust-1","entitlementId":"ab12-cd","usageDate":"2024-09-02T00:00:00Z","chargeStartDate":"2024-09-01T00:00:00Z","meterCategory":"Storage","meterId":"m-1","resourceUri":"/subscriptions/ab12-cd/rg/disk1","unitPrice":5E-1,"quantity":24.0,"billingPreTaxTotal":12,"billingCurrency":"USD","tags":null,"pcToBCExchangeRate":1})"
+      "\n"
+      R"({"customerId":"cust-1","entitlementId":"ab12-cd","usageDate":"2024-09-02T00:00:00Z","chargeStartDate":"2024-09-01T00:00:00Z","meterCategory":"Storage","meterId":"m-1","resourceUri":"/subscriptions/ab12-cd/rg/disk2","unitPrice":0.5,"quantity":2.0,"billingPreTaxTotal":1.00,"billingCurrency":"USD","tags":"{\"a\":\"b\"}","pcToBCExchangeRate":1.000})"
+      "\n"
+      R"({"customerId":"cust-1","entitlementId":"ab12-cd","usageDate":"2024-09-02T00:00:00Z","chargeStartDate":"2024-09-01T00:00:00Z","meterCategory":"Storage","meterId":"m-1","resourceUri":"/subscriptions/ab12-cd/rg/disk2","unitPrice":0.5,"quantity":2.5,"billingPreTaxTotal":1.25,"billingCurrency":"USD","tags":"{\"a\":\"b\"}","pcToBCExchangeRate":1})"
+      "\n";
+  auto a = ReadAll(csv);
+  auto b = ReadAll(jsonl, 4 << 20, 2, "export.json");
+  ASSERT_FALSE(a.open_error) << a.open_error->message;
+  ASSERT_FALSE(b.open_error) << b.open_error->message;
+  ASSERT_EQ(a.rows.size(), 2u);
+  ASSERT_EQ(b.rows.size(), 3u);
+  EXPECT_EQ(a.rows[0].line_key, b.rows[0].line_key);
+  EXPECT_EQ(a.rows[1].line_key, b.rows[1].line_key);
+  EXPECT_NE(a.rows[0].line_key, a.rows[1].line_key);
+  EXPECT_NE(b.rows[1].line_key, b.rows[2].line_key);  // another quantity: another line
+}
+
 TEST(UsageReaderTest, ReadsTheFocusSampleFile) {
   std::string path = std::string(PC_FIXTURES_DIR) +
                      "/FinOps-Open-Cost-and-Usage-Spec+FOCUS-Sample-Data/FOCUS-1.0/focus_sample.csv";

@@ -3,7 +3,10 @@
 -- usage_line_identity keys the usage line hash (billing/line_identity.h): a random token, so
 -- that customers cannot craft usage lines (through resource tags) whose hashes collide. An
 -- installation that has counted usage lines already keeps the public constants it counted them
--- with ('legacy'), or files imported before would count again.
+-- with ('legacy'). (The same release reads values in canonical form for the hash: dates as
+-- days, numbers as exact decimals, ids in lower case. Lines counted by an earlier build from a
+-- file whose values were written otherwise would count again if that file were imported again:
+-- a pre-release change, no deployment has billing data.)
 CREATE TABLE billing_keys (
   name TEXT PRIMARY KEY,
   value TEXT NOT NULL,
