@@ -16,7 +16,7 @@ class OnboardingService;
 namespace pc::billing {
 class ClcTokenVerifier;
 struct InvoiceLine;
-}
+}  // namespace pc::billing
 
 namespace pc::api {
 
@@ -32,7 +32,7 @@ struct ApiContext {
   http::HttpMetrics& metrics;
   ApiOptions options;
   onboarding::OnboardingService* onboarding = nullptr;  // null: onboarding routes answer 503
-  std::function<void()> on_work_queued;                  // wakes the job workers
+  std::function<void()> on_work_queued;                 // wakes the job workers
   // Billing: CLC bearer tokens for the seed's billingestimate API (null: refused with 401) and
   // the invoice sink month close posts to (null: closes record lines, posting fails until set).
   billing::ClcTokenVerifier* clc_tokens = nullptr;

@@ -19,8 +19,9 @@ using identity::Principal;
 // A CLC alias: 1 to 6 letters or digits, upper-cased.
 Result<std::string> AliasParam(const http::RequestContext& req) {
   std::string alias = boost::to_upper_copy(req.params.at("alias"));
-  if (alias.empty() || alias.size() > 6 ||
-      !std::all_of(alias.begin(), alias.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); })) {
+  if (alias.empty() || alias.size() > 6 || !std::all_of(alias.begin(), alias.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c));
+      })) {
     return InvalidArgument("A billing alias is 1 to 6 letters or digits, such as ACME");
   }
   return alias;
@@ -56,9 +57,8 @@ Status AuthorizeEstimate(http::RequestContext& req, ApiContext& ctx, const std::
     return ctx.clc_tokens->Verify(std::string(auth.substr(7)), alias);
   }
   PC_ASSIGN_OR_RETURN(auto who, Authenticate(req, ctx));
-  return ctx.db.InTransaction([&](store::Transaction& tx) {
-    return billing::CheckAliasAccess(tx, who, alias);
-  });
+  return ctx.db.InTransaction(
+      [&](store::Transaction& tx) { return billing::CheckAliasAccess(tx, who, alias); });
 }
 
 }  // namespace
@@ -73,8 +73,8 @@ void AddBillingRoutes(http::Router& router, ApiContext& ctx) {
                  return ErrorReply(allowed.error());
                }
                YearMonth month = YearMonth::Containing(Now());
-               auto summary = ctx.db.InTransaction<billing::BillingSummary>(
-                   [&](store::Transaction& tx) {
+               auto summary =
+                   ctx.db.InTransaction<billing::BillingSummary>([&](store::Transaction& tx) {
                      return billing::SummarizeMonth(tx, *alias, month);
                    });
                if (!summary.ok()) return NoUsageYetOr(summary.error());
@@ -106,8 +106,7 @@ void AddBillingRoutes(http::Router& router, ApiContext& ctx) {
                auto csv = ctx.db.InTransaction<std::string>(
                    [&](store::Transaction& tx) -> Result<std::string> {
                      PC_RETURN_IF_ERROR(billing::CheckAliasAccess(tx, who, *alias));
-                     PC_ASSIGN_OR_RETURN(auto rows,
-                                         billing::LoadPricedRollups(tx, *alias, *month));
+                     PC_ASSIGN_OR_RETURN(auto rows, billing::LoadPricedRollups(tx, *alias, *month));
                      return billing::DetailCsv(rows);
                    });
                if (!csv.ok()) return ErrorReply(csv.error());

@@ -57,9 +57,8 @@ void AddIdentityRoutes(http::Router& router, ApiContext& ctx) {
                      {"user", identity::ToJson(login->user)},
                      {"organization", identity::ToJson(login->organization)}};
     auto ttl = ParseTimestamp(login->expires_at);
-    int64_t max_age = ttl.ok() ? std::chrono::duration_cast<std::chrono::seconds>(*ttl - Now())
-                                     .count()
-                               : 3600;
+    int64_t max_age =
+        ttl.ok() ? std::chrono::duration_cast<std::chrono::seconds>(*ttl - Now()).count() : 3600;
     return SessionCookie(http::JsonResponse(http::Status::ok, out), login->token, max_age,
                          ctx.options.secure_cookies);
   });
@@ -78,9 +77,8 @@ void AddIdentityRoutes(http::Router& router, ApiContext& ctx) {
                    json::object{{"user", identity::ToJson(who.user)},
                                 {"organization", identity::ToJson(who.organization)},
                                 {"role", identity::RoleName(who.user.role)},
-                                {"authenticatedVia", who.via == Principal::Via::kApiToken
-                                                         ? "api_token"
-                                                         : "session"}});
+                                {"authenticatedVia",
+                                 who.via == Principal::Via::kApiToken ? "api_token" : "session"}});
              }));
 
   // ---- API tokens ----
@@ -164,11 +162,10 @@ void AddIdentityRoutes(http::Router& router, ApiContext& ctx) {
                auto name = OptionalString(*body, "name");
                auto role = RequiredString(*body, "role");
                auto password = RequiredString(*body, "password");
-               for (const Error* e : {org.ok() ? nullptr : &org.error(),
-                                      email.ok() ? nullptr : &email.error(),
-                                      name.ok() ? nullptr : &name.error(),
-                                      role.ok() ? nullptr : &role.error(),
-                                      password.ok() ? nullptr : &password.error()}) {
+               for (const Error* e :
+                    {org.ok() ? nullptr : &org.error(), email.ok() ? nullptr : &email.error(),
+                     name.ok() ? nullptr : &name.error(), role.ok() ? nullptr : &role.error(),
+                     password.ok() ? nullptr : &password.error()}) {
                  if (e) return ErrorReply(*e);
                }
                auto parsed_role = identity::ParseRole(*role);

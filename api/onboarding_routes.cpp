@@ -129,9 +129,11 @@ void AddOnboardingRoutes(http::Router& router, ApiContext& ctx) {
                if (!c.ok()) return ErrorReply(c.error());
                auto res = http::JsonResponse(
                    http::Status::ok,
-                   json::object{{"userName", c->user_name}, {"password", c->password},
-                                {"note", "Shown once: this login has now been wiped from the "
-                                         "platform. Change the password at first sign-in."}});
+                   json::object{{"userName", c->user_name},
+                                {"password", c->password},
+                                {"note",
+                                 "Shown once: this login has now been wiped from the "
+                                 "platform. Change the password at first sign-in."}});
                res.set(boost::beast::http::field::cache_control, "no-store");
                return res;
              }));

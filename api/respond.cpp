@@ -8,17 +8,28 @@ namespace bh = boost::beast::http;
 
 http::Status StatusFor(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kInvalidArgument: return http::Status::bad_request;
-    case ErrorCode::kUnauthenticated: return http::Status::unauthorized;
-    case ErrorCode::kPermissionDenied: return http::Status::forbidden;
-    case ErrorCode::kNotFound: return http::Status::not_found;
-    case ErrorCode::kConflict: return http::Status::conflict;
-    case ErrorCode::kFailedPrecondition: return http::Status::conflict;
-    case ErrorCode::kPayloadTooLarge: return http::Status::payload_too_large;
-    case ErrorCode::kResourceExhausted: return http::Status::too_many_requests;
-    case ErrorCode::kOutOfRange: return http::Status::bad_request;
-    case ErrorCode::kUnavailable: return http::Status::service_unavailable;
-    case ErrorCode::kInternal: return http::Status::internal_server_error;
+    case ErrorCode::kInvalidArgument:
+      return http::Status::bad_request;
+    case ErrorCode::kUnauthenticated:
+      return http::Status::unauthorized;
+    case ErrorCode::kPermissionDenied:
+      return http::Status::forbidden;
+    case ErrorCode::kNotFound:
+      return http::Status::not_found;
+    case ErrorCode::kConflict:
+      return http::Status::conflict;
+    case ErrorCode::kFailedPrecondition:
+      return http::Status::conflict;
+    case ErrorCode::kPayloadTooLarge:
+      return http::Status::payload_too_large;
+    case ErrorCode::kResourceExhausted:
+      return http::Status::too_many_requests;
+    case ErrorCode::kOutOfRange:
+      return http::Status::bad_request;
+    case ErrorCode::kUnavailable:
+      return http::Status::service_unavailable;
+    case ErrorCode::kInternal:
+      return http::Status::internal_server_error;
   }
   return http::Status::internal_server_error;
 }
@@ -69,16 +80,18 @@ Result<identity::Principal> Authenticate(http::RequestContext& req, ApiContext& 
   }
   std::string_view cookie = CookieValue(req.request[bh::field::cookie], "pc_session");
   if (cookie.empty()) {
-    return Unauthenticated("Log in first: POST /api/v1/session, then send the session cookie "
-                           "or 'Authorization: Bearer <token>'");
+    return Unauthenticated(
+        "Log in first: POST /api/v1/session, then send the session cookie "
+        "or 'Authorization: Bearer <token>'");
   }
   PC_ASSIGN_OR_RETURN(auto who, ctx.identity.Authenticate(cookie, req.client_addr));
   auto method = req.request.method();
   if (method != http::Verb::get && method != http::Verb::head) {
     std::string_view csrf = req.request["X-CSRF-Token"];
     if (!ctx.identity.CheckCsrf(who, csrf)) {
-      return PermissionDenied("A cookie-authenticated change needs the X-CSRF-Token header "
-                              "with the csrfToken returned at login");
+      return PermissionDenied(
+          "A cookie-authenticated change needs the X-CSRF-Token header "
+          "with the csrfToken returned at login");
     }
   }
   return who;

@@ -21,8 +21,7 @@ void AddSystemRoutes(http::Router& router, ApiContext& ctx) {
                               "text/plain; version=0.0.4; charset=utf-8");
   });
   router.Add(http::Verb::get, "/api/v1/openapi.json", [](http::RequestContext&) {
-    return http::TextResponse(http::Status::ok, std::string(OpenApiDocument()),
-                              "application/json");
+    return http::TextResponse(http::Status::ok, std::string(OpenApiDocument()), "application/json");
   });
 }
 

@@ -27,9 +27,11 @@ Result<billing::ReaderOptions::Container> ContainerOf(const http::Request& reque
       type == "application/x-jsonlines") {
     return billing::ReaderOptions::Container::kJsonLines;
   }
-  return InvalidArgument("Send the usage file with Content-Type text/csv (Partner Center or "
-                         "FOCUS CSV) or application/x-ndjson (Graph billing export JSON lines), "
-                         "optionally with Content-Encoding: gzip; got '" + type + "'");
+  return InvalidArgument(
+      "Send the usage file with Content-Type text/csv (Partner Center or "
+      "FOCUS CSV) or application/x-ndjson (Graph billing export JSON lines), "
+      "optionally with Content-Encoding: gzip; got '" +
+      type + "'");
 }
 
 }  // namespace
@@ -64,8 +66,8 @@ void AddUsageRoutes(http::Router& router, ApiContext& ctx) {
     }
     billing::ImportOptions options;
     auto name = req.query.find("name");
-    options.file_name = name != req.query.end() && !name->second.empty() ? name->second
-                                                                         : "request body";
+    options.file_name =
+        name != req.query.end() && !name->second.empty() ? name->second : "request body";
     options.container = *container;
     options.strict = req.query.count("strict") && req.query.at("strict") == "true";
     options.max_reported_rejections = 100;

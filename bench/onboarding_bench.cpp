@@ -13,8 +13,8 @@
 namespace json = boost::json;
 using pc::test::Http;
 using pc::test::Json;
-using pc::test::Str;
 using pc::test::ServerProcess;
+using pc::test::Str;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -36,10 +36,10 @@ int main(int argc, char** argv) {
   auto db = pc::test::MakeDatabase(backend == "postgresql" ? pc::test::Backend::kPostgres
                                                            : pc::test::Backend::kSqlite);
   std::string dir = pc::test::TempDir("pc-bench");
-  auto added = pc::test::RunCommand({"user", "add", "--database", db.url, "--email",
-                                     "admin@acme.example", "--role", "org_admin", "--organization",
-                                     "Acme", "--create-organization", "--password-stdin"},
-                                    kPassword + "\n");
+  auto added = pc::test::RunCommand(
+      {"user", "add", "--database", db.url, "--email", "admin@acme.example", "--role", "org_admin",
+       "--organization", "Acme", "--create-organization", "--password-stdin"},
+      kPassword + "\n");
   if (added.exit_code != 0) {
     std::cerr << added.err;
     return 1;
@@ -57,8 +57,8 @@ int main(int argc, char** argv) {
   auto conn = Http("POST", base + "/api/v1/clc/connections",
                    R"({"username":"acme.admin","password":"sandbox"})", auth);
   std::string connection = Str(Json(conn.body).at("connectionId"));
-  std::string template_id =
-      Str(Json(Http("GET", base + "/api/v1/terms", "", auth).body).at("microsoft").at("templateId"));
+  std::string template_id = Str(
+      Json(Http("GET", base + "/api/v1/terms", "", auth).body).at("microsoft").at("templateId"));
   const char* aliases[] = {"ACME", "ACMD", "ACMT"};
   auto create = [&](int i) {
     std::string body =

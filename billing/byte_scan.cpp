@@ -95,8 +95,8 @@ __attribute__((target("avx2,popcnt"))) Counts CountAvx2(const char* text, size_t
   const __m256i quote = _mm256_set1_epi8('"'), newline = _mm256_set1_epi8('\n');
   for (; i + 32 <= n; i += 32) {
     __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(text + i));
-    c.quotes += static_cast<size_t>(
-        __builtin_popcount(static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, quote)))));
+    c.quotes += static_cast<size_t>(__builtin_popcount(
+        static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, quote)))));
     c.newlines += static_cast<size_t>(__builtin_popcount(
         static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, newline)))));
   }

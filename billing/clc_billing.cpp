@@ -53,13 +53,10 @@ LinePoster MakeClcLinePoster(connectors::ClcClient& clc, std::string username,
           session](const InvoiceLine& line) -> Status {
     auto month = YearMonth::Parse(line.invoice_month);
     if (!month.ok()) return month.error();
-    json::object body{{"key", line.key},
-                      {"year", month->year()},
-                      {"month", month->month()},
-                      {"quantity", 1},
-                      {"description", line.description},
-                      {"unitCost", line.amount},
-                      {"serviceLocation", ""}};
+    json::object body{
+        {"key", line.key},      {"year", month->year()},           {"month", month->month()},
+        {"quantity", 1},        {"description", line.description}, {"unitCost", line.amount},
+        {"serviceLocation", ""}};
     for (int attempt = 0; attempt < 2; ++attempt) {
       std::string token;
       {

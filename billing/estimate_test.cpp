@@ -30,9 +30,9 @@ TEST(EstimateTest, MidMonth) {
   auto days = Days(1, 14, "3.333");
   days[15] = D("10.333");
   auto e = ComputeEstimate(M(2026, 3), days, 2).value();
-  EXPECT_EQ(e.mtd.ToString(), "56.995");                 // 14 × 3.333 + 10.333
-  EXPECT_EQ(e.mtd.RoundHalfUp(2).ToString(), "57.00");   // the mtdEstimate shown
-  EXPECT_EQ(e.eom.ToString(), "117.79");                 // 56.995 × 31 / 15 = 117.7896...
+  EXPECT_EQ(e.mtd.ToString(), "56.995");                // 14 × 3.333 + 10.333
+  EXPECT_EQ(e.mtd.RoundHalfUp(2).ToString(), "57.00");  // the mtdEstimate shown
+  EXPECT_EQ(e.eom.ToString(), "117.79");                // 56.995 × 31 / 15 = 117.7896...
   // Trailing 7 days (9th..15th) = 6 × 3.333 + 10.333 = 30.331; 16 days left:
   // 56.995 + 30.331 / 7 × 16 = 56.995 + 69.328 = 126.323.
   EXPECT_EQ(e.forecast.ToString(), "126.32");

@@ -10,7 +10,9 @@ Result<LineIdentityKey> LineIdentityKey::FromStored(std::string_view stored) {
     return Internal("billing_keys.usage_line_identity is malformed (too short to be a key)");
   }
   std::string hex = Sha256Hex(stored);
-  auto word = [&hex](int i) { return std::stoull(hex.substr(static_cast<size_t>(i) * 16, 16), nullptr, 16); };
+  auto word = [&hex](int i) {
+    return std::stoull(hex.substr(static_cast<size_t>(i) * 16, 16), nullptr, 16);
+  };
   return LineIdentityKey{word(0), word(1), word(2), word(3)};
 }
 

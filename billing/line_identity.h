@@ -65,7 +65,7 @@ inline uint64_t Load(const char* p, size_t n) {
 inline uint64_t FoldCase(uint64_t x) {
   constexpr uint64_t kOnes = 0x0101010101010101ULL;
   uint64_t low7 = x & (0x7f * kOnes);
-  uint64_t at_least_a = low7 + (0x80 - 'A') * kOnes;  // bit 7 set where low7 >= 'A'
+  uint64_t at_least_a = low7 + (0x80 - 'A') * kOnes;   // bit 7 set where low7 >= 'A'
   uint64_t above_z = low7 + (0x80 - 'Z' - 1) * kOnes;  // bit 7 set where low7 > 'Z'
   uint64_t upper = at_least_a & ~above_z & ~x & (0x80 * kOnes);
   return x | (upper >> 2);  // 0x80 >> 2 = 0x20

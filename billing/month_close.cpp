@@ -19,7 +19,7 @@ constexpr std::string_view kLineColumns =
     "amount, state, created_at, posted_at";
 
 InvoiceLine LineFromRow(const store::Row& r) {
-  InvoiceLine l{r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5),
+  InvoiceLine l{r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4),   r.Text(5),
                 r.Text(6), r.Text(7), r.Text(8), r.Text(9), std::nullopt};
   if (!r.IsNull(10)) l.posted_at = r.Text(10);
   return l;
@@ -37,8 +37,7 @@ Decimal ToMinorUnit(const Decimal& v, const std::string& currency) {
 
 // The month's exact charges of `alias` per currency.
 Result<std::map<std::string, Decimal>> TotalsByCurrency(store::Transaction& tx,
-                                                        const std::string& alias,
-                                                        YearMonth month) {
+                                                        const std::string& alias, YearMonth month) {
   PC_ASSIGN_OR_RETURN(auto rows, LoadPricedRollups(tx, alias, month));
   std::map<std::string, Decimal> totals;
   for (const auto& r : rows) {
@@ -52,14 +51,12 @@ std::vector<store::Param> MonthRange(YearMonth m) {
 }
 
 bool MayClose(const identity::Principal& who) {
-  return who.via == identity::Principal::Via::kSystem ||
-         who.user.role == identity::Role::kOperator;
+  return who.via == identity::Principal::Via::kSystem || who.user.role == identity::Role::kOperator;
 }
 
 // Records the lines of closing `month`, or nothing if the month was closed before.
-Result<std::vector<InvoiceLine>> RecordClose(store::Transaction& tx,
-                                             const identity::Principal& who, YearMonth month,
-                                             bool& already_closed) {
+Result<std::vector<InvoiceLine>> RecordClose(store::Transaction& tx, const identity::Principal& who,
+                                             YearMonth month, bool& already_closed) {
   PC_RETURN_IF_ERROR(LockBillingCloses(tx));
   const std::string now = FormatTimestamp(Now());
   const std::string by = who.via == identity::Principal::Via::kSystem ? "system" : who.user.email;
@@ -77,10 +74,10 @@ Result<std::vector<InvoiceLine>> RecordClose(store::Transaction& tx,
     std::string key = alias + ":" + month.ToString() + ":" + kind;
     if (kind == "update") key += ":" + usage_month.ToString();
     key += ":" + currency;
-    lines.push_back(InvoiceLine{key, alias, month.ToString(), usage_month.ToString(), kind,
-                                std::string(kind == "usage" ? kUsageLineDescription
-                                                            : kUpdateLineDescription),
-                                currency, amount.ToString(), "intent", now, std::nullopt});
+    lines.push_back(
+        InvoiceLine{key, alias, month.ToString(), usage_month.ToString(), kind,
+                    std::string(kind == "usage" ? kUsageLineDescription : kUpdateLineDescription),
+                    currency, amount.ToString(), "intent", now, std::nullopt});
   };
 
   // This month's usage: one line per alias (and currency).
@@ -154,8 +151,8 @@ Status LockBillingCloses(store::Transaction& tx) {
   return {};
 }
 
-Result<CloseReport> CloseMonth(store::Database& db, const identity::Principal& who,
-                               YearMonth month, Timestamp now, const LinePoster& post) {
+Result<CloseReport> CloseMonth(store::Database& db, const identity::Principal& who, YearMonth month,
+                               Timestamp now, const LinePoster& post) {
   if (!MayClose(who)) return PermissionDenied("Only operators may close a month");
   if (now < month.End()) {
     return FailedPrecondition("The month " + month.ToString() +
@@ -191,9 +188,10 @@ Result<int64_t> PostPendingLines(store::Database& db, const LinePoster& post,
       continue;
     }
     PC_ASSIGN_OR_RETURN(int64_t marked, db.InTransaction<int64_t>([&](store::Transaction& tx) {
-      return tx.Execute("UPDATE invoice_lines SET state = 'posted', posted_at = ? WHERE "
-                        "idempotency_key = ? AND state = 'intent'",
-                        {FormatTimestamp(Now()), line.key});
+      return tx.Execute(
+          "UPDATE invoice_lines SET state = 'posted', posted_at = ? WHERE "
+          "idempotency_key = ? AND state = 'intent'",
+          {FormatTimestamp(Now()), line.key});
     }));
     posted += marked;
   }
@@ -205,9 +203,10 @@ Result<std::vector<YearMonth>> MonthsToClose(store::Database& db, Timestamp now,
   const YearMonth open = YearMonth::Containing(now - grace);  // months before it have ended
   std::set<YearMonth> candidates{open.Prev()};
   PC_ASSIGN_OR_RETURN(auto rows, db.InTransaction<store::Rows>([&](store::Transaction& tx) {
-    return tx.Query("SELECT DISTINCT substr(usage_day, 1, 7) FROM usage_rollups WHERE "
-                    "usage_day < ?",
-                    {open.ToString() + "-01"});
+    return tx.Query(
+        "SELECT DISTINCT substr(usage_day, 1, 7) FROM usage_rollups WHERE "
+        "usage_day < ?",
+        {open.ToString() + "-01"});
   }));
   for (const auto& r : rows) {
     if (auto m = YearMonth::Parse(r.Text(0)); m.ok()) candidates.insert(*m);
@@ -223,11 +222,12 @@ Result<std::vector<YearMonth>> MonthsToClose(store::Database& db, Timestamp now,
 
 Result<std::vector<InvoiceLine>> ListInvoiceLines(store::Transaction& tx,
                                                   const std::string& alias) {
-  PC_ASSIGN_OR_RETURN(auto rows, tx.Query("SELECT " + std::string(kLineColumns) +
-                                          " FROM invoice_lines WHERE billing_alias = ? ORDER BY "
-                                          "invoice_month DESC, kind, usage_month DESC, "
-                                          "currency",
-                                          {alias}));
+  PC_ASSIGN_OR_RETURN(auto rows,
+                      tx.Query("SELECT " + std::string(kLineColumns) +
+                                   " FROM invoice_lines WHERE billing_alias = ? ORDER BY "
+                                   "invoice_month DESC, kind, usage_month DESC, "
+                                   "currency",
+                               {alias}));
   std::vector<InvoiceLine> out;
   for (const auto& r : rows) out.push_back(LineFromRow(r));
   return out;

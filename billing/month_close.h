@@ -52,9 +52,9 @@ using LinePoster = std::function<Status(const InvoiceLine& line)>;
 
 struct CloseReport {
   std::string month;
-  bool already_closed = false;       // the month was closed before: no line was created
-  std::vector<InvoiceLine> created;  // lines this close recorded
-  int64_t posted = 0;                // intents posted by this call (any month's)
+  bool already_closed = false;        // the month was closed before: no line was created
+  std::vector<InvoiceLine> created;   // lines this close recorded
+  int64_t posted = 0;                 // intents posted by this call (any month's)
   std::vector<std::string> failures;  // posts that failed (they stay intents)
 };
 
@@ -66,8 +66,8 @@ Status LockBillingCloses(store::Transaction& tx);
 // Closes `month` (operators or the system only: PermissionDenied) and posts pending lines.
 // FailedPrecondition when the month has not ended at `now`. A month closed before is not
 // changed (already_closed); its pending lines are still posted.
-Result<CloseReport> CloseMonth(store::Database& db, const identity::Principal& who,
-                               YearMonth month, Timestamp now, const LinePoster& post);
+Result<CloseReport> CloseMonth(store::Database& db, const identity::Principal& who, YearMonth month,
+                               Timestamp now, const LinePoster& post);
 
 // Posts every recorded intent and marks it posted. Returns how many were posted; failures are
 // appended to `failures`.
@@ -81,8 +81,7 @@ Result<std::vector<YearMonth>> MonthsToClose(store::Database& db, Timestamp now,
 
 // The invoice lines of an alias, newest invoice month first. Authorization is the caller's
 // (CheckAliasAccess).
-Result<std::vector<InvoiceLine>> ListInvoiceLines(store::Transaction& tx,
-                                                  const std::string& alias);
+Result<std::vector<InvoiceLine>> ListInvoiceLines(store::Transaction& tx, const std::string& alias);
 
 json::object ToJson(const InvoiceLine& line);
 json::object ToJson(const CloseReport& report);

@@ -28,8 +28,8 @@ struct FakeSink {
   LinePoster Poster() {
     return [this](const InvoiceLine& l) -> Status {
       ++calls;
-      std::string body = l.billing_alias + "|" + l.invoice_month + "|" + l.description + "|" +
-                         l.amount;
+      std::string body =
+          l.billing_alias + "|" + l.invoice_month + "|" + l.description + "|" + l.amount;
       auto [it, fresh] = lines.emplace(l.key, body);
       if (!fresh && it->second != body) return Conflict("different body for " + l.key);
       if (fail_after_storing > 0) {
@@ -66,19 +66,20 @@ class MonthCloseTest : public ::testing::TestWithParam<TestBackend> {
                                               "meter_category = ?",
                                               {alias, day, category}));
       auto sum = Decimal::Parse(rows[0].Text(0))->Add(Decimal::Parse(charge).value()).value();
-      PC_RETURN_IF_ERROR(tx.Execute("UPDATE usage_rollups SET charge = ?, updated_at = ? WHERE "
-                                    "billing_alias = ? AND usage_day = ? AND meter_category = ?",
-                                    {sum.ToString(), FormatTimestamp(Now()), alias, day,
-                                     category}));
+      PC_RETURN_IF_ERROR(
+          tx.Execute("UPDATE usage_rollups SET charge = ?, updated_at = ? WHERE "
+                     "billing_alias = ? AND usage_day = ? AND meter_category = ?",
+                     {sum.ToString(), FormatTimestamp(Now()), alias, day, category}));
       return {};
     });
     ASSERT_TRUE(st.ok()) << st.error().message;
   }
 
   std::vector<InvoiceLine> Lines(const std::string& alias) {
-    return db_->InTransaction<std::vector<InvoiceLine>>([&](store::Transaction& tx) {
-                return ListInvoiceLines(tx, alias);
-              }).value();
+    return db_
+        ->InTransaction<std::vector<InvoiceLine>>(
+            [&](store::Transaction& tx) { return ListInvoiceLines(tx, alias); })
+        .value();
   }
 
   store::ScratchDatabase scratch_;
@@ -164,9 +165,11 @@ TEST_P(MonthCloseTest, ConcurrentClosesBillLateUsageOnce) {
     ASSERT_TRUE(CloseMonth(*db_, system_, base, base.End(), poster).ok());
     AddRollup("ACME", day, "2.5");  // late
     Result<CloseReport> a = Internal("not run"), b = Internal("not run");
-    std::thread first([&] { a = CloseMonth(*db_, system_, base.Next(), base.Next().End(), poster); });
-    std::thread second(
-        [&] { b = CloseMonth(*db_, system_, base.Next().Next(), base.Next().Next().End(), poster); });
+    std::thread first(
+        [&] { a = CloseMonth(*db_, system_, base.Next(), base.Next().End(), poster); });
+    std::thread second([&] {
+      b = CloseMonth(*db_, system_, base.Next().Next(), base.Next().Next().End(), poster);
+    });
     first.join();
     second.join();
     ASSERT_TRUE(a.ok()) << a.error().message;
@@ -179,7 +182,8 @@ TEST_P(MonthCloseTest, ConcurrentClosesBillLateUsageOnce) {
       if (l.kind == "update") ++updates;
     }
     EXPECT_EQ(updates, 1) << base.ToString();
-    EXPECT_EQ(billed, Decimal::Parse("12.5").value()) << base.ToString() << ": " << billed.ToString();
+    EXPECT_EQ(billed, Decimal::Parse("12.5").value())
+        << base.ToString() << ": " << billed.ToString();
   }
 }
 
@@ -217,16 +221,14 @@ TEST_P(MonthCloseTest, PricingRulesApplyAtReadTimeByDay) {
   storage.meter_category = "Storage";
   storage.percent = Decimal::Parse("-12.5").value();
   ASSERT_TRUE(CreatePricingRule(*db_, system_, storage).ok());
-  auto summary = db_->InTransaction<BillingSummary>([&](store::Transaction& tx) {
-    return SummarizeMonth(tx, "ACME", M("2024-03"));
-  });
+  auto summary = db_->InTransaction<BillingSummary>(
+      [&](store::Transaction& tx) { return SummarizeMonth(tx, "ACME", M("2024-03")); });
   ASSERT_TRUE(summary.ok()) << summary.error().message;
   // 100 (no rule on the 1st) + 100 × 0.875 (alias+category) + 50 × 1.1 (alias) = 242.5
   EXPECT_EQ(summary->estimate.mtd, Decimal::Parse("242.5").value());
   EXPECT_EQ(summary->by_meter_category.at("Compute"), Decimal::FromInt(55));
-  auto none = db_->InTransaction<BillingSummary>([&](store::Transaction& tx) {
-    return SummarizeMonth(tx, "ACME", M("2024-04"));
-  });
+  auto none = db_->InTransaction<BillingSummary>(
+      [&](store::Transaction& tx) { return SummarizeMonth(tx, "ACME", M("2024-04")); });
   ASSERT_FALSE(none.ok());
   EXPECT_EQ(none.error().code, ErrorCode::kNotFound);
 }
@@ -241,7 +243,8 @@ TEST_P(MonthCloseTest, SchedulerPicksEndedUnclosedMonths) {
   EXPECT_EQ((*months)[0].ToString(), "2024-01");
   EXPECT_EQ((*months)[1].ToString(), "2024-02");
   FakeSink sink;
-  ASSERT_TRUE(CloseMonth(*db_, system_, M("2024-01"), At("2024-04-01T05:00:00Z"), sink.Poster()).ok());
+  ASSERT_TRUE(
+      CloseMonth(*db_, system_, M("2024-01"), At("2024-04-01T05:00:00Z"), sink.Poster()).ok());
   // Later: March is due; February, without usage and no longer the previous month, is not.
   months = MonthsToClose(*db_, At("2024-04-01T06:00:00Z"), std::chrono::hours(6));
   ASSERT_EQ(months->size(), 1u);

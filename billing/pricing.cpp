@@ -1,7 +1,6 @@
 #include "billing/pricing.h"
 
 #include "billing/month_close.h"
-
 #include "core/time.h"
 #include "core/uuid.h"
 
@@ -55,23 +54,26 @@ Result<PricingRule> PricingRuleFromJson(const json::object& body) {
   PC_ASSIGN_OR_RETURN(rule.billing_alias, OptionalNonEmpty(body, "billingAlias"));
   PC_ASSIGN_OR_RETURN(rule.meter_category, OptionalNonEmpty(body, "meterCategory"));
   if (rule.billing_alias) {
-    for (auto& c : *rule.billing_alias) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (auto& c : *rule.billing_alias)
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
   if (!rule.billing_alias && !rule.meter_category) {
     return InvalidArgument("A pricing rule needs 'billingAlias', 'meterCategory' or both");
   }
   auto percent = body.find("percent");
   if (percent == body.end() || !percent->value().is_string()) {
-    return InvalidArgument("Field 'percent' is required as a decimal string such as \"12.5\" "
-                           "(markup) or \"-5\" (discount); JSON numbers are refused so that no "
-                           "binary floating point touches a price");
+    return InvalidArgument(
+        "Field 'percent' is required as a decimal string such as \"12.5\" "
+        "(markup) or \"-5\" (discount); JSON numbers are refused so that no "
+        "binary floating point touches a price");
   }
   auto parsed = Decimal::Parse(percent->value().as_string());
   if (!parsed.ok()) return InvalidArgument("Field 'percent': " + parsed.error().message);
-  if (parsed->scale() > 4 || *parsed < Decimal::FromInt(-100) ||
-      *parsed > Decimal::FromInt(1000)) {
-    return InvalidArgument("Field 'percent' must be between -100 and 1000 with at most 4 "
-                           "decimals; got " + parsed->ToString());
+  if (parsed->scale() > 4 || *parsed < Decimal::FromInt(-100) || *parsed > Decimal::FromInt(1000)) {
+    return InvalidArgument(
+        "Field 'percent' must be between -100 and 1000 with at most 4 "
+        "decimals; got " +
+        parsed->ToString());
   }
   rule.percent = *parsed;
   PC_ASSIGN_OR_RETURN(auto from, RequiredString(body, "effectiveFrom"));
@@ -93,8 +95,7 @@ Result<PricingRule> PricingRuleFromJson(const json::object& body) {
 
 Result<PricingRule> CreatePricingRule(store::Database& db, const identity::Principal& who,
                                       PricingRule rule) {
-  if (who.via != identity::Principal::Via::kSystem &&
-      who.user.role != identity::Role::kOperator) {
+  if (who.via != identity::Principal::Via::kSystem && who.user.role != identity::Role::kOperator) {
     return PermissionDenied("Only operators may create pricing rules");
   }
   rule.id = Uuid::V7().ToString();
@@ -102,10 +103,9 @@ Result<PricingRule> CreatePricingRule(store::Database& db, const identity::Princ
   rule.created_by = who.via == identity::Principal::Via::kSystem ? "cli" : who.user.email;
   return db.InTransaction<PricingRule>([&](store::Transaction& tx) -> Result<PricingRule> {
     PC_RETURN_IF_ERROR(LockBillingCloses(tx));  // no close may run between check and insert
-    PC_ASSIGN_OR_RETURN(auto closed,
-                        tx.Query("SELECT month FROM billing_closes WHERE month >= ? "
-                                 "ORDER BY month DESC LIMIT 1",
-                                 {rule.effective_from.substr(0, 7)}));
+    PC_ASSIGN_OR_RETURN(auto closed, tx.Query("SELECT month FROM billing_closes WHERE month >= ? "
+                                              "ORDER BY month DESC LIMIT 1",
+                                              {rule.effective_from.substr(0, 7)}));
     if (!closed.empty()) {
       return FailedPrecondition("The month " + closed[0].Text(0) +
                                 " is closed and its charges never change; a rule must start "
@@ -114,15 +114,14 @@ Result<PricingRule> CreatePricingRule(store::Database& db, const identity::Princ
     auto opt = [](const std::optional<std::string>& v) -> store::Param {
       return v ? store::Param(*v) : store::Param(nullptr);
     };
-    PC_RETURN_IF_ERROR(tx.Execute(
-        "INSERT INTO pricing_rules (" + std::string(kColumns) +
-            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        {rule.id, opt(rule.billing_alias), opt(rule.meter_category), rule.percent.ToString(),
-         rule.effective_from, opt(rule.effective_to), rule.note, rule.created_at,
-         rule.created_by}));
-    PC_RETURN_IF_ERROR(identity::IdentityService::Audit(tx, who, std::nullopt,
-                                                        "pricing_rule.create", "pricing_rule",
-                                                        rule.id, ToJson(rule)));
+    PC_RETURN_IF_ERROR(
+        tx.Execute("INSERT INTO pricing_rules (" + std::string(kColumns) +
+                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   {rule.id, opt(rule.billing_alias), opt(rule.meter_category),
+                    rule.percent.ToString(), rule.effective_from, opt(rule.effective_to), rule.note,
+                    rule.created_at, rule.created_by}));
+    PC_RETURN_IF_ERROR(identity::IdentityService::Audit(
+        tx, who, std::nullopt, "pricing_rule.create", "pricing_rule", rule.id, ToJson(rule)));
     return rule;
   });
 }
@@ -145,8 +144,8 @@ Result<std::vector<PricingRule>> ListPricingRules(store::Database& db,
 
 Result<std::vector<PricingRule>> LoadRulesFor(store::Transaction& tx, const std::string& alias) {
   PC_ASSIGN_OR_RETURN(auto rows, tx.Query("SELECT " + std::string(kColumns) +
-                                          " FROM pricing_rules WHERE billing_alias = ? OR "
-                                          "billing_alias IS NULL",
+                                              " FROM pricing_rules WHERE billing_alias = ? OR "
+                                              "billing_alias IS NULL",
                                           {alias}));
   std::vector<PricingRule> out;
   for (const auto& r : rows) out.push_back(FromRow(r));

@@ -63,10 +63,12 @@ TEST(PricingTest, ValidatesTheBody) {
   EXPECT_NE(number.error().message.find("decimal string"), std::string::npos);
   EXPECT_FALSE(parse(R"({"billingAlias":"A","percent":"1e3","effectiveFrom":"2026-12-01"})").ok());
   EXPECT_FALSE(parse(R"({"billingAlias":"A","percent":"-101","effectiveFrom":"2026-12-01"})").ok());
-  EXPECT_FALSE(parse(R"({"billingAlias":"A","percent":"1.00001","effectiveFrom":"2026-12-01"})").ok());
+  EXPECT_FALSE(
+      parse(R"({"billingAlias":"A","percent":"1.00001","effectiveFrom":"2026-12-01"})").ok());
   EXPECT_FALSE(parse(R"({"billingAlias":"A","percent":"1","effectiveFrom":"2026-02-30"})").ok());
   EXPECT_FALSE(parse(R"({"billingAlias":"A","percent":"1","effectiveFrom":"2026-03-02",
-                         "effectiveTo":"2026-03-01"})").ok());
+                         "effectiveTo":"2026-03-01"})")
+                   .ok());
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "billing/usage_import.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -7,13 +9,11 @@
 #include <cstring>
 #include <deque>
 #include <functional>
-#include <set>
 #include <map>
 #include <optional>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
-
-#include <unistd.h>
 
 #include "core/time.h"
 #include "core/uuid.h"
@@ -173,8 +173,8 @@ class GroupingSink : public UsageSink {
       last_group_ = it->second;
       if (hashes_.empty() || key.subscription != last_key_.subscription ||
           key.day != last_key_.day) {
-        uint64_t part = static_cast<uint64_t>(key.subscription) << 32 |
-                        static_cast<uint32_t>(key.day);
+        uint64_t part =
+            static_cast<uint64_t>(key.subscription) << 32 | static_cast<uint32_t>(key.day);
         auto p = partitions_.find(part);
         if (p == partitions_.end()) {
           p = partitions_.emplace(part, static_cast<uint32_t>(hashes_.size())).first;
@@ -244,8 +244,8 @@ class GroupingSink : public UsageSink {
   struct KeyHash {
     size_t operator()(const Key& k) const {
       uint64_t a = static_cast<uint64_t>(k.subscription) << 32 | k.customer;
-      uint64_t b = static_cast<uint64_t>(k.category) << 40 ^ static_cast<uint64_t>(k.currency) << 32 ^
-                   static_cast<uint32_t>(k.day);
+      uint64_t b = static_cast<uint64_t>(k.category) << 40 ^
+                   static_cast<uint64_t>(k.currency) << 32 ^ static_cast<uint32_t>(k.day);
       return std::hash<uint64_t>()(a * 0x9e3779b97f4a7c15ULL ^ b);
     }
   };
@@ -361,8 +361,8 @@ Status InsertRollups(store::Transaction& tx, const Groups& groups, bool billed,
       billed ? "billing_alias, customer_id, azure_subscription_id, meter_category, usage_day, "
                "currency"
              : "customer_id, azure_subscription_id, meter_category, usage_day, currency";
-  const std::string row_sql = billed ? "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                                     : "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  const std::string row_sql =
+      billed ? "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   std::vector<const std::pair<const GroupKey, Sums>*> batch;
   auto flush = [&]() -> Status {
     if (batch.empty()) return {};
@@ -426,11 +426,15 @@ Status AddToRollups(store::Transaction& tx, const Groups& groups, bool billed,
     insert_params.emplace_back(now);
     PC_RETURN_IF_ERROR(tx.Execute("INSERT INTO " + table + " (" + key_cols +
                                       ", quantity, charge, partner_cost, line_count, updated_at) "
-                                      "VALUES (" + value_marks + ", '0', '0', '0', 0, ?) "
-                                      "ON CONFLICT (" + key_cols + ") DO NOTHING",
+                                      "VALUES (" +
+                                      value_marks +
+                                      ", '0', '0', '0', 0, ?) "
+                                      "ON CONFLICT (" +
+                                      key_cols + ") DO NOTHING",
                                   insert_params));
     PC_ASSIGN_OR_RETURN(auto rows, tx.Query("SELECT quantity, charge, partner_cost, line_count "
-                                            "FROM " + table + " WHERE " + where + lock,
+                                            "FROM " +
+                                                table + " WHERE " + where + lock,
                                             key_params));
     if (rows.size() != 1) return Internal("rollup row vanished inside the transaction");
     Sums total;
@@ -446,7 +450,8 @@ Status AddToRollups(store::Transaction& tx, const Groups& groups, bool billed,
     update_params.insert(update_params.end(), key_params.begin(), key_params.end());
     PC_RETURN_IF_ERROR(tx.Execute("UPDATE " + table +
                                       " SET quantity = ?, charge = ?, partner_cost = ?, "
-                                      "line_count = ?, updated_at = ? WHERE " + where,
+                                      "line_count = ?, updated_at = ? WHERE " +
+                                      where,
                                   update_params));
   }
   return {};
@@ -458,9 +463,10 @@ Result<LineIdentityKey> LineIdentityKeyOf(store::Transaction& tx) {
   constexpr char kSelect[] = "SELECT value FROM billing_keys WHERE name = 'usage_line_identity'";
   PC_ASSIGN_OR_RETURN(auto rows, tx.Query(kSelect, {}));
   if (rows.empty()) {
-    PC_RETURN_IF_ERROR(tx.Execute("INSERT INTO billing_keys (name, value, created_at) VALUES "
-                                  "('usage_line_identity', ?, ?) ON CONFLICT (name) DO NOTHING",
-                                  {LineIdentityKey::NewStoredValue(), FormatTimestamp(Now())}));
+    PC_RETURN_IF_ERROR(
+        tx.Execute("INSERT INTO billing_keys (name, value, created_at) VALUES "
+                   "('usage_line_identity', ?, ?) ON CONFLICT (name) DO NOTHING",
+                   {LineIdentityKey::NewStoredValue(), FormatTimestamp(Now())}));
     PC_ASSIGN_OR_RETURN(rows, tx.Query(kSelect, {}));
     if (rows.empty()) return Internal("the usage line identity key could not be created");
   }
@@ -468,8 +474,7 @@ Result<LineIdentityKey> LineIdentityKeyOf(store::Transaction& tx) {
 }
 
 bool MayImport(const identity::Principal& who) {
-  return who.via == identity::Principal::Via::kSystem ||
-         who.user.role == identity::Role::kOperator;
+  return who.via == identity::Principal::Via::kSystem || who.user.role == identity::Role::kOperator;
 }
 
 }  // namespace
@@ -510,8 +515,7 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
       std::vector<RowError> rejections;
       for (auto& w : workers) {
         report.rows_rejected += w->rejected();
-        std::move(w->rejections().begin(), w->rejections().end(),
-                  std::back_inserter(rejections));
+        std::move(w->rejections().begin(), w->rejections().end(), std::back_inserter(rejections));
       }
       std::sort(rejections.begin(), rejections.end(),
                 [](const RowError& x, const RowError& y) { return x.line < y.line; });
@@ -558,8 +562,9 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
     std::unordered_set<std::string> skip;  // partitions whose lines were all counted before
     for (size_t start = 0; start < keys.size(); start += kRowsPerStatement) {
       size_t end = std::min(keys.size(), start + kRowsPerStatement);
-      std::string sql = "INSERT INTO usage_partitions (azure_subscription_id, usage_day, "
-                        "line_count, line_hashes, import_id) VALUES ";
+      std::string sql =
+          "INSERT INTO usage_partitions (azure_subscription_id, usage_day, "
+          "line_count, line_hashes, import_id) VALUES ";
       std::vector<store::Param> params;
       std::vector<size_t> repeats;  // partitions whose file repeats a line
       // This batch's hashes, loaded (from memory and the spill files), sorted and unique.
@@ -577,8 +582,9 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
         params.emplace_back(HashesHex(hashes));
         params.emplace_back(report.import_id);
       }
-      sql += " ON CONFLICT (azure_subscription_id, usage_day) DO NOTHING "
-             "RETURNING azure_subscription_id, usage_day";
+      sql +=
+          " ON CONFLICT (azure_subscription_id, usage_day) DO NOTHING "
+          "RETURNING azure_subscription_id, usage_day";
       PC_ASSIGN_OR_RETURN(auto inserted, tx.Query(sql, params));
       for (size_t i : repeats) recount[keys[i]];  // nothing stored before: the empty set
       if (inserted.size() == end - start) continue;
@@ -623,8 +629,8 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
       probe.meter_category = key.substr(c + 1, d - c - 1);
       probe.currency = key.substr(d + 1);
       PC_ASSIGN_OR_RETURN(auto alias, mapping.AliasFor(probe));
-      GroupKey gk{alias.value_or(""), probe.customer_id, probe.azure_subscription_id,
-                  probe.meter_category, probe.day, probe.currency};
+      GroupKey gk{alias.value_or(""),   probe.customer_id, probe.azure_subscription_id,
+                  probe.meter_category, probe.day,         probe.currency};
       Groups& into = fresh ? (alias ? billed_batch : unknown_batch) : (alias ? billed : unknown);
       PC_RETURN_IF_ERROR(
           AddTo(into[gk], sums.quantity, sums.charge, sums.partner_cost, sums.lines));
@@ -690,13 +696,13 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
         if (held.empty()) continue;  // claimed by this import with the file's own set
         std::vector<uint64_t> all;
         std::sort(hashes.begin(), hashes.end());
-        std::merge(held.begin(), held.end(), hashes.begin(), hashes.end(),
-                   std::back_inserter(all));
+        std::merge(held.begin(), held.end(), hashes.begin(), hashes.end(), std::back_inserter(all));
         auto [sub, day] = SplitPartition(part);
-        PC_RETURN_IF_ERROR(tx.Execute("UPDATE usage_partitions SET line_hashes = ?, "
-                                      "line_count = ? WHERE azure_subscription_id = ? AND "
-                                      "usage_day = ?",
-                                      {HashesHex(all), static_cast<int64_t>(all.size()), sub, day}));
+        PC_RETURN_IF_ERROR(
+            tx.Execute("UPDATE usage_partitions SET line_hashes = ?, "
+                       "line_count = ? WHERE azure_subscription_id = ? AND "
+                       "usage_day = ?",
+                       {HashesHex(all), static_cast<int64_t>(all.size()), sub, day}));
       }
     }
     report.rows_duplicate = usage.rows - report.rows_imported - report.rows_unknown;
@@ -704,10 +710,11 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
     // Rows that existed already and the recounted groups are added to.
     PC_RETURN_IF_ERROR(AddToRollups(tx, billed, true, now));
     PC_RETURN_IF_ERROR(AddToRollups(tx, unknown, false, now));
-    PC_RETURN_IF_ERROR(tx.Execute("UPDATE usage_imports SET rows_imported = ?, rows_rejected = ?, "
-                                  "rows_unknown = ?, rows_duplicate = ? WHERE id = ?",
-                                  {report.rows_imported, report.rows_rejected,
-                                   report.rows_unknown, report.rows_duplicate, report.import_id}));
+    PC_RETURN_IF_ERROR(
+        tx.Execute("UPDATE usage_imports SET rows_imported = ?, rows_rejected = ?, "
+                   "rows_unknown = ?, rows_duplicate = ? WHERE id = ?",
+                   {report.rows_imported, report.rows_rejected, report.rows_unknown,
+                    report.rows_duplicate, report.import_id}));
     PC_RETURN_IF_ERROR(identity::IdentityService::Audit(
         tx, who, std::nullopt, "usage.import", "usage_import", report.import_id,
         json::object{{"file", report.file_name},
@@ -741,10 +748,8 @@ Result<ImportReport> ImportUsageFile(store::Database& db, const identity::Princi
 json::object ToJson(const ImportReport& report) {
   json::array rejections;
   for (const auto& e : report.rejections) {
-    rejections.push_back(json::object{{"line", e.line},
-                                      {"column", e.column},
-                                      {"reason", e.reason},
-                                      {"message", e.ToString()}});
+    rejections.push_back(json::object{
+        {"line", e.line}, {"column", e.column}, {"reason", e.reason}, {"message", e.ToString()}});
   }
   json::object out{{"fileName", report.file_name},
                    {"format", report.format},

@@ -39,7 +39,7 @@ namespace pc::billing {
 struct ImportOptions {
   std::string file_name = "input";  // for messages and the import record
   ReaderOptions::Container container = ReaderOptions::Container::kAuto;
-  bool strict = false;              // the first bad row rejects the whole file
+  bool strict = false;  // the first bad row rejects the whole file
   size_t max_reported_rejections = 100;
   int threads = 2;
   // Line hashes (8 bytes a line) kept in memory during the first pass; beyond it they go to an
@@ -55,8 +55,8 @@ struct ImportReport {
   bool already_imported = false;
   int64_t rows_imported = 0;  // billed: counted into usage_rollups
   int64_t rows_rejected = 0;
-  int64_t rows_unknown = 0;    // of unknown customers: counted into usage_unknown_rollups
-  int64_t rows_duplicate = 0;  // lines already counted (this file or an earlier one)
+  int64_t rows_unknown = 0;          // of unknown customers: counted into usage_unknown_rollups
+  int64_t rows_duplicate = 0;        // lines already counted (this file or an earlier one)
   std::vector<RowError> rejections;  // the first max_reported_rejections
 };
 

@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 
 namespace pc::billing {
@@ -72,8 +72,7 @@ std::string Csv(const std::vector<Line>& lines, bool bom_crlf = false) {
   std::string out = (bom_crlf ? "\xef\xbb\xbf" : "") + kHeader + nl;
   for (const auto& l : lines) {
     out += l.customer + "," + l.subscription + "," + l.day + "," + l.category + "," + l.resource +
-           "," + l.price + "," + l.quantity + "," + l.total + ",USD,\"" + l.tags + "\",Charge" +
-           nl;
+           "," + l.price + "," + l.quantity + "," + l.total + ",USD,\"" + l.tags + "\",Charge" + nl;
   }
   return out;
 }
@@ -87,13 +86,14 @@ std::vector<Line> MakeLines(int n, int seed) {
     int k = (i + seed) % 3;
     int q = (i * 7919 + seed) % 2000 - 300;  // some negative
     std::string quantity = (q < 0 ? "-" : "") + std::to_string(std::abs(q) / 100) + "." +
-                           std::to_string(std::abs(q) % 100 / 10) + std::to_string(std::abs(q) % 10);
+                           std::to_string(std::abs(q) % 100 / 10) +
+                           std::to_string(std::abs(q) % 10);
     if (quantity == "-0.00") quantity = "0.00";
     std::string price = "0." + std::to_string(10000000 + (i * 104729) % 89999999);
     lines.push_back({customers[k], subs[k], "2024-02-" + std::to_string(10 + i % 19),
-                     i % 2 ? "Storage" : "Virtual Machines", "/r/" + std::to_string(seed) + "/" +
-                     std::to_string(i), price, quantity, std::to_string(i % 50) + ".25",
-                     "{\"\"env\"\": \"\"prod, eu\"\"}"});
+                     i % 2 ? "Storage" : "Virtual Machines",
+                     "/r/" + std::to_string(seed) + "/" + std::to_string(i), price, quantity,
+                     std::to_string(i % 50) + ".25", "{\"\"env\"\": \"\"prod, eu\"\"}"});
   }
   return lines;
 }
@@ -121,8 +121,9 @@ class UsageImportTest : public testing::TestWithParam<Backend> {
     ASSERT_TRUE(db.ok()) << db.error().message;
     db_ = std::move(db).value();
     ASSERT_TRUE(db_->Migrate().ok());
-    Exec("INSERT INTO azure_subscriptions_map (azure_subscription_id, customer_id, "
-         "billing_alias) VALUES ('sub-a', 'cust-1', 'ACME'), ('sub-b', '', 'ACMD')");
+    Exec(
+        "INSERT INTO azure_subscriptions_map (azure_subscription_id, customer_id, "
+        "billing_alias) VALUES ('sub-a', 'cust-1', 'ACME'), ('sub-b', '', 'ACMD')");
   }
 
   void TearDown() override {
@@ -158,8 +159,7 @@ class UsageImportTest : public testing::TestWithParam<Backend> {
     options.hash_memory_bytes = hash_memory_bytes;
     return ImportUsage(
         *db_, who,
-        [&bytes]() -> Result<std::unique_ptr<ByteSource>> { return MemorySource(bytes); },
-        options);
+        [&bytes]() -> Result<std::unique_ptr<ByteSource>> { return MemorySource(bytes); }, options);
   }
 
   // alias → (charge, partner cost, quantity, lines), summed over the rollups as Decimals.
@@ -167,8 +167,9 @@ class UsageImportTest : public testing::TestWithParam<Backend> {
     bool billed = table == "usage_rollups";
     std::map<std::string, std::array<Decimal, 3>> sums;
     std::map<std::string, int64_t> lines;
-    for (const auto& row : Query(std::string("SELECT ") + (billed ? "billing_alias" : "customer_id") +
-                                 ", charge, partner_cost, quantity, line_count FROM " + table)) {
+    for (const auto& row :
+         Query(std::string("SELECT ") + (billed ? "billing_alias" : "customer_id") +
+               ", charge, partner_cost, quantity, line_count FROM " + table)) {
       auto& s = sums[row.Text(0)];
       for (int i = 0; i < 3; ++i) s[i] = *s[i].Add(*Decimal::Parse(row.Text(i + 1)));
       lines[row.Text(0)] += row.Int(4);
@@ -194,7 +195,9 @@ TEST_P(UsageImportTest, TotalsEqualAnIndependentExactComputation) {
   std::map<std::string, Wide> charge, cost;  // by alias; charge in 10^-16, cost in 10^-8
   std::map<std::string, int> count;
   for (const auto& l : lines) {
-    std::string alias = l.subscription == "sub-a" ? "ACME" : l.subscription == "sub-b" ? "ACMD" : "";
+    std::string alias = l.subscription == "sub-a"   ? "ACME"
+                        : l.subscription == "sub-b" ? "ACMD"
+                                                    : "";
     charge[alias] += Scaled(l.price) * Scaled(l.quantity);
     cost[alias] += Scaled(l.total);
     ++count[alias];
@@ -232,7 +235,9 @@ TEST_P(UsageImportTest, LineHashesBeyondTheMemoryBudgetGoToDiskWithTheSameResult
   std::map<std::string, Wide> charge;
   std::map<std::string, int> count;
   for (const auto& l : lines) {
-    std::string alias = l.subscription == "sub-a" ? "ACME" : l.subscription == "sub-b" ? "ACMD" : "";
+    std::string alias = l.subscription == "sub-a"   ? "ACME"
+                        : l.subscription == "sub-b" ? "ACMD"
+                                                    : "";
     charge[alias] += Scaled(l.price) * Scaled(l.quantity);
     ++count[alias];
   }
@@ -313,8 +318,8 @@ std::string CancellingTags(const LineIdentityKey& key, const Line& l) {
   // the ones this file has, the others absent.
   // As the line identity reads them: dates as yyyymmdd, currency codes in lower case.
   std::string day = l.day.substr(0, 4) + l.day.substr(5, 2) + l.day.substr(8, 2);
-  for (const std::string& v : {l.customer, l.subscription, l.category, day, l.price,
-                               l.quantity, l.total, std::string("usd")}) {
+  for (const std::string& v : {l.customer, l.subscription, l.category, day, l.price, l.quantity,
+                               l.total, std::string("usd")}) {
     hash.Add(v);
   }
   for (int i = 0; i < 13; ++i) hash.AddAbsent();  // PricingCurrency ... ResourceGroup
@@ -374,8 +379,9 @@ TEST_P(UsageImportTest, CraftedTagsCannotMakeTwoLinesCountOnce) {
   for (const char* table : {"usage_rollups", "usage_partitions", "usage_imports", "billing_keys"}) {
     Exec(std::string("DELETE FROM ") + table);
   }
-  Exec("INSERT INTO billing_keys (name, value, created_at) VALUES ('usage_line_identity', "
-       "'legacy', '2026-01-01T00:00:00Z')");
+  Exec(
+      "INSERT INTO billing_keys (name, value, created_at) VALUES ('usage_line_identity', "
+      "'legacy', '2026-01-01T00:00:00Z')");
   auto legacy = Import(file);
   ASSERT_TRUE(legacy.ok()) << legacy.error().message;
   EXPECT_EQ(legacy->rows_imported, 1);

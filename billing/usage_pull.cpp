@@ -27,9 +27,10 @@ Result<ImportReport> PullUnbilledUsage(store::Database& db,
   {
     std::ofstream out(path, std::ios::binary);
     if (!out) return Unavailable("Cannot write " + path);
-    std::string query = "/v1/invoices/unbilled/lineitems?provider=onetime&invoicelineitemtype="
-                        "usagelineitems&currencycode=usd&period=" +
-                        std::string(period) + "&size=2000";
+    std::string query =
+        "/v1/invoices/unbilled/lineitems?provider=onetime&invoicelineitemtype="
+        "usagelineitems&currencycode=usd&period=" +
+        std::string(period) + "&size=2000";
     std::vector<std::pair<std::string, std::string>> headers;
     int64_t lines = 0;
     for (int page = 0; page < 100000; ++page) {
@@ -44,16 +45,18 @@ Result<ImportReport> PullUnbilledUsage(store::Database& db,
       // The items as Partner Center wrote them: parsed, their prices and quantities would be
       // doubles (and lose digits); the import reads the numbers' text exactly.
       auto items = RawArrayElements(r.raw, "items");
-      if (!items.ok()) return Unavailable("Partner Center usage line items: " + items.error().message);
+      if (!items.ok())
+        return Unavailable("Partner Center usage line items: " + items.error().message);
       for (const auto& item : *items) {
         out << item << '\n';
         ++lines;
       }
       const auto* token = o.if_contains("continuationToken");
       if (!token || !token->is_string() || token->as_string().empty()) break;
-      query = "/v1/invoices/unbilled/lineitems?provider=onetime&invoicelineitemtype="
-              "usagelineitems&currencycode=usd&period=" +
-              std::string(period) + "&size=2000&seekOperation=Next";
+      query =
+          "/v1/invoices/unbilled/lineitems?provider=onetime&invoicelineitemtype="
+          "usagelineitems&currencycode=usd&period=" +
+          std::string(period) + "&size=2000&seekOperation=Next";
       headers = {{"MS-ContinuationToken", std::string(token->as_string())}};
     }
     if (!out.flush()) return Unavailable("Cannot write " + path);

@@ -1,8 +1,8 @@
 #include "billing/usage_reader.h"
 
 #include <openssl/evp.h>
-#include <zlib.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <array>
@@ -40,7 +40,6 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-
 // The value as it appears in a message: quoted, shortened, control and non-UTF-8 bytes escaped.
 std::string Quote(std::string_view v) {
   size_t n = std::min<size_t>(v.size(), 60);
@@ -66,9 +65,12 @@ std::string Quote(std::string_view v) {
 
 std::string_view UsageFormatName(UsageFormat format) {
   switch (format) {
-    case UsageFormat::kPartnerCenterCsv: return "partner_center_csv";
-    case UsageFormat::kGraphJsonLines: return "graph_jsonl";
-    case UsageFormat::kFocusCsv: return "focus_csv";
+    case UsageFormat::kPartnerCenterCsv:
+      return "partner_center_csv";
+    case UsageFormat::kGraphJsonLines:
+      return "graph_jsonl";
+    case UsageFormat::kFocusCsv:
+      return "focus_csv";
   }
   return "unknown";
 }
@@ -139,8 +141,9 @@ Result<Decimal> ParseUsageNumber(std::string_view text, bool allow_exponent) {
     return fail("is not a number; write a plain decimal such as 12.5");
   }
   if (text.find(',') != std::string_view::npos) {
-    return fail("has a thousands or decimal comma; write it without grouping, with a '.'"
-                " (e.g. 1234.5)");
+    return fail(
+        "has a thousands or decimal comma; write it without grouping, with a '.'"
+        " (e.g. 1234.5)");
   }
   size_t e = lower.find('e');
   std::string_view mantissa_text = text.substr(0, e);
@@ -261,7 +264,7 @@ class TextBuffer {
     capacity_ = capacity;
   }
   size_t room() const { return capacity_ - size_; }
-  void Grow(size_t n) { size_ += n; }  // n bytes were written after size()
+  void Grow(size_t n) { size_ += n; }   // n bytes were written after size()
   void Resize(size_t n) { size_ = n; }  // n <= size()
   void Assign(std::string_view bytes) {
     size_ = 0;
@@ -336,8 +339,9 @@ class InputStream {
         PC_RETURN_IF_ERROR(FillRaw());
         if (raw_.empty()) {
           if (!stream_done_) {
-            return InvalidArgument(name_ + ": the gzip data is truncated (the file ends before "
-                                           "the compressed stream does)");
+            return InvalidArgument(name_ +
+                                   ": the gzip data is truncated (the file ends before "
+                                   "the compressed stream does)");
           }
           return false;
         }
@@ -506,66 +510,146 @@ bool NextCsvRecord(std::string_view text, size_t& pos, std::vector<std::string_v
 // Column sets
 
 struct ColumnSpec {
-  const char* name;        // canonical spelling, used in messages
-  const char* alias;       // camelCase alternative in JSON ("" if none)
-  bool required;           // the header (or JSON object) must have it
+  const char* name;   // canonical spelling, used in messages
+  const char* alias;  // camelCase alternative in JSON ("" if none)
+  bool required;      // the header (or JSON object) must have it
 };
 
 // Partner Center daily rated usage, CSV and JSON lines. Every column is part of the line key
 // except names and descriptions, InvoiceNumber (the same line is first unbilled, then billed)
 // and the Benefit* columns.
 enum PcColumn {
-  kPcCustomerId, kPcEntitlementId, kPcMeterCategory, kPcUsageDate, kPcUnitPrice, kPcQuantity,
-  kPcBillingPreTaxTotal, kPcBillingCurrency, kPcPricingCurrency, kPcSubscriptionId,
-  kPcChargeStartDate, kPcChargeEndDate, kPcMeterId, kPcMeterSubCategory, kPcMeterName,
-  kPcMeterRegion, kPcMeterType, kPcUnit, kPcResourceLocation, kPcConsumedService,
-  kPcResourceGroup, kPcResourceUri, kPcChargeType, kPcUnitType, kPcTags, kPcAdditionalInfo,
-  kPcServiceInfo1, kPcServiceInfo2, kPcProductId, kPcSkuId, kPcAvailabilityId,
-  kPcEffectiveUnitPrice, kPcExchangeRate, kPcPartnerEarnedCredit, kPcCreditPercentage,
-  kPcCreditType, kPcPricingPreTaxTotal, kPcColumnCount
+  kPcCustomerId,
+  kPcEntitlementId,
+  kPcMeterCategory,
+  kPcUsageDate,
+  kPcUnitPrice,
+  kPcQuantity,
+  kPcBillingPreTaxTotal,
+  kPcBillingCurrency,
+  kPcPricingCurrency,
+  kPcSubscriptionId,
+  kPcChargeStartDate,
+  kPcChargeEndDate,
+  kPcMeterId,
+  kPcMeterSubCategory,
+  kPcMeterName,
+  kPcMeterRegion,
+  kPcMeterType,
+  kPcUnit,
+  kPcResourceLocation,
+  kPcConsumedService,
+  kPcResourceGroup,
+  kPcResourceUri,
+  kPcChargeType,
+  kPcUnitType,
+  kPcTags,
+  kPcAdditionalInfo,
+  kPcServiceInfo1,
+  kPcServiceInfo2,
+  kPcProductId,
+  kPcSkuId,
+  kPcAvailabilityId,
+  kPcEffectiveUnitPrice,
+  kPcExchangeRate,
+  kPcPartnerEarnedCredit,
+  kPcCreditPercentage,
+  kPcCreditType,
+  kPcPricingPreTaxTotal,
+  kPcColumnCount
 };
 constexpr std::array<ColumnSpec, kPcColumnCount> kPcColumns = {{
-    {"CustomerId", "", true},          {"EntitlementId", "", true},
-    {"MeterCategory", "", false},      {"UsageDate", "", true},
-    {"UnitPrice", "", true},           {"Quantity", "", true},
-    {"BillingPreTaxTotal", "", true},  {"BillingCurrency", "", true},
-    {"PricingCurrency", "", false},    {"SubscriptionId", "", false},
-    {"ChargeStartDate", "", false},    {"ChargeEndDate", "", false},
-    {"MeterId", "", false},            {"MeterSubCategory", "", false},
-    {"MeterName", "", false},          {"MeterRegion", "", false},
-    {"MeterType", "", false},          {"Unit", "unitOfMeasure", false},
-    {"ResourceLocation", "", false},   {"ConsumedService", "", false},
-    {"ResourceGroup", "", false},      {"ResourceURI", "", false},
-    {"ChargeType", "", false},         {"UnitType", "", false},
-    {"Tags", "", false},               {"AdditionalInfo", "", false},
-    {"ServiceInfo1", "", false},       {"ServiceInfo2", "", false},
-    {"ProductId", "", false},          {"SkuId", "", false},
-    {"AvailabilityId", "", false},     {"EffectiveUnitPrice", "", false},
-    {"PCToBCExchangeRate", "", false}, {"PartnerEarnedCreditPercentage", "rateOfPartnerEarnedCredit", false},
-    {"CreditPercentage", "rateOfCredit", false}, {"CreditType", "", false},
+    {"CustomerId", "", true},
+    {"EntitlementId", "", true},
+    {"MeterCategory", "", false},
+    {"UsageDate", "", true},
+    {"UnitPrice", "", true},
+    {"Quantity", "", true},
+    {"BillingPreTaxTotal", "", true},
+    {"BillingCurrency", "", true},
+    {"PricingCurrency", "", false},
+    {"SubscriptionId", "", false},
+    {"ChargeStartDate", "", false},
+    {"ChargeEndDate", "", false},
+    {"MeterId", "", false},
+    {"MeterSubCategory", "", false},
+    {"MeterName", "", false},
+    {"MeterRegion", "", false},
+    {"MeterType", "", false},
+    {"Unit", "unitOfMeasure", false},
+    {"ResourceLocation", "", false},
+    {"ConsumedService", "", false},
+    {"ResourceGroup", "", false},
+    {"ResourceURI", "", false},
+    {"ChargeType", "", false},
+    {"UnitType", "", false},
+    {"Tags", "", false},
+    {"AdditionalInfo", "", false},
+    {"ServiceInfo1", "", false},
+    {"ServiceInfo2", "", false},
+    {"ProductId", "", false},
+    {"SkuId", "", false},
+    {"AvailabilityId", "", false},
+    {"EffectiveUnitPrice", "", false},
+    {"PCToBCExchangeRate", "", false},
+    {"PartnerEarnedCreditPercentage", "rateOfPartnerEarnedCredit", false},
+    {"CreditPercentage", "rateOfCredit", false},
+    {"CreditType", "", false},
     {"PricingPreTaxTotal", "", false},
 }};
 
 enum FocusColumn {
-  kFoBilledCost, kFoChargePeriodStart, kFoSubAccountId, kFoListCost, kFoPricingQuantity,
-  kFoBillingCurrency, kFoServiceName, kFoListUnitPrice, kFoCustomerId, kFoMeterCategory,
-  kFoChargePeriodEnd, kFoChargeCategory, kFoChargeClass, kFoChargeDescription, kFoResourceId,
-  kFoSkuId, kFoSkuPriceId, kFoSkuMeterId, kFoRegionId, kFoTags, kFoBillingAccountId,
-  kFoConsumedQuantity, kFoId, kFoEffectiveCost, kFoColumnCount
+  kFoBilledCost,
+  kFoChargePeriodStart,
+  kFoSubAccountId,
+  kFoListCost,
+  kFoPricingQuantity,
+  kFoBillingCurrency,
+  kFoServiceName,
+  kFoListUnitPrice,
+  kFoCustomerId,
+  kFoMeterCategory,
+  kFoChargePeriodEnd,
+  kFoChargeCategory,
+  kFoChargeClass,
+  kFoChargeDescription,
+  kFoResourceId,
+  kFoSkuId,
+  kFoSkuPriceId,
+  kFoSkuMeterId,
+  kFoRegionId,
+  kFoTags,
+  kFoBillingAccountId,
+  kFoConsumedQuantity,
+  kFoId,
+  kFoEffectiveCost,
+  kFoColumnCount
 };
 constexpr std::array<ColumnSpec, kFoColumnCount> kFocusColumns = {{
-    {"BilledCost", "", true},          {"ChargePeriodStart", "", true},
-    {"SubAccountId", "", true},        {"ListCost", "", true},
-    {"PricingQuantity", "", true},     {"BillingCurrency", "", true},
-    {"ServiceName", "", true},         {"ListUnitPrice", "", false},
-    {"x_CustomerId", "", false},       {"x_SkuMeterCategory", "", false},
-    {"ChargePeriodEnd", "", false},    {"ChargeCategory", "", false},
-    {"ChargeClass", "", false},        {"ChargeDescription", "", false},
-    {"ResourceId", "", false},         {"SkuId", "", false},
-    {"SkuPriceId", "", false},         {"x_SkuMeterId", "", false},
-    {"RegionId", "", false},           {"Tags", "", false},
-    {"BillingAccountId", "", false},   {"ConsumedQuantity", "", false},
-    {"Id", "", false},                 {"EffectiveCost", "", false},
+    {"BilledCost", "", true},
+    {"ChargePeriodStart", "", true},
+    {"SubAccountId", "", true},
+    {"ListCost", "", true},
+    {"PricingQuantity", "", true},
+    {"BillingCurrency", "", true},
+    {"ServiceName", "", true},
+    {"ListUnitPrice", "", false},
+    {"x_CustomerId", "", false},
+    {"x_SkuMeterCategory", "", false},
+    {"ChargePeriodEnd", "", false},
+    {"ChargeCategory", "", false},
+    {"ChargeClass", "", false},
+    {"ChargeDescription", "", false},
+    {"ResourceId", "", false},
+    {"SkuId", "", false},
+    {"SkuPriceId", "", false},
+    {"x_SkuMeterId", "", false},
+    {"RegionId", "", false},
+    {"Tags", "", false},
+    {"BillingAccountId", "", false},
+    {"ConsumedQuantity", "", false},
+    {"Id", "", false},
+    {"EffectiveCost", "", false},
 }};
 
 // One row's values aligned with a column list. A column the file does not have (or a JSON
@@ -642,14 +726,14 @@ constexpr std::array<IdentityForm, kPcColumnCount> kPcIdentity = [] {
   std::array<IdentityForm, kPcColumnCount> f{};
   f.fill(IdentityForm::kText);
   for (int c : {kPcUsageDate, kPcChargeStartDate, kPcChargeEndDate}) f[c] = IdentityForm::kDay;
-  for (int c : {kPcUnitPrice, kPcQuantity, kPcBillingPreTaxTotal, kPcEffectiveUnitPrice,
-                kPcExchangeRate, kPcPartnerEarnedCredit, kPcCreditPercentage,
-                kPcPricingPreTaxTotal}) {
+  for (int c :
+       {kPcUnitPrice, kPcQuantity, kPcBillingPreTaxTotal, kPcEffectiveUnitPrice, kPcExchangeRate,
+        kPcPartnerEarnedCredit, kPcCreditPercentage, kPcPricingPreTaxTotal}) {
     f[c] = IdentityForm::kNumber;
   }
   for (int c : {kPcCustomerId, kPcEntitlementId, kPcBillingCurrency, kPcPricingCurrency,
-                kPcSubscriptionId, kPcMeterId, kPcConsumedService, kPcResourceGroup,
-                kPcResourceUri, kPcProductId, kPcSkuId, kPcAvailabilityId}) {
+                kPcSubscriptionId, kPcMeterId, kPcConsumedService, kPcResourceGroup, kPcResourceUri,
+                kPcProductId, kPcSkuId, kPcAvailabilityId}) {
     f[c] = IdentityForm::kCaseless;
   }
   return f;
@@ -717,7 +801,8 @@ std::string_view IdentityValue(IdentityForm form, std::string_view v, std::strin
       int32_t day = ParseDay(v);
       if (day == 0) return v;
       buf.resize(8);
-      for (int i = 7; i >= 0; --i, day /= 10) buf[static_cast<size_t>(i)] = static_cast<char>('0' + day % 10);
+      for (int i = 7; i >= 0; --i, day /= 10)
+        buf[static_cast<size_t>(i)] = static_cast<char>('0' + day % 10);
       return buf;
     }
     case IdentityForm::kNumber: {
@@ -781,9 +866,7 @@ struct RowScratch {
   std::string customer, subscription, currency, stripped, canonical;
 };
 
-bool IsNull(std::string_view v, bool focus) {
-  return v.empty() || (focus && v == "NULL");
-}
+bool IsNull(std::string_view v, bool focus) { return v.empty() || (focus && v == "NULL"); }
 
 // A required number column; records the error and returns nullopt when it is bad.
 std::optional<Decimal> Number(RowContext& ctx, const RowView& view, size_t col,
@@ -827,8 +910,8 @@ bool MapPartnerCenter(RowContext& ctx, const LineIdentityKey& key, const RowView
   if (ctx.errors != errors_before) return false;
   auto charge = price->Mul(*quantity);
   if (!charge.ok()) {
-    ctx.Error("UnitPrice", "UnitPrice × Quantity cannot be computed exactly: " +
-                               charge.error().message);
+    ctx.Error("UnitPrice",
+              "UnitPrice × Quantity cannot be computed exactly: " + charge.error().message);
     return false;
   }
   row.customer_id = LowerView(*customer, s.customer);
@@ -981,10 +1064,14 @@ class JsonLineParser {
     for (int i = 0; i < 4; ++i) {
       char c = s_[p_++];
       v <<= 4;
-      if (c >= '0' && c <= '9') v |= static_cast<uint32_t>(c - '0');
-      else if (c >= 'a' && c <= 'f') v |= static_cast<uint32_t>(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F') v |= static_cast<uint32_t>(c - 'A' + 10);
-      else return false;
+      if (c >= '0' && c <= '9')
+        v |= static_cast<uint32_t>(c - '0');
+      else if (c >= 'a' && c <= 'f')
+        v |= static_cast<uint32_t>(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F')
+        v |= static_cast<uint32_t>(c - 'A' + 10);
+      else
+        return false;
     }
     return true;
   }
@@ -1008,14 +1095,30 @@ class JsonLineParser {
       if (p_ >= s_.size()) break;
       char e = s_[p_++];
       switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
         case 'u': {
           uint32_t cp;
           if (!Hex4(cp)) return (err_ = "a bad \\u escape", false);
@@ -1030,7 +1133,8 @@ class JsonLineParser {
           AppendUtf8(out, cp);
           break;
         }
-        default: return (err_ = "a bad escape in a string", false);
+        default:
+          return (err_ = "a bad escape in a string", false);
       }
     }
     (void)start;
@@ -1164,7 +1268,8 @@ class JsonChunkParser : public ChunkParser {
 class CsvChunkParser : public ChunkParser {
  public:
   explicit CsvChunkParser(const Schema& schema)
-      : schema_(schema), focus_(schema.format == UsageFormat::kFocusCsv),
+      : schema_(schema),
+        focus_(schema.format == UsageFormat::kFocusCsv),
         view_(schema.index.size()) {}
 
   Status Parse(std::string_view text, int64_t first_line, UsageSink& sink) override {
@@ -1238,13 +1343,13 @@ class CsvChunkParser : public ChunkParser {
  private:
   // What the masks say about the record being read.
   struct Record {
-    size_t end = 0;              // position of its '\n' (or of the end of the text)
-    bool terminated = false;     // ends with '\n'
-    bool open_quote = false;     // the text ends inside quotes
+    size_t end = 0;           // position of its '\n' (or of the end of the text)
+    bool terminated = false;  // ends with '\n'
+    bool open_quote = false;  // the text ends inside quotes
     size_t quotes = 0;
     size_t quoted_newlines = 0;  // line breaks inside quoted fields
     size_t crs = 0;
-    bool high = false;           // has non-ASCII bytes
+    bool high = false;  // has non-ASCII bytes
     void Add(const scan::Masks& m, uint64_t inside, uint64_t range) {
       quotes += static_cast<size_t>(scan::Popcount(m.quote & range));
       quoted_newlines += static_cast<size_t>(scan::Popcount(m.newline & inside & range));
@@ -1462,8 +1567,8 @@ class Chunker {
       if (text.empty()) return false;
       first_line = next_line_;
       if (eof_) {
-        next_line_ += static_cast<int64_t>(
-            scan::CountQuotesAndNewlines(text.data(), text.size()).newlines);
+        next_line_ +=
+            static_cast<int64_t>(scan::CountQuotesAndNewlines(text.data(), text.size()).newlines);
         return true;
       }
       size_t lines = 0;
@@ -1549,8 +1654,8 @@ Result<Schema> ReadSchema(Chunker& chunker, const ReaderOptions& options) {
   TextBuffer& start = chunker.pending();
   std::string_view text = start.view();
   if (text.empty()) return InvalidArgument(file + ": the file is empty");
-  if (text.size() >= 2 && ((text[0] == '\xff' && text[1] == '\xfe') ||
-                           (text[0] == '\xfe' && text[1] == '\xff'))) {
+  if (text.size() >= 2 &&
+      ((text[0] == '\xff' && text[1] == '\xfe') || (text[0] == '\xfe' && text[1] == '\xff'))) {
     return InvalidArgument(file + ": the file is UTF-16; save it as UTF-8");
   }
   if (text.starts_with("\xef\xbb\xbf")) {
@@ -1578,16 +1683,16 @@ Result<Schema> ReadSchema(Chunker& chunker, const ReaderOptions& options) {
   }
   // CSV: the header record.
   size_t boundary = chunker.FirstBoundary(text);
-  std::string_view header_text = text.substr(0, boundary == std::string_view::npos
-                                                    ? text.size()
-                                                    : boundary + 1);
+  std::string_view header_text =
+      text.substr(0, boundary == std::string_view::npos ? text.size() : boundary + 1);
   std::vector<std::string_view> name_views;
   std::string scratch, error, value;
   scratch.reserve(header_text.size());
   size_t pos = 0;
   if (!IsValidUtf8(header_text)) {
-    return InvalidArgument(file + ": line 1 (the header) is not valid UTF-8 text; is this a "
-                                  "usage CSV file?");
+    return InvalidArgument(file +
+                           ": line 1 (the header) is not valid UTF-8 text; is this a "
+                           "usage CSV file?");
   }
   if (!NextCsvRecord(header_text, pos, name_views, scratch, error, value)) {
     return InvalidArgument(file + ": line 1 (the header) " + error);
@@ -1622,8 +1727,7 @@ Result<Schema> ReadSchema(Chunker& chunker, const ReaderOptions& options) {
     return InvalidArgument(
         file + ": line 1 is not the header of a usage file: " +
         (focusish ? "as a FOCUS CSV it lacks the columns " + focus_missing
-                  : "as a Partner Center daily rated usage CSV it lacks the columns " +
-                        pc_missing +
+                  : "as a Partner Center daily rated usage CSV it lacks the columns " + pc_missing +
                         " (a FOCUS file needs BilledCost, ChargePeriodStart, SubAccountId, ...)"));
   }
   for (size_t i = 0; i < lower.size(); ++i) {
@@ -1635,8 +1739,8 @@ Result<Schema> ReadSchema(Chunker& chunker, const ReaderOptions& options) {
   }
   schema.header_size = names.size();
   schema.header_names = names;
-  int64_t header_lines = std::count(header_text.begin(),
-                                    header_text.begin() + static_cast<std::ptrdiff_t>(pos), '\n');
+  int64_t header_lines =
+      std::count(header_text.begin(), header_text.begin() + static_cast<std::ptrdiff_t>(pos), '\n');
   PC_RETURN_IF_ERROR(chunker.DigestText(text.substr(0, pos)));
   start.Erase(pos);
   chunker.set_next_line(1 + header_lines);

@@ -6,7 +6,6 @@
 #include <zlib.h>
 
 #include <algorithm>
-
 #include <fstream>
 #include <random>
 
@@ -64,7 +63,6 @@ ReadResult ReadAll(const std::string& bytes, size_t chunk = 4 << 20, int threads
   out.digest = (*reader)->Digest();
   return out;
 }
-
 
 // ScanUsage with `threads` sinks, rows and rejections sorted by line.
 struct ScanCollect : UsageSink {
@@ -250,17 +248,16 @@ TEST(UsageReaderTest, ColumnOrderBomCrlfAndChunkingDoNotChangeTheRows) {
 }
 
 TEST(UsageReaderTest, BadRowsAreReportedWithFileLineColumnAndValue) {
-  std::string csv = kHeader + "\n" +
-                    Row("C1", "S1", "2024-09-01", "VM", "/r/1", "0.5", "1e309", "1") + "\n" +
-                    Row("C1", "S1", "2024-09-01", "VM", "/r/2", "0.5", "-0", "1") + "\n" +
-                    Row("C1", "S1", "2024-09-01", "VM", "/r/3", "NaN", "1", "1") + "\n" +
-                    Row("C1", "S1", "2024-09-01", "VM", "/r/4", "0.5", "\"1,234.5\"", "1") + "\n" +
-                    Row("", "S1", "2024-09-01", "VM", "/r/5", "0.5", "1", "1") + "\n" +
-                    Row("C1", "S1", "2024-13-01", "VM", "/r/6", "0.5", "1", "1") + "\n" +
-                    Row("C1", "S1", "2024-09-01", "VM\xff", "/r/7", "0.5", "1", "1") + "\n" +
-                    "p1,C1,too,few\n" +
-                    Row("C1", "S1", "2024-09-01", "VM", "/r/9", "0.5", "2", "1") + "\n" +
-                    Row("C1", "S1", "2024-09-01", "VM", "/r/10", "0.5", "1", "") + "\n";
+  std::string csv =
+      kHeader + "\n" + Row("C1", "S1", "2024-09-01", "VM", "/r/1", "0.5", "1e309", "1") + "\n" +
+      Row("C1", "S1", "2024-09-01", "VM", "/r/2", "0.5", "-0", "1") + "\n" +
+      Row("C1", "S1", "2024-09-01", "VM", "/r/3", "NaN", "1", "1") + "\n" +
+      Row("C1", "S1", "2024-09-01", "VM", "/r/4", "0.5", "\"1,234.5\"", "1") + "\n" +
+      Row("", "S1", "2024-09-01", "VM", "/r/5", "0.5", "1", "1") + "\n" +
+      Row("C1", "S1", "2024-13-01", "VM", "/r/6", "0.5", "1", "1") + "\n" +
+      Row("C1", "S1", "2024-09-01", "VM\xff", "/r/7", "0.5", "1", "1") + "\n" + "p1,C1,too,few\n" +
+      Row("C1", "S1", "2024-09-01", "VM", "/r/9", "0.5", "2", "1") + "\n" +
+      Row("C1", "S1", "2024-09-01", "VM", "/r/10", "0.5", "1", "") + "\n";
   auto r = ReadAll(csv);
   ASSERT_FALSE(r.open_error) << r.open_error->message;
   ASSERT_EQ(r.rows.size(), 1u);
@@ -284,11 +281,15 @@ TEST(UsageReaderTest, FileLevelProblemsAreClearErrors) {
   EXPECT_THAT(ReadAll("").open_error->message, HasSubstr("usage.csv: the file is empty"));
   EXPECT_THAT(ReadAll("a,b,c\n1,2,3\n").open_error->message,
               HasSubstr("line 1 is not the header of a usage file"));
-  EXPECT_THAT(ReadAll("\xff\xfe" "C\0u\0").open_error->message, HasSubstr("UTF-16"));
+  EXPECT_THAT(ReadAll("\xff\xfe"
+                      "C\0u\0")
+                  .open_error->message,
+              HasSubstr("UTF-16"));
   EXPECT_THAT(ReadAll("Cust\xe9merId,EntitlementId\n").open_error->message,
               HasSubstr("not valid UTF-8"));
-  std::string dup = "CustomerId,EntitlementId,MeterCategory,UsageDate,UnitPrice,Quantity,"
-                    "BillingPreTaxTotal,BillingCurrency,Quantity\n";
+  std::string dup =
+      "CustomerId,EntitlementId,MeterCategory,UsageDate,UnitPrice,Quantity,"
+      "BillingPreTaxTotal,BillingCurrency,Quantity\n";
   EXPECT_THAT(ReadAll(dup).open_error->message, HasSubstr("names the column Quantity twice"));
   // Truncated gzip: a clear file error, not a crash or a silent partial read.
   std::string gz = Gzip(kHeader + "\n" + Row("C", "S", "2024-01-01", "VM", "/r", "1", "1", "1"));
@@ -298,20 +299,21 @@ TEST(UsageReaderTest, FileLevelProblemsAreClearErrors) {
 }
 
 TEST(UsageReaderTest, TruncatedCsvReportsTheLastRow) {
-  std::string csv = kHeader + "\n" +
-                    Row("C1", "S1", "2024-09-01", "VM", "/r/1", "0.5", "1", "1", "\"{\"\"a\"\": 1}\"") +
-                    "\n" + Row("C1", "S1", "2024-09-01", "VM", "/r/2", "0.5", "1", "1");
+  std::string csv =
+      kHeader + "\n" +
+      Row("C1", "S1", "2024-09-01", "VM", "/r/1", "0.5", "1", "1", "\"{\"\"a\"\": 1}\"") + "\n" +
+      Row("C1", "S1", "2024-09-01", "VM", "/r/2", "0.5", "1", "1");
   auto cut = ReadAll(csv.substr(0, csv.size() - 20));
   ASSERT_FALSE(cut.open_error);
   EXPECT_EQ(cut.rows.size(), 1u);
   ASSERT_EQ(cut.errors.size(), 1u);
-  EXPECT_THAT(cut.errors[0].ToString(), HasSubstr("line 3: has ")); EXPECT_THAT(cut.errors[0].ToString(), HasSubstr("the row may be truncated"));
+  EXPECT_THAT(cut.errors[0].ToString(), HasSubstr("line 3: has "));
+  EXPECT_THAT(cut.errors[0].ToString(), HasSubstr("the row may be truncated"));
   std::string open_quote = kHeader + "\n" + "p1,C1,\"Acme";
   auto q = ReadAll(open_quote);
   ASSERT_EQ(q.errors.size(), 1u);
   EXPECT_THAT(q.errors[0].ToString(), HasSubstr("line 2: has an unterminated quoted field"));
 }
-
 
 TEST(UsageReaderTest, ParallelScanReadsExactlyWhatTheReaderReads) {
   // Quoted newlines, CRLF inside and at the end of records, doubled quotes, a BOM, bad rows,
@@ -320,9 +322,9 @@ TEST(UsageReaderTest, ParallelScanReadsExactlyWhatTheReaderReads) {
   for (int i = 0; i < 400; ++i) {
     std::string tags = i % 3 == 0 ? "\"{\"\"k\"\": \"\"a,\r\nb\"\"}\"" : i % 3 == 1 ? "plain" : "";
     std::string quantity = i % 37 == 5 ? "1e9" : std::to_string(i) + ".25";
-    csv += Row("C" + std::to_string(i % 4), "S" + std::to_string(i % 2), "2024-09-1" + std::to_string(i % 10),
-               i % 5 == 0 ? "\"Cat, \"\"X\"\"\"" : "VM", "/r/" + std::to_string(i), "0.5", quantity,
-               "1.00", tags) +
+    csv += Row("C" + std::to_string(i % 4), "S" + std::to_string(i % 2),
+               "2024-09-1" + std::to_string(i % 10), i % 5 == 0 ? "\"Cat, \"\"X\"\"\"" : "VM",
+               "/r/" + std::to_string(i), "0.5", quantity, "1.00", tags) +
            (i % 50 == 7 ? "\r\n\r\n" : "\r\n");
   }
   csv += Row("C9", "S9", "2024-09-30", "VM", "/r/last", "1", "2", "2");  // no line end
@@ -355,12 +357,11 @@ TEST(UsageReaderTest, ParallelScanReadsExactlyWhatTheReaderReads) {
 }
 
 TEST(UsageReaderTest, AMisplacedQuoteCostsOnlyItsOwnLine) {
-  std::string csv = kHeader + "\n" +
-                    Row("C1", "S1", "2024-09-01", "V\"M", "/r/1", "0.5", "1", "1") + "\n" +
-                    Row("C1", "S1", "2024-09-01", "VM", "/r/2", "0.5", "1", "1",
-                        "\"{\"\"a\"\": 1}\"") + "\n" +
-                    Row("C1", "S1", "2024-09-01", "\"VM\"x", "/r/3", "0.5", "1", "1") + "\n" +
-                    Row("C1", "S1", "2024-09-01", "VM", "/r/4", "0.5", "1", "1") + "\n";
+  std::string csv =
+      kHeader + "\n" + Row("C1", "S1", "2024-09-01", "V\"M", "/r/1", "0.5", "1", "1") + "\n" +
+      Row("C1", "S1", "2024-09-01", "VM", "/r/2", "0.5", "1", "1", "\"{\"\"a\"\": 1}\"") + "\n" +
+      Row("C1", "S1", "2024-09-01", "\"VM\"x", "/r/3", "0.5", "1", "1") + "\n" +
+      Row("C1", "S1", "2024-09-01", "VM", "/r/4", "0.5", "1", "1") + "\n";
   for (int threads : {1, 2}) {
     auto r = threads == 1 ? ReadAll(csv) : ScanAll(csv, 64, threads);
     ASSERT_EQ(r.rows.size(), 2u);
@@ -376,8 +377,8 @@ TEST(UsageReaderTest, AMisplacedQuoteCostsOnlyItsOwnLine) {
 TEST(UsageReaderTest, AMisplacedQuoteDoesNotStopTheFileFromBeingReadInChunks) {
   std::string csv = kHeader + "\n";
   for (int i = 0; i < 12000; ++i) {
-    csv += Row("C1", "S1", "2024-09-01", i == 10 ? "V\"M" : "VM", "/r/" + std::to_string(i),
-               "0.5", "1", "1", i % 2 ? "\"{\"\"a\"\": 1}\"" : "") +
+    csv += Row("C1", "S1", "2024-09-01", i == 10 ? "V\"M" : "VM", "/r/" + std::to_string(i), "0.5",
+               "1", "1", i % 2 ? "\"{\"\"a\"\": 1}\"" : "") +
            "\n";
   }
   ASSERT_GT(csv.size(), 1u << 20);  // past the point where quote counting gives up
@@ -505,8 +506,9 @@ TEST(UsageReaderTest, LineIdentityIgnoresHowValuesAreWritten) {
 }
 
 TEST(UsageReaderTest, ReadsTheFocusSampleFile) {
-  std::string path = std::string(PC_FIXTURES_DIR) +
-                     "/FinOps-Open-Cost-and-Usage-Spec+FOCUS-Sample-Data/FOCUS-1.0/focus_sample.csv";
+  std::string path =
+      std::string(PC_FIXTURES_DIR) +
+      "/FinOps-Open-Cost-and-Usage-Spec+FOCUS-Sample-Data/FOCUS-1.0/focus_sample.csv";
   if (!std::ifstream(path)) GTEST_SKIP() << "fixture not present: " << path;
   auto source = OpenFileSource(path);
   ASSERT_TRUE(source.ok()) << source.error().message;

@@ -49,8 +49,8 @@ int RunBillingClose(const BillingCloseFlags& flags) {
   http_options.upstream = "clc";
   connectors::HttpClient http(http_options);
   connectors::ClcClient clc(http, config.UpstreamUrl(config.clc_url, "/clc"));
-  auto post = billing::MakeClcLinePoster(clc, config.partner_clc_username,
-                                         config.partner_clc_password);
+  auto post =
+      billing::MakeClcLinePoster(clc, config.partner_clc_username, config.partner_clc_password);
   auto report = billing::CloseMonth(**db, identity::SystemPrincipal(), *month, Now(), post);
   if (!report.ok()) {
     std::cerr << "error: " << report.error().message << "\n";
@@ -59,12 +59,11 @@ int RunBillingClose(const BillingCloseFlags& flags) {
   if (report->already_closed) {
     std::cout << month->ToString() << " was already closed; no new invoice line\n";
   } else {
-    std::cout << month->ToString() << " closed: " << report->created.size()
-              << " invoice lines\n";
+    std::cout << month->ToString() << " closed: " << report->created.size() << " invoice lines\n";
   }
   for (const auto& l : report->created) {
-    std::cout << "  " << l.billing_alias << "  " << l.description << " (" << l.usage_month
-              << ")  " << l.amount << " " << l.currency << "\n";
+    std::cout << "  " << l.billing_alias << "  " << l.description << " (" << l.usage_month << ")  "
+              << l.amount << " " << l.currency << "\n";
   }
   std::cout << report->posted << " lines posted to the CenturyLink Cloud invoice\n";
   for (const auto& f : report->failures) std::cerr << "not posted yet: " << f << "\n";

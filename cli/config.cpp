@@ -1,8 +1,9 @@
 #include "cli/config.h"
 
+#include <toml++/toml.h>
+
 #include <cstdlib>
 #include <functional>
-#include <toml++/toml.h>
 #include <variant>
 
 namespace pc::cli {
@@ -39,8 +40,7 @@ const std::vector<Key>& Keys() {
       {"upstream.graph_url", &Config::graph_url},
       {"upstream.arm_url", &Config::arm_url},
       {"upstream.clc_url", &Config::clc_url},
-      {"upstream.partner_center_requests_per_minute",
-       &Config::partner_center_requests_per_minute},
+      {"upstream.partner_center_requests_per_minute", &Config::partner_center_requests_per_minute},
       {"upstream.arm_requests_per_minute", &Config::arm_requests_per_minute},
       {"upstream.timeout_seconds", &Config::upstream_timeout},
       {"partner.tenant_id", &Config::partner_tenant_id},
@@ -138,8 +138,8 @@ Status LoadConfigFile(const std::string& path, Config& config) {
       [&](const toml::table& t, const std::string& prefix) {
         for (const auto& [k, node] : t) {
           if (!status.ok()) return;
-          std::string name = prefix.empty() ? std::string(k.str()) : prefix + "." +
-                                                                        std::string(k.str());
+          std::string name =
+              prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
           if (const auto* sub = node.as_table()) {
             walk(*sub, name);
             continue;
@@ -203,16 +203,15 @@ Status Validate(const Config& c) {
   if (c.port < 0 || c.port > 65535) return InvalidArgument("server.port must be 0..65535");
   if (c.threads < 1 || c.threads > 256) return InvalidArgument("server.threads must be 1..256");
   if (c.body_limit < 1024) return InvalidArgument("server.body_limit must be at least 1024");
-  for (auto [name, v] : {std::pair{"server.header_timeout", c.header_timeout},
-                         {"server.read_timeout", c.read_timeout},
-                         {"server.idle_timeout", c.idle_timeout},
-                         {"security.session_ttl", c.session_ttl},
-                         {"security.login_failure_window", c.login_failure_window},
-                         {"security.login_base_lockout", c.login_base_lockout},
-                         {"security.login_max_failures_per_account",
-                          c.login_max_failures_per_account},
-                         {"security.login_max_failures_per_address",
-                          c.login_max_failures_per_address}}) {
+  for (auto [name, v] :
+       {std::pair{"server.header_timeout", c.header_timeout},
+        {"server.read_timeout", c.read_timeout},
+        {"server.idle_timeout", c.idle_timeout},
+        {"security.session_ttl", c.session_ttl},
+        {"security.login_failure_window", c.login_failure_window},
+        {"security.login_base_lockout", c.login_base_lockout},
+        {"security.login_max_failures_per_account", c.login_max_failures_per_account},
+        {"security.login_max_failures_per_address", c.login_max_failures_per_address}}) {
     if (v < 1) return InvalidArgument(std::string(name) + " must be at least 1");
   }
   if (c.import_body_limit < c.body_limit) {
@@ -229,13 +228,14 @@ Status Validate(const Config& c) {
   if (c.billing_clc_token_cache_seconds < 0 || c.billing_clc_token_cache_seconds > 3600) {
     return InvalidArgument("billing.clc_token_cache_seconds must be 0..3600");
   }
-  for (const auto& [name, url] :
-       {std::pair{"upstream.partner_center_url", c.UpstreamUrl(c.partner_center_url, "/partnercenter")},
-        {"upstream.entra_url", c.UpstreamUrl(c.entra_url, "/login")},
-        {"upstream.arm_url", c.UpstreamUrl(c.arm_url, "/arm")},
-        {"upstream.clc_url", c.UpstreamUrl(c.clc_url, "/clc")}}) {
+  for (const auto& [name, url] : {std::pair{"upstream.partner_center_url",
+                                            c.UpstreamUrl(c.partner_center_url, "/partnercenter")},
+                                  {"upstream.entra_url", c.UpstreamUrl(c.entra_url, "/login")},
+                                  {"upstream.arm_url", c.UpstreamUrl(c.arm_url, "/arm")},
+                                  {"upstream.clc_url", c.UpstreamUrl(c.clc_url, "/clc")}}) {
     if (!url.starts_with("http://") && !url.starts_with("https://")) {
-      return InvalidArgument(std::string(name) + " must be an http(s) URL (or set "
+      return InvalidArgument(std::string(name) +
+                             " must be an http(s) URL (or set "
                              "upstream.sandbox_url)");
     }
   }

@@ -33,38 +33,39 @@ struct Config {
   std::string secret_key_file = "data/secret.key";       // security.secret_key_file
 
   // Upstreams. With upstream.sandbox_url set, every URL left empty points into the sandbox.
-  std::string sandbox_url = "http://127.0.0.1:8081";     // upstream.sandbox_url
-  std::string entra_url;                                 // upstream.entra_url
-  std::string partner_center_url;                        // upstream.partner_center_url
-  std::string graph_url;                                 // upstream.graph_url
-  std::string arm_url;                                   // upstream.arm_url
-  std::string clc_url;                                   // upstream.clc_url
-  int64_t partner_center_requests_per_minute = 500;      // upstream.partner_center_requests_per_minute
-  int64_t arm_requests_per_minute = 1200;                // upstream.arm_requests_per_minute
-  int64_t upstream_timeout = 60;                         // upstream.timeout_seconds
+  std::string sandbox_url = "http://127.0.0.1:8081";  // upstream.sandbox_url
+  std::string entra_url;                              // upstream.entra_url
+  std::string partner_center_url;                     // upstream.partner_center_url
+  std::string graph_url;                              // upstream.graph_url
+  std::string arm_url;                                // upstream.arm_url
+  std::string clc_url;                                // upstream.clc_url
+  int64_t partner_center_requests_per_minute = 500;   // upstream.partner_center_requests_per_minute
+  int64_t arm_requests_per_minute = 1200;             // upstream.arm_requests_per_minute
+  int64_t upstream_timeout = 60;                      // upstream.timeout_seconds
 
   // The partner: CSP tenant and the platform's multi-tenant application (sandbox fixtures).
   std::string partner_tenant_id = "11111111-1111-4111-8111-111111111111";  // partner.tenant_id
   std::string partner_client_id = "22222222-2222-4222-8222-222222222222";  // partner.client_id
-  std::string partner_client_secret = "sandbox-secret";  // partner.client_secret (or sealed sb1:...)
+  std::string partner_client_secret =
+      "sandbox-secret";  // partner.client_secret (or sealed sb1:...)
   std::string partner_billing_account = "sandbox-billing-account";  // partner.billing_account
   // The partner's own CLC service user that posts invoice lines (sandbox fixture
   // partner.billing, AccountAdmin of the platform account T3N, parent of every alias).
   std::string partner_clc_username = "partner.billing";  // partner.clc_username
   std::string partner_clc_password = "sandbox";          // partner.clc_password
 
-  bool billing_auto_close = true;           // billing.auto_close: close ended months in serve
-  int64_t billing_close_grace_hours = 0;    // billing.close_grace_hours after a month's end
+  bool billing_auto_close = true;            // billing.auto_close: close ended months in serve
+  int64_t billing_close_grace_hours = 0;     // billing.close_grace_hours after a month's end
   int64_t billing_close_check_seconds = 60;  // billing.close_check_seconds
-  int64_t billing_usage_pull_seconds = 0;  // billing.usage_pull_seconds (0: no scheduled pull)
+  int64_t billing_usage_pull_seconds = 0;    // billing.usage_pull_seconds (0: no scheduled pull)
   int64_t billing_clc_token_cache_seconds = 60;  // billing.clc_token_cache_seconds
 
-  std::string allowed_territories = "US";                // onboarding.allowed_territories
-  std::string centurylink_terms_version = "2017-01";     // onboarding.centurylink_terms_version
-  int64_t job_workers = 4;                               // jobs.workers
-  int64_t job_lease = 30;                                // jobs.lease_seconds
-  int64_t job_step_deadline = 300;                       // jobs.step_deadline_seconds
-  std::string smtp_url;                                  // smtp.url ("" = emails wait in the outbox)
+  std::string allowed_territories = "US";             // onboarding.allowed_territories
+  std::string centurylink_terms_version = "2017-01";  // onboarding.centurylink_terms_version
+  int64_t job_workers = 4;                            // jobs.workers
+  int64_t job_lease = 30;                             // jobs.lease_seconds
+  int64_t job_step_deadline = 300;                    // jobs.step_deadline_seconds
+  std::string smtp_url;                               // smtp.url ("" = emails wait in the outbox)
   std::string smtp_from = "cloud-integration@partner.example";  // smtp.from
 
   // The effective URL of an upstream: its own setting, else sandbox_url + prefix.

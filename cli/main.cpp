@@ -7,10 +7,10 @@
 #include <fstream>
 #include <iostream>
 
+#include "cli/billing_command.h"
 #include "cli/config.h"
 #include "cli/sandbox_command.h"
 #include "cli/service.h"
-#include "cli/billing_command.h"
 #include "cli/usage_command.h"
 #include "core/random.h"
 #include "core/secret_box.h"
@@ -86,8 +86,9 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("partnercloud"));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %l %v", spdlog::pattern_time_type::utc);
 
-  CLI::App app{"partnercloud: Azure customer accounts and subscriptions for Microsoft CSP "
-               "partners, billed on the partner's own invoice"};
+  CLI::App app{
+      "partnercloud: Azure customer accounts and subscriptions for Microsoft CSP "
+      "partners, billed on the partner's own invoice"};
   app.require_subcommand(1);
 
   // serve
@@ -120,8 +121,9 @@ int main(int argc, char** argv) {
   user_add->add_option("--organization", ua_org, "Organization name")->required();
   user_add->add_flag("--create-organization", ua_create_org,
                      "Create the organization if it does not exist");
-  user_add->add_option("--organization-kind", ua_org_kind, "customer or partner (with "
-                                                           "--create-organization)");
+  user_add->add_option("--organization-kind", ua_org_kind,
+                       "customer or partner (with "
+                       "--create-organization)");
   user_add->add_flag("--password-stdin", ua_password_stdin,
                      "Read the password from standard input (else PARTNERCLOUD_PASSWORD)");
 
@@ -129,8 +131,9 @@ int main(int argc, char** argv) {
   CommonFlags demo_flags;
   std::string demo_data = "data";
   int demo_port = 8080;
-  auto* demo = app.add_subcommand("demo", "Run the service on an embedded database with demo "
-                                          "users (local use only)");
+  auto* demo = app.add_subcommand("demo",
+                                  "Run the service on an embedded database with demo "
+                                  "users (local use only)");
   AddCommonFlags(demo, demo_flags);
   demo->add_option("--port", demo_port, "Listen port (default 8080)");
   demo->add_option("--data", demo_data, "Data folder (default ./data)");
@@ -244,8 +247,8 @@ int main(int argc, char** argv) {
     if (!db.ok()) return Fail(db.error());
     if (auto seeded = pc::cli::SeedDemo(**db); !seeded.ok()) return Fail(seeded.error());
     if (demo_sandbox_url.empty()) {
-      auto sandbox = pc::cli::StartBackgroundSandbox(
-          "127.0.0.1", static_cast<uint16_t>(demo_sandbox_port));
+      auto sandbox =
+          pc::cli::StartBackgroundSandbox("127.0.0.1", static_cast<uint16_t>(demo_sandbox_port));
       if (sandbox.http_port != 0) {
         std::cerr << "  sandbox (Entra ID, Partner Center, Graph, ARM, CenturyLink Cloud): "
                   << "http://127.0.0.1:" << sandbox.http_port << "\n";

@@ -51,9 +51,9 @@ int RunSandbox(const SandboxFlags& flags) {
     std::cerr << "error: " << smtp.error().message << "\n";
     return 2;
   }
-  http::Server server(sandbox::SandboxServerOptions(flags.address,
-                                                    static_cast<uint16_t>(flags.port)),
-                      sb.router(), nullptr);
+  http::Server server(
+      sandbox::SandboxServerOptions(flags.address, static_cast<uint16_t>(flags.port)), sb.router(),
+      nullptr);
   auto port = server.Listen();
   if (!port.ok()) {
     std::cerr << "error: " << port.error().message << "\n";
@@ -84,8 +84,8 @@ int RunGenerateUsage(const SandboxFlags& flags) {
     }
     out = &file;
   }
-  int64_t n = sandbox::GenerateUsageCsv(*out, flags.rows, flags.customers, flags.seed,
-                                        flags.resources);
+  int64_t n =
+      sandbox::GenerateUsageCsv(*out, flags.rows, flags.customers, flags.seed, flags.resources);
   out->flush();
   if (!*out) {
     std::cerr << "error: writing " << flags.out << " failed\n";

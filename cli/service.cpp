@@ -11,6 +11,7 @@
 #include "api/api.h"
 #include "billing/clc_billing.h"
 #include "billing/month_close.h"
+#include "billing/usage_pull.h"
 #include "connectors/arm_client.h"
 #include "connectors/clc_client.h"
 #include "connectors/entra_client.h"
@@ -20,7 +21,6 @@
 #include "governance/catalog.h"
 #include "identity/identity.h"
 #include "jobs/runner.h"
-#include "billing/usage_pull.h"
 #include "notify/outbox.h"
 #include "onboarding/onboarding.h"
 
@@ -153,7 +153,8 @@ int RunService(const Config& config, store::Database& db,
     return o;
   };
   connectors::HttpClient entra_http(upstream("entra", 0));
-  connectors::HttpClient pc_http(upstream("partner_center", config.partner_center_requests_per_minute));
+  connectors::HttpClient pc_http(
+      upstream("partner_center", config.partner_center_requests_per_minute));
   connectors::HttpClient arm_http(upstream("arm", config.arm_requests_per_minute));
   connectors::HttpClient clc_http(upstream("clc", 0));
   connectors::TokenProvider tokens(entra_http, {config.UpstreamUrl(config.entra_url, "/login"),
@@ -176,10 +177,9 @@ int RunService(const Config& config, store::Database& db,
   ob_options.partner_tenant_id = config.partner_tenant_id;
   ob_options.app_client_id = config.partner_client_id;
   ob_options.billing_account = config.partner_billing_account;
-  onboarding::OnboardingService onboarding(
-      {db, clc, partner_center, arm, graph, *secrets, governance::PermittedServices::BuiltIn(),
-       connections},
-      ob_options);
+  onboarding::OnboardingService onboarding({db, clc, partner_center, arm, graph, *secrets,
+                                            governance::PermittedServices::BuiltIn(), connections},
+                                           ob_options);
   jobs::RunnerOptions runner_options;
   runner_options.workers = static_cast<int>(config.job_workers);
   runner_options.lease = std::chrono::seconds(config.job_lease);

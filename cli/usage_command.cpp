@@ -88,12 +88,11 @@ void AddUsageCommand(CLI::App& app) {
                      "Database URL: sqlite:PATH or postgresql://user@host:port/db");
   import->add_option("--set", flags->sets, "Override a configuration key");
   import->add_flag("--strict", flags->strict, "Reject a whole file at its first bad row");
-  import->add_option("files", flags->files, "Usage files")->required()->check(
-      CLI::ExistingFile);
+  import->add_option("files", flags->files, "Usage files")->required()->check(CLI::ExistingFile);
   import->callback([flags] {
     int code = RunUsageImport(*flags);
-    if (code != 0) throw CLI::RuntimeError(code);
-  });
-}
+  if (code != 0) throw CLI::RuntimeError(code);
+});
+}  // namespace pc::cli
 
 }  // namespace pc::cli

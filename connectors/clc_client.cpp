@@ -10,9 +10,9 @@ std::string Str(const json::object& o, std::string_view key) {
 }
 
 ClcAccount AccountFromJson(const json::object& o) {
-  return {Str(o, "accountAlias"), Str(o, "parentAlias"),   Str(o, "businessName"),
-          Str(o, "addressLine1"), Str(o, "city"),          Str(o, "stateProvince"),
-          Str(o, "postalCode"),   Str(o, "country"),       Str(o, "status"),
+  return {Str(o, "accountAlias"), Str(o, "parentAlias"), Str(o, "businessName"),
+          Str(o, "addressLine1"), Str(o, "city"),        Str(o, "stateProvince"),
+          Str(o, "postalCode"),   Str(o, "country"),     Str(o, "status"),
           Str(o, "accountType")};
 }
 
@@ -50,12 +50,18 @@ Result<json::value> ClcClient::Call(const std::string& method, const std::string
   }
   std::string message = ClcMessage(res.body, res.status);
   switch (res.status) {
-    case 400: return InvalidArgument(message);
-    case 401: return Unauthenticated(message);
-    case 403: return PermissionDenied(message);
-    case 404: return NotFound(message);
-    case 409: return Conflict(message);
-    default: return Unavailable("CenturyLink Cloud: " + message);
+    case 400:
+      return InvalidArgument(message);
+    case 401:
+      return Unauthenticated(message);
+    case 403:
+      return PermissionDenied(message);
+    case 404:
+      return NotFound(message);
+    case 409:
+      return Conflict(message);
+    default:
+      return Unavailable("CenturyLink Cloud: " + message);
   }
 }
 
@@ -69,7 +75,10 @@ Result<ClcLogin> ClcClient::Login(const std::string& username, const std::string
   }
   if (!v->is_object()) return Unavailable("CenturyLink Cloud login answered an unexpected body");
   const auto& o = v->as_object();
-  ClcLogin login{Str(o, "userName"), Str(o, "accountAlias"), Str(o, "locationAlias"), {},
+  ClcLogin login{Str(o, "userName"),
+                 Str(o, "accountAlias"),
+                 Str(o, "locationAlias"),
+                 {},
                  Str(o, "bearerToken")};
   if (auto it = o.find("roles"); it != o.end() && it->value().is_array()) {
     for (const auto& r : it->value().as_array()) {
@@ -90,9 +99,10 @@ Result<ClcAccount> ClcClient::GetAccount(const std::string& token, const std::st
 
 Result<std::vector<ClcAccount>> ClcClient::ListSubAccounts(const std::string& token,
                                                            const std::string& alias) {
-  PC_ASSIGN_OR_RETURN(json::value v, Call("GET", "/v2/accounts/" + alias + "/subAccounts", token,
-                                          ""));
-  if (!v.is_array()) return Unavailable("CenturyLink Cloud answered an unexpected sub-account list");
+  PC_ASSIGN_OR_RETURN(json::value v,
+                      Call("GET", "/v2/accounts/" + alias + "/subAccounts", token, ""));
+  if (!v.is_array())
+    return Unavailable("CenturyLink Cloud answered an unexpected sub-account list");
   std::vector<ClcAccount> out;
   for (const auto& a : v.as_array()) {
     if (a.is_object()) out.push_back(AccountFromJson(a.as_object()));
@@ -102,8 +112,8 @@ Result<std::vector<ClcAccount>> ClcClient::ListSubAccounts(const std::string& to
 
 Status ClcClient::PostInvoiceLine(const std::string& token, const std::string& alias,
                                   const json::object& line) {
-  PC_ASSIGN_OR_RETURN(json::value v, Call("POST", "/v2/invoice/" + alias + "/lines", token,
-                                          json::serialize(line)));
+  PC_ASSIGN_OR_RETURN(
+      json::value v, Call("POST", "/v2/invoice/" + alias + "/lines", token, json::serialize(line)));
   (void)v;
   return {};
 }

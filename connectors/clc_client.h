@@ -28,9 +28,10 @@ struct ClcAccount {
   std::string city;
   std::string state_province;
   std::string postal_code;
-  std::string country;       // as CLC sends it ("US", "USA", "GB", ...)
-  std::string status;        // Active | Disabled | Deleted | Demo
-  std::string account_type;  // Customer | Reseller | ResellerCustomer | Internal | Demo ("" if absent)
+  std::string country;  // as CLC sends it ("US", "USA", "GB", ...)
+  std::string status;   // Active | Disabled | Deleted | Demo
+  std::string
+      account_type;  // Customer | Reseller | ResellerCustomer | Internal | Demo ("" if absent)
 };
 
 class ClcClient {

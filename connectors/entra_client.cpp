@@ -54,7 +54,8 @@ Result<std::string> TokenProvider::Token(const std::string& tenant, std::string_
     }
     return Unavailable("Entra ID token request failed: " + detail);
   }
-  if (!body.ok() || !body->is_object()) return Unavailable("Entra ID answered a body that is not JSON");
+  if (!body.ok() || !body->is_object())
+    return Unavailable("Entra ID answered a body that is not JSON");
   const auto& o = body->as_object();
   auto token = o.find("access_token");
   if (token == o.end() || !token->value().is_string()) {

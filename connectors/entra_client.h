@@ -20,7 +20,8 @@ struct EntraOptions {
 };
 
 // Audiences the service uses.
-inline constexpr std::string_view kPartnerCenterAudience = "https://api.partnercenter.microsoft.com";
+inline constexpr std::string_view kPartnerCenterAudience =
+    "https://api.partnercenter.microsoft.com";
 inline constexpr std::string_view kArmAudience = "https://management.azure.com";
 inline constexpr std::string_view kGraphAudience = "https://graph.microsoft.com";
 

@@ -164,8 +164,8 @@ Result<HttpResponse> HttpClient::SendOnce(const HttpRequest& request) {
   curl_slist_free_all(headers);
   pool_->Give(h);
   if (rc != CURLE_OK) {
-    return Unavailable(options_.upstream + " " + request.method + " " +
-                       LoggableUrl(request.url) + ": " + curl_easy_strerror(rc));
+    return Unavailable(options_.upstream + " " + request.method + " " + LoggableUrl(request.url) +
+                       ": " + curl_easy_strerror(rc));
   }
   return res;
 }
@@ -200,8 +200,8 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& request) {
     if (!retry || attempt == policy.max_attempts) return result;
     if (retry_after > policy.max_retry_after) return result;
     // Full jitter over an exponentially growing ceiling, never below Retry-After.
-    auto ceiling = std::min<int64_t>(policy.max_delay.count(),
-                                     policy.base_delay.count() << std::min(attempt - 1, 16));
+    auto ceiling = std::min<int64_t>(policy.max_delay.count(), policy.base_delay.count()
+                                                                   << std::min(attempt - 1, 16));
     auto jitter = std::chrono::milliseconds(
         RandomUniform(static_cast<uint32_t>(std::max<int64_t>(1, ceiling))));
     auto wait = std::max(retry_after, jitter);

@@ -110,8 +110,11 @@ TEST(HttpClientTest, RefusedConnectionIsUnavailableAfterRetries) {
 TEST(HttpClientTest, SendsBodyAndHeaders) {
   FlakyServer server;
   HttpClient client({});
-  auto res = client.Send({"POST", server.Url("/echo"), {{"Content-Type", "text/plain"}},
-                          FormEncode({{"a", "1 2"}, {"b", "x&y"}}), {}});
+  auto res = client.Send({"POST",
+                          server.Url("/echo"),
+                          {{"Content-Type", "text/plain"}},
+                          FormEncode({{"a", "1 2"}, {"b", "x&y"}}),
+                          {}});
   ASSERT_TRUE(res.ok());
   EXPECT_EQ(res->body, "a=1%202&b=x%26y");
   EXPECT_EQ(res->Header("content-type"), "text/plain");

@@ -66,17 +66,16 @@ Result<PcResult> PartnerCenterClient::Call(
     const std::string& method, const std::string& path, const std::optional<json::value>& body,
     const PcCall& call, const std::vector<std::pair<std::string, std::string>>& extra_headers) {
   for (int attempt = 0; attempt < 2; ++attempt) {
-    PC_ASSIGN_OR_RETURN(std::string token,
-                        tokens_.Token(partner_tenant_, kPartnerCenterAudience));
+    PC_ASSIGN_OR_RETURN(std::string token, tokens_.Token(partner_tenant_, kPartnerCenterAudience));
     HttpRequest req;
     req.method = method;
     req.url = base_url_ + path;
-    req.headers = {{"Authorization", "Bearer " + token},
-                   {"Accept", "application/json"},
-                   {"MS-RequestId", call.request_id.empty() ? NameBasedId(RandomToken(16))
-                                                            : call.request_id},
-                   {"MS-CorrelationId", call.correlation_id.empty() ? NameBasedId(RandomToken(16))
-                                                                    : call.correlation_id}};
+    req.headers = {
+        {"Authorization", "Bearer " + token},
+        {"Accept", "application/json"},
+        {"MS-RequestId", call.request_id.empty() ? NameBasedId(RandomToken(16)) : call.request_id},
+        {"MS-CorrelationId",
+         call.correlation_id.empty() ? NameBasedId(RandomToken(16)) : call.correlation_id}};
     for (const auto& h : extra_headers) req.headers.push_back(h);
     if (body) {
       req.headers.emplace_back("Content-Type", "application/json");
@@ -115,8 +114,7 @@ Result<bool> PartnerCenterClient::DomainTaken(const std::string& domain, const P
 Result<std::optional<json::object>> PartnerCenterClient::FindCustomerByDomain(
     const std::string& domain, const PcCall& call) {
   json::object filter{{"Field", "Domain"}, {"Value", domain}, {"Operator", "starts_with"}};
-  std::string encoded =
-      boost::urls::encode(json::serialize(filter), boost::urls::unreserved_chars);
+  std::string encoded = boost::urls::encode(json::serialize(filter), boost::urls::unreserved_chars);
   std::string path = "/v1/customers?size=0&filter=" + encoded;
   std::vector<std::pair<std::string, std::string>> headers;
   for (int page = 0; page < 100; ++page) {
@@ -146,8 +144,9 @@ Result<std::optional<json::object>> PartnerCenterClient::FindCustomerByDomain(
 }
 
 Result<std::string> PartnerCenterClient::CustomerAgreementTemplateId(const PcCall& call) {
-  PC_ASSIGN_OR_RETURN(PcResult r, Call("GET", "/v1/agreements?agreementType=MicrosoftCustomerAgreement",
-                                       std::nullopt, call));
+  PC_ASSIGN_OR_RETURN(
+      PcResult r,
+      Call("GET", "/v1/agreements?agreementType=MicrosoftCustomerAgreement", std::nullopt, call));
   if (!r.ok()) return FaultError("Partner Center agreements", *r.fault);
   const auto* items = r.body.is_object() ? r.body.as_object().if_contains("items") : nullptr;
   if (items && items->is_array()) {

@@ -30,8 +30,8 @@ std::string NameBasedId(std::string_view name);
 // A Partner Center answer that is not a success.
 struct PcFault {
   long status = 0;
-  int64_t code = 0;         // ApiFault code (0 if none)
-  std::string message;      // description or message
+  int64_t code = 0;     // ApiFault code (0 if none)
+  std::string message;  // description or message
   std::chrono::milliseconds retry_after{0};
 };
 

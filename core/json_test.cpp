@@ -16,9 +16,8 @@ TEST(RawArrayElementsTest, KeepsEveryDigitAndPutsEachElementOnOneLine) {
   auto items = RawArrayElements(text, "items");
   ASSERT_TRUE(items.ok()) << items.error().message;
   ASSERT_EQ(items->size(), 2u);
-  EXPECT_EQ((*items)[0],
-            R"({"unitPrice": 0.12345678901234567890123, "quantity": 1E-3,        )"
-            R"("tags": "{\"k\": \"x\\n]\"}"})");
+  EXPECT_EQ((*items)[0], R"({"unitPrice": 0.12345678901234567890123, "quantity": 1E-3,        )"
+                         R"("tags": "{\"k\": \"x\\n]\"}"})");
   EXPECT_EQ((*items)[1], R"({"unitPrice": -0.0000000000000000000001})");
   // Each element is still the same JSON.
   for (const auto& item : *items) EXPECT_TRUE(ParseJson(item).ok()) << item;

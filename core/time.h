@@ -37,11 +37,11 @@ class YearMonth {
 
   int year() const { return year_; }
   int month() const { return month_; }
-  int DaysInMonth() const;   // 28..31, leap years included
+  int DaysInMonth() const;  // 28..31, leap years included
   YearMonth Next() const;
   YearMonth Prev() const;
-  Timestamp Start() const;   // first instant of the month, UTC
-  Timestamp End() const;     // first instant of the next month (exclusive end)
+  Timestamp Start() const;       // first instant of the month, UTC
+  Timestamp End() const;         // first instant of the next month (exclusive end)
   std::string ToString() const;  // "YYYY-MM"
   auto operator<=>(const YearMonth&) const = default;
 

@@ -68,9 +68,8 @@ Result<PermittedServices> PermittedServices::Parse(std::string_view json_text) {
       PC_ASSIGN_OR_RETURN(item.actions, StringArray(iv.as_object(), "actions", item_where));
       for (const auto& t : item.resource_types) {
         auto slash = t.find('/');
-        if (slash == std::string::npos ||
-            std::find(cat.namespaces.begin(), cat.namespaces.end(), t.substr(0, slash)) ==
-                cat.namespaces.end()) {
+        if (slash == std::string::npos || std::find(cat.namespaces.begin(), cat.namespaces.end(),
+                                                    t.substr(0, slash)) == cat.namespaces.end()) {
           return InvalidArgument(item_where + ": resource type '" + t +
                                  "' is not in the category's namespaces");
         }
@@ -130,18 +129,19 @@ json::object PermittedServices::RoleDefinitionBody(std::string_view subscription
 }
 
 json::object PermittedServices::PolicyAssignmentBody() const {
-  return {{"properties",
-           {{"displayName", "Allowed resource types (" + role_name_ + ")"},
-            {"description", "The permitted services of the provider's catalog, version " +
-                                version_ + ". Ask your provider's support for more services."},
-            {"policyDefinitionId", kAllowedResourceTypesPolicy},
-            {"parameters", {{"listOfResourceTypesAllowed", {{"value", ToArray(ResourceTypes())}}}}},
-            {"enforcementMode", "Default"},
-            {"metadata", {{"assignedBy", "partnercloud"}, {"catalogVersion", version_}}},
-            {"nonComplianceMessages",
-             json::array{json::object{
-                 {"message", "This resource type is not permitted by your provider; open a "
-                             "support request to ask for it."}}}}}}};
+  return {
+      {"properties",
+       {{"displayName", "Allowed resource types (" + role_name_ + ")"},
+        {"description", "The permitted services of the provider's catalog, version " + version_ +
+                            ". Ask your provider's support for more services."},
+        {"policyDefinitionId", kAllowedResourceTypesPolicy},
+        {"parameters", {{"listOfResourceTypesAllowed", {{"value", ToArray(ResourceTypes())}}}}},
+        {"enforcementMode", "Default"},
+        {"metadata", {{"assignedBy", "partnercloud"}, {"catalogVersion", version_}}},
+        {"nonComplianceMessages",
+         json::array{json::object{{"message",
+                                   "This resource type is not permitted by your provider; open a "
+                                   "support request to ask for it."}}}}}}};
 }
 
 }  // namespace pc::governance

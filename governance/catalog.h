@@ -15,7 +15,7 @@ namespace pc::governance {
 struct CatalogItem {
   std::string name;                         // verbatim from the seed, e.g. "Virtual Machines"
   std::vector<std::string> resource_types;  // e.g. "Microsoft.Compute/virtualMachines"
-  std::vector<std::string> actions;         // RBAC actions, e.g. "Microsoft.Compute/virtualMachines/*"
+  std::vector<std::string> actions;  // RBAC actions, e.g. "Microsoft.Compute/virtualMachines/*"
 };
 
 struct CatalogCategory {

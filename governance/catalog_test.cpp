@@ -15,9 +15,9 @@ TEST(CatalogTest, BuiltInCatalogHasTheSeedsSixCategories) {
   const auto& c = PermittedServices::BuiltIn();
   std::vector<std::string> names;
   for (const auto& cat : c.categories()) names.push_back(cat.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"General Resources", "Microsoft Insights",
-                                             "Resource Groups", "Network and Load Balancers",
-                                             "Storage", "Compute"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"General Resources", "Microsoft Insights", "Resource Groups",
+                                      "Network and Load Balancers", "Storage", "Compute"}));
   EXPECT_EQ(c.categories()[3].items.size(), 18u);  // the seed lists 18 network items
   EXPECT_EQ(c.role_name(), "Cloud Integration");
 }

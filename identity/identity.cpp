@@ -150,10 +150,14 @@ Result<ThrottleState> LoadThrottle(Transaction& tx, const std::string& key) {
 
 std::string_view RoleName(Role role) {
   switch (role) {
-    case Role::kOrgAdmin: return "org_admin";
-    case Role::kOrgMember: return "org_member";
-    case Role::kOperator: return "operator";
-    case Role::kSupportAgent: return "support_agent";
+    case Role::kOrgAdmin:
+      return "org_admin";
+    case Role::kOrgMember:
+      return "org_member";
+    case Role::kOperator:
+      return "operator";
+    case Role::kSupportAgent:
+      return "support_agent";
   }
   return "org_member";
 }
@@ -162,8 +166,9 @@ Result<Role> ParseRole(std::string_view name) {
   for (Role r : {Role::kOrgAdmin, Role::kOrgMember, Role::kOperator, Role::kSupportAgent}) {
     if (RoleName(r) == name) return r;
   }
-  return InvalidArgument("Field 'role' must be one of org_admin, org_member, operator, "
-                         "support_agent");
+  return InvalidArgument(
+      "Field 'role' must be one of org_admin, org_member, operator, "
+      "support_agent");
 }
 
 bool IsPartnerStaff(Role role) { return role == Role::kOperator || role == Role::kSupportAgent; }
@@ -181,17 +186,16 @@ IdentityService::IdentityService(store::Database& db, IdentityOptions options)
     : db_(db), options_(options) {}
 
 Status IdentityService::Audit(Transaction& tx, const Principal& who,
-                              std::optional<std::string> organization_id,
-                              std::string_view action, std::string_view target_type,
-                              std::string_view target_id, const json::object& detail) {
+                              std::optional<std::string> organization_id, std::string_view action,
+                              std::string_view target_type, std::string_view target_id,
+                              const json::object& detail) {
   Param actor = who.user.id.empty() ? Param(nullptr) : Param(who.user.id);
   Param org = organization_id ? Param(*organization_id) : Param(nullptr);
   auto r = tx.Execute(
       "INSERT INTO audit_log (id, at, actor_user_id, actor_email, organization_id, action, "
       "target_type, target_id, client_addr, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       {Uuid::V7().ToString(), NowText(), actor, who.user.email, org, std::string(action),
-       std::string(target_type), std::string(target_id), who.client_addr,
-       json::serialize(detail)});
+       std::string(target_type), std::string(target_id), who.client_addr, json::serialize(detail)});
   if (!r.ok()) return r.error();
   return {};
 }
@@ -199,8 +203,7 @@ Status IdentityService::Audit(Transaction& tx, const Principal& who,
 // ---- Login, sessions, tokens ----
 
 Result<LoginResult> IdentityService::Login(std::string_view email_in, std::string_view password,
-                                           std::string_view client_addr,
-                                           Throttled* retry_after) {
+                                           std::string_view client_addr, Throttled* retry_after) {
   std::string email = Lower(Trim(email_in));
   std::string account_key = "account:" + email;
   std::string address_key = "address:" + std::string(client_addr);
@@ -308,8 +311,9 @@ Result<LoginResult> IdentityService::Login(std::string_view email_in, std::strin
 
 Status IdentityService::Logout(const Principal& who) {
   if (who.via != Principal::Via::kSession) {
-    return InvalidArgument("Only a session can be ended; revoke API tokens with "
-                           "DELETE /api/v1/tokens/{id}");
+    return InvalidArgument(
+        "Only a session can be ended; revoke API tokens with "
+        "DELETE /api/v1/tokens/{id}");
   }
   return db_.InTransaction([&](Transaction& tx) -> Status {
     PC_RETURN_IF_ERROR(tx.Execute("UPDATE sessions SET revoked_at = ? WHERE id = ?",
@@ -323,14 +327,14 @@ Result<Principal> IdentityService::Authenticate(std::string_view token,
   if (token.empty() || token.size() > 512) return Unauthenticated("Missing or invalid token");
   bool api = token.starts_with(kApiTokenPrefix);
   std::string now = NowText();
-  std::string sql = std::string("SELECT t.id AS t_id, ") +
-                    (api ? "'' AS t_csrf, t.last_used_at AS t_used, "
-                         : "t.csrf_hash AS t_csrf, '' AS t_used, ") +
-                    std::string(kUserColumns) + ", " + std::string(kOrgColumns) + " FROM " +
-                    (api ? "api_tokens" : "sessions") +
-                    " t JOIN users u ON u.id = t.user_id JOIN organizations o ON o.id = "
-                    "u.organization_id WHERE t.token_hash = ? AND t.revoked_at IS NULL AND "
-                    "(t.expires_at IS NULL OR t.expires_at > ?)";
+  std::string sql =
+      std::string("SELECT t.id AS t_id, ") +
+      (api ? "'' AS t_csrf, t.last_used_at AS t_used, " : "t.csrf_hash AS t_csrf, '' AS t_used, ") +
+      std::string(kUserColumns) + ", " + std::string(kOrgColumns) + " FROM " +
+      (api ? "api_tokens" : "sessions") +
+      " t JOIN users u ON u.id = t.user_id JOIN organizations o ON o.id = "
+      "u.organization_id WHERE t.token_hash = ? AND t.revoked_at IS NULL AND "
+      "(t.expires_at IS NULL OR t.expires_at > ?)";
   PC_ASSIGN_OR_RETURN(auto tx, db_.Begin());
   PC_ASSIGN_OR_RETURN(auto rows, tx->Query(sql, {Sha256Hex(token), now}));
   if (rows.empty()) return Unauthenticated("The session or token is unknown, expired or revoked");
@@ -383,11 +387,11 @@ Result<ApiToken> IdentityService::CreateApiToken(const Principal& who, std::stri
   }
   token.token = std::string(kApiTokenPrefix) + RandomToken(32);
   PC_RETURN_IF_ERROR(db_.InTransaction([&](Transaction& tx) -> Status {
-    PC_RETURN_IF_ERROR(tx.Execute(
-        "INSERT INTO api_tokens (id, token_hash, user_id, name, created_at, expires_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        {token.id, Sha256Hex(*token.token), who.user.id, token.name, token.created_at,
-         token.expires_at ? Param(*token.expires_at) : Param(nullptr)}));
+    PC_RETURN_IF_ERROR(
+        tx.Execute("INSERT INTO api_tokens (id, token_hash, user_id, name, created_at, expires_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?)",
+                   {token.id, Sha256Hex(*token.token), who.user.id, token.name, token.created_at,
+                    token.expires_at ? Param(*token.expires_at) : Param(nullptr)}));
     return Audit(tx, who, who.organization.id, "api_token.created", "api_token", token.id,
                  json::object{{"name", token.name}});
   }));
@@ -458,8 +462,9 @@ Result<Organization> IdentityService::CreateOrganization(const Principal& who,
   }
   Organization org{Uuid::V7().ToString(), Trim(name), std::string(kind), NowText()};
   PC_RETURN_IF_ERROR(db_.InTransaction([&](Transaction& tx) -> Status {
-    auto r = tx.Execute("INSERT INTO organizations (id, name, kind, created_at) VALUES (?, ?, ?, ?)",
-                        {org.id, org.name, org.kind, org.created_at});
+    auto r =
+        tx.Execute("INSERT INTO organizations (id, name, kind, created_at) VALUES (?, ?, ?, ?)",
+                   {org.id, org.name, org.kind, org.created_at});
     if (!r.ok() && r.error().code == ErrorCode::kConflict) {
       return Conflict("An organization named '" + org.name + "' already exists");
     }
@@ -470,8 +475,7 @@ Result<Organization> IdentityService::CreateOrganization(const Principal& who,
   return org;
 }
 
-Result<Organization> IdentityService::RenameOrganization(const Principal& who,
-                                                         std::string_view id,
+Result<Organization> IdentityService::RenameOrganization(const Principal& who, std::string_view id,
                                                          std::string_view name) {
   if (!IsOperator(who)) {
     if (who.organization.id != id) return NotFound("Organization not found");
@@ -595,12 +599,14 @@ Result<User> IdentityService::UpdateUser(const Principal& who, std::string_view 
     }
     if (self && ((changes.role && *changes.role != found->role) ||
                  (changes.disabled && *changes.disabled))) {
-      return FailedPrecondition("You cannot change your own role or disable yourself; ask "
-                                "another admin");
+      return FailedPrecondition(
+          "You cannot change your own role or disable yourself; ask "
+          "another admin");
     }
     if (changes.role && IsPartnerStaff(*changes.role) != IsPartnerStaff(found->role)) {
-      return InvalidArgument("A role cannot move a user between the partner and a customer "
-                             "organization");
+      return InvalidArgument(
+          "A role cannot move a user between the partner and a customer "
+          "organization");
     }
     user = *found;
     json::object detail;

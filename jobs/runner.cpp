@@ -43,11 +43,11 @@ Result<std::string> JobRunner::Enqueue(store::Transaction& tx, std::string_view 
 
 Status JobRunner::Resume(store::Transaction& tx, std::string_view job_id) {
   std::string now = FormatTimestamp(Now());
-  PC_ASSIGN_OR_RETURN(
-      int64_t n, tx.Execute("UPDATE jobs SET state = 'queued', attempts = 0, run_after = ?, "
-                            "lease_owner = NULL, lease_expires_at = NULL, updated_at = ? "
-                            "WHERE id = ? AND state = 'failed'",
-                            {now, now, std::string(job_id)}));
+  PC_ASSIGN_OR_RETURN(int64_t n,
+                      tx.Execute("UPDATE jobs SET state = 'queued', attempts = 0, run_after = ?, "
+                                 "lease_owner = NULL, lease_expires_at = NULL, updated_at = ? "
+                                 "WHERE id = ? AND state = 'failed'",
+                                 {now, now, std::string(job_id)}));
   if (n == 0) return FailedPrecondition("Only a failed job can be resumed");
   return {};
 }
@@ -119,13 +119,15 @@ Status JobRunner::Record(const Job& job, const StepResult& result_in) {
   std::vector<Param> params;
   switch (result.kind) {
     case StepResult::Kind::kNext:
-      sql = "UPDATE jobs SET step = ?, data = ?, attempts = 0, run_after = ?, last_error = NULL, "
-            "lease_owner = NULL, lease_expires_at = NULL, updated_at = ?";
+      sql =
+          "UPDATE jobs SET step = ?, data = ?, attempts = 0, run_after = ?, last_error = NULL, "
+          "lease_owner = NULL, lease_expires_at = NULL, updated_at = ?";
       params = {result.next_step, data, now, now};
       break;
     case StepResult::Kind::kDone:
-      sql = "UPDATE jobs SET state = 'done', data = ?, last_error = NULL, lease_owner = NULL, "
-            "lease_expires_at = NULL, updated_at = ?";
+      sql =
+          "UPDATE jobs SET state = 'done', data = ?, last_error = NULL, lease_owner = NULL, "
+          "lease_expires_at = NULL, updated_at = ?";
       params = {data, now};
       break;
     case StepResult::Kind::kRetry: {
@@ -133,22 +135,25 @@ Status JobRunner::Record(const Job& job, const StepResult& result_in) {
       if (result.counts_as_failure && attempts >= options_.max_attempts) {
         result = StepResult::Fail("Gave up after " + std::to_string(attempts) +
                                   " attempts: " + result.message);
-        sql = "UPDATE jobs SET state = 'failed', data = ?, attempts = ?, last_error = ?, "
-              "lease_owner = NULL, lease_expires_at = NULL, updated_at = ?";
+        sql =
+            "UPDATE jobs SET state = 'failed', data = ?, attempts = ?, last_error = ?, "
+            "lease_owner = NULL, lease_expires_at = NULL, updated_at = ?";
         params = {data, int64_t{attempts}, result.message, now};
         break;
       }
       auto wait = result.counts_as_failure ? Backoff(attempts) : std::chrono::milliseconds(0);
       if (result.delay) wait = std::max(wait, *result.delay);
-      sql = "UPDATE jobs SET data = ?, attempts = ?, run_after = ?, last_error = ?, "
-            "lease_owner = NULL, lease_expires_at = NULL, updated_at = ?";
+      sql =
+          "UPDATE jobs SET data = ?, attempts = ?, run_after = ?, last_error = ?, "
+          "lease_owner = NULL, lease_expires_at = NULL, updated_at = ?";
       params = {data, int64_t{attempts}, At(wait),
                 result.counts_as_failure ? Param(result.message) : Param(nullptr), now};
       break;
     }
     case StepResult::Kind::kFail:
-      sql = "UPDATE jobs SET state = 'failed', data = ?, last_error = ?, lease_owner = NULL, "
-            "lease_expires_at = NULL, updated_at = ?";
+      sql =
+          "UPDATE jobs SET state = 'failed', data = ?, last_error = ?, lease_owner = NULL, "
+          "lease_expires_at = NULL, updated_at = ?";
       params = {data, result.message, now};
       break;
   }
@@ -187,18 +192,19 @@ bool JobRunner::RunOnce() {
       std::unique_lock lock(mu);
       while (!cv.wait_for(lock, options_.lease / 3, [&] { return finished; })) {
         if (std::chrono::steady_clock::now() > deadline) {
-          spdlog::warn("job {} step {} passed its deadline; its lease is no longer renewed",
-                       job.id, job.step);
+          spdlog::warn("job {} step {} passed its deadline; its lease is no longer renewed", job.id,
+                       job.step);
           return;
         }
         lock.unlock();
         auto renewed = db_.InTransaction([&](store::Transaction& tx) -> Status {
-          PC_RETURN_IF_ERROR(tx.Execute(
-              "UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ?",
-              {At(options_.lease), job.id, job.lease_owner}));
+          PC_RETURN_IF_ERROR(
+              tx.Execute("UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ?",
+                         {At(options_.lease), job.id, job.lease_owner}));
           return {};
         });
-        if (!renewed.ok()) spdlog::warn("job {}: lease not renewed: {}", job.id, renewed.error().message);
+        if (!renewed.ok())
+          spdlog::warn("job {}: lease not renewed: {}", job.id, renewed.error().message);
         lock.lock();
       }
     });

@@ -47,10 +47,10 @@ struct StepResult {
     kFail,   // stop the job: a person must act (message says what); an operator can resume it
   } kind = Kind::kDone;
   std::string next_step;
-  std::string message;                        // kRetry / kFail: why
+  std::string message;                             // kRetry / kFail: why
   std::optional<std::chrono::milliseconds> delay;  // kRetry: at least this long (Retry-After)
-  bool counts_as_failure = true;              // kRetry: false for "still waiting", which is not
-                                              // an error and does not use up attempts
+  bool counts_as_failure = true;  // kRetry: false for "still waiting", which is not
+                                  // an error and does not use up attempts
 
   static StepResult Next(std::string step) { return {Kind::kNext, std::move(step), "", {}, true}; }
   static StepResult Done() { return {Kind::kDone, "", "", {}, true}; }
@@ -60,7 +60,9 @@ struct StepResult {
   static StepResult Wait(std::chrono::milliseconds delay, std::string why = "waiting") {
     return {Kind::kRetry, "", std::move(why), delay, false};
   }
-  static StepResult Fail(std::string message) { return {Kind::kFail, "", std::move(message), {}, true}; }
+  static StepResult Fail(std::string message) {
+    return {Kind::kFail, "", std::move(message), {}, true};
+  }
 };
 
 // Runs one step of `job`. It may change job.data; the change is saved with the result.
@@ -74,11 +76,11 @@ using StepObserver =
 
 struct RunnerOptions {
   int workers = 4;
-  std::string owner;                                 // this process's name in leases
-  std::chrono::milliseconds lease{30000};            // renewed every third of it while a step runs
-  std::chrono::milliseconds step_deadline{300000};   // a step running longer loses its lease
-  std::chrono::milliseconds poll_interval{100};      // idle workers look for work this often
-  int max_attempts = 8;                              // failed attempts of one step before kFail
+  std::string owner;                                // this process's name in leases
+  std::chrono::milliseconds lease{30000};           // renewed every third of it while a step runs
+  std::chrono::milliseconds step_deadline{300000};  // a step running longer loses its lease
+  std::chrono::milliseconds poll_interval{100};     // idle workers look for work this often
+  int max_attempts = 8;                             // failed attempts of one step before kFail
   std::chrono::milliseconds base_backoff{500};
   std::chrono::milliseconds max_backoff{60000};
 };

@@ -197,14 +197,16 @@ TEST_P(RunnerTest, AWorkerThatLostItsLeaseRecordsNothing) {
 }
 
 TEST_P(RunnerTest, TwoRunnersShareTheWorkAndRunEachStepOnce) {
-  Exec("CREATE TABLE step_runs (job_id TEXT NOT NULL, step TEXT NOT NULL, runner TEXT NOT NULL, "
-       "UNIQUE (job_id, step))");
+  Exec(
+      "CREATE TABLE step_runs (job_id TEXT NOT NULL, step TEXT NOT NULL, runner TEXT NOT NULL, "
+      "UNIQUE (job_id, step))");
   std::atomic<int> duplicates{0};
   auto handler_for = [&](store::Database& db, const std::string& name) {
     return [&db, &duplicates, name](Job& job) {
       auto tx = db.Begin();
-      auto inserted = (*tx)->Execute("INSERT INTO step_runs (job_id, step, runner) VALUES (?, ?, ?)",
-                                     {job.id, job.step, name});
+      auto inserted =
+          (*tx)->Execute("INSERT INTO step_runs (job_id, step, runner) VALUES (?, ?, ?)",
+                         {job.id, job.step, name});
       if (!inserted.ok()) {
         ++duplicates;
         return StepResult::Retry(inserted.error().message);

@@ -63,17 +63,19 @@ int OutboxSender::SendDue() {
     Status delivered = connectors::SendEmail(relay_url_, message);
     Status marked = db_.InTransaction([&](store::Transaction& tx) -> Status {
       if (delivered.ok()) {
-        PC_RETURN_IF_ERROR(tx.Execute("UPDATE outbox_emails SET sent_at = ?, last_error = NULL "
-                                      "WHERE id = ?",
-                                      {FormatTimestamp(Now()), id}));
+        PC_RETURN_IF_ERROR(
+            tx.Execute("UPDATE outbox_emails SET sent_at = ?, last_error = NULL "
+                       "WHERE id = ?",
+                       {FormatTimestamp(Now()), id}));
         return {};
       }
       int64_t attempts = row.Int("attempts") + 1;
-      auto retry = std::chrono::seconds(std::min<int64_t>(3600, int64_t{5} << std::min<int64_t>(attempts, 10)));
-      PC_RETURN_IF_ERROR(tx.Execute("UPDATE outbox_emails SET attempts = ?, last_error = ?, "
-                                    "lease_until = ? WHERE id = ?",
-                                    {attempts, delivered.error().message,
-                                     FormatTimestamp(Now() + retry), id}));
+      auto retry = std::chrono::seconds(
+          std::min<int64_t>(3600, int64_t{5} << std::min<int64_t>(attempts, 10)));
+      PC_RETURN_IF_ERROR(
+          tx.Execute("UPDATE outbox_emails SET attempts = ?, last_error = ?, "
+                     "lease_until = ? WHERE id = ?",
+                     {attempts, delivered.error().message, FormatTimestamp(Now() + retry), id}));
       return {};
     });
     if (!marked.ok()) spdlog::warn("outbox: {}", marked.error().message);

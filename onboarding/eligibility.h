@@ -32,7 +32,7 @@ struct EligibilityPolicy {
 // One entry of the Billing Alias drop-down.
 struct BillingAliasChoice {
   std::string alias;
-  std::string name;  // business name
+  std::string name;     // business name
   std::string country;  // ISO alpha-2
   bool billable = false;
   // Why not: "" when billable; otherwise one of reseller, reseller_customer, internal, demo,

@@ -18,9 +18,10 @@ connectors::ClcAccount Account(std::string alias, std::string parent, std::strin
 }
 
 TEST(EligibilityTest, CustomerAccountsAreBillableInTheTerritory) {
-  auto out = EvaluateAliases({Account("ACME", "T3N", "Customer"), Account("ACMD", "ACME", "Customer"),
-                              Account("ACMT", "ACME", "Customer")},
-                             {});
+  auto out =
+      EvaluateAliases({Account("ACME", "T3N", "Customer"), Account("ACMD", "ACME", "Customer"),
+                       Account("ACMT", "ACME", "Customer")},
+                      {});
   ASSERT_EQ(out.size(), 3u);
   for (const auto& c : out) {
     EXPECT_TRUE(c.billable) << c.alias;
@@ -29,8 +30,8 @@ TEST(EligibilityTest, CustomerAccountsAreBillableInTheTerritory) {
 }
 
 TEST(EligibilityTest, ResellersTheirSubAccountsAndDemosAreNotBillable) {
-  auto out = EvaluateAliases({Account("RSLR", "T3N", "Reseller"), Account("RSC1", "RSLR", "Customer")},
-                             {});
+  auto out = EvaluateAliases(
+      {Account("RSLR", "T3N", "Reseller"), Account("RSC1", "RSLR", "Customer")}, {});
   EXPECT_FALSE(out[0].billable);
   EXPECT_EQ(out[0].reason, "reseller");
   EXPECT_EQ(out[0].message, kNotBillableMessage);

@@ -33,18 +33,24 @@ json::object ContactJson(const Contact& c) {
 }
 
 json::object AccountJson(const connectors::ClcAccount& a) {
-  return {{"alias", a.alias},         {"parentAlias", a.parent_alias},
-          {"businessName", a.business_name}, {"addressLine1", a.address_line1},
-          {"city", a.city},           {"stateProvince", a.state_province},
-          {"postalCode", a.postal_code}, {"country", a.country},
-          {"status", a.status},       {"accountType", a.account_type}};
+  return {{"alias", a.alias},
+          {"parentAlias", a.parent_alias},
+          {"businessName", a.business_name},
+          {"addressLine1", a.address_line1},
+          {"city", a.city},
+          {"stateProvince", a.state_province},
+          {"postalCode", a.postal_code},
+          {"country", a.country},
+          {"status", a.status},
+          {"accountType", a.account_type}};
 }
 
 Status ValidateContact(const Contact& c) {
   if (c.first_name.empty() || c.first_name.size() > 50 || c.last_name.empty() ||
       c.last_name.size() > 50) {
-    return InvalidArgument("The Microsoft Customer Agreement contact needs a first and a last "
-                           "name of 1 to 50 characters");
+    return InvalidArgument(
+        "The Microsoft Customer Agreement contact needs a first and a last "
+        "name of 1 to 50 characters");
   }
   auto at = c.email.find('@');
   if (at == std::string::npos || at == 0 || at + 1 >= c.email.size() || c.email.size() > 254) {
@@ -77,14 +83,16 @@ Result<ClcConnection> OnboardingService::Connect(const Principal& who, const std
     return PermissionDenied("Only an organization admin can connect a CenturyLink Cloud account");
   }
   if (username.empty() || password.empty()) {
-    return InvalidArgument("Enter the username and password of a CenturyLink Cloud Account "
-                           "Administrator");
+    return InvalidArgument(
+        "Enter the username and password of a CenturyLink Cloud Account "
+        "Administrator");
   }
   PC_ASSIGN_OR_RETURN(connectors::ClcLogin login, deps_.clc.Login(username, password));
   if (!IsAccountAdmin(login.roles)) return PermissionDenied(std::string(kNotAdminMessage));
   PC_ASSIGN_OR_RETURN(connectors::ClcAccount home,
                       deps_.clc.GetAccount(login.bearer_token, login.account_alias));
-  PC_ASSIGN_OR_RETURN(auto subs, deps_.clc.ListSubAccounts(login.bearer_token, login.account_alias));
+  PC_ASSIGN_OR_RETURN(auto subs,
+                      deps_.clc.ListSubAccounts(login.bearer_token, login.account_alias));
   ClcConnection c;
   c.user_id = who.user.id;
   c.login = login;
@@ -98,9 +106,9 @@ Result<ClcConnection> OnboardingService::Connect(const Principal& who, const std
   Principal actor = who;
   actor.client_addr = std::string(client_addr);
   PC_RETURN_IF_ERROR(deps_.db.InTransaction([&](Transaction& tx) -> Status {
-    return identity::IdentityService::Audit(
-        tx, actor, who.organization.id, "clc.connected", "clc_account", login.account_alias,
-        json::object{{"clcUserName", login.user_name}});
+    return identity::IdentityService::Audit(tx, actor, who.organization.id, "clc.connected",
+                                            "clc_account", login.account_alias,
+                                            json::object{{"clcUserName", login.user_name}});
   }));
   return stored;
 }
@@ -116,12 +124,11 @@ Result<json::object> OnboardingService::Terms() {
     std::lock_guard lock(template_mu_);
     template_id_ = template_id;
   }
-  return json::object{
-      {"centurylink", {{"version", options_.centurylink_terms_version}}},
-      {"microsoft",
-       {{"agreementType", "MicrosoftCustomerAgreement"},
-        {"templateId", template_id},
-        {"agreementLink", "https://aka.ms/customeragreement"}}}};
+  return json::object{{"centurylink", {{"version", options_.centurylink_terms_version}}},
+                      {"microsoft",
+                       {{"agreementType", "MicrosoftCustomerAgreement"},
+                        {"templateId", template_id},
+                        {"agreementLink", "https://aka.ms/customeragreement"}}}};
 }
 
 Result<Provider> OnboardingService::CreateProvider(const Principal& who, const NewProvider& in) {
@@ -132,8 +139,9 @@ Result<Provider> OnboardingService::CreateProvider(const Principal& who, const N
     return InvalidArgument("Field 'type' must be \"azure-resource-manager\"");
   }
   if (in.mode != "new-customer") {
-    return InvalidArgument("Field 'mode' must be \"new-customer\" (\"existing-customer\" is not "
-                           "available yet)");
+    return InvalidArgument(
+        "Field 'mode' must be \"new-customer\" (\"existing-customer\" is not "
+        "available yet)");
   }
   if (in.name.empty() || in.name.size() > kMaxName) {
     return InvalidArgument("Field 'name' is required and has at most 100 characters");
@@ -143,14 +151,16 @@ Result<Provider> OnboardingService::CreateProvider(const Principal& who, const N
   }
   auto connection = deps_.connections.Find(in.connection_id, who.user.id);
   if (!connection) {
-    return FailedPrecondition("The CenturyLink Cloud connection is unknown or has expired (it "
-                              "lasts 15 minutes); connect the account again");
+    return FailedPrecondition(
+        "The CenturyLink Cloud connection is unknown or has expired (it "
+        "lasts 15 minutes); connect the account again");
   }
   std::string alias = Upper(in.billing_alias);
   auto choice = std::find_if(connection->aliases.begin(), connection->aliases.end(),
                              [&](const BillingAliasChoice& c) { return c.alias == alias; });
   if (choice == connection->aliases.end()) {
-    return InvalidArgument("Billing alias '" + alias + "' is not one of the connected account's "
+    return InvalidArgument("Billing alias '" + alias +
+                           "' is not one of the connected account's "
                            "aliases");
   }
   // Check the alias again with CLC at Save.
@@ -206,13 +216,13 @@ Result<Provider> OnboardingService::CreateProvider(const Principal& who, const N
     Contact contact;
     if (in.terms) {
       contact = in.terms->contact;
-      PC_RETURN_IF_ERROR(tx.Execute(
-          "INSERT INTO terms_acceptances (id, billing_alias, organization_id, user_id, "
-          "clc_user_name, centurylink_terms_version, microsoft_template_id, contact, "
-          "accepted_at, client_addr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          {Uuid::V7().ToString(), alias, who.organization.id, who.user.id,
-           connection->login.user_name, in.terms->centurylink_version, template_id,
-           json::serialize(ContactJson(contact)), now, who.client_addr}));
+      PC_RETURN_IF_ERROR(
+          tx.Execute("INSERT INTO terms_acceptances (id, billing_alias, organization_id, user_id, "
+                     "clc_user_name, centurylink_terms_version, microsoft_template_id, contact, "
+                     "accepted_at, client_addr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     {Uuid::V7().ToString(), alias, who.organization.id, who.user.id,
+                      connection->login.user_name, in.terms->centurylink_version, template_id,
+                      json::serialize(ContactJson(contact)), now, who.client_addr}));
     } else {
       PC_ASSIGN_OR_RETURN(
           auto accepted,
@@ -221,15 +231,16 @@ Result<Provider> OnboardingService::CreateProvider(const Principal& who, const N
                    "ORDER BY accepted_at DESC LIMIT 1",
                    {alias, options_.centurylink_terms_version, template_id}));
       if (accepted.empty()) {
-        return InvalidArgument("Accept CenturyLink's terms and the Microsoft Customer Agreement "
-                               "for billing alias " + alias);
+        return InvalidArgument(
+            "Accept CenturyLink's terms and the Microsoft Customer Agreement "
+            "for billing alias " +
+            alias);
       }
       auto c = ParseJsonObject(accepted[0].Text("contact"));
       if (c.ok()) {
-        contact = {std::string(c->at("firstName").as_string()),
-                   std::string(c->at("lastName").as_string()),
-                   std::string(c->at("email").as_string()),
-                   std::string(c->at("phoneNumber").as_string())};
+        contact = {
+            std::string(c->at("firstName").as_string()), std::string(c->at("lastName").as_string()),
+            std::string(c->at("email").as_string()), std::string(c->at("phoneNumber").as_string())};
       }
     }
     json::object data{{"providerId", provider_id},
@@ -268,13 +279,12 @@ Result<Provider> OnboardingService::CreateProvider(const Principal& who, const N
 
 Result<Provider> OnboardingService::Load(Transaction& tx, std::string_view id) {
   PC_ASSIGN_OR_RETURN(
-      auto rows,
-      tx.Query("SELECT p.id, p.organization_id, p.name, p.description, p.type, p.mode, "
-               "p.billing_alias, p.state, p.state_reason, p.azure_subscription_id, "
-               "p.admin_password_sealed, p.created_at, p.updated_at, b.customer_id, "
-               "b.tenant_domain FROM providers p JOIN billing_aliases b ON b.alias = "
-               "p.billing_alias WHERE p.id = ?",
-               {std::string(id)}));
+      auto rows, tx.Query("SELECT p.id, p.organization_id, p.name, p.description, p.type, p.mode, "
+                          "p.billing_alias, p.state, p.state_reason, p.azure_subscription_id, "
+                          "p.admin_password_sealed, p.created_at, p.updated_at, b.customer_id, "
+                          "b.tenant_domain FROM providers p JOIN billing_aliases b ON b.alias = "
+                          "p.billing_alias WHERE p.id = ?",
+                          {std::string(id)}));
   if (rows.empty()) return NotFound("Provider not found");
   const auto& r = rows[0];
   Provider p;
@@ -289,7 +299,8 @@ Result<Provider> OnboardingService::Load(Transaction& tx, std::string_view id) {
   if (!r.IsNull("state_reason")) p.state_reason = r.Text("state_reason");
   if (!r.IsNull("customer_id")) p.customer_id = r.Text("customer_id");
   if (!r.IsNull("tenant_domain") && p.customer_id) p.tenant_domain = r.Text("tenant_domain");
-  if (!r.IsNull("azure_subscription_id")) p.subscription_ids.push_back(r.Text("azure_subscription_id"));
+  if (!r.IsNull("azure_subscription_id"))
+    p.subscription_ids.push_back(r.Text("azure_subscription_id"));
   p.admin_credentials_available = !r.IsNull("admin_password_sealed");
   p.created_at = r.Text("created_at");
   p.updated_at = r.Text("updated_at");
@@ -339,8 +350,8 @@ Result<Provider> OnboardingService::Resume(const Principal& who, std::string_vie
   }
   Provider out;
   PC_RETURN_IF_ERROR(deps_.db.InTransaction([&](Transaction& tx) -> Status {
-    PC_ASSIGN_OR_RETURN(auto rows, tx.Query("SELECT job_id, state FROM providers WHERE id = ?",
-                                            {std::string(id)}));
+    PC_ASSIGN_OR_RETURN(
+        auto rows, tx.Query("SELECT job_id, state FROM providers WHERE id = ?", {std::string(id)}));
     if (rows.empty()) return NotFound("Provider not found");
     if (rows[0].Text("state") != "unavailable") {
       return FailedPrecondition("Only an unavailable provider can be resumed; this one is " +
@@ -348,12 +359,14 @@ Result<Provider> OnboardingService::Resume(const Principal& who, std::string_vie
     }
     PC_RETURN_IF_ERROR(jobs::JobRunner::Resume(tx, rows[0].Text("job_id")));
     std::string now = FormatTimestamp(Now());
-    PC_RETURN_IF_ERROR(tx.Execute("UPDATE providers SET state = 'processing', state_reason = NULL, "
-                                  "updated_at = ? WHERE id = ?",
-                                  {now, std::string(id)}));
-    PC_RETURN_IF_ERROR(tx.Execute("UPDATE provider_steps SET state = 'running', updated_at = ? "
-                                  "WHERE provider_id = ? AND state = 'failed'",
-                                  {now, std::string(id)}));
+    PC_RETURN_IF_ERROR(
+        tx.Execute("UPDATE providers SET state = 'processing', state_reason = NULL, "
+                   "updated_at = ? WHERE id = ?",
+                   {now, std::string(id)}));
+    PC_RETURN_IF_ERROR(
+        tx.Execute("UPDATE provider_steps SET state = 'running', updated_at = ? "
+                   "WHERE provider_id = ? AND state = 'failed'",
+                   {now, std::string(id)}));
     PC_ASSIGN_OR_RETURN(out, Load(tx, id));
     return identity::IdentityService::Audit(tx, who, out.organization_id, "provider.resumed",
                                             "provider", std::string(id));
@@ -365,10 +378,10 @@ Result<AdminCredentials> OnboardingService::TakeAdminCredentials(const Principal
                                                                  std::string_view id) {
   AdminCredentials creds;
   PC_RETURN_IF_ERROR(deps_.db.InTransaction([&](Transaction& tx) -> Status {
-    PC_ASSIGN_OR_RETURN(
-        auto rows, tx.Query("SELECT organization_id, admin_user_name, admin_password_sealed, "
-                            "admin_credentials_shown_at FROM providers WHERE id = ?",
-                            {std::string(id)}));
+    PC_ASSIGN_OR_RETURN(auto rows,
+                        tx.Query("SELECT organization_id, admin_user_name, admin_password_sealed, "
+                                 "admin_credentials_shown_at FROM providers WHERE id = ?",
+                                 {std::string(id)}));
     if (rows.empty() || rows[0].Text("organization_id") != who.organization.id) {
       return NotFound("Provider not found");
     }
@@ -386,9 +399,10 @@ Result<AdminCredentials> OnboardingService::TakeAdminCredentials(const Principal
     if (!password.ok()) return Internal("The stored admin password cannot be decrypted");
     creds = {rows[0].Text("admin_user_name"), *password};
     std::string now = FormatTimestamp(Now());
-    PC_RETURN_IF_ERROR(tx.Execute("UPDATE providers SET admin_password_sealed = NULL, "
-                                  "admin_credentials_shown_at = ? WHERE id = ?",
-                                  {now, std::string(id)}));
+    PC_RETURN_IF_ERROR(
+        tx.Execute("UPDATE providers SET admin_password_sealed = NULL, "
+                   "admin_credentials_shown_at = ? WHERE id = ?",
+                   {now, std::string(id)}));
     return identity::IdentityService::Audit(tx, who, who.organization.id,
                                             "provider.admin_credentials_shown", "provider",
                                             std::string(id));
@@ -408,23 +422,24 @@ json::object ToJson(const Provider& p) {
   }
   json::array subs;
   for (const auto& s : p.subscription_ids) subs.push_back(json::value(s));
-  return {{"id", p.id},
-          {"organizationId", p.organization_id},
-          {"name", p.name},
-          {"description", p.description},
-          {"type", p.type},
-          {"mode", p.mode},
-          {"state", p.state},
-          {"stateReason", p.state_reason ? json::value(*p.state_reason) : json::value(nullptr)},
-          {"billingAlias", p.billing_alias},
-          {"steps", steps},
-          {"azure",
-           {{"customerId", p.customer_id ? json::value(*p.customer_id) : json::value(nullptr)},
-            {"tenantDomain", p.tenant_domain ? json::value(*p.tenant_domain) : json::value(nullptr)},
-            {"subscriptionIds", subs}}},
-          {"adminCredentialsAvailable", p.admin_credentials_available},
-          {"createdAt", p.created_at},
-          {"updatedAt", p.updated_at}};
+  return {
+      {"id", p.id},
+      {"organizationId", p.organization_id},
+      {"name", p.name},
+      {"description", p.description},
+      {"type", p.type},
+      {"mode", p.mode},
+      {"state", p.state},
+      {"stateReason", p.state_reason ? json::value(*p.state_reason) : json::value(nullptr)},
+      {"billingAlias", p.billing_alias},
+      {"steps", steps},
+      {"azure",
+       {{"customerId", p.customer_id ? json::value(*p.customer_id) : json::value(nullptr)},
+        {"tenantDomain", p.tenant_domain ? json::value(*p.tenant_domain) : json::value(nullptr)},
+        {"subscriptionIds", subs}}},
+      {"adminCredentialsAvailable", p.admin_credentials_available},
+      {"createdAt", p.created_at},
+      {"updatedAt", p.updated_at}};
 }
 
 json::object ToJson(const ClcConnection& c) {
@@ -438,8 +453,8 @@ json::object ToJson(const ClcConnection& c) {
         {"message", a.message.empty() ? json::value(nullptr) : json::value(a.message)}});
   }
   return {{"connectionId", c.id},
-          {"expiresAt", FormatTimestamp(std::chrono::time_point_cast<std::chrono::microseconds>(
-                            c.expires_at))},
+          {"expiresAt",
+           FormatTimestamp(std::chrono::time_point_cast<std::chrono::microseconds>(c.expires_at))},
           {"userName", c.login.user_name},
           {"accountAlias", c.login.account_alias},
           {"billingAliases", aliases}};

@@ -31,7 +31,7 @@ struct OnboardingOptions {
   EligibilityPolicy policy;
   std::string centurylink_terms_version = "2017-01";
   std::string partner_tenant_id;
-  std::string app_client_id;  // the platform's multi-tenant application
+  std::string app_client_id;    // the platform's multi-tenant application
   std::string billing_account;  // Microsoft Partner Agreement billing account (extra subscriptions)
   std::chrono::seconds consistency_wait{300};  // how long a new customer may stay invisible
 };

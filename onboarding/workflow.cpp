@@ -2,10 +2,10 @@
 // Each step first looks for what an earlier attempt may already have done (customer by domain,
 // the alias's recorded ids, deterministic ARM names) and sends Partner Center the same
 // MS-RequestId for the same logical call, so a crash or a retry never acts twice.
-#include <boost/algorithm/string/case_conv.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/algorithm/string/case_conv.hpp>
 #include <cctype>
 
 #include "core/time.h"
@@ -61,8 +61,8 @@ PcCall CallFor(const Job& job, std::string_view name) {
 // (honouring Retry-After); anything else needs a person.
 StepResult FromFault(std::string_view what, const connectors::PcFault& f) {
   std::string message = std::string(what) + ": Partner Center answered " +
-                        std::to_string(f.status) + (f.code ? " (code " + std::to_string(f.code) + ")" : "") +
-                        ": " + f.message;
+                        std::to_string(f.status) +
+                        (f.code ? " (code " + std::to_string(f.code) + ")" : "") + ": " + f.message;
   if (f.status == 429 || f.status >= 500) return StepResult::Retry(message, f.retry_after);
   return StepResult::Fail(message);
 }
@@ -124,8 +124,14 @@ Result<AliasRow> LoadAlias(store::Database& db, const std::string& alias) {
                                 {alias}));
   if (rows.empty()) return NotFound("Billing alias " + alias + " is not recorded");
   const auto& r = rows[0];
-  AliasRow a{r.Text("alias"), r.Text("company_name"), r.Text("country"),
-             r.Text("organization_id"), {}, {}, {}, {}};
+  AliasRow a{r.Text("alias"),
+             r.Text("company_name"),
+             r.Text("country"),
+             r.Text("organization_id"),
+             {},
+             {},
+             {},
+             {}};
   auto snap = ParseJsonObject(r.Text("account_snapshot"));
   if (snap.ok()) a.snapshot = std::move(*snap);
   if (!r.IsNull("tenant_domain")) a.tenant_domain = r.Text("tenant_domain");
@@ -181,8 +187,9 @@ StepResult OnboardingService::RunStep(Job& job) {
     }();
     if (!first.ok()) return RetryOn(first.error());
     if (!first->empty() && *first != Str(job.data, "providerId")) {
-      return StepResult::Wait(std::chrono::seconds(1),
-                              "Waiting for the alias's first provider to create the Azure customer");
+      return StepResult::Wait(
+          std::chrono::seconds(1),
+          "Waiting for the alias's first provider to create the Azure customer");
     }
     return StepResult::Next(a.tenant_domain ? "customer" : "domain");
   }
@@ -219,23 +226,22 @@ StepResult OnboardingService::RunStep(Job& job) {
       const auto& s = a.snapshot;
       const auto& contact = job.data["contact"].as_object();
       std::string state = Str(s, "stateProvince");
-      json::object body{
-          {"enableGDAPByDefault", false},
-          {"CompanyProfile", {{"Domain", domain}}},
-          {"BillingProfile",
-           {{"Culture", "EN-US"},
-            {"Email", Str(contact, "email")},
-            {"Language", "en"},
-            {"CompanyName", a.company_name},
-            {"DefaultAddress",
-             {{"FirstName", Str(contact, "firstName")},
-              {"LastName", Str(contact, "lastName")},
-              {"AddressLine1", Str(s, "addressLine1")},
-              {"City", Str(s, "city")},
-              {"State", state.size() <= 2 ? state : state.substr(0, 2)},
-              {"PostalCode", Str(s, "postalCode")},
-              {"Country", a.country},
-              {"PhoneNumber", Str(contact, "phoneNumber")}}}}}};
+      json::object body{{"enableGDAPByDefault", false},
+                        {"CompanyProfile", {{"Domain", domain}}},
+                        {"BillingProfile",
+                         {{"Culture", "EN-US"},
+                          {"Email", Str(contact, "email")},
+                          {"Language", "en"},
+                          {"CompanyName", a.company_name},
+                          {"DefaultAddress",
+                           {{"FirstName", Str(contact, "firstName")},
+                            {"LastName", Str(contact, "lastName")},
+                            {"AddressLine1", Str(s, "addressLine1")},
+                            {"City", Str(s, "city")},
+                            {"State", state.size() <= 2 ? state : state.substr(0, 2)},
+                            {"PostalCode", Str(s, "postalCode")},
+                            {"Country", a.country},
+                            {"PhoneNumber", Str(contact, "phoneNumber")}}}}}};
       auto created = deps_.partner_center.Call("POST", "/v1/customers", json::value(body),
                                                CallFor(job, "create-customer"));
       if (!created.ok()) return RetryOn(created.error());
@@ -263,9 +269,10 @@ StepResult OnboardingService::RunStep(Job& job) {
     if (customer_id.empty()) return StepResult::Retry("Partner Center returned no customer id");
     std::string now = FormatTimestamp(Now());
     Status saved = db.InTransaction([&](Transaction& tx) -> Status {
-      PC_RETURN_IF_ERROR(tx.Execute("UPDATE billing_aliases SET customer_id = ?, updated_at = ? "
-                                    "WHERE alias = ?",
-                                    {customer_id, now, alias}));
+      PC_RETURN_IF_ERROR(
+          tx.Execute("UPDATE billing_aliases SET customer_id = ?, updated_at = ? "
+                     "WHERE alias = ?",
+                     {customer_id, now, alias}));
       if (admin_password) {
         PC_RETURN_IF_ERROR(tx.Execute(
             "UPDATE providers SET admin_user_name = ?, admin_password_sealed = ? WHERE id = ? "
@@ -344,7 +351,8 @@ StepResult OnboardingService::RunStep(Job& job) {
     if (!r.ok()) return RetryOn(r.error());
     if (!r->ok()) {
       if (r->fault->status == 404) {
-        return WaitOrFail(job, options_.consistency_wait, "The Azure plan order is not visible yet");
+        return WaitOrFail(job, options_.consistency_wait,
+                          "The Azure plan order is not visible yet");
       }
       return FromFault("Reading the Azure plan order", *r->fault);
     }
@@ -369,10 +377,11 @@ StepResult OnboardingService::RunStep(Job& job) {
 
   if (step == "entitlement") {
     std::string cid = a.customer_id.value_or("");
-    auto r = deps_.partner_center.Call(
-        "GET", "/v1/customers/" + cid + "/subscriptions/" + a.plan_subscription_id.value_or("") +
-                   "/azureEntitlements",
-        std::nullopt, CallFor(job, "entitlements"));
+    auto r =
+        deps_.partner_center.Call("GET",
+                                  "/v1/customers/" + cid + "/subscriptions/" +
+                                      a.plan_subscription_id.value_or("") + "/azureEntitlements",
+                                  std::nullopt, CallFor(job, "entitlements"));
     if (!r.ok()) return RetryOn(r.error());
     if (!r->ok()) return FromFault("Listing the Azure subscriptions", *r->fault);
     for (const auto& e : r->body.as_object().at("items").as_array()) {
@@ -395,20 +404,20 @@ StepResult OnboardingService::RunStep(Job& job) {
     if (!existing.ok()) return RetryOn(existing.error());
     connectors::ArmResult r = *existing;
     if (r.status == 404) {
-      json::object body{
-          {"properties",
-           {{"billingScope", "/providers/Microsoft.Billing/billingAccounts/" +
-                                 options_.billing_account + "/customers/" +
-                                 a.customer_id.value_or("")},
-            {"displayName", a.company_name + " " + name.substr(0, 8)},
-            {"workload", "Production"}}}};
+      json::object body{{"properties",
+                         {{"billingScope", "/providers/Microsoft.Billing/billingAccounts/" +
+                                               options_.billing_account + "/customers/" +
+                                               a.customer_id.value_or("")},
+                          {"displayName", a.company_name + " " + name.substr(0, 8)},
+                          {"workload", "Production"}}}};
       auto put = deps_.arm.Call(options_.partner_tenant_id, "PUT", path, json::value(body));
       if (!put.ok()) return RetryOn(put.error());
       r = *put;
     }
     if (!r.ok()) return FromArm("Creating another Azure subscription", r);
     const auto* props = r.body.is_object() ? r.body.as_object().if_contains("properties") : nullptr;
-    if (!props || !props->is_object()) return StepResult::Retry("Unexpected subscription alias body");
+    if (!props || !props->is_object())
+      return StepResult::Retry("Unexpected subscription alias body");
     std::string state = Str(props->as_object(), "provisioningState");
     std::string sub = Str(props->as_object(), "subscriptionId");
     if (state == "Failed") return StepResult::Fail("Azure could not create the subscription");
@@ -425,16 +434,17 @@ StepResult OnboardingService::RunStep(Job& job) {
   if (step == "associate") {
     std::string now = FormatTimestamp(Now());
     Status saved = db.InTransaction([&](Transaction& tx) -> Status {
-      PC_RETURN_IF_ERROR(tx.Execute(
-          "INSERT INTO azure_subscriptions_map (azure_subscription_id, customer_id, "
-          "billing_alias, organization_id, created_at) VALUES (?, ?, ?, ?, ?) "
-          "ON CONFLICT (azure_subscription_id) DO NOTHING",
-          // Lower case, as the usage import reads subscription and customer ids.
-          {boost::algorithm::to_lower_copy(sub), boost::algorithm::to_lower_copy(tenant), alias,
-           a.organization_id, now}));
-      PC_RETURN_IF_ERROR(tx.Execute("UPDATE providers SET azure_subscription_id = ?, updated_at = ? "
-                                    "WHERE id = ?",
-                                    {sub, now, Str(job.data, "providerId")}));
+      PC_RETURN_IF_ERROR(
+          tx.Execute("INSERT INTO azure_subscriptions_map (azure_subscription_id, customer_id, "
+                     "billing_alias, organization_id, created_at) VALUES (?, ?, ?, ?, ?) "
+                     "ON CONFLICT (azure_subscription_id) DO NOTHING",
+                     // Lower case, as the usage import reads subscription and customer ids.
+                     {boost::algorithm::to_lower_copy(sub), boost::algorithm::to_lower_copy(tenant),
+                      alias, a.organization_id, now}));
+      PC_RETURN_IF_ERROR(
+          tx.Execute("UPDATE providers SET azure_subscription_id = ?, updated_at = ? "
+                     "WHERE id = ?",
+                     {sub, now, Str(job.data, "providerId")}));
       return {};
     });
     if (!saved.ok()) return RetryOn(saved.error());
@@ -446,10 +456,11 @@ StepResult OnboardingService::RunStep(Job& job) {
         {"applicationId", options_.app_client_id},
         {"displayName", "Cloud Integration platform"},
         {"applicationGrants",
-         json::array{json::object{{"enterpriseApplicationId", "797f4846-ba00-4fd7-ba43-dac1f8f63013"},
-                                  {"scope", "user_impersonation"}},
-                     json::object{{"enterpriseApplicationId", "00000003-0000-0000-c000-000000000000"},
-                                  {"scope", "Directory.Read.All,User.ReadWrite.All"}}}}};
+         json::array{
+             json::object{{"enterpriseApplicationId", "797f4846-ba00-4fd7-ba43-dac1f8f63013"},
+                          {"scope", "user_impersonation"}},
+             json::object{{"enterpriseApplicationId", "00000003-0000-0000-c000-000000000000"},
+                          {"scope", "Directory.Read.All,User.ReadWrite.All"}}}}};
     auto r = deps_.partner_center.Call("POST", "/v1/customers/" + tenant + "/applicationconsents",
                                        json::value(body), CallFor(job, "consent"));
     if (!r.ok()) return RetryOn(r.error());
@@ -467,10 +478,10 @@ StepResult OnboardingService::RunStep(Job& job) {
   std::string auth = "/subscriptions/" + sub + "/providers/Microsoft.Authorization";
 
   if (step == "role") {
-    auto r = deps_.arm.Call(tenant, "PUT",
-                            auth + "/roleDefinitions/" + role_id + "?api-version=" +
-                                std::string(kRoleApiVersion),
-                            json::value(deps_.catalog.RoleDefinitionBody(sub)));
+    auto r = deps_.arm.Call(
+        tenant, "PUT",
+        auth + "/roleDefinitions/" + role_id + "?api-version=" + std::string(kRoleApiVersion),
+        json::value(deps_.catalog.RoleDefinitionBody(sub)));
     if (!r.ok()) return RetryOn(r.error());
     if (!r->ok()) return FromArm("Creating the custom role", *r);
     return StepResult::Next("assignment");
@@ -486,16 +497,15 @@ StepResult OnboardingService::RunStep(Job& job) {
                         "The platform's application is not visible in the customer tenant yet");
     }
     std::string assignment_id = connectors::NameBasedId("assignment:" + sub);
-    json::object body{
-        {"properties",
-         {{"roleDefinitionId", auth + "/roleDefinitions/" + role_id},
-          {"principalId", **principal},
-          {"principalType", "ServicePrincipal"},
-          {"description", "The platform's application (permitted services)"}}}};
-    auto r = deps_.arm.Call(tenant, "PUT",
-                            auth + "/roleAssignments/" + assignment_id + "?api-version=" +
-                                std::string(kRoleApiVersion),
-                            json::value(body));
+    json::object body{{"properties",
+                       {{"roleDefinitionId", auth + "/roleDefinitions/" + role_id},
+                        {"principalId", **principal},
+                        {"principalType", "ServicePrincipal"},
+                        {"description", "The platform's application (permitted services)"}}}};
+    auto r = deps_.arm.Call(
+        tenant, "PUT",
+        auth + "/roleAssignments/" + assignment_id + "?api-version=" + std::string(kRoleApiVersion),
+        json::value(body));
     if (!r.ok()) return RetryOn(r.error());
     if (!r->ok() && r->error_code != "RoleAssignmentExists") {
       return FromArm("Assigning the custom role", *r);
@@ -517,8 +527,8 @@ StepResult OnboardingService::RunStep(Job& job) {
     bool all_registered = true;
     for (const auto& ns : deps_.catalog.Namespaces()) {
       std::string base = "/subscriptions/" + sub + "/providers/" + ns;
-      auto r = deps_.arm.Call(tenant, "GET",
-                              base + "?api-version=" + std::string(kProvidersApiVersion));
+      auto r =
+          deps_.arm.Call(tenant, "GET", base + "?api-version=" + std::string(kProvidersApiVersion));
       if (!r.ok()) return RetryOn(r.error());
       if (!r->ok()) return FromArm("Reading resource provider " + ns, *r);
       const auto* props = r->body.as_object().if_contains("registrationState");
@@ -526,9 +536,8 @@ StepResult OnboardingService::RunStep(Job& job) {
       if (state == "Registered") continue;
       all_registered = false;
       if (state == "NotRegistered" || state == "Unregistered") {
-        auto reg = deps_.arm.Call(tenant, "POST",
-                                  base + "/register?api-version=" +
-                                      std::string(kProvidersApiVersion));
+        auto reg = deps_.arm.Call(
+            tenant, "POST", base + "/register?api-version=" + std::string(kProvidersApiVersion));
         if (!reg.ok()) return RetryOn(reg.error());
         if (!reg->ok()) return FromArm("Registering resource provider " + ns, *reg);
       }
@@ -549,18 +558,20 @@ Status OnboardingService::ObserveStep(Transaction& tx, const Job& job, const Ste
     case StepResult::Kind::kNext: {
       std::string next = VisibleStep(r.next_step);
       if (next != visible) {
-        PC_RETURN_IF_ERROR(tx.Execute("UPDATE provider_steps SET state = 'done', last_error = "
-                                      "NULL, updated_at = ? WHERE provider_id = ? AND step_key = ?",
-                                      {now, provider, visible}));
+        PC_RETURN_IF_ERROR(
+            tx.Execute("UPDATE provider_steps SET state = 'done', last_error = "
+                       "NULL, updated_at = ? WHERE provider_id = ? AND step_key = ?",
+                       {now, provider, visible}));
         // Steps skipped on the way (none today) are done as well.
         PC_RETURN_IF_ERROR(tx.Execute(
             "UPDATE provider_steps SET state = 'done', updated_at = ? WHERE provider_id = ? AND "
             "position < (SELECT position FROM provider_steps WHERE provider_id = ? AND "
             "step_key = ?) AND state <> 'done'",
             {now, provider, provider, next}));
-        PC_RETURN_IF_ERROR(tx.Execute("UPDATE provider_steps SET state = 'running', updated_at = "
-                                      "? WHERE provider_id = ? AND step_key = ?",
-                                      {now, provider, next}));
+        PC_RETURN_IF_ERROR(
+            tx.Execute("UPDATE provider_steps SET state = 'running', updated_at = "
+                       "? WHERE provider_id = ? AND step_key = ?",
+                       {now, provider, next}));
       }
       break;
     }
@@ -577,25 +588,28 @@ Status OnboardingService::ObserveStep(Transaction& tx, const Job& job, const Ste
           "UPDATE provider_steps SET state = 'failed', attempts = attempts + 1, last_error = ?, "
           "updated_at = ? WHERE provider_id = ? AND step_key = ?",
           {r.message, now, provider, visible}));
-      PC_RETURN_IF_ERROR(tx.Execute("UPDATE providers SET state = 'unavailable', state_reason = "
-                                    "?, updated_at = ? WHERE id = ?",
-                                    {r.message, now, provider}));
+      PC_RETURN_IF_ERROR(
+          tx.Execute("UPDATE providers SET state = 'unavailable', state_reason = "
+                     "?, updated_at = ? WHERE id = ?",
+                     {r.message, now, provider}));
       PC_RETURN_IF_ERROR(tx.Execute(
           "INSERT INTO outbox_emails (id, to_address, subject, body, created_at) VALUES (?, ?, "
           "?, ?, ?)",
           {connectors::NameBasedId(job.id + ":unavailable:" + now), Str(job.data, "notify"),
            "Your Azure provider is unavailable",
-           "The provider on billing alias " + Str(job.data, "alias") +
-               " stopped: " + r.message + "\nAn operator can resume it once this is fixed.",
+           "The provider on billing alias " + Str(job.data, "alias") + " stopped: " + r.message +
+               "\nAn operator can resume it once this is fixed.",
            now}));
       break;
     case StepResult::Kind::kDone:
-      PC_RETURN_IF_ERROR(tx.Execute("UPDATE provider_steps SET state = 'done', last_error = NULL, "
-                                    "updated_at = ? WHERE provider_id = ?",
-                                    {now, provider}));
-      PC_RETURN_IF_ERROR(tx.Execute("UPDATE providers SET state = 'ready', state_reason = NULL, "
-                                    "updated_at = ? WHERE id = ?",
-                                    {now, provider}));
+      PC_RETURN_IF_ERROR(
+          tx.Execute("UPDATE provider_steps SET state = 'done', last_error = NULL, "
+                     "updated_at = ? WHERE provider_id = ?",
+                     {now, provider}));
+      PC_RETURN_IF_ERROR(
+          tx.Execute("UPDATE providers SET state = 'ready', state_reason = NULL, "
+                     "updated_at = ? WHERE id = ?",
+                     {now, provider}));
       PC_RETURN_IF_ERROR(tx.Execute(
           "INSERT INTO outbox_emails (id, to_address, subject, body, created_at) VALUES (?, ?, "
           "?, ?, ?) ON CONFLICT (id) DO NOTHING",

@@ -24,12 +24,16 @@ struct BuiltInRole {
 constexpr BuiltInRole kBuiltInRoles[] = {
     {"8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "Owner",
      "Grants full access to manage all resources, including the ability to assign roles in "
-     "Azure RBAC.", "*"},
+     "Azure RBAC.",
+     "*"},
     {"b24988ac-6180-42a0-ab88-20f7382dd24c", "Contributor",
      "Grants full access to manage all resources, but does not allow you to assign roles in "
-     "Azure RBAC.", "*"},
-    {"acdd72a7-3385-48ef-bd42-f606fba81ae7", "Reader", "View all resources, but does not allow "
-     "you to make any changes.", "*/read"},
+     "Azure RBAC.",
+     "*"},
+    {"acdd72a7-3385-48ef-bd42-f606fba81ae7", "Reader",
+     "View all resources, but does not allow "
+     "you to make any changes.",
+     "*/read"},
     {"18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", "User Access Administrator",
      "Lets you manage user access to Azure resources.", "Microsoft.Authorization/*"},
     {"f58310d9-a9f6-439a-9e8d-f62e7b41a168", "Role Based Access Control Administrator",
@@ -64,19 +68,19 @@ json::object BuiltInRoleJson(const BuiltInRole& r, const std::string& scope_pref
 // The two built-in policy definitions, as in Azure/azure-policy built-in-policies/General.
 json::object BuiltInPolicy(std::string_view guid) {
   if (guid == kAllowedTypes) {
-    return json::parse(R"({"properties":{"displayName":"Allowed resource types","policyType":"BuiltIn","mode":"Indexed","description":"This policy enables you to specify the resource types that your organization can deploy. Only resource types that support 'tags' and 'location' will be affected by this policy. To restrict all resources please duplicate this policy and change the 'mode' to 'All'.","metadata":{"version":"1.0.0","category":"General"},"version":"1.0.0","parameters":{"listOfResourceTypesAllowed":{"type":"Array","metadata":{"description":"The list of resource types that can be deployed.","displayName":"Allowed resource types","strongType":"resourceTypes"}}},"policyRule":{"if":{"not":{"field":"type","in":"[parameters('listOfResourceTypesAllowed')]"}},"then":{"effect":"deny"}},"versions":["1.0.0"]},"id":"/providers/Microsoft.Authorization/policyDefinitions/a08ec900-254a-4555-9bf5-e42af04b5c5c","name":"a08ec900-254a-4555-9bf5-e42af04b5c5c","type":"Microsoft.Authorization/policyDefinitions"})")
-        .as_object();
+    return json::
+        parse(R"({"properties":{"displayName":"Allowed resource types","policyType":"BuiltIn","mode":"Indexed","description":"This policy enables you to specify the resource types that your organization can deploy. Only resource types that support 'tags' and 'location' will be affected by this policy. To restrict all resources please duplicate this policy and change the 'mode' to 'All'.","metadata":{"version":"1.0.0","category":"General"},"version":"1.0.0","parameters":{"listOfResourceTypesAllowed":{"type":"Array","metadata":{"description":"The list of resource types that can be deployed.","displayName":"Allowed resource types","strongType":"resourceTypes"}}},"policyRule":{"if":{"not":{"field":"type","in":"[parameters('listOfResourceTypesAllowed')]"}},"then":{"effect":"deny"}},"versions":["1.0.0"]},"id":"/providers/Microsoft.Authorization/policyDefinitions/a08ec900-254a-4555-9bf5-e42af04b5c5c","name":"a08ec900-254a-4555-9bf5-e42af04b5c5c","type":"Microsoft.Authorization/policyDefinitions"})")
+            .as_object();
   }
   if (guid == kNotAllowedTypes) {
-    return json::parse(R"({"properties":{"displayName":"Not allowed resource types","policyType":"BuiltIn","mode":"All","description":"Restrict which resource types can be deployed in your environment. Limiting resource types can reduce the complexity and attack surface of your environment while also helping to manage costs. Compliance results are only shown for non-compliant resources.","metadata":{"version":"2.0.0","category":"General"},"version":"2.0.0","parameters":{"listOfResourceTypesNotAllowed":{"type":"Array","metadata":{"description":"The list of resource types that cannot be deployed.","displayName":"Not allowed resource types","strongType":"resourceTypes"}},"effect":{"type":"String","metadata":{"displayName":"Effect","description":"Enable or disable the execution of the policy"},"allowedValues":["Audit","Deny","Disabled"],"defaultValue":"Deny"}},"policyRule":{"if":{"allOf":[{"field":"type","in":"[parameters('listOfResourceTypesNotAllowed')]"},{"value":"[field('type')]","exists":true}]},"then":{"effect":"[parameters('effect')]"}},"versions":["2.0.0"]},"id":"/providers/Microsoft.Authorization/policyDefinitions/6c112d4e-5bc7-47ae-a041-ea2d9dccd749","name":"6c112d4e-5bc7-47ae-a041-ea2d9dccd749","type":"Microsoft.Authorization/policyDefinitions"})")
-        .as_object();
+    return json::
+        parse(R"({"properties":{"displayName":"Not allowed resource types","policyType":"BuiltIn","mode":"All","description":"Restrict which resource types can be deployed in your environment. Limiting resource types can reduce the complexity and attack surface of your environment while also helping to manage costs. Compliance results are only shown for non-compliant resources.","metadata":{"version":"2.0.0","category":"General"},"version":"2.0.0","parameters":{"listOfResourceTypesNotAllowed":{"type":"Array","metadata":{"description":"The list of resource types that cannot be deployed.","displayName":"Not allowed resource types","strongType":"resourceTypes"}},"effect":{"type":"String","metadata":{"displayName":"Effect","description":"Enable or disable the execution of the policy"},"allowedValues":["Audit","Deny","Disabled"],"defaultValue":"Deny"}},"policyRule":{"if":{"allOf":[{"field":"type","in":"[parameters('listOfResourceTypesNotAllowed')]"},{"value":"[field('type')]","exists":true}]},"then":{"effect":"[parameters('effect')]"}},"versions":["2.0.0"]},"id":"/providers/Microsoft.Authorization/policyDefinitions/6c112d4e-5bc7-47ae-a041-ea2d9dccd749","name":"6c112d4e-5bc7-47ae-a041-ea2d9dccd749","type":"Microsoft.Authorization/policyDefinitions"})")
+            .as_object();
   }
   return {};
 }
 
-std::string LastSegment(std::string_view id) {
-  return std::string(id.substr(id.rfind('/') + 1));
-}
+std::string LastSegment(std::string_view id) { return std::string(id.substr(id.rfind('/') + 1)); }
 
 http::Response Ok(http::Status status, const json::value& v) {
   auto res = http::JsonResponse(status, v);
@@ -117,8 +121,9 @@ json::object ProviderJson(const std::string& sub, const std::string& ns, const s
   static const std::map<std::string, std::vector<std::string>> kTypes = {
       {"Microsoft.Compute", {"virtualMachines", "disks", "availabilitySets"}},
       {"Microsoft.Storage", {"storageAccounts"}},
-      {"Microsoft.Network", {"virtualNetworks", "loadBalancers", "publicIPAddresses",
-                             "networkSecurityGroups", "networkInterfaces"}},
+      {"Microsoft.Network",
+       {"virtualNetworks", "loadBalancers", "publicIPAddresses", "networkSecurityGroups",
+        "networkInterfaces"}},
       {"Microsoft.Insights", {"components", "metricAlerts", "alertrules"}},
       {"Microsoft.ResourceHealth", {"availabilityStatuses"}},
       {"Microsoft.Web", {"sites", "serverFarms"}},
@@ -185,8 +190,8 @@ const json::object* Denying(const State& state, const std::string& sub, const st
       }
     } else if (def == kNotAllowedTypes) {
       const json::value* effect = Param(props, "effect");
-      bool deny = !effect || (effect->is_string() && boost::iequals(
-                                                         std::string(effect->as_string()), "Deny"));
+      bool deny = !effect ||
+                  (effect->is_string() && boost::iequals(std::string(effect->as_string()), "Deny"));
       if (deny && ListContains(Param(props, "listOfResourceTypesNotAllowed"), type)) return &pa;
     }
   }
@@ -205,8 +210,8 @@ void RoleAssignmentRoutes(http::Router& router, State& state, const std::string&
     std::lock_guard lock(state.mu);
     if (auto err = Check(state, ctx, ctx.params["sub"])) return std::move(*err);
     auto body = Body(ctx);
-    if (!body.ok()) return ArmError(http::Status::bad_request, "InvalidRequestContent",
-                                    body.error().message);
+    if (!body.ok())
+      return ArmError(http::Status::bad_request, "InvalidRequestContent", body.error().message);
     auto* props = body->if_contains("properties");
     if (!props || !props->is_object()) {
       return ArmError(http::Status::bad_request, "InvalidRequestContent",
@@ -314,9 +319,8 @@ void RoleAssignmentRoutes(http::Router& router, State& state, const std::string&
 }  // namespace
 
 http::Response ArmError(http::Status status, std::string_view code, std::string_view message) {
-  auto res = http::JsonResponse(status,
-                                json::object{{"error", json::object{{"code", code},
-                                                                    {"message", message}}}});
+  auto res = http::JsonResponse(
+      status, json::object{{"error", json::object{{"code", code}, {"message", message}}}});
   res.set(http::beast_http::field::content_type, "application/json; charset=utf-8");
   return res;
 }
@@ -328,20 +332,20 @@ void AddArmRoutes(http::Router& router, State& state) {
     std::lock_guard lock(state.mu);
     if (auto err = Check(state, ctx, ctx.params["sub"])) return std::move(*err);
     const AzureSubscription& s = *state.FindAzureSubscription(ctx.params["sub"]);
-    return Ok(http::Status::ok,
-              json::object{{"authorizationSource", "RoleBased"},
-                           {"displayName", s.display_name},
-                           {"id", "/subscriptions/" + s.subscription_id},
-                           {"managedByTenants",
-                            json::array{json::object{{"tenantId", kPartnerTenantId}}}},
-                           {"state", "Enabled"},
-                           {"subscriptionId", s.subscription_id},
-                           {"subscriptionPolicies",
-                            json::object{{"locationPlacementId", "Public_2014-09-01"},
-                                         {"quotaId", "CSP_2015-05-01"},
-                                         {"spendingLimit", "Off"}}},
-                           {"tags", json::object{}},
-                           {"tenantId", s.tenant_id}});
+    return Ok(
+        http::Status::ok,
+        json::object{
+            {"authorizationSource", "RoleBased"},
+            {"displayName", s.display_name},
+            {"id", "/subscriptions/" + s.subscription_id},
+            {"managedByTenants", json::array{json::object{{"tenantId", kPartnerTenantId}}}},
+            {"state", "Enabled"},
+            {"subscriptionId", s.subscription_id},
+            {"subscriptionPolicies", json::object{{"locationPlacementId", "Public_2014-09-01"},
+                                                  {"quotaId", "CSP_2015-05-01"},
+                                                  {"spendingLimit", "Off"}}},
+            {"tags", json::object{}},
+            {"tenantId", s.tenant_id}});
   });
 
   // Providers: POST register answers Registering; GET shows Registering for two more polls.
@@ -351,46 +355,50 @@ void AddArmRoutes(http::Router& router, State& state) {
     if (it->second == "Registering" && --s.registering[ns] <= 0) it->second = "Registered";
     return it->second;
   };
-  router.Add(http::Verb::get, sub + "/providers", [&state, provider_state](http::RequestContext& ctx) {
-    std::lock_guard lock(state.mu);
-    if (auto err = Check(state, ctx, ctx.params["sub"])) return std::move(*err);
-    AzureSubscription& s = *state.FindAzureSubscription(ctx.params["sub"]);
-    json::array value;
-    std::vector<std::string> names;
-    for (const auto& [ns, st] : s.providers) names.push_back(ns);
-    for (const auto& ns : names) {
-      value.push_back(ProviderJson(s.subscription_id, ns, provider_state(s, ns)));
-    }
-    return Ok(http::Status::ok, json::object{{"value", std::move(value)}});
-  });
-  router.Add(http::Verb::get, sub + "/providers/{ns}", [&state, provider_state](http::RequestContext& ctx) {
-    std::lock_guard lock(state.mu);
-    if (auto err = Check(state, ctx, ctx.params["sub"])) return std::move(*err);
-    AzureSubscription& s = *state.FindAzureSubscription(ctx.params["sub"]);
-    for (auto& [ns, st] : s.providers) {
-      if (boost::iequals(ns, ctx.params["ns"])) {
-        return Ok(http::Status::ok, ProviderJson(s.subscription_id, ns, provider_state(s, ns)));
-      }
-    }
-    return ArmError(http::Status::not_found, "InvalidResourceNamespace",
-                    "The resource namespace '" + ctx.params["ns"] + "' is invalid.");
-  });
-  router.Add(http::Verb::post, sub + "/providers/{ns}/register", [&state](http::RequestContext& ctx) {
-    std::lock_guard lock(state.mu);
-    if (auto err = Check(state, ctx, ctx.params["sub"])) return std::move(*err);
-    AzureSubscription& s = *state.FindAzureSubscription(ctx.params["sub"]);
-    for (auto& [ns, st] : s.providers) {
-      if (boost::iequals(ns, ctx.params["ns"])) {
-        if (st != "Registered") {
-          st = "Registering";
-          s.registering[ns] = 2;
-        }
-        return Ok(http::Status::ok, ProviderJson(s.subscription_id, ns, st));
-      }
-    }
-    return ArmError(http::Status::not_found, "InvalidResourceNamespace",
-                    "The resource namespace '" + ctx.params["ns"] + "' is invalid.");
-  });
+  router.Add(http::Verb::get, sub + "/providers",
+             [&state, provider_state](http::RequestContext& ctx) {
+               std::lock_guard lock(state.mu);
+               if (auto err = Check(state, ctx, ctx.params["sub"])) return std::move(*err);
+               AzureSubscription& s = *state.FindAzureSubscription(ctx.params["sub"]);
+               json::array value;
+               std::vector<std::string> names;
+               for (const auto& [ns, st] : s.providers) names.push_back(ns);
+               for (const auto& ns : names) {
+                 value.push_back(ProviderJson(s.subscription_id, ns, provider_state(s, ns)));
+               }
+               return Ok(http::Status::ok, json::object{{"value", std::move(value)}});
+             });
+  router.Add(http::Verb::get, sub + "/providers/{ns}",
+             [&state, provider_state](http::RequestContext& ctx) {
+               std::lock_guard lock(state.mu);
+               if (auto err = Check(state, ctx, ctx.params["sub"])) return std::move(*err);
+               AzureSubscription& s = *state.FindAzureSubscription(ctx.params["sub"]);
+               for (auto& [ns, st] : s.providers) {
+                 if (boost::iequals(ns, ctx.params["ns"])) {
+                   return Ok(http::Status::ok,
+                             ProviderJson(s.subscription_id, ns, provider_state(s, ns)));
+                 }
+               }
+               return ArmError(http::Status::not_found, "InvalidResourceNamespace",
+                               "The resource namespace '" + ctx.params["ns"] + "' is invalid.");
+             });
+  router.Add(http::Verb::post, sub + "/providers/{ns}/register",
+             [&state](http::RequestContext& ctx) {
+               std::lock_guard lock(state.mu);
+               if (auto err = Check(state, ctx, ctx.params["sub"])) return std::move(*err);
+               AzureSubscription& s = *state.FindAzureSubscription(ctx.params["sub"]);
+               for (auto& [ns, st] : s.providers) {
+                 if (boost::iequals(ns, ctx.params["ns"])) {
+                   if (st != "Registered") {
+                     st = "Registering";
+                     s.registering[ns] = 2;
+                   }
+                   return Ok(http::Status::ok, ProviderJson(s.subscription_id, ns, st));
+                 }
+               }
+               return ArmError(http::Status::not_found, "InvalidResourceNamespace",
+                               "The resource namespace '" + ctx.params["ns"] + "' is invalid.");
+             });
 
   // Role definitions: built-ins by id (tenant or subscription form), custom roles PUT / GET.
   auto get_role = [&state](http::RequestContext& ctx) {
@@ -403,40 +411,43 @@ void AddArmRoutes(http::Router& router, State& state) {
     for (const auto& [id, rd] : state.role_definitions) {
       if (boost::iequals(LastSegment(id), ctx.params["id"])) return Ok(http::Status::ok, rd);
     }
-    return ArmError(http::Status::not_found, "RoleDefinitionDoesNotExist",
-                    "The specified role definition with ID '" + ctx.params["id"] +
-                        "' does not exist.");
+    return ArmError(
+        http::Status::not_found, "RoleDefinitionDoesNotExist",
+        "The specified role definition with ID '" + ctx.params["id"] + "' does not exist.");
   };
-  router.Add(http::Verb::get, "/arm/providers/Microsoft.Authorization/roleDefinitions/{id}", get_role);
+  router.Add(http::Verb::get, "/arm/providers/Microsoft.Authorization/roleDefinitions/{id}",
+             get_role);
   router.Add(http::Verb::get, sub + std::string(kAuth) + "/roleDefinitions/{id}", get_role);
-  router.Add(http::Verb::put, sub + std::string(kAuth) + "/roleDefinitions/{id}", [&state](http::RequestContext& ctx) {
-    std::lock_guard lock(state.mu);
-    if (auto err = Check(state, ctx, "")) return std::move(*err);
-    if (FindBuiltInRole(ctx.params["id"])) {
-      return ArmError(http::Status::bad_request, "RoleDefinitionUpdateNotPermitted",
-                      "Built-in role definitions cannot be updated.");
-    }
-    auto body = Body(ctx);
-    if (!body.ok()) return ArmError(http::Status::bad_request, "InvalidRequestContent",
-                                    body.error().message);
-    auto* props = body->if_contains("properties");
-    if (!props || !props->is_object() || StringCi(props->as_object(), "roleName").empty()) {
-      return ArmError(http::Status::bad_request, "InvalidRoleDefinition",
-                      "The role definition must have properties.roleName, permissions and "
-                      "assignableScopes.");
-    }
-    json::object p = props->as_object();
-    p["type"] = "CustomRole";
-    std::string id = "/subscriptions/" + ctx.params["sub"] + std::string(kAuth) +
-                     "/roleDefinitions/" + ctx.params["id"];
-    json::object rd{{"properties", p},
-                    {"id", id},
-                    {"type", "Microsoft.Authorization/roleDefinitions"},
-                    {"name", ctx.params["id"]}};
-    bool existed = state.role_definitions.count(id) > 0;
-    state.role_definitions[id] = rd;
-    return Ok(existed ? http::Status::ok : http::Status::created, rd);
-  });
+  router.Add(
+      http::Verb::put, sub + std::string(kAuth) + "/roleDefinitions/{id}",
+      [&state](http::RequestContext& ctx) {
+        std::lock_guard lock(state.mu);
+        if (auto err = Check(state, ctx, "")) return std::move(*err);
+        if (FindBuiltInRole(ctx.params["id"])) {
+          return ArmError(http::Status::bad_request, "RoleDefinitionUpdateNotPermitted",
+                          "Built-in role definitions cannot be updated.");
+        }
+        auto body = Body(ctx);
+        if (!body.ok())
+          return ArmError(http::Status::bad_request, "InvalidRequestContent", body.error().message);
+        auto* props = body->if_contains("properties");
+        if (!props || !props->is_object() || StringCi(props->as_object(), "roleName").empty()) {
+          return ArmError(http::Status::bad_request, "InvalidRoleDefinition",
+                          "The role definition must have properties.roleName, permissions and "
+                          "assignableScopes.");
+        }
+        json::object p = props->as_object();
+        p["type"] = "CustomRole";
+        std::string id = "/subscriptions/" + ctx.params["sub"] + std::string(kAuth) +
+                         "/roleDefinitions/" + ctx.params["id"];
+        json::object rd{{"properties", p},
+                        {"id", id},
+                        {"type", "Microsoft.Authorization/roleDefinitions"},
+                        {"name", ctx.params["id"]}};
+        bool existed = state.role_definitions.count(id) > 0;
+        state.role_definitions[id] = rd;
+        return Ok(existed ? http::Status::ok : http::Status::created, rd);
+      });
 
   RoleAssignmentRoutes(router, state, sub);
   RoleAssignmentRoutes(router, state, sub + "/resourceGroups/{rg}");
@@ -447,8 +458,8 @@ void AddArmRoutes(http::Router& router, State& state) {
     std::lock_guard lock(state.mu);
     if (auto err = Check(state, ctx, ctx.params["sub"])) return std::move(*err);
     auto body = Body(ctx);
-    if (!body.ok()) return ArmError(http::Status::bad_request, "InvalidRequestContent",
-                                    body.error().message);
+    if (!body.ok())
+      return ArmError(http::Status::bad_request, "InvalidRequestContent", body.error().message);
     auto* props = body->if_contains("properties");
     if (!props || !props->is_object() ||
         StringCi(props->as_object(), "policyDefinitionId").empty()) {
@@ -510,9 +521,9 @@ void AddArmRoutes(http::Router& router, State& state) {
                if (auto err = Check(state, ctx, "")) return std::move(*err);
                json::object def = BuiltInPolicy(ctx.params["id"]);
                if (def.empty()) {
-                 return ArmError(http::Status::not_found, "PolicyDefinitionNotFound",
-                                 "The policy definition '" + ctx.params["id"] +
-                                     "' could not be found.");
+                 return ArmError(
+                     http::Status::not_found, "PolicyDefinitionNotFound",
+                     "The policy definition '" + ctx.params["id"] + "' could not be found.");
                }
                return Ok(http::Status::ok, def);
              });
@@ -522,8 +533,8 @@ void AddArmRoutes(http::Router& router, State& state) {
     std::lock_guard lock(state.mu);
     if (auto err = Check(state, ctx, ctx.params["sub"])) return std::move(*err);
     auto body = Body(ctx);
-    if (!body.ok()) return ArmError(http::Status::bad_request, "InvalidRequestContent",
-                                    body.error().message);
+    if (!body.ok())
+      return ArmError(http::Status::bad_request, "InvalidRequestContent", body.error().message);
     std::string type = ctx.params["ns"] + "/" + ctx.params["type"];
     std::string name = ctx.params["name"];
     if (ctx.params.count("child")) {
@@ -539,20 +550,21 @@ void AddArmRoutes(http::Router& router, State& state) {
           http::Status::forbidden,
           json::object{
               {"error",
-               json::object{
-                   {"code", "RequestDisallowedByPolicy"},
-                   {"target", name},
-                   {"message", "Resource '" + name + "' was disallowed by policy. Policy "
-                               "identifiers: '[{\"policyAssignment\":{\"name\":\"" + pa_name +
-                               "\",\"id\":\"" + std::string(pa->at("id").as_string()) +
-                               "\"},\"policyDefinition\":{\"name\":\"" + LastSegment(def_id) +
-                               "\",\"id\":\"" + def_id + "\"}}]'."},
-                   {"additionalInfo",
-                    json::array{json::object{
-                        {"type", "PolicyViolation"},
-                        {"info", json::object{{"policyDefinitionId", def_id},
-                                              {"policyAssignmentId", pa->at("id")},
-                                              {"policyAssignmentName", pa_name}}}}}}}}});
+               json::object{{"code", "RequestDisallowedByPolicy"},
+                            {"target", name},
+                            {"message",
+                             "Resource '" + name +
+                                 "' was disallowed by policy. Policy "
+                                 "identifiers: '[{\"policyAssignment\":{\"name\":\"" +
+                                 pa_name + "\",\"id\":\"" + std::string(pa->at("id").as_string()) +
+                                 "\"},\"policyDefinition\":{\"name\":\"" + LastSegment(def_id) +
+                                 "\",\"id\":\"" + def_id + "\"}}]'."},
+                            {"additionalInfo",
+                             json::array{json::object{
+                                 {"type", "PolicyViolation"},
+                                 {"info", json::object{{"policyDefinitionId", def_id},
+                                                       {"policyAssignmentId", pa->at("id")},
+                                                       {"policyAssignmentName", pa_name}}}}}}}}});
       return res;
     }
     json::object resource = *body;
@@ -583,8 +595,8 @@ void AddArmRoutes(http::Router& router, State& state) {
       return Ok(http::Status::ok, it->second);
     }
     auto body = Body(ctx);
-    if (!body.ok()) return ArmError(http::Status::bad_request, "InvalidRequestContent",
-                                    body.error().message);
+    if (!body.ok())
+      return ArmError(http::Status::bad_request, "InvalidRequestContent", body.error().message);
     auto* props = body->if_contains("properties");
     if (!props || !props->is_object()) {
       return ArmError(http::Status::bad_request, "InvalidRequestContent",
@@ -620,24 +632,23 @@ void AddArmRoutes(http::Router& router, State& state) {
     if (tenant.empty()) tenant = std::string(kPartnerTenantId);
     std::string sub_id = state.ids.Guid();
     state.AddAzureSubscription(sub_id, tenant, display);
-    json::object out{{"id", "/providers/Microsoft.Subscription/aliases/" + name},
-                     {"name", name},
-                     {"type", "Microsoft.Subscription/aliases"},
-                     {"properties",
-                      json::object{{"subscriptionId", sub_id},
-                                   {"displayName", display},
-                                   {"provisioningState", "Accepted"},
-                                   {"acceptOwnershipUrl",
-                                    "/providers/Microsoft.Subscription/" + sub_id +
-                                        "/acceptOwnership"},
-                                   {"acceptOwnershipState", "Pending"},
-                                   {"billingScope", scope},
-                                   {"workload", workload.empty() ? "Production" : workload},
-                                   {"resellerId", nullptr},
-                                   {"subscriptionOwnerId", owner},
-                                   {"managementGroupId", management_group},
-                                   {"createdTime", Iso(state.Now())},
-                                   {"tags", tags}}}};
+    json::object out{
+        {"id", "/providers/Microsoft.Subscription/aliases/" + name},
+        {"name", name},
+        {"type", "Microsoft.Subscription/aliases"},
+        {"properties", json::object{{"subscriptionId", sub_id},
+                                    {"displayName", display},
+                                    {"provisioningState", "Accepted"},
+                                    {"acceptOwnershipUrl", "/providers/Microsoft.Subscription/" +
+                                                               sub_id + "/acceptOwnership"},
+                                    {"acceptOwnershipState", "Pending"},
+                                    {"billingScope", scope},
+                                    {"workload", workload.empty() ? "Production" : workload},
+                                    {"resellerId", nullptr},
+                                    {"subscriptionOwnerId", owner},
+                                    {"managementGroupId", management_group},
+                                    {"createdTime", Iso(state.Now())},
+                                    {"tags", tags}}}};
     state.aliases[name] = out;
     return Ok(http::Status::created, out);
   });

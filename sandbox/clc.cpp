@@ -20,12 +20,18 @@ json::object AccountJson(const ClcAccount& a) {
   if (!a.parent.empty()) {
     links.push_back(json::object{{"rel", "parentAccount"}, {"href", "/v2/accounts/" + a.parent}});
   }
-  return json::object{{"addressLine1", a.address1}, {"city", a.city},
-                      {"stateProvince", a.state},   {"country", a.country},
-                      {"postalCode", a.postal_code}, {"telephone", "800-555-0100"},
-                      {"status", a.status},         {"isManaged", false},
-                      {"links", std::move(links)},  {"accountAlias", a.alias},
-                      {"businessName", a.business_name}, {"parentAlias", a.parent},
+  return json::object{{"addressLine1", a.address1},
+                      {"city", a.city},
+                      {"stateProvince", a.state},
+                      {"country", a.country},
+                      {"postalCode", a.postal_code},
+                      {"telephone", "800-555-0100"},
+                      {"status", a.status},
+                      {"isManaged", false},
+                      {"links", std::move(links)},
+                      {"accountAlias", a.alias},
+                      {"businessName", a.business_name},
+                      {"parentAlias", a.parent},
                       {"primaryDataCenter", a.country == "GB" ? "GB3" : "VA1"},
                       {"accountType", a.account_type}};
 }
@@ -67,7 +73,7 @@ bool InTree(const State& state, const std::string& root, const std::string& alia
 
 // Resolves {alias} for an authenticated caller: 404 if unknown, 403 outside the caller's tree.
 std::variant<const ClcAccount*, http::Response> AccountFor(State& state, const Caller& caller,
-                                                          std::string alias) {
+                                                           std::string alias) {
   boost::to_upper(alias);
   auto it = state.clc_accounts.find(alias);
   if (it == state.clc_accounts.end()) {
@@ -197,33 +203,33 @@ void AddClcRoutes(http::Router& router, State& state) {
           }
           auto item_total = Decimal::Parse(line.at("itemTotal").as_string()).value();
           total = total.Add(item_total).value();
-          items.push_back(json::object{
-              {"quantity", line.at("quantity")},
-              {"description", line.at("description")},
-              {"unitCost", DecimalJson(std::string(line.at("unitCost").as_string()))},
-              {"itemTotal", DecimalJson(item_total.ToString())},
-              {"serviceLocation", line.at("serviceLocation")},
-              {"itemDetails", json::array{}}});
+          items.push_back(
+              json::object{{"quantity", line.at("quantity")},
+                           {"description", line.at("description")},
+                           {"unitCost", DecimalJson(std::string(line.at("unitCost").as_string()))},
+                           {"itemTotal", DecimalJson(item_total.ToString())},
+                           {"serviceLocation", line.at("serviceLocation")},
+                           {"itemDetails", json::array{}}});
         }
         char id[16];
         std::snprintf(id, sizeof id, "%08X",
                       static_cast<unsigned>(std::hash<std::string>{}(a.alias + ym->ToString())));
-        json::object out{{"id", a.alias + id},
-                         {"terms", "Net 15"},
-                         {"companyName", a.business_name},
-                         {"accountAlias", a.alias},
-                         {"pricingAccountAlias", pricing},
-                         {"parentAccountAlias", a.parent},
-                         {"address1", a.address1},
-                         {"city", a.city},
-                         {"stateProvince", a.state},
-                         {"postalCode", a.postal_code},
-                         {"billingContactEmail", "billing@" + boost::to_lower_copy(a.alias) +
-                                                     ".example"},
-                         {"invoiceCCEmail", ""},
-                         {"totalAmount", DecimalJson(total.ToString())},
-                         {"invoiceDate", Iso(ym->Next().Start())},
-                         {"lineItems", std::move(items)}};
+        json::object out{
+            {"id", a.alias + id},
+            {"terms", "Net 15"},
+            {"companyName", a.business_name},
+            {"accountAlias", a.alias},
+            {"pricingAccountAlias", pricing},
+            {"parentAccountAlias", a.parent},
+            {"address1", a.address1},
+            {"city", a.city},
+            {"stateProvince", a.state},
+            {"postalCode", a.postal_code},
+            {"billingContactEmail", "billing@" + boost::to_lower_copy(a.alias) + ".example"},
+            {"invoiceCCEmail", ""},
+            {"totalAmount", DecimalJson(total.ToString())},
+            {"invoiceDate", Iso(ym->Next().Start())},
+            {"lineItems", std::move(items)}};
         return ExactJsonResponse(http::Status::ok, out);
       });
 

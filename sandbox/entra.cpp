@@ -25,8 +25,7 @@ std::string Decode(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '+') {
       out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() &&
-               Hex(s[i + 1]) >= 0 && Hex(s[i + 2]) >= 0) {
+    } else if (s[i] == '%' && i + 2 < s.size() && Hex(s[i + 1]) >= 0 && Hex(s[i + 2]) >= 0) {
       out += static_cast<char>(Hex(s[i + 1]) * 16 + Hex(s[i + 2]));
       i += 2;
     } else {
@@ -68,7 +67,8 @@ http::Response Token(State& state, http::RequestContext& ctx, bool v2) {
     return EntraError(http::Status::unauthorized, "invalid_client", 7000215,
                       "Invalid client secret provided. Ensure the secret being sent in the "
                       "request is the client secret value, not the client secret ID, for a "
-                      "secret added to app '" + std::string(kClientId) + "'.");
+                      "secret added to app '" +
+                          std::string(kClientId) + "'.");
   }
   std::string audience;
   if (v2) {

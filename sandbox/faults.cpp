@@ -38,8 +38,7 @@ Result<double> Rate(const json::object& o, std::string_view key) {
   return v;
 }
 
-Result<int64_t> NonNegative(const json::object& o, std::string_view key, int64_t def,
-                            int64_t max) {
+Result<int64_t> NonNegative(const json::object& o, std::string_view key, int64_t def, int64_t max) {
   auto it = o.find(key);
   if (it == o.end()) return def;
   if (!it->value().is_int64() && !it->value().is_uint64()) {

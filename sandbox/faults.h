@@ -35,7 +35,7 @@ struct FaultRule {
   double error_rate = 0;     // 500
   double throttle_rate = 0;  // 429 with Retry-After
   int retry_after_seconds = 1;
-  double timeout_rate = 0;   // held for timeout_ms, then 504
+  double timeout_rate = 0;  // held for timeout_ms, then 504
   int timeout_ms = 15000;
   int latency_ms = 0;
 };

@@ -43,7 +43,8 @@ std::optional<http::Response> RequireToken(State& state, const http::Request& re
 }  // namespace
 
 const json::object& AddServicePrincipal(State& state, const std::string& tenant_id,
-                                        const std::string& app_id, const std::string& display_name) {
+                                        const std::string& app_id,
+                                        const std::string& display_name) {
   for (const auto& sp : state.service_principals) {
     if (sp.at("tenantId").as_string() == tenant_id &&
         boost::iequals(std::string(sp.at("appId").as_string()), app_id)) {
@@ -53,7 +54,8 @@ const json::object& AddServicePrincipal(State& state, const std::string& tenant_
   std::string app = boost::to_lower_copy(app_id);
   std::string name = display_name.empty() ? app : display_name;
   state.service_principals.push_back(json::object{
-      {"id", HashGuid("servicePrincipal|" + std::to_string(state.seed) + "|" + tenant_id + "|" + app)},
+      {"id",
+       HashGuid("servicePrincipal|" + std::to_string(state.seed) + "|" + tenant_id + "|" + app)},
       {"deletedDateTime", nullptr},
       {"accountEnabled", true},
       {"appDisplayName", name},
@@ -97,8 +99,9 @@ void AddGraphRoutes(http::Router& router, State& state) {
       const std::string prefix = "appId eq '";
       if (!boost::istarts_with(filter, prefix) || !filter.ends_with("'") ||
           filter.size() <= prefix.size() + 1) {
-        return GraphError(http::Status::bad_request, "BadRequest",
-                          "Invalid filter clause: the sandbox supports $filter=appId eq '{appId}'.");
+        return GraphError(
+            http::Status::bad_request, "BadRequest",
+            "Invalid filter clause: the sandbox supports $filter=appId eq '{appId}'.");
       }
       app = filter.substr(prefix.size(), filter.size() - prefix.size() - 1);
     }
@@ -109,8 +112,9 @@ void AddGraphRoutes(http::Router& router, State& state) {
       value.push_back(Wire(sp));
     }
     return http::JsonResponse(
-        http::Status::ok, json::object{{"@odata.context", std::string(kMetadata) + "servicePrincipals"},
-                                       {"value", std::move(value)}});
+        http::Status::ok,
+        json::object{{"@odata.context", std::string(kMetadata) + "servicePrincipals"},
+                     {"value", std::move(value)}});
   });
   // GET /servicePrincipals(appId='{appId}'): one segment, so the router sees a parameter.
   router.Add(http::Verb::get, "/graph/v1.0/{segment}", [&state](http::RequestContext& ctx) {
@@ -133,8 +137,9 @@ void AddGraphRoutes(http::Router& router, State& state) {
       }
     }
     return GraphError(http::Status::not_found, "Request_ResourceNotFound",
-                      "Resource '" + app + "' does not exist or one of its queried "
-                      "reference-property objects are not present.");
+                      "Resource '" + app +
+                          "' does not exist or one of its queried "
+                          "reference-property objects are not present.");
   });
 
   router.Add(http::Verb::post, "/graph/v1.0/users", [&state](http::RequestContext& ctx) {
@@ -145,7 +150,8 @@ void AddGraphRoutes(http::Router& router, State& state) {
                         "Access token is empty or has expired.");
     }
     auto body = ParseJsonObject(ctx.request.body());
-    if (!body.ok()) return GraphError(http::Status::bad_request, "BadRequest", body.error().message);
+    if (!body.ok())
+      return GraphError(http::Status::bad_request, "BadRequest", body.error().message);
     std::string upn = StringCi(*body, "userPrincipalName");
     std::string display = StringCi(*body, "displayName");
     std::string nickname = StringCi(*body, "mailNickname");
@@ -170,18 +176,19 @@ void AddGraphRoutes(http::Router& router, State& state) {
                           "already exists.");
       }
     }
-    json::object user{{"@odata.context", "https://graph.microsoft.com/v1.0/$metadata#users/$entity"},
-                      {"id", state.ids.Guid()},
-                      {"businessPhones", json::array{}},
-                      {"displayName", display},
-                      {"givenName", nullptr},
-                      {"jobTitle", nullptr},
-                      {"mail", nullptr},
-                      {"mobilePhone", nullptr},
-                      {"officeLocation", nullptr},
-                      {"preferredLanguage", nullptr},
-                      {"surname", nullptr},
-                      {"userPrincipalName", upn}};
+    json::object user{
+        {"@odata.context", "https://graph.microsoft.com/v1.0/$metadata#users/$entity"},
+        {"id", state.ids.Guid()},
+        {"businessPhones", json::array{}},
+        {"displayName", display},
+        {"givenName", nullptr},
+        {"jobTitle", nullptr},
+        {"mail", nullptr},
+        {"mobilePhone", nullptr},
+        {"officeLocation", nullptr},
+        {"preferredLanguage", nullptr},
+        {"surname", nullptr},
+        {"userPrincipalName", upn}};
     json::object stored = user;
     stored["tenantId"] = token->tenant_id;
     stored["accountEnabled"] = enabled->as_bool();

@@ -41,8 +41,8 @@ std::string Mac(std::string_view data, std::string_view key) {
 }  // namespace
 
 std::string SignHs256(const json::object& claims, std::string_view key) {
-  std::string signing_input = Base64Url(R"({"typ":"JWT","alg":"HS256"})") + "." +
-                              Base64Url(json::serialize(claims));
+  std::string signing_input =
+      Base64Url(R"({"typ":"JWT","alg":"HS256"})") + "." + Base64Url(json::serialize(claims));
   return signing_input + "." + Base64Url(Mac(signing_input, key));
 }
 

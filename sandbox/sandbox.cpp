@@ -12,8 +12,7 @@ namespace {
 
 constexpr int kMaxDepth = 24;
 
-http::Response GenericError(http::Status status, std::string_view code,
-                            std::string_view message) {
+http::Response GenericError(http::Status status, std::string_view code, std::string_view message) {
   return http::ErrorResponse(status, code, message);
 }
 
@@ -37,12 +36,11 @@ http::Response ServiceError(Service s, http::Status status, std::string_view cod
                             std::string_view message) {
   switch (s) {
     case Service::kEntra:
-      return EntraError(status, status == http::Status::not_found ? "invalid_request"
-                                                                  : "temporarily_unavailable",
-                        status == http::Status::not_found ? 900561 : 50000, message);
+      return EntraError(
+          status, status == http::Status::not_found ? "invalid_request" : "temporarily_unavailable",
+          status == http::Status::not_found ? 900561 : 50000, message);
     case Service::kPartnerCenter:
-      return PartnerCenterFault(status, status == http::Status::not_found ? 1000 : 800002,
-                                message);
+      return PartnerCenterFault(status, status == http::Status::not_found ? 1000 : 800002, message);
     case Service::kGraph:
       return GraphError(status, code, message);
     case Service::kArm:
@@ -147,16 +145,18 @@ http::Response Sandbox::Handle(http::RequestContext& ctx) {
       if (auto it = state_.throttled.find(call_key); it != state_.throttled.end()) {
         auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(pc::Now() - it->second.at);
         if (state_.retries_after_throttle.size() < 10000) {
-          state_.retries_after_throttle.push_back(json::object{
-              {"call", call_key}, {"retryAfterMs", it->second.retry_after_ms},
-              {"waitedMs", gap.count()}});
+          state_.retries_after_throttle.push_back(
+              json::object{{"call", call_key},
+                           {"retryAfterMs", it->second.retry_after_ms},
+                           {"waitedMs", gap.count()}});
         }
         state_.throttled.erase(it);
       }
     }
     fault = state_.faults.Decide(method + " " + ctx.path);
   }
-  if (fault.latency_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(fault.latency_ms));
+  if (fault.latency_ms > 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(fault.latency_ms));
 
   http::Response res;
   bool faulted = true;
@@ -199,12 +199,24 @@ http::Response Sandbox::Handle(http::RequestContext& ctx) {
   if (!faulted) {
     const http::Router* router = nullptr;
     switch (service) {
-      case Service::kEntra: router = &entra_; break;
-      case Service::kPartnerCenter: router = &partner_center_; break;
-      case Service::kGraph: router = &graph_; break;
-      case Service::kArm: router = &arm_; break;
-      case Service::kBlob: router = &blob_; break;
-      default: router = &clc_; break;
+      case Service::kEntra:
+        router = &entra_;
+        break;
+      case Service::kPartnerCenter:
+        router = &partner_center_;
+        break;
+      case Service::kGraph:
+        router = &graph_;
+        break;
+      case Service::kArm:
+        router = &arm_;
+        break;
+      case Service::kBlob:
+        router = &blob_;
+        break;
+      default:
+        router = &clc_;
+        break;
     }
     ctx.route.clear();
     res = router->Dispatch(ctx);

@@ -45,8 +45,8 @@ void State::Reset(uint64_t new_seed) {
 
   auto account = [&](std::string alias, std::string parent, std::string name, std::string country,
                      std::string type, std::string status = "Active") {
-    ClcAccount a{alias, parent, name, "1100 112th Ave NE", "Bellevue", "WA", "98004", country,
-                 type, status};
+    ClcAccount a{alias,   parent, name,  "1100 112th Ave NE", "Bellevue", "WA", "98004",
+                 country, type,   status};
     if (country == "GB") {
       a.address1 = "10 Downing Street";
       a.city = "London";
@@ -132,9 +132,9 @@ AzureSubscription& State::AddAzureSubscription(const std::string& subscription_i
   for (const char* ns : {"Microsoft.Resources", "Microsoft.Authorization", "Microsoft.Billing"}) {
     s.providers[ns] = "Registered";
   }
-  for (const char* ns : {"Microsoft.Compute", "Microsoft.Storage", "Microsoft.Network",
-                         "Microsoft.Insights", "Microsoft.ResourceHealth", "Microsoft.Web",
-                         "Microsoft.Sql"}) {
+  for (const char* ns :
+       {"Microsoft.Compute", "Microsoft.Storage", "Microsoft.Network", "Microsoft.Insights",
+        "Microsoft.ResourceHealth", "Microsoft.Web", "Microsoft.Sql"}) {
     s.providers[ns] = "NotRegistered";
   }
   azure_subscriptions.push_back(std::move(s));
@@ -311,8 +311,6 @@ std::string BaseUrl(const http::Request& req) {
   return "http://" + (plain ? host : std::string("127.0.0.1"));
 }
 
-std::string Iso(Timestamp t) {
-  return FormatTimestamp(t).substr(0, 19) + "Z";
-}
+std::string Iso(Timestamp t) { return FormatTimestamp(t).substr(0, 19) + "Z"; }
 
 }  // namespace pc::sandbox

@@ -59,7 +59,7 @@ struct AccessToken {
 struct AzureSubscription {
   std::string subscription_id, tenant_id, display_name, plan_subscription_id;
   Timestamp created;
-  std::map<std::string, int> registering;  // namespace -> polls left until Registered
+  std::map<std::string, int> registering;        // namespace -> polls left until Registered
   std::map<std::string, std::string> providers;  // namespace -> registrationState
 };
 
@@ -67,15 +67,15 @@ struct AzureSubscription {
 // covers as at the request. Blobs are generated from it on each download.
 struct UsageExport {
   std::string operation_id, manifest_id;
-  std::string invoice_id;     // billed export; "" for unbilled
-  bool full = true;           // attributeSet full (else basic)
-  bool no_data = false;       // the operation fails with "No data available"
+  std::string invoice_id;  // billed export; "" for unbilled
+  bool full = true;        // attributeSet full (else basic)
+  bool no_data = false;    // the operation fails with "No data available"
   YearMonth month;
-  Timestamp until;            // usage before this day
+  Timestamp until;  // usage before this day
   Timestamp created;
   std::vector<UsageSubscription> subscriptions;
   size_t rows = 0;
-  int polls = 0;              // operation GETs so far: the first one sees "running"
+  int polls = 0;  // operation GETs so far: the first one sees "running"
 };
 
 struct State {
@@ -98,10 +98,10 @@ struct State {
   BoundedCache<std::string> refresh_tokens{kMaxTokens, kMaxTokens};  // refresh token -> tenant
 
   // Partner Center. Resources are kept as their wire bodies (camelCase) plus bookkeeping.
-  std::vector<json::object> customers;  // in creation order
+  std::vector<json::object> customers;          // in creation order
   std::map<std::string, Timestamp> created_at;  // id -> creation time (consistency delay)
   std::map<std::string, std::vector<json::object>> agreements;  // customer id -> acceptances
-  std::map<std::string, json::object> carts;                     // cart id -> cart
+  std::map<std::string, json::object> carts;                    // cart id -> cart
   std::vector<json::object> orders;
   std::vector<json::object> subscriptions;  // Azure plan subscriptions
   std::vector<AzureSubscription> azure_subscriptions;
@@ -122,17 +122,17 @@ struct State {
   std::vector<json::object> retries_after_throttle;
 
   // ARM.
-  std::map<std::string, json::object> role_definitions;   // full id -> resource (custom roles)
-  std::map<std::string, json::object> role_assignments;   // full id -> resource
-  std::map<std::string, json::object> policy_assignments; // full id -> resource
-  std::map<std::string, json::object> resources;          // full id -> resource
-  std::map<std::string, json::object> aliases;            // alias name -> response
+  std::map<std::string, json::object> role_definitions;    // full id -> resource (custom roles)
+  std::map<std::string, json::object> role_assignments;    // full id -> resource
+  std::map<std::string, json::object> policy_assignments;  // full id -> resource
+  std::map<std::string, json::object> resources;           // full id -> resource
+  std::map<std::string, json::object> aliases;             // alias name -> response
   int64_t arm_reads_remaining = 11999, arm_writes_remaining = 1199;
 
   // Graph.
-  std::vector<json::object> users;  // each with "tenantId"
+  std::vector<json::object> users;               // each with "tenantId"
   std::vector<json::object> service_principals;  // each with "tenantId"
-  std::vector<UsageExport> exports;  // oldest first, at most kMaxExports
+  std::vector<UsageExport> exports;              // oldest first, at most kMaxExports
 
   // The SMTP mailbox: messages oldest first, at most kMaxMailboxMessages and kMaxMailboxBytes.
   std::vector<json::object> mailbox;

@@ -20,24 +20,24 @@ struct Meter {
 };
 
 constexpr Meter kMeters[] = {
-    {"f1a9e1f4-6f3e-4b41-a3c5-1a9b8f0c0001", "D2s v3", "Virtual Machines", "Dsv3 Series",
-     "1 Hour", "Microsoft.Compute", "virtualMachines", "0.096", 24},
+    {"f1a9e1f4-6f3e-4b41-a3c5-1a9b8f0c0001", "D2s v3", "Virtual Machines", "Dsv3 Series", "1 Hour",
+     "Microsoft.Compute", "virtualMachines", "0.096", 24},
     {"f1a9e1f4-6f3e-4b41-a3c5-1a9b8f0c0002", "P10 Disks", "Storage", "Premium SSD Managed Disks",
      "1/Month", "Microsoft.Compute", "disks", "0.6336", 1},
-    {"f1a9e1f4-6f3e-4b41-a3c5-1a9b8f0c0003", "Hot LRS Data Stored", "Storage",
-     "Blob Storage", "1 GB/Month", "Microsoft.Storage", "storageAccounts", "0.0208", 500},
-    {"f1a9e1f4-6f3e-4b41-a3c5-1a9b8f0c0004", "Standard Data Processed", "Load Balancer",
-     "Standard", "1 GB", "Microsoft.Network", "loadBalancers", "0.005", 200},
-    {"f1a9e1f4-6f3e-4b41-a3c5-1a9b8f0c0005", "Static Public IP", "Virtual Network",
-     "IP Addresses", "1 Hour", "Microsoft.Network", "publicIPAddresses", "0.005", 24},
-    {"f1a9e1f4-6f3e-4b41-a3c5-1a9b8f0c0006", "Data Ingestion", "Log Analytics",
-     "Pay-as-you-go", "1 GB", "Microsoft.Insights", "components", "2.76", 3},
+    {"f1a9e1f4-6f3e-4b41-a3c5-1a9b8f0c0003", "Hot LRS Data Stored", "Storage", "Blob Storage",
+     "1 GB/Month", "Microsoft.Storage", "storageAccounts", "0.0208", 500},
+    {"f1a9e1f4-6f3e-4b41-a3c5-1a9b8f0c0004", "Standard Data Processed", "Load Balancer", "Standard",
+     "1 GB", "Microsoft.Network", "loadBalancers", "0.005", 200},
+    {"f1a9e1f4-6f3e-4b41-a3c5-1a9b8f0c0005", "Static Public IP", "Virtual Network", "IP Addresses",
+     "1 Hour", "Microsoft.Network", "publicIPAddresses", "0.005", 24},
+    {"f1a9e1f4-6f3e-4b41-a3c5-1a9b8f0c0006", "Data Ingestion", "Log Analytics", "Pay-as-you-go",
+     "1 GB", "Microsoft.Insights", "components", "2.76", 3},
 };
 
 const char* kRegions[] = {"eastus", "westeurope", "centralus"};
-const char* kTags[] = {
-    "", R"({"env":"prod"})", R"({"cost-center":"R&D, \"blue\" team","env":"dev"})",
-    R"({"owner":"ops, night shift","project":"alpha"})"};
+const char* kTags[] = {"", R"({"env":"prod"})",
+                       R"({"cost-center":"R&D, \"blue\" team","env":"dev"})",
+                       R"({"owner":"ops, night shift","project":"alpha"})"};
 
 uint64_t Mix(uint64_t seed, const std::string& s, int64_t day) {
   uint64_t h = 1469598103934665603ULL ^ seed;
@@ -86,8 +86,8 @@ std::vector<UsageLine> DailyUsage(uint64_t seed, const UsageSubscription& sub, T
     l.resource_group = "rg-" + std::to_string(i % 2 == 0 ? 1 : 2);
     l.resource_location = region;
     l.resource_uri = "/subscriptions/" + sub.azure_subscription_id + "/resourceGroups/" +
-                     l.resource_group + "/providers/" + m.service + "/" + m.resource_type +
-                     "/res" + std::to_string(i);
+                     l.resource_group + "/providers/" + m.service + "/" + m.resource_type + "/res" +
+                     std::to_string(i);
     l.charge_type = "new";
     l.tags = kTags[shape.Below(std::size(kTags))];
     l.additional_info = R"({"ServiceType":"Standard"})";
@@ -282,17 +282,57 @@ void WriteUsageCsvRow(std::ostream& out, const UsageLine& l) {
   auto day = [](Timestamp t) { return FormatTimestamp(t).substr(0, 10); };
   std::string total = l.billing_pre_tax_total.ToString();
   const std::string fields[] = {
-      std::string(kPartnerTenantId), "Contoso CSP", s.customer_id, s.customer_name,
-      s.customer_domain, s.customer_country, "1234567", "", "", std::string(kAzurePlanProductId),
-      std::string(kAzurePlanSkuId), std::string(kAzurePlanAvailabilityId), "Microsoft Azure plan",
-      "Azure plan", "Microsoft", "", "Azure plan", s.plan_subscription_id, day(month.Start()),
-      day(month.End()), day(l.usage_date), l.meter_name, l.meter_category, l.meter_id,
-      l.meter_subcategory, l.meter_name, l.meter_region, l.unit, l.resource_location,
-      l.consumed_service, l.resource_group, l.resource_uri, l.charge_type,
-      l.unit_price.ToString(), l.quantity.ToString(), "", total, "USD", total, "USD", "", "",
-      l.tags, l.additional_info, l.effective_unit_price.ToString(), l.exchange_rate.ToString(),
-      day(month.Start()), s.azure_subscription_id, "Azure subscription",
-      std::to_string(l.partner_earned_credit_percentage), std::to_string(l.credit_percentage),
+      std::string(kPartnerTenantId),
+      "Contoso CSP",
+      s.customer_id,
+      s.customer_name,
+      s.customer_domain,
+      s.customer_country,
+      "1234567",
+      "",
+      "",
+      std::string(kAzurePlanProductId),
+      std::string(kAzurePlanSkuId),
+      std::string(kAzurePlanAvailabilityId),
+      "Microsoft Azure plan",
+      "Azure plan",
+      "Microsoft",
+      "",
+      "Azure plan",
+      s.plan_subscription_id,
+      day(month.Start()),
+      day(month.End()),
+      day(l.usage_date),
+      l.meter_name,
+      l.meter_category,
+      l.meter_id,
+      l.meter_subcategory,
+      l.meter_name,
+      l.meter_region,
+      l.unit,
+      l.resource_location,
+      l.consumed_service,
+      l.resource_group,
+      l.resource_uri,
+      l.charge_type,
+      l.unit_price.ToString(),
+      l.quantity.ToString(),
+      "",
+      total,
+      "USD",
+      total,
+      "USD",
+      "",
+      "",
+      l.tags,
+      l.additional_info,
+      l.effective_unit_price.ToString(),
+      l.exchange_rate.ToString(),
+      day(month.Start()),
+      s.azure_subscription_id,
+      "Azure subscription",
+      std::to_string(l.partner_earned_credit_percentage),
+      std::to_string(l.credit_percentage),
       l.credit_percentage ? "Azure Credit Applied" : "Credit Not Applied"};
   bool first = true;
   for (const auto& f : fields) {

@@ -14,9 +14,9 @@ namespace pc::sandbox {
 
 struct UsageSubscription {
   std::string customer_id, customer_name, customer_domain, customer_country;
-  std::string plan_subscription_id;  // Partner Center subscription (the Azure plan)
+  std::string plan_subscription_id;   // Partner Center subscription (the Azure plan)
   std::string azure_subscription_id;  // EntitlementId
-  Timestamp created;  // usage starts on this day (midnight UTC)
+  Timestamp created;                  // usage starts on this day (midnight UTC)
 };
 
 struct UsageLine {

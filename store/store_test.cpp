@@ -1,5 +1,4 @@
 #include "store/store.h"
-#include "store/scratch_database.h"
 
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
@@ -16,6 +15,7 @@
 
 #include "store/backend.h"
 #include "store/migrations.h"
+#include "store/scratch_database.h"
 
 namespace pc::store {
 namespace {

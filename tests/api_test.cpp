@@ -50,10 +50,10 @@ class ApiTest : public ::testing::TestWithParam<Backend> {
 
   void AddUser(const std::string& email, const std::string& role, const std::string& org,
                const std::string& kind) {
-    auto r = RunCommand({"user", "add", "--database", db_.url, "--email", email, "--role", role,
-                         "--organization", org, "--create-organization", "--organization-kind",
-                         kind, "--password-stdin"},
-                        kPassword + "\n");
+    auto r = RunCommand(
+        {"user", "add", "--database", db_.url, "--email", email, "--role", role, "--organization",
+         org, "--create-organization", "--organization-kind", kind, "--password-stdin"},
+        kPassword + "\n");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     ASSERT_NE(r.out.find("created " + email), std::string::npos) << r.out;
   }
@@ -193,8 +193,7 @@ TEST_P(ApiTest, CookieWritesNeedCsrfTokenAndApiTokensWork) {
   EXPECT_EQ(list.body.find(api_token), std::string::npos);
   std::string id(token.at("id").as_string());
   EXPECT_EQ(Http("DELETE", Url("/api/v1/tokens/" + id), "", s.Bearer()).status, 204);
-  EXPECT_EQ(Http("GET", Url("/api/v1/me"), "", {"Authorization: Bearer " + api_token}).status,
-            401);
+  EXPECT_EQ(Http("GET", Url("/api/v1/me"), "", {"Authorization: Bearer " + api_token}).status, 401);
 }
 
 TEST_P(ApiTest, OrganizationsCannotReachEachOthersUsersOrAudit) {
@@ -203,9 +202,10 @@ TEST_P(ApiTest, OrganizationsCannotReachEachOthersUsersOrAudit) {
   Session ops = Login("ops@partner.example");
 
   // Acme's admin creates a user; it shows in Acme's list.
-  auto created = Http("POST", Url("/api/v1/users"),
-                      R"({"email":"new@acme.example","role":"org_member","password":"another-pass-1"})",
-                      acme.Bearer());
+  auto created =
+      Http("POST", Url("/api/v1/users"),
+           R"({"email":"new@acme.example","role":"org_member","password":"another-pass-1"})",
+           acme.Bearer());
   ASSERT_EQ(created.status, 201) << created.body;
   std::string acme_user(Json(created.body).at("id").as_string());
 
@@ -213,28 +213,29 @@ TEST_P(ApiTest, OrganizationsCannotReachEachOthersUsersOrAudit) {
   auto globex_list = Http("GET", Url("/api/v1/users"), "", globex.Bearer());
   ASSERT_EQ(globex_list.status, 200);
   EXPECT_EQ(globex_list.body.find("acme.example"), std::string::npos) << globex_list.body;
-  auto list_other = Http("GET", Url("/api/v1/users?organizationId=" + acme.organization_id), "",
-                         globex.Bearer());
+  auto list_other =
+      Http("GET", Url("/api/v1/users?organizationId=" + acme.organization_id), "", globex.Bearer());
   EXPECT_EQ(list_other.status, 404);
   // ... cannot read, change or create Acme's users ...
   EXPECT_EQ(Http("GET", Url("/api/v1/users/" + acme_user), "", globex.Bearer()).status, 404);
-  auto patch = Http("PATCH", Url("/api/v1/users/" + acme_user), R"({"disabled":true})",
-                    globex.Bearer());
+  auto patch =
+      Http("PATCH", Url("/api/v1/users/" + acme_user), R"({"disabled":true})", globex.Bearer());
   EXPECT_EQ(patch.status, 404);
   EXPECT_EQ(ErrorCode(patch), "NotFound");
-  auto create_other = Http("POST", Url("/api/v1/users"),
-                           R"({"organizationId":")" + acme.organization_id +
-                               R"(","email":"evil@globex.example","role":"org_admin","password":"another-pass-1"})",
-                           globex.Bearer());
+  auto create_other =
+      Http("POST", Url("/api/v1/users"),
+           R"({"organizationId":")" + acme.organization_id +
+               R"(","email":"evil@globex.example","role":"org_admin","password":"another-pass-1"})",
+           globex.Bearer());
   EXPECT_EQ(create_other.status, 404);
   // ... nor read Acme's organization or audit entries.
-  EXPECT_EQ(Http("GET", Url("/api/v1/organizations/" + acme.organization_id), "", globex.Bearer())
-                .status,
-            404);
-  EXPECT_EQ(Http("GET", Url("/api/v1/audit?organizationId=" + acme.organization_id), "",
-                 globex.Bearer())
-                .status,
-            404);
+  EXPECT_EQ(
+      Http("GET", Url("/api/v1/organizations/" + acme.organization_id), "", globex.Bearer()).status,
+      404);
+  EXPECT_EQ(
+      Http("GET", Url("/api/v1/audit?organizationId=" + acme.organization_id), "", globex.Bearer())
+          .status,
+      404);
   auto globex_audit = Http("GET", Url("/api/v1/audit"), "", globex.Bearer());
   ASSERT_EQ(globex_audit.status, 200);
   auto globex_entries = Json(globex_audit.body);
@@ -270,26 +271,26 @@ TEST_P(ApiTest, OrganizationsCannotReachEachOthersUsersOrAudit) {
   auto orgs = Http("GET", Url("/api/v1/organizations"), "", ops.Bearer());
   ASSERT_EQ(orgs.status, 200);
   EXPECT_EQ(Json(orgs.body).at("items").as_array().size(), 3u);
-  auto ops_audit = Http("GET", Url("/api/v1/audit?organizationId=" + acme.organization_id), "",
-                        ops.Bearer());
+  auto ops_audit =
+      Http("GET", Url("/api/v1/audit?organizationId=" + acme.organization_id), "", ops.Bearer());
   EXPECT_EQ(ops_audit.status, 200);
   EXPECT_NE(ops_audit.body.find(acme_user), std::string::npos);
   // Only operators create organizations.
-  EXPECT_EQ(Http("POST", Url("/api/v1/organizations"), R"({"name":"Initech"})", acme.Bearer())
-                .status,
-            403);
-  EXPECT_EQ(Http("POST", Url("/api/v1/organizations"), R"({"name":"Initech"})", ops.Bearer())
-                .status,
-            201);
+  EXPECT_EQ(
+      Http("POST", Url("/api/v1/organizations"), R"({"name":"Initech"})", acme.Bearer()).status,
+      403);
+  EXPECT_EQ(
+      Http("POST", Url("/api/v1/organizations"), R"({"name":"Initech"})", ops.Bearer()).status,
+      201);
 }
 
 TEST_P(ApiTest, NoPlaintextPasswordInDatabaseOrLogs) {
   const std::string secret = "Zebra-Unique-Secret-8812";
   Session acme = Login("admin@acme.example");
-  auto created = Http("POST", Url("/api/v1/users"),
-                      R"({"email":"pw@acme.example","role":"org_member","password":")" + secret +
-                          R"("})",
-                      acme.Bearer());
+  auto created =
+      Http("POST", Url("/api/v1/users"),
+           R"({"email":"pw@acme.example","role":"org_member","password":")" + secret + R"("})",
+           acme.Bearer());
   ASSERT_EQ(created.status, 201) << created.body;
   Login("pw@acme.example", secret);
   Http("POST", Url("/api/v1/session"),
@@ -311,9 +312,10 @@ TEST_P(ApiTest, NoPlaintextPasswordInDatabaseOrLogs) {
 TEST_P(ApiTest, SigtermLetsASlowRequestFinishThenExitsZero) {
   std::string body = R"({"email":"admin@acme.example","password":")" + kPassword + R"("})";
   RawConnection conn(server_.port());
-  conn.Send("POST /api/v1/session HTTP/1.1\r\nHost: localhost\r\nContent-Type: "
-            "application/json\r\nContent-Length: " +
-            std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, 10));
+  conn.Send(
+      "POST /api/v1/session HTTP/1.1\r\nHost: localhost\r\nContent-Type: "
+      "application/json\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, 10));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   server_.Signal(SIGTERM);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -331,11 +333,13 @@ TEST_P(ApiTest, HealthReadinessMetricsAndAccessLog) {
   Http("GET", Url("/api/v1/nothing-here"));
   auto metrics = Http("GET", Url("/metrics"));
   ASSERT_EQ(metrics.status, 200);
-  EXPECT_NE(metrics.body.find(R"(partnercloud_http_requests_total{method="GET",route="/readyz",status="200"} 1)"),
+  EXPECT_NE(metrics.body.find(
+                R"(partnercloud_http_requests_total{method="GET",route="/readyz",status="200"} 1)"),
             std::string::npos)
       << metrics.body;
-  EXPECT_NE(metrics.body.find("partnercloud_http_request_duration_seconds_bucket{route=\"/healthz\""),
-            std::string::npos);
+  EXPECT_NE(
+      metrics.body.find("partnercloud_http_request_duration_seconds_bucket{route=\"/healthz\""),
+      std::string::npos);
   // The /metrics request itself is in flight.
   auto gauge = metrics.body.find("\npartnercloud_http_requests_in_flight ");
   ASSERT_NE(gauge, std::string::npos);

@@ -56,12 +56,15 @@ class BillingTest : public ::testing::TestWithParam<Backend> {
     ASSERT_TRUE(db.ok()) << db.error().message;
     store_ = std::move(db).value();
     for (auto [alias, org] : {std::pair{"ACME", "Acme"}, {"BRIT", "Britannia"}}) {
-      Exec("INSERT INTO billing_aliases (alias, organization_id, company_name, country, "
-           "account_snapshot, created_at, updated_at) SELECT '" + std::string(alias) +
-           "', id, 'x', 'US', '{}', '', '' FROM organizations WHERE name = '" + org + "'");
+      Exec(
+          "INSERT INTO billing_aliases (alias, organization_id, company_name, country, "
+          "account_snapshot, created_at, updated_at) SELECT '" +
+          std::string(alias) + "', id, 'x', 'US', '{}', '', '' FROM organizations WHERE name = '" +
+          org + "'");
     }
-    Exec("INSERT INTO azure_subscriptions_map (azure_subscription_id, customer_id, "
-         "billing_alias) VALUES ('sub-a', 'cust-1', 'ACME'), ('sub-b', 'cust-2', 'BRIT')");
+    Exec(
+        "INSERT INTO azure_subscriptions_map (azure_subscription_id, customer_id, "
+        "billing_alias) VALUES ('sub-a', 'cust-1', 'ACME'), ('sub-b', 'cust-2', 'BRIT')");
     sandbox_.Start({"sandbox"});
     server_.Start({"serve", "--database", db_.url, "--set",
                    "upstream.sandbox_url=" + sandbox_.BaseUrl(), "--set",
@@ -70,10 +73,10 @@ class BillingTest : public ::testing::TestWithParam<Backend> {
 
   void AddUser(const std::string& email, const std::string& role, const std::string& org,
                const std::string& kind) {
-    auto r = RunCommand({"user", "add", "--database", db_.url, "--email", email, "--role", role,
-                         "--organization", org, "--create-organization", "--organization-kind",
-                         kind, "--password-stdin"},
-                        kPassword + "\n");
+    auto r = RunCommand(
+        {"user", "add", "--database", db_.url, "--email", email, "--role", role, "--organization",
+         org, "--create-organization", "--organization-kind", kind, "--password-stdin"},
+        kPassword + "\n");
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
@@ -125,8 +128,10 @@ class BillingTest : public ::testing::TestWithParam<Backend> {
 TEST_P(BillingTest, EstimatesWithEitherTokenKindAndOnlyForTheOwner) {
   // This month: 1.50 a day on ACME (0.5 × 3) from the 1st through today; BRIT 2.00 today.
   YearMonth month = YearMonth::Containing(Now());
-  const int today = static_cast<int>(
-      (std::chrono::floor<std::chrono::days>(Now()) - month.Start()) / std::chrono::days(1)) + 1;
+  const int today =
+      static_cast<int>((std::chrono::floor<std::chrono::days>(Now()) - month.Start()) /
+                       std::chrono::days(1)) +
+      1;
   std::string csv = kHeader;
   for (int d = 1; d <= today; ++d) {
     std::string day = month.ToString() + (d < 10 ? "-0" : "-") + std::to_string(d);
@@ -201,7 +206,8 @@ TEST_P(BillingTest, EstimatesWithEitherTokenKindAndOnlyForTheOwner) {
 }
 
 TEST_P(BillingTest, MonthCloseOnceThenReconciliation) {
-  std::string march = kHeader + Line("cust-1", "sub-a", "2024-03-05", "Storage", "m1", "0.125", "10.05") +
+  std::string march = kHeader +
+                      Line("cust-1", "sub-a", "2024-03-05", "Storage", "m1", "0.125", "10.05") +
                       Line("cust-1", "sub-a", "2024-03-06", "Storage", "m2", "1", "2") +
                       Line("cust-2", "sub-b", "2024-03-07", "Storage", "m3", "3.333", "1");
   Import("march.csv", march);
@@ -267,8 +273,9 @@ TEST_P(BillingTest, PricingRulesForOperatorsOnly) {
   const std::string body =
       R"({"billingAlias":"ACME","meterCategory":"Storage","percent":"-12.5","effectiveFrom":"2030-01-01"})";
   EXPECT_EQ(Http("POST", url, body, {"Authorization: Bearer " + acme}).status, 403);
-  auto bad = Http("POST", url, R"({"billingAlias":"ACME","percent":12.5,"effectiveFrom":"2030-01-01"})",
-                  {"Authorization: Bearer " + ops});
+  auto bad =
+      Http("POST", url, R"({"billingAlias":"ACME","percent":12.5,"effectiveFrom":"2030-01-01"})",
+           {"Authorization: Bearer " + ops});
   EXPECT_EQ(bad.status, 400) << bad.body;
   auto created = Http("POST", url, body, {"Authorization: Bearer " + ops});
   ASSERT_EQ(created.status, 201) << created.body;

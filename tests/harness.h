@@ -32,8 +32,8 @@ std::string BackendName(Backend b);
 // server named by PARTNERCLOUD_TEST_PG_URL; fails the test if that variable is missing.
 struct TestDatabase {
   Backend backend;
-  std::string url;       // what --database gets
-  std::string dir;       // temp dir (SQLite file lives here)
+  std::string url;  // what --database gets
+  std::string dir;  // temp dir (SQLite file lives here)
   // Every row of every table as text, for searching for leaked secrets.
   std::string DumpAllRows() const;
 };

@@ -24,19 +24,27 @@ class Fleet {
     sandbox.Start({"sandbox"});
     db = MakeDatabase(backend);
     dir = TempDir("pc-fleet");
-    auto r = RunCommand({"user", "add", "--database", db.url, "--email", "admin@acme.example",
-                         "--role", "org_admin", "--organization", "Acme", "--create-organization",
-                         "--password-stdin"},
-                        kPassword + "\n");
+    auto r = RunCommand(
+        {"user", "add", "--database", db.url, "--email", "admin@acme.example", "--role",
+         "org_admin", "--organization", "Acme", "--create-organization", "--password-stdin"},
+        kPassword + "\n");
     EXPECT_EQ(r.exit_code, 0) << r.err;
   }
 
   std::vector<std::string> ServeArgs(const std::vector<std::string>& extra) const {
-    std::vector<std::string> args = {
-        "serve", "--database", db.url, "--set", "upstream.sandbox_url=" + sandbox.BaseUrl(),
-        "--set", "security.secret_key_file=" + dir + "/secret.key", "--set",
-        "upstream.partner_center_requests_per_minute=100000", "--set",
-        "upstream.arm_requests_per_minute=100000", "--set", "log.level=warn"};
+    std::vector<std::string> args = {"serve",
+                                     "--database",
+                                     db.url,
+                                     "--set",
+                                     "upstream.sandbox_url=" + sandbox.BaseUrl(),
+                                     "--set",
+                                     "security.secret_key_file=" + dir + "/secret.key",
+                                     "--set",
+                                     "upstream.partner_center_requests_per_minute=100000",
+                                     "--set",
+                                     "upstream.arm_requests_per_minute=100000",
+                                     "--set",
+                                     "log.level=warn"};
     args.insert(args.end(), extra.begin(), extra.end());
     return args;
   }

@@ -28,9 +28,14 @@ class OnboardingTest : public ::testing::Test {
 
   void StartServer(const std::vector<std::string>& extra = {}) {
     int64_t smtp_port = SandboxState().at("smtpPort").as_int64();
-    std::vector<std::string> args = {"serve", "--database", db_.url, "--set",
-                                     "upstream.sandbox_url=" + sandbox_.BaseUrl(), "--set",
-                                     "security.secret_key_file=" + dir_ + "/secret.key", "--set",
+    std::vector<std::string> args = {"serve",
+                                     "--database",
+                                     db_.url,
+                                     "--set",
+                                     "upstream.sandbox_url=" + sandbox_.BaseUrl(),
+                                     "--set",
+                                     "security.secret_key_file=" + dir_ + "/secret.key",
+                                     "--set",
                                      "smtp.url=smtp://127.0.0.1:" + std::to_string(smtp_port)};
     args.insert(args.end(), extra.begin(), extra.end());
     server_.Start(args);
@@ -38,10 +43,10 @@ class OnboardingTest : public ::testing::Test {
 
   void AddUser(const std::string& email, const std::string& role, const std::string& org,
                const std::string& kind) {
-    auto r = RunCommand({"user", "add", "--database", db_.url, "--email", email, "--role", role,
-                         "--organization", org, "--create-organization", "--organization-kind",
-                         kind, "--password-stdin"},
-                        kPassword + "\n");
+    auto r = RunCommand(
+        {"user", "add", "--database", db_.url, "--email", email, "--role", role, "--organization",
+         org, "--create-organization", "--organization-kind", kind, "--password-stdin"},
+        kPassword + "\n");
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
@@ -68,15 +73,17 @@ class OnboardingTest : public ::testing::Test {
                               const std::string& alias, const std::string& name,
                               bool with_terms = true) {
     std::string terms =
-        with_terms ? R"(,"terms":{"centurylink":"2017-01","microsoft":{"templateId":")" +
-                         TemplateId(auth) +
-                         R"(","contact":{"firstName":"Ada","lastName":"Admin","email":"ada@acme.example","phoneNumber":"4255550101"}}})"
-                   : "";
-    return Http("POST", server_.BaseUrl() + "/api/v1/providers",
-                R"({"name":")" + name +
-                    R"(","description":"test","type":"azure-resource-manager","mode":"new-customer","connectionId":")" +
-                    connection + R"(","billingAlias":")" + alias + "\"" + terms + "}",
-                auth);
+        with_terms
+            ? R"(,"terms":{"centurylink":"2017-01","microsoft":{"templateId":")" +
+                  TemplateId(auth) +
+                  R"(","contact":{"firstName":"Ada","lastName":"Admin","email":"ada@acme.example","phoneNumber":"4255550101"}}})"
+            : "";
+    return Http(
+        "POST", server_.BaseUrl() + "/api/v1/providers",
+        R"({"name":")" + name +
+            R"(","description":"test","type":"azure-resource-manager","mode":"new-customer","connectionId":")" +
+            connection + R"(","billingAlias":")" + alias + "\"" + terms + "}",
+        auth);
   }
 
   json::value WaitForState(const std::vector<std::string>& auth, const std::string& id,
@@ -170,8 +177,13 @@ TEST_F(OnboardingTest, HappyPathThenASecondSubscriptionUnderTheSameCustomer) {
   EXPECT_EQ(Str(state.at("roleAssignments").at(0).at("properties").at("principalId")),
             Str(state.at("servicePrincipals").at(0).at("id")));
   ASSERT_EQ(state.at("policyAssignments").as_array().size(), 1u);
-  const auto& allowed = state.at("policyAssignments").at(0).at("properties").at("parameters")
-                            .at("listOfResourceTypesAllowed").at("value").as_array();
+  const auto& allowed = state.at("policyAssignments")
+                            .at(0)
+                            .at("properties")
+                            .at("parameters")
+                            .at("listOfResourceTypesAllowed")
+                            .at("value")
+                            .as_array();
   EXPECT_GT(allowed.size(), 10u);
   for (const auto& [ns, st] : state.at("azureSubscriptions").at(0).at("providers").as_object()) {
     if (ns == "Microsoft.Compute" || ns == "Microsoft.Network" || ns == "Microsoft.Storage") {
@@ -194,21 +206,21 @@ TEST_F(OnboardingTest, HappyPathThenASecondSubscriptionUnderTheSameCustomer) {
   EXPECT_TRUE(mailed) << json::serialize(SandboxState().at("mailbox"));
 
   // The initial admin login: shown once, then wiped.
-  auto creds = Http("GET", server_.BaseUrl() + "/api/v1/providers/" + id + "/admin-credentials",
-                    "", admin);
+  auto creds =
+      Http("GET", server_.BaseUrl() + "/api/v1/providers/" + id + "/admin-credentials", "", admin);
   ASSERT_EQ(creds.status, 200) << creds.body;
   EXPECT_EQ(Str(Json(creds.body).at("userName")), "admin@acme.onmicrosoft.com");
   EXPECT_FALSE(Str(Json(creds.body).at("password")).empty());
-  EXPECT_EQ(Http("GET", server_.BaseUrl() + "/api/v1/providers/" + id + "/admin-credentials", "",
-                 admin)
-                .status,
-            409);
+  EXPECT_EQ(
+      Http("GET", server_.BaseUrl() + "/api/v1/providers/" + id + "/admin-credentials", "", admin)
+          .status,
+      409);
 
   // A second provider on ACME: terms are current, so they may be omitted.
   auto second = CreateProvider(admin, connection, "ACME", "Acme Azure 2", false);
   ASSERT_EQ(second.status, 202) << second.body;
-  auto ready2 = WaitForState(admin, Str(Json(second.body).at("id")), "ready",
-                             std::chrono::seconds(60));
+  auto ready2 =
+      WaitForState(admin, Str(Json(second.body).at("id")), "ready", std::chrono::seconds(60));
   EXPECT_EQ(Str(ready2.at("azure").at("customerId")), customer);
   std::string sub2 = Str(ready2.at("azure").at("subscriptionIds").at(0));
   EXPECT_NE(sub2, sub);
@@ -218,22 +230,25 @@ TEST_F(OnboardingTest, HappyPathThenASecondSubscriptionUnderTheSameCustomer) {
   EXPECT_EQ(state.at("policyAssignments").as_array().size(), 2u);
 
   // The sandbox's policy denies a resource type outside the catalog.
-  auto token = Http("POST", sandbox_.BaseUrl() + "/login/" + customer + "/oauth2/v2.0/token",
-                    "grant_type=client_credentials&client_id=22222222-2222-4222-8222-222222222222"
-                    "&client_secret=sandbox-secret&scope=https%3A%2F%2Fmanagement.azure.com%2F.default",
-                    {"Content-Type: application/x-www-form-urlencoded"});
+  auto token =
+      Http("POST", sandbox_.BaseUrl() + "/login/" + customer + "/oauth2/v2.0/token",
+           "grant_type=client_credentials&client_id=22222222-2222-4222-8222-222222222222"
+           "&client_secret=sandbox-secret&scope=https%3A%2F%2Fmanagement.azure.com%2F.default",
+           {"Content-Type: application/x-www-form-urlencoded"});
   ASSERT_EQ(token.status, 200) << token.body;
   std::vector<std::string> arm = {"Authorization: Bearer " +
                                   Str(Json(token.body).at("access_token"))};
-  auto denied = Http("PUT",
-                     sandbox_.BaseUrl() + "/arm/subscriptions/" + sub +
-                         "/resourceGroups/rg1/providers/Microsoft.Sql/servers/sql1?api-version=2021-11-01",
-                     R"({"location":"eastus","tags":{},"properties":{}})", arm);
+  auto denied =
+      Http("PUT",
+           sandbox_.BaseUrl() + "/arm/subscriptions/" + sub +
+               "/resourceGroups/rg1/providers/Microsoft.Sql/servers/sql1?api-version=2021-11-01",
+           R"({"location":"eastus","tags":{},"properties":{}})", arm);
   EXPECT_EQ(denied.status, 403) << denied.body;
   EXPECT_NE(denied.body.find("RequestDisallowedByPolicy"), std::string::npos);
   auto allowed_vm = Http("PUT",
                          sandbox_.BaseUrl() + "/arm/subscriptions/" + sub +
-                             "/resourceGroups/rg1/providers/Microsoft.Compute/virtualMachines/vm1?api-version=2023-03-01",
+                             "/resourceGroups/rg1/providers/Microsoft.Compute/virtualMachines/"
+                             "vm1?api-version=2023-03-01",
                          R"({"location":"eastus","tags":{},"properties":{}})", arm);
   EXPECT_LT(allowed_vm.status, 300) << allowed_vm.body;
 }
@@ -294,7 +309,8 @@ TEST_F(OnboardingTest, OperatorResumesAProviderThatStoppedAndTheClcPasswordIsNow
   EXPECT_EQ(Connect(admin, "brit.admin", unique_password).status, 400);
   auto connected = Connect(admin, "brit.admin");
   ASSERT_EQ(connected.status, 201) << connected.body;
-  auto created = CreateProvider(admin, Str(Json(connected.body).at("connectionId")), "BRIT", "Brit");
+  auto created =
+      CreateProvider(admin, Str(Json(connected.body).at("connectionId")), "BRIT", "Brit");
   ASSERT_EQ(created.status, 202) << created.body;
   std::string id = Str(Json(created.body).at("id"));
   server_.Signal(SIGTERM);
@@ -309,9 +325,9 @@ TEST_F(OnboardingTest, OperatorResumesAProviderThatStoppedAndTheClcPasswordIsNow
       << json::serialize(stopped);
   EXPECT_EQ(Str(stopped.at("steps").at(0).at("state")), "failed");
   // Only operators resume.
-  EXPECT_EQ(Http("POST", server_.BaseUrl() + "/api/v1/providers/" + id + "/resume", "", admin)
-                .status,
-            403);
+  EXPECT_EQ(
+      Http("POST", server_.BaseUrl() + "/api/v1/providers/" + id + "/resume", "", admin).status,
+      403);
   server_.Signal(SIGTERM);
   ASSERT_EQ(server_.Wait(), 0);
   logs += server_.Stdout() + server_.Stderr();
@@ -348,8 +364,8 @@ TEST_F(OnboardingTest, ScheduledPullBillsTheNewSubscriptionsUsageToItsAlias) {
   ASSERT_EQ(created.status, 202) << created.body;
   WaitForState(admin, Str(Json(created.body).at("id")), "ready", std::chrono::seconds(60));
   // Two days of usage on the sandbox clock, then the pull brings it in.
-  auto advanced = Http("POST", sandbox_.BaseUrl() + "/sandbox/control/clock",
-                       R"({"advanceSeconds":172800})");
+  auto advanced =
+      Http("POST", sandbox_.BaseUrl() + "/sandbox/control/clock", R"({"advanceSeconds":172800})");
   ASSERT_EQ(advanced.status, 200) << advanced.body;
   std::string month = Str(SandboxState().at("now")).substr(0, 7);
   HttpResponse bill;

@@ -1,17 +1,17 @@
 // End-to-end tests of `partnercloud sandbox`: a real process on an ephemeral port, driven over
 // HTTP. Replays the official examples under ../shared/fixtures and checks the Partner Center,
 // CLC, Entra, ARM and Graph shapes, faults and determinism.
-#include <gtest/gtest.h>
 #include <curl/curl.h>
+#include <gtest/gtest.h>
 #include <zlib.h>
 
 #include <boost/json.hpp>
 #include <cstdlib>
-#include <iostream>
 #include <cstring>
+#include <iostream>
 #include <random>
-#include <thread>
 #include <set>
+#include <thread>
 
 #include "tests/harness.h"
 
@@ -20,8 +20,8 @@ namespace {
 
 namespace json = boost::json;
 
-const std::string kFixtures = std::string(PC_SOURCE_DIR) +
-                              "/../shared/fixtures/Azure+azure-rest-api-specs/specification/";
+const std::string kFixtures =
+    std::string(PC_SOURCE_DIR) + "/../shared/fixtures/Azure+azure-rest-api-specs/specification/";
 const std::string kPartnerTenant = "11111111-1111-4111-8111-111111111111";
 const std::string kClient = "22222222-2222-4222-8222-222222222222";
 
@@ -71,8 +71,7 @@ class SandboxTest : public ::testing::Test {
   std::string Url(const std::string& path) const { return server_.BaseUrl() + path; }
 
   HttpResponse Control(const std::string& what, const std::string& body = "{}") {
-    return Http("POST", Url("/sandbox/control/" + what), body,
-                {"Content-Type: application/json"});
+    return Http("POST", Url("/sandbox/control/" + what), body, {"Content-Type: application/json"});
   }
 
   std::string Token(const std::string& tenant = kPartnerTenant,
@@ -105,10 +104,11 @@ class SandboxTest : public ::testing::Test {
   }
 
   std::string CreateCustomer(const std::string& domain, const std::string& country = "US") {
-    auto res = Pc("POST", "/customers",
-                  R"({"CompanyProfile":{"Domain":")" + domain +
-                      R"("},"BillingProfile":{"Culture":"EN-US","Email":"a@b.example","Language":"en","CompanyName":"Acme Corp","DefaultAddress":{"FirstName":"Ann","LastName":"Lee","AddressLine1":"1 Main St","City":"Redmond","State":"WA","PostalCode":"98052","Country":")" +
-                      country + R"("}}})");
+    auto res = Pc(
+        "POST", "/customers",
+        R"({"CompanyProfile":{"Domain":")" + domain +
+            R"("},"BillingProfile":{"Culture":"EN-US","Email":"a@b.example","Language":"en","CompanyName":"Acme Corp","DefaultAddress":{"FirstName":"Ann","LastName":"Lee","AddressLine1":"1 Main St","City":"Redmond","State":"WA","PostalCode":"98052","Country":")" +
+            country + R"("}}})");
     EXPECT_EQ(res.status, 201) << res.body;
     if (res.status != 201) return "";
     return std::string(Json(res.body).at("id").as_string());
@@ -119,9 +119,10 @@ class SandboxTest : public ::testing::Test {
 };
 
 TEST_F(SandboxTest, EntraTokensAndErrors) {
-  auto v2 = Http("POST", Url("/login/contoso-csp.onmicrosoft.com/oauth2/v2.0/token"),
-                 "grant_type=client_credentials&client_id=" + kClient +
-                     "&client_secret=sandbox-secret&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default");
+  auto v2 =
+      Http("POST", Url("/login/contoso-csp.onmicrosoft.com/oauth2/v2.0/token"),
+           "grant_type=client_credentials&client_id=" + kClient +
+               "&client_secret=sandbox-secret&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default");
   ASSERT_EQ(v2.status, 200) << v2.body;
   EXPECT_TRUE(Json(v2.body).at("expires_in").is_number());
   EXPECT_FALSE(Json(v2.body).as_object().contains("resource"));
@@ -175,7 +176,8 @@ TEST_F(SandboxTest, ClcLoginAccountsInvoiceAndSink) {
   EXPECT_EQ(token.substr(0, 36), "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9");
 
   auto billing = Json(Http("POST", Url("/clc/v2/authentication/login"),
-                           R"({"username":"acme.billing","password":"sandbox"})").body);
+                           R"({"username":"acme.billing","password":"sandbox"})")
+                          .body);
   EXPECT_EQ(billing.at("roles"), json::array{"BillingAdmin"});
 
   std::vector<std::string> auth = {"Authorization: Bearer " + token};
@@ -191,10 +193,12 @@ TEST_F(SandboxTest, ClcLoginAccountsInvoiceAndSink) {
   EXPECT_EQ(Http("GET", Url("/clc/v2/accounts/ACME")).status, 401);
 
   auto rslr = Json(Http("POST", Url("/clc/v2/authentication/login"),
-                        R"({"username":"rslr.admin","password":"sandbox"})").body);
-  auto rsc1 = Json(Http("GET", Url("/clc/v2/accounts/RSC1"), "",
-                        {"Authorization: Bearer " + std::string(rslr.at("bearerToken").as_string())})
+                        R"({"username":"rslr.admin","password":"sandbox"})")
                        .body);
+  auto rsc1 =
+      Json(Http("GET", Url("/clc/v2/accounts/RSC1"), "",
+                {"Authorization: Bearer " + std::string(rslr.at("bearerToken").as_string())})
+               .body);
   EXPECT_EQ(rsc1.at("accountType"), "ResellerCustomer");
 
   ASSERT_EQ(Control("clock", R"({"set":"2026-03-15T00:00:00Z"})").status, 200);
@@ -222,15 +226,16 @@ TEST_F(SandboxTest, ClcLoginAccountsInvoiceAndSink) {
 
 TEST_F(SandboxTest, PartnerCenterCustomerOrderFlow) {
   EXPECT_EQ(Pc("HEAD", "/domains/acme1.onmicrosoft.com").status, 404);
-  auto uk = Pc("POST", "/customers",
-               R"({"companyprofile":{"domain":"brit.onmicrosoft.com"},"billingprofile":{"companyName":"B","defaultAddress":{"firstName":"A","lastName":"B","addressLine1":"x","city":"London","country":"UK"}}})");
+  auto uk = Pc(
+      "POST", "/customers",
+      R"({"companyprofile":{"domain":"brit.onmicrosoft.com"},"billingprofile":{"companyName":"B","defaultAddress":{"firstName":"A","lastName":"B","addressLine1":"x","city":"London","country":"UK"}}})");
   EXPECT_EQ(uk.status, 400);
   EXPECT_NE(Json(uk.body).at("description").as_string().find("UK"), json::string::npos);
 
-  auto created = Pc("POST", "/customers",
-                    R"({"CompanyProfile":{"Domain":"acme1.onmicrosoft.com"},"BillingProfile":{"CompanyName":"Acme Corp","Email":"a@b.example","DefaultAddress":{"FirstName":"Ann","LastName":"Lee","AddressLine1":"1 Main St","City":"Redmond","State":"WA","PostalCode":"98052","Country":"US"}}})",
-                    {"MS-RequestId: 6a1f6c2e-0000-4000-8000-000000000001",
-                     "MS-CorrelationId: corr-1"});
+  auto created = Pc(
+      "POST", "/customers",
+      R"({"CompanyProfile":{"Domain":"acme1.onmicrosoft.com"},"BillingProfile":{"CompanyName":"Acme Corp","Email":"a@b.example","DefaultAddress":{"FirstName":"Ann","LastName":"Lee","AddressLine1":"1 Main St","City":"Redmond","State":"WA","PostalCode":"98052","Country":"US"}}})",
+      {"MS-RequestId: 6a1f6c2e-0000-4000-8000-000000000001", "MS-CorrelationId: corr-1"});
   ASSERT_EQ(created.status, 201) << created.body;
   EXPECT_EQ(created.Header("ms-correlationid"), "corr-1");
   auto c = Json(created.body);
@@ -239,17 +244,21 @@ TEST_F(SandboxTest, PartnerCenterCustomerOrderFlow) {
   EXPECT_EQ(c.at("userCredentials").at("userName"), "admin");
   EXPECT_EQ(c.at("attributes").at("objectType"), "Customer");
   // Same MS-RequestId: the first response again, no second customer.
-  auto again = Pc("POST", "/customers", "{}", {"MS-RequestId: 6a1f6c2e-0000-4000-8000-000000000001"});
+  auto again =
+      Pc("POST", "/customers", "{}", {"MS-RequestId: 6a1f6c2e-0000-4000-8000-000000000001"});
   EXPECT_EQ(again.status, 201);
   EXPECT_EQ(again.body, created.body);
   EXPECT_EQ(Pc("HEAD", "/domains/acme1.onmicrosoft.com").status, 200);
 
-  auto agreement = R"({"primaryContact":{"firstName":"Ann","lastName":"Lee","email":"ann@acme.example","phoneNumber":"1234567890"},"templateId":"117a77b0-9360-443b-8795-c6dedc750cf9","dateAgreed":"2026-01-01T00:00:00Z","type":"MicrosoftCustomerAgreement"})";
+  auto agreement =
+      R"({"primaryContact":{"firstName":"Ann","lastName":"Lee","email":"ann@acme.example","phoneNumber":"1234567890"},"templateId":"117a77b0-9360-443b-8795-c6dedc750cf9","dateAgreed":"2026-01-01T00:00:00Z","type":"MicrosoftCustomerAgreement"})";
   auto meta = Json(Pc("GET", "/agreements?agreementType=MicrosoftCustomerAgreement").body);
-  EXPECT_EQ(meta.at("items").as_array()[0].at("templateId"), "117a77b0-9360-443b-8795-c6dedc750cf9");
+  EXPECT_EQ(meta.at("items").as_array()[0].at("templateId"),
+            "117a77b0-9360-443b-8795-c6dedc750cf9");
   // Ordering before attestation: 403 13605.
-  auto early = Pc("POST", "/customers/" + cid + "/orders",
-                  R"({"LineItems":[{"LineItemNumber":0,"OfferId":"DZH318Z0BPS6:0001:DZH318Z0BML6","Quantity":1}]})");
+  auto early = Pc(
+      "POST", "/customers/" + cid + "/orders",
+      R"({"LineItems":[{"LineItemNumber":0,"OfferId":"DZH318Z0BPS6:0001:DZH318Z0BML6","Quantity":1}]})");
   EXPECT_EQ(early.status, 403);
   EXPECT_EQ(Json(early.body).at("code"), 13605);
   EXPECT_EQ(Pc("POST", "/customers/" + cid + "/agreements", agreement).status, 201);
@@ -258,8 +267,9 @@ TEST_F(SandboxTest, PartnerCenterCustomerOrderFlow) {
   EXPECT_EQ(Json(dup.body).at("errorName"), "PartnerConfirmedAgreementAlreadyExists");
   EXPECT_EQ(Json(dup.body).at("code"), 600061);
 
-  auto cart = Pc("POST", "/customers/" + cid + "/carts",
-                 R"({"lineItems":[{"id":0,"catalogItemId":"DZH318Z0BPS6:0001:DZH318Z0BML6","quantity":1,"billingCycle":"one_time","friendlyName":"Azure plan"}],"PartnerOnRecordAttestationAccepted":true})");
+  auto cart = Pc(
+      "POST", "/customers/" + cid + "/carts",
+      R"({"lineItems":[{"id":0,"catalogItemId":"DZH318Z0BPS6:0001:DZH318Z0BML6","quantity":1,"billingCycle":"one_time","friendlyName":"Azure plan"}],"PartnerOnRecordAttestationAccepted":true})");
   ASSERT_EQ(cart.status, 201) << cart.body;
   std::string cart_id(Json(cart.body).at("id").as_string());
   auto checkout = Pc("POST", "/customers/" + cid + "/carts/" + cart_id + "/checkout");
@@ -271,16 +281,21 @@ TEST_F(SandboxTest, PartnerCenterCustomerOrderFlow) {
   EXPECT_EQ(prov.at("items").as_array()[0].at("status"), "fulfilled");
   auto sub = Json(Pc("GET", "/customers/" + cid + "/subscriptions/" + sid).body);
   EXPECT_EQ(sub.at("offerName"), "Azure plan");
-  auto ents = Json(Pc("GET", "/customers/" + cid + "/subscriptions/" + sid + "/azureEntitlements").body);
+  auto ents =
+      Json(Pc("GET", "/customers/" + cid + "/subscriptions/" + sid + "/azureEntitlements").body);
   ASSERT_EQ(ents.at("totalCount"), 1);
   std::string azure_sub(ents.at("items").as_array()[0].at("id").as_string());
 
-  auto consent = Pc("POST", "/customers/" + cid + "/applicationconsents",
-                    R"({"applicationId":")" + kClient + R"(","displayName":"partnercloud","applicationGrants":[{"enterpriseApplicationId":"797f4846-ba00-4fd7-ba43-dac1f8f63013","scope":"user_impersonation"}]})");
+  auto consent = Pc(
+      "POST", "/customers/" + cid + "/applicationconsents",
+      R"({"applicationId":")" + kClient +
+          R"(","displayName":"partnercloud","applicationGrants":[{"enterpriseApplicationId":"797f4846-ba00-4fd7-ba43-dac1f8f63013","scope":"user_impersonation"}]})");
   EXPECT_EQ(consent.status, 201) << consent.body;
 
-  auto sr = Pc("POST", "/servicerequests/en-US",
-               R"({"Title":"Quota","Description":"More cores","Severity":"moderate","SupportTopicId":"32444671","CustomerId":")" + cid + R"("})");
+  auto sr = Pc(
+      "POST", "/servicerequests/en-US",
+      R"({"Title":"Quota","Description":"More cores","Severity":"moderate","SupportTopicId":"32444671","CustomerId":")" +
+          cid + R"("})");
   ASSERT_EQ(sr.status, 201) << sr.body;
   std::string sr_id(Json(sr.body).at("id").as_string());
   auto patched = Pc("PATCH", "/servicerequests/" + sr_id, R"({"NewNote":{"Text":"any update?"}})");
@@ -292,8 +307,10 @@ TEST_F(SandboxTest, PartnerCenterCustomerOrderFlow) {
   auto got = Arm("GET", "/subscriptions/" + azure_sub + "?api-version=2022-12-01");
   EXPECT_EQ(got.status, 200) << got.body;
   EXPECT_EQ(Json(got.body).at("tenantId").as_string(), cid);
-  auto alias = Arm("PUT", "/providers/Microsoft.Subscription/aliases/a1?api-version=2021-10-01",
-                   R"({"properties":{"billingScope":"/providers/Microsoft.Billing/billingAccounts/ba/customers/)" + cid + R"(","displayName":"Dev","workload":"Production"}})");
+  auto alias = Arm(
+      "PUT", "/providers/Microsoft.Subscription/aliases/a1?api-version=2021-10-01",
+      R"({"properties":{"billingScope":"/providers/Microsoft.Billing/billingAccounts/ba/customers/)" +
+          cid + R"(","displayName":"Dev","workload":"Production"}})");
   ASSERT_EQ(alias.status, 201) << alias.body;
   EXPECT_EQ(Json(alias.body).at("properties").at("provisioningState"), "Accepted");
   Arm("GET", "/providers/Microsoft.Subscription/aliases/a1?api-version=2021-10-01");
@@ -302,14 +319,15 @@ TEST_F(SandboxTest, PartnerCenterCustomerOrderFlow) {
 
   // Graph: a user in the customer tenant.
   std::string graph = Token(cid, "https://graph.microsoft.com");
-  auto user = Http("POST", Url("/graph/v1.0/users"),
-                   R"({"accountEnabled":true,"displayName":"Dev One","mailNickname":"dev1","userPrincipalName":"dev1@acme1.onmicrosoft.com","passwordProfile":{"password":"Temp-1234!","forceChangePasswordNextSignIn":true}})",
-                   Auth(graph));
+  auto user = Http(
+      "POST", Url("/graph/v1.0/users"),
+      R"({"accountEnabled":true,"displayName":"Dev One","mailNickname":"dev1","userPrincipalName":"dev1@acme1.onmicrosoft.com","passwordProfile":{"password":"Temp-1234!","forceChangePasswordNextSignIn":true}})",
+      Auth(graph));
   EXPECT_EQ(user.status, 201) << user.body;
   auto state = Json(Http("GET", Url("/sandbox/control/state")).body);
-  for (const char* key : {"customers", "subscriptions", "azureSubscriptions", "roleDefinitions",
-                          "roleAssignments", "policyAssignments", "applicationConsents",
-                          "serviceRequests", "invoiceLines", "users"}) {
+  for (const char* key :
+       {"customers", "subscriptions", "azureSubscriptions", "roleDefinitions", "roleAssignments",
+        "policyAssignments", "applicationConsents", "serviceRequests", "invoiceLines", "users"}) {
     EXPECT_TRUE(state.at(key).is_array()) << key;
   }
   EXPECT_EQ(state.at("azureSubscriptions").as_array().size(), 2u);
@@ -337,7 +355,9 @@ TEST_F(SandboxTest, CustomerPagingFilterAndConsistencyDelay) {
                 : "";
   }
   EXPECT_EQ(seen, 5);
-  auto filtered = Pc("GET", "/customers?size=0&filter=%7B%22Field%22%3A%22Domain%22%2C%22Value%22%3A%22page3%22%2C%22Operator%22%3A%22starts_with%22%7D");
+  auto filtered = Pc("GET",
+                     "/customers?size=0&filter=%7B%22Field%22%3A%22Domain%22%2C%22Value%22%3A%"
+                     "22page3%22%2C%22Operator%22%3A%22starts_with%22%7D");
   EXPECT_EQ(Json(filtered.body).at("totalCount"), 1) << filtered.body;
 
   ASSERT_EQ(Control("faults", R"({"seed":1,"consistencyDelaySeconds":30,"rules":[]})").status, 200);
@@ -354,7 +374,12 @@ TEST_F(SandboxTest, FaultsAreDeterministicAndThrottleHasRetryAfter) {
   auto run = [&]() {
     EXPECT_EQ(Control("reset").status, 200);
     pc_token_.clear();
-    EXPECT_EQ(Control("faults", R"({"seed":42,"rules":[{"route":"^GET /partnercenter/v1/customers$","errorRate":0.2,"throttleRate":0.3,"retryAfterSeconds":2}]})").status, 200);
+    EXPECT_EQ(
+        Control(
+            "faults",
+            R"({"seed":42,"rules":[{"route":"^GET /partnercenter/v1/customers$","errorRate":0.2,"throttleRate":0.3,"retryAfterSeconds":2}]})")
+            .status,
+        200);
     std::string codes;
     for (int i = 0; i < 30; ++i) {
       auto res = Pc("GET", "/customers");
@@ -374,13 +399,18 @@ TEST_F(SandboxTest, FaultsAreDeterministicAndThrottleHasRetryAfter) {
   EXPECT_NE(a.find("429"), std::string::npos);
   EXPECT_NE(a.find("500"), std::string::npos);
   // Control routes are never faulted.
-  EXPECT_EQ(Control("faults", R"j({"rules":[{"route":"^(GET /arm|GET /sandbox)","errorRate":1}]})j").status, 200);
+  EXPECT_EQ(Control("faults", R"j({"rules":[{"route":"^(GET /arm|GET /sandbox)","errorRate":1}]})j")
+                .status,
+            200);
   EXPECT_EQ(Http("GET", Url("/sandbox/control/state")).status, 200);
   auto arm = Arm("GET", "/subscriptions/x?api-version=2022-12-01");
   EXPECT_EQ(arm.status, 500);
   EXPECT_TRUE(Json(arm.body).at("error").at("code").is_string());
   // A timeout holds the request.
-  EXPECT_EQ(Control("faults", R"({"rules":[{"route":"^GET /clc","timeoutRate":1,"timeoutMs":400}]})").status, 200);
+  EXPECT_EQ(
+      Control("faults", R"({"rules":[{"route":"^GET /clc","timeoutRate":1,"timeoutMs":400}]})")
+          .status,
+      200);
   auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(Http("GET", Url("/clc/v2/accounts/ACME")).status, 504);
   EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(400));
@@ -394,13 +424,17 @@ TEST_F(SandboxTest, UsageLineItemsAreDeterministicAndPaged) {
     for (int i = 0; i < 60; ++i) {
       char id[64];
       std::snprintf(id, sizeof id, "00000000-0000-4000-8000-%012d", i);
-      EXPECT_EQ(Control("azure-subscriptions",
-                        std::string(R"({"subscriptionId":")") + id + R"(","tenantId":")" +
-                            kPartnerTenant + R"("})").status, 201);
+      EXPECT_EQ(Control("azure-subscriptions", std::string(R"({"subscriptionId":")") + id +
+                                                   R"(","tenantId":")" + kPartnerTenant + R"("})")
+                    .status,
+                201);
     }
     EXPECT_EQ(Control("clock", R"({"set":"2026-01-31T12:00:00Z"})").status, 200);
     pc_token_.clear();
-    std::string path = "/invoices/unbilled/lineitems?provider=onetime&invoicelineitemtype=usagelineitems&currencycode=usd&period=current&size=2000";
+    std::string path =
+        "/invoices/unbilled/"
+        "lineitems?provider=onetime&invoicelineitemtype=usagelineitems&currencycode=usd&period="
+        "current&size=2000";
     std::vector<std::string> bodies;
     auto res = Pc("GET", path);
     EXPECT_EQ(res.status, 200);
@@ -433,23 +467,32 @@ TEST_F(SandboxTest, GraphBillingExportServesTheV1RowsAsGzippedJsonLines) {
     char id[64];
     std::snprintf(id, sizeof id, "00000000-0000-4000-8000-%012d", i);
     ASSERT_EQ(Control("azure-subscriptions", std::string(R"({"subscriptionId":")") + id +
-                                                 R"(","tenantId":")" + kPartnerTenant + R"("})").status, 201);
+                                                 R"(","tenantId":")" + kPartnerTenant + R"("})")
+                  .status,
+              201);
   }
   ASSERT_EQ(Control("clock", R"({"set":"2026-01-31T12:00:00Z"})").status, 200);
   auto key = [](const json::value& row, const char* ent, const char* day, const char* meter,
                 const char* qty, const char* total) {
-    return json::serialize(json::array{row.at(ent), row.at(day), row.at(meter), row.at(qty), row.at(total)});
+    return json::serialize(
+        json::array{row.at(ent), row.at(day), row.at(meter), row.at(qty), row.at(total)});
   };
   std::multiset<std::string> v1;
-  std::string path = "/invoices/unbilled/lineitems?provider=onetime&invoicelineitemtype=usagelineitems&currencycode=usd&period=current&size=2000";
+  std::string path =
+      "/invoices/unbilled/"
+      "lineitems?provider=onetime&invoicelineitemtype=usagelineitems&currencycode=usd&period="
+      "current&size=2000";
   auto page = Json(Pc("GET", path).body);
   while (true) {
     for (const auto& item : page.at("items").as_array()) {
-      v1.insert(key(item, "entitlementId", "usageDate", "meterId", "quantity", "billingPreTaxTotal"));
+      v1.insert(
+          key(item, "entitlementId", "usageDate", "meterId", "quantity", "billingPreTaxTotal"));
     }
     if (!page.as_object().contains("continuationToken")) break;
-    page = Json(Pc("GET", path + "&seekOperation=Next", "",
-                   {"MS-ContinuationToken: " + std::string(page.at("continuationToken").as_string())}).body);
+    page =
+        Json(Pc("GET", path + "&seekOperation=Next", "",
+                {"MS-ContinuationToken: " + std::string(page.at("continuationToken").as_string())})
+                 .body);
   }
   ASSERT_GT(v1.size(), 5000u);
 
@@ -467,10 +510,12 @@ TEST_F(SandboxTest, GraphBillingExportServesTheV1RowsAsGzippedJsonLines) {
     EXPECT_EQ(running.at("@odata.type"), "#microsoft.graph.partners.billing.runningOperation");
     return Json(Http("GET", location, "", graph).body);
   };
-  auto done = run_export("unbilled", R"({"currencyCode":"USD","billingPeriod":"current","attributeSet":"full"})");
+  auto done = run_export(
+      "unbilled", R"({"currencyCode":"USD","billingPeriod":"current","attributeSet":"full"})");
   ASSERT_EQ(done.at("status"), "succeeded") << json::serialize(done);
   EXPECT_EQ(done.at("@odata.type"), "#microsoft.graph.partners.billing.exportSuccessOperation");
-  auto manifest_res = Http("GET", std::string(done.at("resourceLocation@odata.navigationLink").as_string()), "", graph);
+  auto manifest_res = Http(
+      "GET", std::string(done.at("resourceLocation@odata.navigationLink").as_string()), "", graph);
   ASSERT_EQ(manifest_res.status, 200) << manifest_res.body;
   auto manifest = Json(manifest_res.body);
   EXPECT_EQ(manifest.at("dataFormat"), "compressedJSON");
@@ -480,7 +525,8 @@ TEST_F(SandboxTest, GraphBillingExportServesTheV1RowsAsGzippedJsonLines) {
   const auto& blobs = manifest.at("blobs").as_array();
   ASSERT_EQ(manifest.at("blobCount").to_number<size_t>(), blobs.size());
   ASSERT_GE(blobs.size(), 2u);
-  std::string root(manifest.at("rootDirectory").as_string()), sas(manifest.at("sasToken").as_string());
+  std::string root(manifest.at("rootDirectory").as_string()),
+      sas(manifest.at("sasToken").as_string());
   std::multiset<std::string> exported;
   std::string all_text;
   for (const auto& b : blobs) {
@@ -493,11 +539,13 @@ TEST_F(SandboxTest, GraphBillingExportServesTheV1RowsAsGzippedJsonLines) {
     while (start < text.size()) {
       size_t end = text.find('\n', start);
       auto row = Json(text.substr(start, end - start));
-      exported.insert(key(row, "EntitlementId", "UsageDate", "MeterId", "Quantity", "BillingPreTaxTotal"));
+      exported.insert(
+          key(row, "EntitlementId", "UsageDate", "MeterId", "Quantity", "BillingPreTaxTotal"));
       if (start == 0) {
         EXPECT_EQ(row.as_object().size(), 54u);  // every attribute of the full set
-        for (const char* k : {"PartnerId", "CustomerId", "ResourceURI", "Unit", "PCToBCExchangeRate",
-                              "PartnerEarnedCreditPercentage", "CreditPercentage", "BenefitOrderID", "BenefitType"}) {
+        for (const char* k : {"PartnerId", "CustomerId", "ResourceURI", "Unit",
+                              "PCToBCExchangeRate", "PartnerEarnedCreditPercentage",
+                              "CreditPercentage", "BenefitOrderID", "BenefitType"}) {
           EXPECT_TRUE(row.as_object().contains(k)) << k;
         }
         EXPECT_TRUE(row.at("BillingPreTaxTotal").is_number());
@@ -511,26 +559,43 @@ TEST_F(SandboxTest, GraphBillingExportServesTheV1RowsAsGzippedJsonLines) {
 
   // A wrong signature: Azure Storage's XML error.
   std::string forged = sas.substr(0, sas.find("sig=") + 4) + "0000";
-  auto denied = Http("GET", root + "/" + std::string(blobs[0].at("name").as_string()) + "?" + forged);
+  auto denied =
+      Http("GET", root + "/" + std::string(blobs[0].at("name").as_string()) + "?" + forged);
   EXPECT_EQ(denied.status, 403);
   EXPECT_EQ(denied.Header("x-ms-error-code"), "AuthenticationFailed");
   EXPECT_NE(denied.body.find("<Code>AuthenticationFailed</Code>"), std::string::npos);
 
   // Same seed, same request: the same rows. `basic` keeps only the attributes marked B.
-  auto again = Json(Http("GET", std::string(run_export("unbilled", R"({"currencyCode":"USD","billingPeriod":"current"})")
-                                                .at("resourceLocation@odata.navigationLink").as_string()), "", graph).body);
+  auto again = Json(
+      Http("GET",
+           std::string(run_export("unbilled", R"({"currencyCode":"USD","billingPeriod":"current"})")
+                           .at("resourceLocation@odata.navigationLink")
+                           .as_string()),
+           "", graph)
+          .body);
   std::string again_text;
   for (const auto& b : again.at("blobs").as_array()) {
     again_text += Gunzip(Http("GET", std::string(again.at("rootDirectory").as_string()) + "/" +
                                          std::string(b.at("name").as_string()) + "?" +
-                                         std::string(again.at("sasToken").as_string())).body);
+                                         std::string(again.at("sasToken").as_string()))
+                             .body);
   }
   EXPECT_TRUE(again_text == all_text);
-  auto basic = Json(Http("GET", std::string(run_export("unbilled", R"({"currencyCode":"USD","billingPeriod":"current","attributeSet":"basic"})")
-                                                .at("resourceLocation@odata.navigationLink").as_string()), "", graph).body);
-  auto first_basic = Gunzip(Http("GET", std::string(basic.at("rootDirectory").as_string()) + "/" +
-                                            std::string(basic.at("blobs").as_array()[0].at("name").as_string()) +
-                                            "?" + std::string(basic.at("sasToken").as_string())).body);
+  auto basic = Json(
+      Http("GET",
+           std::string(
+               run_export(
+                   "unbilled",
+                   R"({"currencyCode":"USD","billingPeriod":"current","attributeSet":"basic"})")
+                   .at("resourceLocation@odata.navigationLink")
+                   .as_string()),
+           "", graph)
+          .body);
+  auto first_basic =
+      Gunzip(Http("GET", std::string(basic.at("rootDirectory").as_string()) + "/" +
+                             std::string(basic.at("blobs").as_array()[0].at("name").as_string()) +
+                             "?" + std::string(basic.at("sasToken").as_string()))
+                 .body);
   auto basic_row = Json(first_basic.substr(0, first_basic.find('\n')));
   EXPECT_TRUE(basic_row.as_object().contains("PartnerId"));
   EXPECT_TRUE(basic_row.as_object().contains("EffectiveUnitPrice"));
@@ -540,13 +605,16 @@ TEST_F(SandboxTest, GraphBillingExportServesTheV1RowsAsGzippedJsonLines) {
   auto failed = run_export("billed", R"({"invoiceId":"G100202512","attributeSet":"full"})");
   EXPECT_EQ(failed.at("status"), "failed");
   EXPECT_EQ(failed.at("error").at("code"), "5000");
-  auto bad = Http("POST", billing + "/usage/unbilled/export", R"({"currencyCode":"USD","billingPeriod":"yesterday"})", graph);
+  auto bad = Http("POST", billing + "/usage/unbilled/export",
+                  R"({"currencyCode":"USD","billingPeriod":"yesterday"})", graph);
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(Json(bad.body).at("error").at("code"), "BadRequest");
   EXPECT_EQ(Http("POST", billing + "/usage/unbilled/export", "{}").status, 401);
   // The SAS expires with the sandbox clock.
   ASSERT_EQ(Control("clock", R"({"advanceSeconds":3700})").status, 200);
-  EXPECT_EQ(Http("GET", root + "/" + std::string(blobs[0].at("name").as_string()) + "?" + sas).status, 403);
+  EXPECT_EQ(
+      Http("GET", root + "/" + std::string(blobs[0].at("name").as_string()) + "?" + sas).status,
+      403);
 }
 
 // The application consent creates the app's service principal in the customer tenant; Graph
@@ -556,14 +624,17 @@ TEST_F(SandboxTest, ApplicationConsentCreatesAServicePrincipal) {
   ASSERT_FALSE(cid.empty());
   auto graph = Auth(Token(cid, "https://graph.microsoft.com"));
   const std::string by_app = Url("/graph/v1.0/servicePrincipals(appId='" + kClient + "')");
-  const std::string filter = Url("/graph/v1.0/servicePrincipals?$filter=appId%20eq%20'" + kClient + "'");
+  const std::string filter =
+      Url("/graph/v1.0/servicePrincipals?$filter=appId%20eq%20'" + kClient + "'");
   auto before = Http("GET", by_app, "", graph);
   EXPECT_EQ(before.status, 404);
   EXPECT_EQ(Json(before.body).at("error").at("code"), "Request_ResourceNotFound");
   EXPECT_TRUE(Json(before.body).at("error").at("innerError").is_object());
   EXPECT_TRUE(Json(Http("GET", filter, "", graph).body).at("value").as_array().empty());
 
-  std::string consent = R"({"applicationId":")" + kClient + R"(","displayName":"partnercloud","applicationGrants":[{"enterpriseApplicationId":"797f4846-ba00-4fd7-ba43-dac1f8f63013","scope":"user_impersonation"}]})";
+  std::string consent =
+      R"({"applicationId":")" + kClient +
+      R"(","displayName":"partnercloud","applicationGrants":[{"enterpriseApplicationId":"797f4846-ba00-4fd7-ba43-dac1f8f63013","scope":"user_impersonation"}]})";
   ASSERT_EQ(Pc("POST", "/customers/" + cid + "/applicationconsents", consent).status, 201);
   auto got = Http("GET", by_app, "", graph);
   ASSERT_EQ(got.status, 200) << got.body;
@@ -586,9 +657,18 @@ TEST_F(SandboxTest, ApplicationConsentCreatesAServicePrincipal) {
 
   // ARM: the custom role goes to the service principal's object id.
   const std::string sub = "5a1b0000-0000-4000-8000-00000000abcd";
-  ASSERT_EQ(Control("azure-subscriptions", R"({"subscriptionId":")" + sub + R"(","tenantId":")" + cid + R"("})").status, 201);
-  auto ra = Arm("PUT", "/subscriptions/" + sub + "/providers/Microsoft.Authorization/roleAssignments/0f0e0d0c-0000-4000-8000-000000000001?api-version=2022-04-01",
-                R"({"properties":{"roleDefinitionId":"/subscriptions/)" + sub + R"(/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c","principalId":")" + object_id + R"(","principalType":"ServicePrincipal"}})");
+  ASSERT_EQ(Control("azure-subscriptions",
+                    R"({"subscriptionId":")" + sub + R"(","tenantId":")" + cid + R"("})")
+                .status,
+            201);
+  auto ra = Arm(
+      "PUT",
+      "/subscriptions/" + sub +
+          "/providers/Microsoft.Authorization/roleAssignments/"
+          "0f0e0d0c-0000-4000-8000-000000000001?api-version=2022-04-01",
+      R"({"properties":{"roleDefinitionId":"/subscriptions/)" + sub +
+          R"(/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c","principalId":")" +
+          object_id + R"(","principalType":"ServicePrincipal"}})");
   ASSERT_EQ(ra.status, 201) << ra.body;
   EXPECT_EQ(Json(ra.body).at("properties").at("principalId").as_string(), object_id);
 
@@ -619,7 +699,8 @@ std::pair<CURLcode, long> SendMail(uint16_t port, const std::string& from,
   MailUpload upload{text, 0};
   curl_slist* rcpt = nullptr;
   for (const auto& r : to) rcpt = curl_slist_append(rcpt, r.c_str());
-  curl_easy_setopt(curl, CURLOPT_URL, ("smtp://127.0.0.1:" + std::to_string(port) + "/partnercloud.test").c_str());
+  curl_easy_setopt(curl, CURLOPT_URL,
+                   ("smtp://127.0.0.1:" + std::to_string(port) + "/partnercloud.test").c_str());
   curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from.c_str());
   curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt);
   curl_easy_setopt(curl, CURLOPT_READFUNCTION, ReadMail);
@@ -659,24 +740,28 @@ TEST_F(SandboxTest, SmtpMailboxReceivesLibcurlMessages) {
   EXPECT_EQ(m.at("from"), "noreply@partnercloud.test");
   EXPECT_EQ(m.at("to"), "ops@acme.example, billing@acme.example");
   EXPECT_EQ(m.at("subject"), "Provider ready: Microsoft.Compute");
-  EXPECT_EQ(m.at("body"), "Microsoft.Compute is registered.\n.a line that starts with a dot\nBye.\n");
+  EXPECT_EQ(m.at("body"),
+            "Microsoft.Compute is registered.\n.a line that starts with a dot\nBye.\n");
   EXPECT_EQ(m.at("receivedAt").as_string().size(), 20u);  // 2026-01-31T12:00:00Z
 
   // Over 1 MiB: 552, and nothing is stored.
   std::string big = "Subject: big\r\n\r\n";
   while (big.size() < 1536 * 1024) big += std::string(998, 'x') + "\r\n";
-  auto [big_rc, big_code] = SendMail(port, "<noreply@partnercloud.test>", {"<ops@acme.example>"}, big);
+  auto [big_rc, big_code] =
+      SendMail(port, "<noreply@partnercloud.test>", {"<ops@acme.example>"}, big);
   EXPECT_NE(big_rc, CURLE_OK);
   EXPECT_EQ(big_code, 552);
 
   // The raw dialogue: sequence errors, SIZE, RSET, NOOP, QUIT.
   RawConnection raw(port);
-  raw.Send("MAIL FROM:<a@b.test>\r\nHELO client.test\r\nNOOP\r\nRCPT TO:<c@d.test>\r\n"
-           "MAIL FROM:<a@b.test> SIZE=99999999\r\nMAIL FROM:<a@b.test>\r\nDATA\r\nRSET\r\n"
-           "FROB\r\nQUIT\r\n");
+  raw.Send(
+      "MAIL FROM:<a@b.test>\r\nHELO client.test\r\nNOOP\r\nRCPT TO:<c@d.test>\r\n"
+      "MAIL FROM:<a@b.test> SIZE=99999999\r\nMAIL FROM:<a@b.test>\r\nDATA\r\nRSET\r\n"
+      "FROB\r\nQUIT\r\n");
   std::string dialogue = raw.ReadAll(std::chrono::milliseconds(5000));
-  for (const char* reply : {"220 ", "503 5.5.1 Send EHLO", "250 mailbox", "250 2.0.0 Ok", "503 5.5.1 Need MAIL",
-                            "552 5.3.4", "250 2.1.0", "503 5.5.1 Need RCPT", "502 5.5.2", "221 2.0.0"}) {
+  for (const char* reply :
+       {"220 ", "503 5.5.1 Send EHLO", "250 mailbox", "250 2.0.0 Ok", "503 5.5.1 Need MAIL",
+        "552 5.3.4", "250 2.1.0", "503 5.5.1 Need RCPT", "502 5.5.2", "221 2.0.0"}) {
     EXPECT_NE(dialogue.find(reply), std::string::npos) << reply << " not in:\n" << dialogue;
   }
   state = Json(Http("GET", Url("/sandbox/control/state")).body);
@@ -693,12 +778,17 @@ TEST_F(SandboxTest, SmtpMailboxReceivesLibcurlMessages) {
 
 TEST_F(SandboxTest, ReplaysArmFixtures) {
   auto example = [](const std::string& rel) { return Json(ReadFile(kFixtures + rel)); };
-  const std::string auth = "authorization/resource-manager/Microsoft.Authorization/stable/2022-04-01/examples/";
-  const std::string pol = "resources/resource-manager/Microsoft.Authorization/policy/stable/2023-04-01/examples/";
-  for (const char* sub : {"a925f2f7-5c63-4b7b-8799-25a5f97bc3b2", "291bba3f-e0a5-47bc-a099-3bdcb2a50a05",
-                          "ae640e6b-ba3e-4256-9d62-2993eecfa6f2", "00000000-0000-0000-0000-000000000000"}) {
+  const std::string auth =
+      "authorization/resource-manager/Microsoft.Authorization/stable/2022-04-01/examples/";
+  const std::string pol =
+      "resources/resource-manager/Microsoft.Authorization/policy/stable/2023-04-01/examples/";
+  for (const char* sub :
+       {"a925f2f7-5c63-4b7b-8799-25a5f97bc3b2", "291bba3f-e0a5-47bc-a099-3bdcb2a50a05",
+        "ae640e6b-ba3e-4256-9d62-2993eecfa6f2", "00000000-0000-0000-0000-000000000000"}) {
     ASSERT_EQ(Control("azure-subscriptions", std::string(R"({"subscriptionId":")") + sub +
-                                                 R"(","tenantId":")" + kPartnerTenant + R"("})").status, 201);
+                                                 R"(","tenantId":")" + kPartnerTenant + R"("})")
+                  .status,
+              201);
   }
   auto check = [&](const json::value& ex, const std::string& method, const std::string& path,
                    const std::string& code, const json::value* body) {
@@ -720,13 +810,19 @@ TEST_F(SandboxTest, ReplaysArmFixtures) {
   auto moved = p.at("parameters");
   moved.at("properties").as_object()["principalId"] = "00000000-0000-4000-8000-000000000009";
   EXPECT_EQ(Arm("PUT", ra, json::serialize(moved)).status, 400);
-  auto dup = Arm("PUT", "/subscriptions/a925f2f7-5c63-4b7b-8799-25a5f97bc3b2/providers/Microsoft.Authorization/roleAssignments/b0f43c54-e787-4862-89b1-a653fa9cf747?api-version=2022-04-01",
-                 json::serialize(p.at("parameters")));
+  auto dup =
+      Arm("PUT",
+          "/subscriptions/a925f2f7-5c63-4b7b-8799-25a5f97bc3b2/providers/Microsoft.Authorization/"
+          "roleAssignments/b0f43c54-e787-4862-89b1-a653fa9cf747?api-version=2022-04-01",
+          json::serialize(p.at("parameters")));
   EXPECT_EQ(dup.status, 409);
   EXPECT_EQ(Json(dup.body).at("error").at("code"), "RoleAssignmentExists");
   check(create, "GET", ra, "200", nullptr);
   auto list = example(auth + "RoleAssignments_ListForScope.json");
-  check(list, "GET", "/subscriptions/a925f2f7-5c63-4b7b-8799-25a5f97bc3b2/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01", "200", nullptr);
+  check(list, "GET",
+        "/subscriptions/a925f2f7-5c63-4b7b-8799-25a5f97bc3b2/providers/Microsoft.Authorization/"
+        "roleAssignments?api-version=2022-04-01",
+        "200", nullptr);
   auto del = example(auth + "RoleAssignments_Delete.json");
   check(del, "DELETE", ra, "200", nullptr);
   EXPECT_EQ(Arm("DELETE", ra).status, 204);
@@ -736,36 +832,62 @@ TEST_F(SandboxTest, ReplaysArmFixtures) {
 
   // Role definitions: custom PUT then GET by id; built-in by id.
   auto put_role = example(auth + "PutRoleDefinition.json");
-  json::value role_body = json::object{{"properties", put_role.at("responses").at("201").at("body").at("properties")}};
-  check(put_role, "PUT", "/subscriptions/a925f2f7-5c63-4b7b-8799-25a5f97bc3b2/providers/Microsoft.Authorization/roleDefinitions/roleDefinitionId?api-version=2022-04-01", "201", &role_body);
+  json::value role_body =
+      json::object{{"properties", put_role.at("responses").at("201").at("body").at("properties")}};
+  check(put_role, "PUT",
+        "/subscriptions/a925f2f7-5c63-4b7b-8799-25a5f97bc3b2/providers/Microsoft.Authorization/"
+        "roleDefinitions/roleDefinitionId?api-version=2022-04-01",
+        "201", &role_body);
   auto get_role = example(auth + "GetRoleDefinitionById.json");
-  check(get_role, "GET", "/subscriptions/a925f2f7-5c63-4b7b-8799-25a5f97bc3b2/providers/Microsoft.Authorization/roleDefinitions/roleDefinitionId?api-version=2022-04-01", "200", nullptr);
-  auto owner = Arm("GET", "/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635?api-version=2022-04-01");
+  check(get_role, "GET",
+        "/subscriptions/a925f2f7-5c63-4b7b-8799-25a5f97bc3b2/providers/Microsoft.Authorization/"
+        "roleDefinitions/roleDefinitionId?api-version=2022-04-01",
+        "200", nullptr);
+  auto owner = Arm("GET",
+                   "/providers/Microsoft.Authorization/roleDefinitions/"
+                   "8e3af657-a8ff-443c-a75c-2fe8c4bcb635?api-version=2022-04-01");
   EXPECT_EQ(Json(owner.body).at("properties").at("roleName"), "Owner");
 
   // Policy assignments.
   auto create_pa = example(pol + "createPolicyAssignment.json");
-  std::string pa = "/subscriptions/ae640e6b-ba3e-4256-9d62-2993eecfa6f2/providers/Microsoft.Authorization/policyAssignments/EnforceNaming?api-version=2023-04-01";
+  std::string pa =
+      "/subscriptions/ae640e6b-ba3e-4256-9d62-2993eecfa6f2/providers/Microsoft.Authorization/"
+      "policyAssignments/EnforceNaming?api-version=2023-04-01";
   check(create_pa, "PUT", pa, "201", &create_pa.at("parameters").at("parameters"));
   check(example(pol + "getPolicyAssignment.json"), "GET", pa, "200", nullptr);
 
   // Subscription, provider, alias.
-  auto sub = example("resources/resource-manager/Microsoft.Resources/subscriptions/examples/2022-12-01/GetSubscription.json");
-  auto sub_res = Json(Arm("GET", "/subscriptions/291bba3f-e0a5-47bc-a099-3bdcb2a50a05?api-version=2022-12-01").body);
+  auto sub = example(
+      "resources/resource-manager/Microsoft.Resources/subscriptions/examples/2022-12-01/"
+      "GetSubscription.json");
+  auto sub_res =
+      Json(Arm("GET", "/subscriptions/291bba3f-e0a5-47bc-a099-3bdcb2a50a05?api-version=2022-12-01")
+               .body);
   auto sub_body = sub.at("responses").at("200").at("body");
   sub_body.as_object()["tags"] = json::object{};  // the example's tag values are its own data
   ExpectShape(sub_body, sub_res, "subscription");
-  auto provider = Arm("POST", "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Compute/register?api-version=2021-04-01");
+  auto provider = Arm("POST",
+                      "/subscriptions/00000000-0000-0000-0000-000000000000/providers/"
+                      "Microsoft.Compute/register?api-version=2021-04-01");
   EXPECT_EQ(Json(provider.body).at("registrationState"), "Registering");
   std::string state;
   for (int i = 0; i < 5 && state != "Registered"; ++i) {
-    auto got = Arm("GET", "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Compute?api-version=2021-04-01");
-    ExpectShape(json::parse(R"({"id":"","namespace":"","registrationPolicy":"","registrationState":"","resourceTypes":[{"apiVersions":[""],"locations":[""],"resourceType":""}]})"), Json(got.body), "provider");
+    auto got = Arm("GET",
+                   "/subscriptions/00000000-0000-0000-0000-000000000000/providers/"
+                   "Microsoft.Compute?api-version=2021-04-01");
+    ExpectShape(
+        json::parse(
+            R"({"id":"","namespace":"","registrationPolicy":"","registrationState":"","resourceTypes":[{"apiVersions":[""],"locations":[""],"resourceType":""}]})"),
+        Json(got.body), "provider");
     state = std::string(Json(got.body).at("registrationState").as_string());
   }
   EXPECT_EQ(state, "Registered");
-  auto alias = example("subscription/resource-manager/Microsoft.Subscription/stable/2021-10-01/examples/createAlias.json");
-  check(alias, "PUT", "/providers/Microsoft.Subscription/aliases/aliasForNewSub?api-version=2021-10-01", "201", &alias.at("parameters").at("body"));
+  auto alias = example(
+      "subscription/resource-manager/Microsoft.Subscription/stable/2021-10-01/examples/"
+      "createAlias.json");
+  check(alias, "PUT",
+        "/providers/Microsoft.Subscription/aliases/aliasForNewSub?api-version=2021-10-01", "201",
+        &alias.at("parameters").at("body"));
 
   // api-version is required.
   auto missing = Arm("GET", "/subscriptions/291bba3f-e0a5-47bc-a099-3bdcb2a50a05");
@@ -776,22 +898,58 @@ TEST_F(SandboxTest, ReplaysArmFixtures) {
 
 TEST_F(SandboxTest, AllowedResourceTypesPolicyDeniesOnlyIndexedTypes) {
   const std::string sub = "/subscriptions/a925f2f7-5c63-4b7b-8799-25a5f97bc3b2";
-  ASSERT_EQ(Control("azure-subscriptions", R"({"subscriptionId":"a925f2f7-5c63-4b7b-8799-25a5f97bc3b2","tenantId":")" + kPartnerTenant + R"("})").status, 201);
-  auto def = Json(ReadFile(std::string(PC_SOURCE_DIR) + "/../shared/fixtures/Azure+azure-policy/built-in-policies/policyDefinitions/General/AllowedResourceTypes_Deny.json"));
-  auto served = Json(Arm("GET", "/providers/Microsoft.Authorization/policyDefinitions/a08ec900-254a-4555-9bf5-e42af04b5c5c?api-version=2023-04-01").body);
+  ASSERT_EQ(Control("azure-subscriptions",
+                    R"({"subscriptionId":"a925f2f7-5c63-4b7b-8799-25a5f97bc3b2","tenantId":")" +
+                        kPartnerTenant + R"("})")
+                .status,
+            201);
+  auto def = Json(ReadFile(std::string(PC_SOURCE_DIR) +
+                           "/../shared/fixtures/Azure+azure-policy/built-in-policies/"
+                           "policyDefinitions/General/AllowedResourceTypes_Deny.json"));
+  auto served = Json(Arm("GET",
+                         "/providers/Microsoft.Authorization/policyDefinitions/"
+                         "a08ec900-254a-4555-9bf5-e42af04b5c5c?api-version=2023-04-01")
+                         .body);
   EXPECT_EQ(served.at("id"), def.at("id"));
   EXPECT_EQ(served.at("properties").at("parameters"), def.at("properties").at("parameters"));
-  ASSERT_EQ(Arm("PUT", sub + "/providers/Microsoft.Authorization/policyAssignments/allowed?api-version=2023-04-01",
-                R"({"properties":{"policyDefinitionId":"/providers/Microsoft.Authorization/policyDefinitions/a08ec900-254a-4555-9bf5-e42af04b5c5c","parameters":{"listOfResourceTypesAllowed":{"value":["Microsoft.Storage/storageAccounts"]}}}})").status, 201);
-  auto ok = Arm("PUT", sub + "/resourceGroups/rg1/providers/Microsoft.Storage/storageAccounts/st1?api-version=2023-01-01", R"({"location":"eastus"})");
+  ASSERT_EQ(
+      Arm("PUT",
+          sub +
+              "/providers/Microsoft.Authorization/policyAssignments/allowed?api-version=2023-04-01",
+          R"({"properties":{"policyDefinitionId":"/providers/Microsoft.Authorization/policyDefinitions/a08ec900-254a-4555-9bf5-e42af04b5c5c","parameters":{"listOfResourceTypesAllowed":{"value":["Microsoft.Storage/storageAccounts"]}}}})")
+          .status,
+      201);
+  auto ok = Arm("PUT",
+                sub +
+                    "/resourceGroups/rg1/providers/Microsoft.Storage/storageAccounts/"
+                    "st1?api-version=2023-01-01",
+                R"({"location":"eastus"})");
   EXPECT_EQ(ok.status, 201) << ok.body;
-  auto denied = Arm("PUT", sub + "/resourceGroups/rg1/providers/Microsoft.Compute/virtualMachines/vm1?api-version=2023-09-01", R"({"location":"eastus"})");
+  auto denied = Arm("PUT",
+                    sub +
+                        "/resourceGroups/rg1/providers/Microsoft.Compute/virtualMachines/"
+                        "vm1?api-version=2023-09-01",
+                    R"({"location":"eastus"})");
   EXPECT_EQ(denied.status, 403);
   EXPECT_EQ(Json(denied.body).at("error").at("code"), "RequestDisallowedByPolicy");
-  auto child = Arm("PUT", sub + "/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/vn/subnets/s1?api-version=2023-09-01", "{}");
+  auto child = Arm("PUT",
+                   sub +
+                       "/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/vn/subnets/"
+                       "s1?api-version=2023-09-01",
+                   "{}");
   EXPECT_EQ(child.status, 201) << child.body;  // no tags/location: Indexed mode skips it
-  EXPECT_EQ(Arm("DELETE", sub + "/providers/Microsoft.Authorization/policyAssignments/allowed?api-version=2023-04-01").status, 200);
-  EXPECT_EQ(Arm("PUT", sub + "/resourceGroups/rg1/providers/Microsoft.Compute/virtualMachines/vm1?api-version=2023-09-01", R"({"location":"eastus"})").status, 201);
+  EXPECT_EQ(
+      Arm("DELETE",
+          sub +
+              "/providers/Microsoft.Authorization/policyAssignments/allowed?api-version=2023-04-01")
+          .status,
+      200);
+  EXPECT_EQ(Arm("PUT",
+                sub + "/resourceGroups/rg1/providers/Microsoft.Compute/virtualMachines/"
+                      "vm1?api-version=2023-09-01",
+                R"({"location":"eastus"})")
+                .status,
+            201);
 }
 
 // Resident memory of a process in KiB (VmRSS), or -1.
@@ -809,25 +967,44 @@ TEST(SandboxHostileInputTest, BadRequestsNeverCrashAndMemoryStaysFlat) {
   // A small ASan quarantine, so that freed memory is reused as it would be without ASan.
   std::string asan = std::getenv("ASAN_OPTIONS") ? std::getenv("ASAN_OPTIONS") : "";
   ServerProcess server;
-  server.Start({"sandbox"}, {{"ASAN_OPTIONS", asan + (asan.empty() ? "" : ":") +
-                                                  "quarantine_size_mb=4:thread_local_quarantine_size_kb=64"}});
+  server.Start({"sandbox"},
+               {{"ASAN_OPTIONS", asan + (asan.empty() ? "" : ":") +
+                                     "quarantine_size_mb=4:thread_local_quarantine_size_kb=64"}});
   auto url = [&](const std::string& path) { return server.BaseUrl() + path; };
   std::mt19937 rng(1234);
   const std::vector<std::string> paths = {
-      "/login/" + kPartnerTenant + "/oauth2/token", "/login/" + kPartnerTenant + "/oauth2/v2.0/token",
-      "/partnercenter/v1/customers", "/partnercenter/v1/customers/x/orders",
-      "/partnercenter/v1/invoices/unbilled/lineitems?provider=x", "/arm/subscriptions/x/providers",
-      "/arm/providers/Microsoft.Subscription/aliases/a?api-version=1", "/clc/v2/authentication/login",
-      "/clc/v2/invoice/ACME/lines", "/graph/v1.0/users", "/graph/v1.0/servicePrincipals",
+      "/login/" + kPartnerTenant + "/oauth2/token",
+      "/login/" + kPartnerTenant + "/oauth2/v2.0/token",
+      "/partnercenter/v1/customers",
+      "/partnercenter/v1/customers/x/orders",
+      "/partnercenter/v1/invoices/unbilled/lineitems?provider=x",
+      "/arm/subscriptions/x/providers",
+      "/arm/providers/Microsoft.Subscription/aliases/a?api-version=1",
+      "/clc/v2/authentication/login",
+      "/clc/v2/invoice/ACME/lines",
+      "/graph/v1.0/users",
+      "/graph/v1.0/servicePrincipals",
       "/graph/v1.0/reports/partners/billing/usage/unbilled/export",
-      "/graph/v1.0/reports/partners/billing/operations/nope", "/blob/x/v1/a/b/c/d/e?sig=1",
-      "/sandbox/control/faults", "/sandbox/control/clock", "/nowhere/at/all",
+      "/graph/v1.0/reports/partners/billing/operations/nope",
+      "/blob/x/v1/a/b/c/d/e?sig=1",
+      "/sandbox/control/faults",
+      "/sandbox/control/clock",
+      "/nowhere/at/all",
       "/partnercenter/v1/%ZZ"};
-  const std::vector<std::string> bodies = {
-      "", "{", "[]", "null", R"({"username":5,"password":[]})", R"({"seed":"x"})",
-      R"({"rules":[{"route":"(("}]})", R"({"set":"yesterday"})", std::string(3 * 1024 * 1024, 'x'),
-      R"({"CompanyProfile":7})", "grant_type=&client_id=%", std::string(100, '{'),
-      R"({"currencyCode":5,"billingPeriod":["current"]})", "grant_type=client_credentials&client_id=" + kClient};
+  const std::vector<std::string> bodies = {"",
+                                           "{",
+                                           "[]",
+                                           "null",
+                                           R"({"username":5,"password":[]})",
+                                           R"({"seed":"x"})",
+                                           R"({"rules":[{"route":"(("}]})",
+                                           R"({"set":"yesterday"})",
+                                           std::string(3 * 1024 * 1024, 'x'),
+                                           R"({"CompanyProfile":7})",
+                                           "grant_type=&client_id=%",
+                                           std::string(100, '{'),
+                                           R"({"currencyCode":5,"billingPeriod":["current"]})",
+                                           "grant_type=client_credentials&client_id=" + kClient};
   const std::vector<std::string> methods = {"GET", "POST", "PUT", "PATCH", "DELETE"};
   auto random_hex = [&](size_t n) {
     std::string s;
@@ -846,7 +1023,8 @@ TEST(SandboxHostileInputTest, BadRequestsNeverCrashAndMemoryStaysFlat) {
       auto res = Http(method, url(path), body, headers);
       // Over the 1 MiB limit: 413 before the body is read, so curl may fail to send the rest.
       if (body.size() > 1024 * 1024 && res.status == -1) continue;
-      EXPECT_GE(res.status, 200) << method << " " << path << " body of " << body.size() << " bytes: " << res.body;
+      EXPECT_GE(res.status, 200) << method << " " << path << " body of " << body.size()
+                                 << " bytes: " << res.body;
       EXPECT_LT(res.status, 500) << res.body;
     }
     EXPECT_EQ(Http("GET", url("/sandbox/control/state")).status, 200);
@@ -859,8 +1037,8 @@ TEST(SandboxHostileInputTest, BadRequestsNeverCrashAndMemoryStaysFlat) {
   batch(450);
   long later = RssKib(server.pid());
   ASSERT_GT(warm, 0);
-  std::cout << "sandbox VmRSS after warm-up " << warm << " KiB, after 450 more "
-            << later << " KiB\n";
+  std::cout << "sandbox VmRSS after warm-up " << warm << " KiB, after 450 more " << later
+            << " KiB\n";
   EXPECT_LT(later - warm, 4 * 1024) << "VmRSS grew from " << warm << " KiB to " << later << " KiB";
 }
 

@@ -1,7 +1,7 @@
 // End-to-end tests of usage import: `partnercloud usage import` and POST /api/v1/usage/imports
 // against real SQLite and PostgreSQL databases, including a SIGKILL in the middle of an import.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -36,10 +36,10 @@ std::string UsageCsv(int n, int seed = 0) {
   out.reserve(out.size() + static_cast<size_t>(n) * 128);
   for (int i = 0; i < n; ++i) {
     out += "p,cust-1," + std::string(i % 2 ? "sub-x" : "sub-a") + ",2024-03-" +
-           (1 + i % 28 < 10 ? "0" : "") + std::to_string(1 + i % 28) + "T00:00:00Z,\"Virtual Machines, Linux\",/r/" +
-           std::to_string(seed) + "/" + std::to_string(i) + ",0.125," +
-           (i % 10 == 0 ? "-2.5" : "2.5") + "," + (i % 10 == 0 ? "-0.31" : "0.31") +
-           ",USD,\"{\"\"env\"\":\"\"prod\"\"}\",\r\n";
+           (1 + i % 28 < 10 ? "0" : "") + std::to_string(1 + i % 28) +
+           "T00:00:00Z,\"Virtual Machines, Linux\",/r/" + std::to_string(seed) + "/" +
+           std::to_string(i) + ",0.125," + (i % 10 == 0 ? "-2.5" : "2.5") + "," +
+           (i % 10 == 0 ? "-0.31" : "0.31") + ",USD,\"{\"\"env\"\":\"\"prod\"\"}\",\r\n";
   }
   return out;
 }
@@ -82,16 +82,17 @@ class UsageTest : public ::testing::TestWithParam<Backend> {
     auto db = store::Database::Open(db_.url);
     ASSERT_TRUE(db.ok()) << db.error().message;
     store_ = std::move(db).value();
-    Exec("INSERT INTO azure_subscriptions_map (azure_subscription_id, customer_id, billing_alias)"
-         " VALUES ('sub-a', 'cust-1', 'ACME')");
+    Exec(
+        "INSERT INTO azure_subscriptions_map (azure_subscription_id, customer_id, billing_alias)"
+        " VALUES ('sub-a', 'cust-1', 'ACME')");
   }
 
   void AddUser(const std::string& email, const std::string& role, const std::string& org,
                const std::string& kind) {
-    auto r = RunCommand({"user", "add", "--database", db_.url, "--email", email, "--role", role,
-                         "--organization", org, "--create-organization", "--organization-kind",
-                         kind, "--password-stdin"},
-                        kPassword + "\n");
+    auto r = RunCommand(
+        {"user", "add", "--database", db_.url, "--email", email, "--role", role, "--organization",
+         org, "--create-organization", "--organization-kind", kind, "--password-stdin"},
+        kPassword + "\n");
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
@@ -178,8 +179,9 @@ TEST_P(UsageTest, CliImportsReportsRejectionsAndIsIdempotent) {
       << strict.err;
   EXPECT_EQ(Totals("usage_rollups"), totals);
 
-  auto garbage = RunCommand({"usage", "import", "--database", db_.url,
-                             WriteTemp(dir_, "random.bin", std::string("\x89PNG\r\n\x1a\n\0\0", 10))});
+  auto garbage =
+      RunCommand({"usage", "import", "--database", db_.url,
+                  WriteTemp(dir_, "random.bin", std::string("\x89PNG\r\n\x1a\n\0\0", 10))});
   EXPECT_EQ(garbage.exit_code, 1);
   EXPECT_NE(garbage.err.find("random.bin"), std::string::npos) << garbage.err;
 }
@@ -211,16 +213,16 @@ TEST_P(UsageTest, ApiImportsForOperatorsOnly) {
   auto not_gzip = Http("POST", url, csv, h({"Content-Type: text/csv", "Content-Encoding: gzip"}));
   EXPECT_EQ(not_gzip.status, 400);
 
-  auto created = Http("POST", url, Gzip(csv), h({"Content-Type: text/csv",
-                                                 "Content-Encoding: gzip"}));
+  auto created =
+      Http("POST", url, Gzip(csv), h({"Content-Type: text/csv", "Content-Encoding: gzip"}));
   ASSERT_EQ(created.status, 201) << created.body;
   auto v = Json(created.body);
   EXPECT_EQ(v.at("rowsImported").as_int64(), 10);
   EXPECT_EQ(v.at("rowsUnknownCustomer").as_int64(), 10);
   EXPECT_EQ(v.at("rowsRejected").as_int64(), 0);
   EXPECT_EQ(v.at("format").as_string(), "partner_center_csv");
-  auto again = Http("POST", url, Gzip(csv), h({"Content-Type: text/csv",
-                                               "Content-Encoding: gzip"}));
+  auto again =
+      Http("POST", url, Gzip(csv), h({"Content-Type: text/csv", "Content-Encoding: gzip"}));
   EXPECT_EQ(again.status, 200);
   EXPECT_TRUE(Json(again.body).at("alreadyImported").as_bool());
   EXPECT_EQ(Totals("usage_rollups"), ExpectedAcme(20));
@@ -235,8 +237,9 @@ TEST_P(UsageTest, ApiImportsForOperatorsOnly) {
   auto l = Json(lines.body);
   EXPECT_EQ(l.at("rowsImported").as_int64(), 1);
   EXPECT_EQ(l.at("rowsRejected").as_int64(), 1);
-  EXPECT_NE(std::string(l.at("rejections").at(0).at("message").as_string()).find("march.csv line 2"),
-            std::string::npos)
+  EXPECT_NE(
+      std::string(l.at("rejections").at(0).at("message").as_string()).find("march.csv line 2"),
+      std::string::npos)
       << lines.body;
 }
 
@@ -300,7 +303,8 @@ int64_t PeakRss(pid_t pid, bool reset) {
 // A usage file sent as a request body goes to a temporary file, not to memory: the server's
 // peak memory grows by far less than the body.
 TEST_P(UsageTest, ApiImportOfALargeBodyUsesDiskNotMemory) {
-  if (GetParam() != Backend::kSqlite) GTEST_SKIP() << "the body is spooled before any database work";
+  if (GetParam() != Backend::kSqlite)
+    GTEST_SKIP() << "the body is spooled before any database work";
   // Under AddressSanitizer freed memory is held in quarantine (256 MiB by default), which would
   // count as peak memory here.
   std::string asan = std::getenv("ASAN_OPTIONS") ? std::getenv("ASAN_OPTIONS") : "";

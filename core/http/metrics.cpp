@@ -66,8 +66,8 @@ std::string HttpMetrics::Render(std::string_view prefix) const {
     out += p + "_http_request_duration_seconds_bucket{" + lbl + ",le=\"+Inf\"} " +
            std::to_string(h.count) + "\n";
     out += p + "_http_request_duration_seconds_sum{" + lbl + "} " + Seconds(h.sum_micros) + "\n";
-    out += p + "_http_request_duration_seconds_count{" + lbl + "} " + std::to_string(h.count) +
-           "\n";
+    out +=
+        p + "_http_request_duration_seconds_count{" + lbl + "} " + std::to_string(h.count) + "\n";
   }
   out += "# HELP " + p + "_http_requests_in_flight Requests being handled now.\n";
   out += "# TYPE " + p + "_http_requests_in_flight gauge\n";

@@ -1,21 +1,20 @@
 #include "core/http/server.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url.hpp>
-#include <unistd.h>
-
 #include <cerrno>
-#include <optional>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <vector>
@@ -216,9 +215,9 @@ struct Server::Impl {
       std::string method(beast_http::to_string(header.method()));
       std::string path;
       if (parser.content_length() && *parser.content_length() > limit) {
-        res = error(Status::payload_too_large, "PayloadTooLarge",
-                    "The request body is larger than the limit of " + std::to_string(limit) +
-                        " bytes.");
+        res = error(
+            Status::payload_too_large, "PayloadTooLarge",
+            "The request body is larger than the limit of " + std::to_string(limit) + " bytes.");
         close_after = true;
       } else {
         if (beast::iequals(header[beast_http::field::expect], "100-continue")) {
@@ -256,9 +255,9 @@ struct Server::Impl {
                       "The server could not store the request body; try again later.");
           close_after = true;
         } else if (rec == beast_http::error::body_limit) {
-          res = error(Status::payload_too_large, "PayloadTooLarge",
-                      "The request body is larger than the limit of " + std::to_string(limit) +
-                          " bytes.");
+          res = error(
+              Status::payload_too_large, "PayloadTooLarge",
+              "The request body is larger than the limit of " + std::to_string(limit) + " bytes.");
           close_after = true;
         } else if (rec) {
           if (metrics) metrics->RequestFinished(method, "", 0, {});
@@ -275,7 +274,8 @@ struct Server::Impl {
           RequestContext ctx{req, client_addr, "", {}, {}, "", request_id, spooled};
           auto url = boost::urls::parse_origin_form(req.target());
           if (!url) {
-            res = error(Status::bad_request, "BadRequest", "The request target is not a valid URL.");
+            res =
+                error(Status::bad_request, "BadRequest", "The request target is not a valid URL.");
           } else {
             ctx.path = std::string(url->path());
             for (auto param : url->params()) ctx.query[param.key] = param.value;
@@ -298,13 +298,13 @@ struct Server::Impl {
       if (metrics) metrics->RequestFinished(method, route, status, latency);
       bool written = co_await Write(stream, res, head);
       if (options.access_log) {
-        std::string line = "{\"time\":\"" + FormatTimestamp(Now()) + "\",\"remote\":" +
-                           JsonEscape(client_addr) + ",\"method\":" + JsonEscape(method) +
-                           ",\"path\":" + JsonEscape(path) + ",\"route\":" + JsonEscape(route) +
-                           ",\"status\":" + std::to_string(status) +
-                           ",\"durationMs\":" + std::to_string(latency.count() / 1000.0) +
-                           ",\"bytesOut\":" + std::to_string(bytes_out) +
-                           ",\"requestId\":" + JsonEscape(request_id) + "}\n";
+        std::string line =
+            "{\"time\":\"" + FormatTimestamp(Now()) + "\",\"remote\":" + JsonEscape(client_addr) +
+            ",\"method\":" + JsonEscape(method) + ",\"path\":" + JsonEscape(path) +
+            ",\"route\":" + JsonEscape(route) + ",\"status\":" + std::to_string(status) +
+            ",\"durationMs\":" + std::to_string(latency.count() / 1000.0) +
+            ",\"bytesOut\":" + std::to_string(bytes_out) +
+            ",\"requestId\":" + JsonEscape(request_id) + "}\n";
         std::cout << line << std::flush;
       }
       if (!written || close_after) break;
