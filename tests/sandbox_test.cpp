@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "tests/fixtures.h"
 #include "tests/harness.h"
 
 namespace pc::test {
@@ -20,8 +21,7 @@ namespace {
 
 namespace json = boost::json;
 
-const std::string kFixtures =
-    std::string(PC_SOURCE_DIR) + "/../shared/fixtures/Azure+azure-rest-api-specs/specification/";
+const std::string kFixtures = FixturesDir() + "/Azure+azure-rest-api-specs/specification/";
 const std::string kPartnerTenant = "11111111-1111-4111-8111-111111111111";
 const std::string kClient = "22222222-2222-4222-8222-222222222222";
 
@@ -770,8 +770,12 @@ TEST_F(SandboxTest, SmtpMailboxReceivesLibcurlMessages) {
   // At most 16 connections at once: the next one gets 421.
   std::vector<std::unique_ptr<RawConnection>> held;
   for (int i = 0; i < 16; ++i) held.push_back(std::make_unique<RawConnection>(port));
+  // Each is being served: it has its greeting and the answer to a NOOP.
   for (auto& h : held) h->Send("NOOP\r\n");
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  for (auto& h : held) {
+    std::string got = h->ReadUntil("\r\n250");
+    ASSERT_NE(got.find("\r\n250"), std::string::npos) << got;
+  }
   RawConnection extra(port);
   EXPECT_NE(extra.ReadAll(std::chrono::milliseconds(5000)).find("421"), std::string::npos);
 }
@@ -782,6 +786,18 @@ TEST_F(SandboxTest, ReplaysArmFixtures) {
       "authorization/resource-manager/Microsoft.Authorization/stable/2022-04-01/examples/";
   const std::string pol =
       "resources/resource-manager/Microsoft.Authorization/policy/stable/2023-04-01/examples/";
+  for (const std::string& rel :
+       {auth + "RoleAssignments_CreateForSubscription.json",
+        auth + "RoleAssignments_ListForScope.json", auth + "RoleAssignments_Delete.json",
+        auth + "RoleAssignments_Get.json", auth + "PutRoleDefinition.json",
+        auth + "GetRoleDefinitionById.json", pol + "createPolicyAssignment.json",
+        pol + "getPolicyAssignment.json",
+        std::string("resources/resource-manager/Microsoft.Resources/subscriptions/examples/"
+                    "2022-12-01/GetSubscription.json"),
+        std::string("subscription/resource-manager/Microsoft.Subscription/stable/2021-10-01/"
+                    "examples/createAlias.json")}) {
+    PC_REQUIRE_FIXTURE(kFixtures + rel);
+  }
   for (const char* sub :
        {"a925f2f7-5c63-4b7b-8799-25a5f97bc3b2", "291bba3f-e0a5-47bc-a099-3bdcb2a50a05",
         "ae640e6b-ba3e-4256-9d62-2993eecfa6f2", "00000000-0000-0000-0000-000000000000"}) {
@@ -897,15 +913,17 @@ TEST_F(SandboxTest, ReplaysArmFixtures) {
 }
 
 TEST_F(SandboxTest, AllowedResourceTypesPolicyDeniesOnlyIndexedTypes) {
+  const std::string definition = FixturesDir() +
+                                 "/Azure+azure-policy/built-in-policies/policyDefinitions/General/"
+                                 "AllowedResourceTypes_Deny.json";
+  PC_REQUIRE_FIXTURE(definition);
   const std::string sub = "/subscriptions/a925f2f7-5c63-4b7b-8799-25a5f97bc3b2";
   ASSERT_EQ(Control("azure-subscriptions",
                     R"({"subscriptionId":"a925f2f7-5c63-4b7b-8799-25a5f97bc3b2","tenantId":")" +
                         kPartnerTenant + R"("})")
                 .status,
             201);
-  auto def = Json(ReadFile(std::string(PC_SOURCE_DIR) +
-                           "/../shared/fixtures/Azure+azure-policy/built-in-policies/"
-                           "policyDefinitions/General/AllowedResourceTypes_Deny.json"));
+  auto def = Json(ReadFile(definition));
   auto served = Json(Arm("GET",
                          "/providers/Microsoft.Authorization/policyDefinitions/"
                          "a08ec900-254a-4555-9bf5-e42af04b5c5c?api-version=2023-04-01")
