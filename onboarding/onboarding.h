@@ -129,8 +129,6 @@ class OnboardingService {
 
  private:
   Result<Provider> Load(store::Transaction& tx, std::string_view id);
-  jobs::StepResult RunStep(jobs::Job& job);
-  Status ObserveStep(store::Transaction& tx, const jobs::Job& job, const jobs::StepResult& r);
 
   OnboardingDeps deps_;
   OnboardingOptions options_;
