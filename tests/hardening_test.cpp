@@ -2,6 +2,7 @@
 // was reproduced (it crashed, grew memory or disk, or was accepted), then checks that the process
 // still serves, answers quickly and kept its memory bounded.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -13,7 +14,6 @@
 #include <chrono>
 #include <ctime>
 #include <fstream>
-#include <netinet/in.h>
 #include <thread>
 
 #include "tests/harness.h"
@@ -24,7 +24,7 @@ namespace {
 namespace json = boost::json;
 using Clock = std::chrono::steady_clock;
 
-const std::string kPassword = "Corr3ct-Horse-Battery";
+const std::string& kPassword = kTestPassword;
 
 // A TCP connection that reports what it could send (the server may close early on purpose).
 class Socket {
@@ -110,30 +110,13 @@ class HardeningTest : public ::testing::Test {
 
   void AddUser(const std::string& email, const std::string& role, const std::string& org,
                const std::string& kind) {
-    auto r = RunCommand(
-        {"user", "add", "--database", db_.url, "--email", email, "--role", role, "--organization",
-         org, "--create-organization", "--organization-kind", kind, "--password-stdin"},
-        kPassword + "\n");
-    ASSERT_EQ(r.exit_code, 0) << r.err;
+    test::AddUser(db_.url, email, role, org, kind);
   }
 
   std::string Url(const std::string& path) const { return server_.BaseUrl() + path; }
 
-  struct Session {
-    std::string token, csrf, user_id;
-    std::vector<std::string> Bearer() const { return {"Authorization: Bearer " + token}; }
-  };
-  Session Login(const std::string& email, const std::string& password = kPassword) {
-    auto res = Http("POST", Url("/api/v1/session"),
-                    R"({"email":")" + email + R"(","password":")" + password + R"("})");
-    EXPECT_EQ(res.status, 200) << res.body;
-    Session s;
-    if (res.status != 200) return s;
-    auto v = Json(res.body);
-    s.token = Str(v.at("token"));
-    s.csrf = Str(v.at("csrfToken"));
-    s.user_id = Str(v.at("user").at("id"));
-    return s;
+  Session Login(const std::string& email, const std::string& password = kTestPassword) {
+    return test::Login(server_.BaseUrl(), email, password);
   }
 
   // The process is alive and /healthz answers; returns the median latency of five requests.
@@ -225,10 +208,10 @@ TEST_F(HardeningTest, ImportAuthenticatesBeforeReadingTheBody) {
   EXPECT_TRUE(headers_only("").starts_with("HTTP/1.1 401"));
   Session member = Login("dev@acme.example");
   Session admin = Login("admin@acme.example");
-  EXPECT_TRUE(headers_only("Authorization: Bearer " + admin.token + "\r\n")
-                  .starts_with("HTTP/1.1 403"));
-  EXPECT_TRUE(headers_only("Authorization: Bearer " + member.token + "\r\n")
-                  .starts_with("HTTP/1.1 403"));
+  EXPECT_TRUE(
+      headers_only("Authorization: Bearer " + admin.token + "\r\n").starts_with("HTTP/1.1 403"));
+  EXPECT_TRUE(
+      headers_only("Authorization: Bearer " + member.token + "\r\n").starts_with("HTTP/1.1 403"));
   // Any other API body is authenticated from its headers too (no 1 MiB per anonymous request).
   {
     Socket s(server_.port());
@@ -302,14 +285,14 @@ TEST_F(HardeningTest, TokensExpireAndPasswordChangesRevokeThem) {
   auto without = Http("PATCH", Url(path), R"({"password":"Third-Long-Secret"})", dev.Bearer());
   EXPECT_EQ(without.status, 400) << without.body;
   EXPECT_NE(without.body.find("currentPassword"), std::string::npos);
-  auto wrong = Http("PATCH", Url(path),
-                    R"({"password":"Third-Long-Secret","currentPassword":"guess-guess"})",
-                    dev.Bearer());
+  auto wrong =
+      Http("PATCH", Url(path),
+           R"({"password":"Third-Long-Secret","currentPassword":"guess-guess"})", dev.Bearer());
   EXPECT_EQ(wrong.status, 403) << wrong.body;
   EXPECT_EQ(Http("GET", Url("/api/v1/me"), "", tok).status, 200);
-  auto right = Http(
-      "PATCH", Url(path),
-      R"({"password":"Third-Long-Secret","currentPassword":"An0ther-Long-Secret"})", dev.Bearer());
+  auto right = Http("PATCH", Url(path),
+                    R"({"password":"Third-Long-Secret","currentPassword":"An0ther-Long-Secret"})",
+                    dev.Bearer());
   EXPECT_EQ(right.status, 200) << right.body;
   EXPECT_EQ(Http("GET", Url("/api/v1/me"), "", tok).status, 401);
   EXPECT_EQ(Http("GET", Url("/api/v1/me"), "", dev.Bearer()).status, 200);  // this session
@@ -328,8 +311,8 @@ TEST_F(HardeningTest, LoginFieldsAndThrottleKeysAreBounded) {
                    R"({"email":")" + std::string(1 << 20, 'a') + R"(@x.example","password":"p"})");
   EXPECT_EQ(huge.status, 413) << huge.body.substr(0, 200);
   std::string long_email = std::string(300, 'b') + "@example.com";
-  auto too_long = Http("POST", Url("/api/v1/session"),
-                       R"({"email":")" + long_email + R"(","password":"p"})");
+  auto too_long =
+      Http("POST", Url("/api/v1/session"), R"({"email":")" + long_email + R"(","password":"p"})");
   EXPECT_EQ(too_long.status, 400) << too_long.body;
   EXPECT_NE(too_long.body.find("254"), std::string::npos) << too_long.body;
 
@@ -350,9 +333,9 @@ TEST_F(HardeningTest, LoginFieldsAndThrottleKeysAreBounded) {
 
   // Every string in a JSON body is bounded (server.max_text_field, 4000 characters).
   Session admin = Login("admin@acme.example");
-  auto connect = Http("POST", Url("/api/v1/clc/connections"),
-                      R"({"username":")" + std::string(5000, 'u') + R"(","password":"x"})",
-                      admin.Bearer());
+  auto connect =
+      Http("POST", Url("/api/v1/clc/connections"),
+           R"({"username":")" + std::string(5000, 'u') + R"(","password":"x"})", admin.Bearer());
   EXPECT_EQ(connect.status, 400) << connect.body.substr(0, 300);
   EXPECT_NE(connect.body.find("longer than 4000 characters"), std::string::npos)
       << connect.body.substr(0, 300);
@@ -365,15 +348,15 @@ TEST_F(HardeningTest, NamesRefuseControlAndBidiCharactersAndRulesNeedAKnownAlias
   Session admin = Login("admin@acme.example");
   for (std::string bad : {std::string("Evil\\u0000Corp"), std::string("Line\\r\\nBreak"),
                           std::string("invoice\\u202Etxt.exe"), std::string("Tab\\there")}) {
-    auto org = Http("POST", Url("/api/v1/organizations"), R"({"name":")" + bad + R"("})",
-                    ops.Bearer());
+    auto org =
+        Http("POST", Url("/api/v1/organizations"), R"({"name":")" + bad + R"("})", ops.Bearer());
     EXPECT_EQ(org.status, 400) << bad << " " << org.body;
-    auto token = Http("POST", Url("/api/v1/tokens"), R"({"name":")" + bad + R"("})",
-                      admin.Bearer());
+    auto token =
+        Http("POST", Url("/api/v1/tokens"), R"({"name":")" + bad + R"("})", admin.Bearer());
     EXPECT_EQ(token.status, 400) << bad << " " << token.body;
     auto user = Http("POST", Url("/api/v1/users"),
-                     R"({"email":"new@acme.example","role":"org_member","password":")" +
-                         kPassword + R"(","name":")" + bad + R"("})",
+                     R"({"email":"new@acme.example","role":"org_member","password":")" + kPassword +
+                         R"(","name":")" + bad + R"("})",
                      admin.Bearer());
     EXPECT_EQ(user.status, 400) << bad << " " << user.body;
   }
@@ -381,9 +364,9 @@ TEST_F(HardeningTest, NamesRefuseControlAndBidiCharactersAndRulesNeedAKnownAlias
                    ops.Bearer());
   EXPECT_EQ(fine.status, 201) << fine.body;
 
-  auto unknown = Http("POST", Url("/api/v1/pricing-rules"),
-                      R"({"billingAlias":"NOPE","percent":"5","effectiveFrom":"2099-01-01"})",
-                      ops.Bearer());
+  auto unknown =
+      Http("POST", Url("/api/v1/pricing-rules"),
+           R"({"billingAlias":"NOPE","percent":"5","effectiveFrom":"2099-01-01"})", ops.Bearer());
   EXPECT_EQ(unknown.status, 400) << unknown.body;
   EXPECT_NE(unknown.body.find("not known"), std::string::npos) << unknown.body;
   auto newline = Http("POST", Url("/api/v1/pricing-rules"),
@@ -436,8 +419,8 @@ TEST_F(HardeningTest, CredentialsAreNotCachedFilesArePrivateMetricsNeedAToken) {
                     R"({"email":"admin@acme.example","password":")" + kPassword + R"("})");
   EXPECT_EQ(login.Header("cache-control"), "no-store");
   std::string token = Str(Json(login.body).at("token"));
-  auto created = Http("POST", Url("/api/v1/tokens"), R"({"name":"ci"})",
-                      {"Authorization: Bearer " + token});
+  auto created =
+      Http("POST", Url("/api/v1/tokens"), R"({"name":"ci"})", {"Authorization: Bearer " + token});
   EXPECT_EQ(created.Header("cache-control"), "no-store");
   for (const char* suffix : {"", "-wal"}) {
     struct stat st {};
@@ -450,10 +433,10 @@ TEST_F(HardeningTest, CredentialsAreNotCachedFilesArePrivateMetricsNeedAToken) {
   ServerProcess guarded;
   guarded.Start({"serve", "--database", db_.url, "--set", "metrics.token=scrape-me-please"});
   EXPECT_EQ(Http("GET", guarded.BaseUrl() + "/metrics").status, 401);
-  EXPECT_EQ(
-      Http("GET", guarded.BaseUrl() + "/metrics", "", {"Authorization: Bearer wrong"}).status, 401);
-  auto scraped = Http("GET", guarded.BaseUrl() + "/metrics", "",
-                      {"Authorization: Bearer scrape-me-please"});
+  EXPECT_EQ(Http("GET", guarded.BaseUrl() + "/metrics", "", {"Authorization: Bearer wrong"}).status,
+            401);
+  auto scraped =
+      Http("GET", guarded.BaseUrl() + "/metrics", "", {"Authorization: Bearer scrape-me-please"});
   EXPECT_EQ(scraped.status, 200);
   EXPECT_NE(scraped.body.find("http_requests"), std::string::npos) << scraped.body.substr(0, 200);
 }
@@ -495,8 +478,8 @@ TEST_F(HardeningTest, HostileInputLeavesTheServerServingWithBoundedMemory) {
       std::string reply = s.Read(std::chrono::seconds(3));
       if (!reply.empty()) {
         int status = std::atoi(reply.substr(9, 3).c_str());
-        EXPECT_TRUE(status >= 400 && status < 500) << StatusLine(reply) << " for "
-                                                   << bytes.substr(0, 60);
+        EXPECT_TRUE(status >= 400 && status < 500)
+            << StatusLine(reply) << " for " << bytes.substr(0, 60);
       }
     }
   }

@@ -5,6 +5,7 @@
 // that stops answering fails the run. Built with -DPARTNERCLOUD_FUZZ=ON; run by scripts/fuzz.sh.
 #include <netinet/in.h>
 #include <poll.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -13,8 +14,6 @@
 #include <cstdlib>
 #include <memory>
 #include <thread>
-
-#include <spdlog/spdlog.h>
 
 #include "core/http/router.h"
 #include "core/http/server.h"
@@ -43,18 +42,17 @@ struct Fixture {
           uint64_t size = req.spooled ? req.spooled->size : req.request.body().size();
           return JsonResponse(Status::ok, pc::json::object{{"bytes", size}});
         },
-        BodyPolicy{.limit = 1 << 20,
-                   .spool = true,
-                   .admit = [](const RequestHeader& h,
-                               std::string_view) -> std::optional<Response> {
-                     if (h["Authorization"] != "Bearer fuzz") {
-                       return ErrorResponse(Status::unauthorized, "Unauthenticated", "no");
-                     }
-                     return std::nullopt;
-                   }});
-    router.Add(Verb::get, "/throws", [](RequestContext&) -> Response {
-      throw std::runtime_error("handler failure");
-    });
+        BodyPolicy{
+            .limit = 1 << 20,
+            .spool = true,
+            .admit = [](const RequestHeader& h, std::string_view) -> std::optional<Response> {
+              if (h["Authorization"] != "Bearer fuzz") {
+                return ErrorResponse(Status::unauthorized, "Unauthenticated", "no");
+              }
+              return std::nullopt;
+            }});
+    router.Add(Verb::get, "/throws",
+               [](RequestContext&) -> Response { throw std::runtime_error("handler failure"); });
     ServerOptions options;
     options.port = 0;
     options.threads = 2;
