@@ -267,6 +267,25 @@ StepResult OnboardingService::RunStep(Job& job) {
       }
     }
     if (customer_id.empty()) return StepResult::Retry("Partner Center returned no customer id");
+    // An id this service recorded for another alias: upstream contradicts our records (for
+    // instance a sandbox that lost its world). Say so; never merge two aliases into one tenant.
+    auto other = [&]() -> Result<std::string> {
+      PC_ASSIGN_OR_RETURN(auto tx, db.Begin());
+      PC_ASSIGN_OR_RETURN(auto rows, tx->Query("SELECT alias FROM billing_aliases WHERE "
+                                               "lower(customer_id) = lower(?) AND alias <> ?",
+                                               {customer_id, alias}));
+      return rows.empty() ? std::string() : rows[0].Text(0);
+    }();
+    if (!other.ok()) return RetryOn(other.error());
+    if (!other->empty()) {
+      return StepResult::Fail(
+          "Upstream state contradicts this service's records: Partner Center "
+          "gave customer " +
+          customer_id + " for alias " + alias +
+          ", but this service recorded that customer for alias " + *other +
+          ". Nothing was merged; an operator must reconcile the records "
+          "with Partner Center before resuming.");
+    }
     std::string now = FormatTimestamp(Now());
     Status saved = db.InTransaction([&](Transaction& tx) -> Status {
       PC_RETURN_IF_ERROR(
@@ -414,6 +433,20 @@ StepResult OnboardingService::RunStep(Job& job) {
       if (!put.ok()) return RetryOn(put.error());
       r = *put;
     }
+    if (!r.ok() && r.status >= 400 && r.status < 500 && r.status != 429) {
+      // A billing scope Azure does not know: is the customer this service recorded for the
+      // alias still known to Partner Center?
+      std::string cid = a.customer_id.value_or("");
+      auto check = deps_.partner_center.Call("GET", "/v1/customers/" + cid, std::nullopt,
+                                             CallFor(job, "check-customer"));
+      if (check.ok() && !check->ok() && check->fault->status == 404) {
+        return StepResult::Fail("Upstream state contradicts this service's records: customer " +
+                                cid + ", recorded for alias " + alias +
+                                ", is unknown to Partner Center (was the upstream reset or "
+                                "replaced?). Nothing was changed; an operator must reconcile "
+                                "the records before resuming.");
+      }
+    }
     if (!r.ok()) return FromArm("Creating another Azure subscription", r);
     const auto* props = r.body.is_object() ? r.body.as_object().if_contains("properties") : nullptr;
     if (!props || !props->is_object())
@@ -432,6 +465,23 @@ StepResult OnboardingService::RunStep(Job& job) {
   std::string tenant = a.customer_id.value_or("");
 
   if (step == "associate") {
+    auto other = [&]() -> Result<std::string> {
+      PC_ASSIGN_OR_RETURN(auto tx, db.Begin());
+      PC_ASSIGN_OR_RETURN(auto rows, tx->Query("SELECT billing_alias FROM azure_subscriptions_map "
+                                               "WHERE azure_subscription_id = ? AND "
+                                               "billing_alias <> ?",
+                                               {boost::algorithm::to_lower_copy(sub), alias}));
+      return rows.empty() ? std::string() : rows[0].Text(0);
+    }();
+    if (!other.ok()) return RetryOn(other.error());
+    if (!other->empty()) {
+      return StepResult::Fail(
+          "Upstream state contradicts this service's records: Azure "
+          "subscription " +
+          sub + " came for alias " + alias + ", but this service bills it to alias " + *other +
+          ". Nothing was merged; an operator must reconcile the records "
+          "before resuming.");
+    }
     std::string now = FormatTimestamp(Now());
     Status saved = db.InTransaction([&](Transaction& tx) -> Status {
       PC_RETURN_IF_ERROR(
