@@ -362,6 +362,9 @@ http::Response Sandbox::Control(http::RequestContext& ctx) {
     if (!set.ok()) return bad(set.error().message);
     auto advance = OptionalInt(o, "advanceSeconds");
     if (!advance.ok()) return bad(advance.error().message);
+    const auto* freeze = o.if_contains("freeze");
+    if (freeze && !freeze->is_bool()) return bad("Field 'freeze' must be true or false");
+    state_.frozen_at.reset();
     const auto* real = o.if_contains("real");
     if (real && real->is_bool() && real->as_bool()) {
       state_.clock_offset = std::chrono::microseconds(0);  // back to real time
@@ -377,6 +380,7 @@ http::Response Sandbox::Control(http::RequestContext& ctx) {
           "Give 'set' (an RFC 3339 time), 'advanceSeconds' (an integer) or 'real' (true: back "
           "to real time)");
     }
+    if (freeze && freeze->as_bool()) state_.frozen_at = state_.Now();
     SaveLocked();
     return http::JsonResponse(http::Status::ok, json::object{{"now", Iso(state_.Now())}});
   }

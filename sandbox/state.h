@@ -83,7 +83,10 @@ struct State {
 
   // Clock: real time plus an offset that POST /sandbox/control/clock moves.
   std::chrono::microseconds clock_offset{0};
-  Timestamp Now() const { return pc::Now() + clock_offset; }
+  // When set, the clock stands still at this time (tests that need usage anchored at exact
+  // creation times: POST clock {"set":..., "freeze":true}).
+  std::optional<Timestamp> frozen_at;
+  Timestamp Now() const { return frozen_at ? *frozen_at : pc::Now() + clock_offset; }
 
   // Partner Center's lag: usage rated in a window appears this long after the window ends.
   std::chrono::seconds usage_lag{86400};

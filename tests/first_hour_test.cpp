@@ -118,8 +118,7 @@ TEST_F(SandboxWorldTest, WorldPersistsAndIdsAreRandomPerInstallation) {
   std::string url = Start(again, {"--data", a_dir});
   bool found = false;
   auto world = State(url);
-  for (const auto& c : world.at("customers").as_array())
-    found |= Str(c.at("id")) == a_customer;
+  for (const auto& c : world.at("customers").as_array()) found |= Str(c.at("id")) == a_customer;
   EXPECT_TRUE(found) << "the restarted sandbox forgot customer " << a_customer;
   auto next = CreateCustomer(url, PcToken(url), "persist2.onmicrosoft.com",
                              "5d6a3c1e-0000-4000-8000-000000000003");
@@ -294,26 +293,31 @@ TEST(DemoTest, FirstHourShowsABillAndRestartKeepsOneWorld) {
     Demo demo;
     demo.Start(data);
     auto admin = demo.Login("admin@acme.example");
-    // The history: ACME's invoice lines for the three ended months and one reconciliation.
+    // The history: ACME's invoice lines for the three ended months and one reconciliation,
+    // posted to the CenturyLink invoice sink.
     std::string invoices;
-    ASSERT_TRUE(WaitFor(
+    int usage_lines = 0, updates = 0, posted = 0;
+    bool history = WaitFor(
         [&] {
           auto r = Http("GET", demo.Url() + "/api/v1/billing/ACME/invoices", "", admin);
           invoices = r.body;
-          return r.status == 200 && invoices.find("Update to Previous Month") != std::string::npos;
+          usage_lines = updates = posted = 0;
+          if (r.status != 200) return false;
+          auto parsed = Json(invoices);
+          for (const auto& l : parsed.at("items").as_array()) {
+            std::string kind = Str(l.at("kind"));
+            usage_lines += kind == "usage";
+            updates += kind == "update";
+            posted += Str(l.at("state")) == "posted";
+          }
+          return usage_lines >= 3 && updates >= 1 && posted == usage_lines + updates;
         },
-        std::chrono::seconds(120)))
-        << invoices << demo.process().Stderr();
-    auto lines = Json(invoices);
-    std::set<std::string> months;
-    int usage_lines = 0, updates = 0;
-    for (const auto& l : lines.at("items").as_array()) {
-      std::string text = json::serialize(l);
-      if (text.find("Update to Previous Month") != std::string::npos) ++updates;
-      if (text.find("Integrated Azure Services Usage") != std::string::npos) ++usage_lines;
-    }
+        std::chrono::seconds(120));
+    ASSERT_TRUE(history) << invoices << demo.process().Stderr();
     EXPECT_EQ(usage_lines, 3) << invoices;
     EXPECT_EQ(updates, 1) << invoices;
+    auto sink = State(demo.Sandbox());
+    EXPECT_EQ(sink.at("invoiceLines").as_array().size(), 4u) << json::serialize(sink);
 
     // The README's onboarding, then a bill within 3 minutes with no other action.
     auto started = Clock::now();
@@ -421,6 +425,51 @@ TEST(DemoTest, ClockAdvancedTwoDaysWhileOnboarding) {
             200);
   auto admin = demo.Login("admin@acme.example");
   EXPECT_TRUE(demo.WaitReady(admin, stopped, std::chrono::seconds(120)));
+}
+
+// A data folder whose sandbox world is lost: the demo says so at start, and a provider that
+// needs the recorded customer says plainly that upstream contradicts the records (nothing is
+// merged or created elsewhere).
+TEST(DemoTest, UpstreamThatContradictsTheRecordsIsReported) {
+  std::string data = TempDir("pc-demo-contradiction");
+  std::string customer;
+  {
+    Demo demo;
+    demo.Start(data, {"--history", "0"});
+    auto admin = demo.Login("admin@acme.example");
+    std::string id = demo.Onboard(admin, "ACME", "Acme Azure");
+    ASSERT_TRUE(demo.WaitReady(admin, id, std::chrono::seconds(60)));
+    customer = Str(demo.Provider(admin, id).at("azure").at("customerId"));
+    demo.process().Signal(SIGTERM);
+    ASSERT_EQ(demo.process().Wait(), 0);
+  }
+  std::filesystem::remove(data + "/sandbox.json");
+  Demo demo;
+  demo.Start(data);
+  EXPECT_NE(demo.process().Stderr().find("holds 1 provider(s) but no sandbox world"),
+            std::string::npos)
+      << demo.process().Stderr();
+  auto admin = demo.Login("admin@acme.example");
+  std::string id = demo.Onboard(admin, "ACME", "Acme Azure 2");
+  json::value p;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        p = demo.Provider(admin, id);
+        return Str(p.at("state")) != "processing";
+      },
+      std::chrono::seconds(90)));
+  EXPECT_EQ(Str(p.at("state")), "unavailable") << json::serialize(p);
+  std::string reason = Str(p.at("stateReason"));
+  EXPECT_NE(reason.find("Upstream state contradicts this service's records"), std::string::npos)
+      << reason;
+  EXPECT_NE(reason.find(customer), std::string::npos) << reason;
+  // An operator sees it too.
+  auto ops = demo.Login("ops@partner.example");
+  EXPECT_NE(Http("GET", demo.Url() + "/api/v1/providers/" + id, "", ops)
+                .body.find("Upstream state contradicts"),
+            std::string::npos);
+  // Nothing was created for it upstream: the new sandbox has no customer.
+  EXPECT_TRUE(State(demo.Sandbox()).at("customers").as_array().empty());
 }
 
 }  // namespace
