@@ -63,7 +63,7 @@ struct Config {
   // (0: no such pull; demo: 60).
   int64_t billing_usage_pull_after_ready_seconds = 0;
   // sandbox.usage_lag_seconds: Partner Center's lag in the sandbox `demo` starts (demo: 30).
-  int64_t sandbox_usage_lag_seconds = 86400;
+  int64_t sandbox_usage_lag_seconds = 3600;
 
   std::string allowed_territories = "US";             // onboarding.allowed_territories
   std::string centurylink_terms_version = "2017-01";  // onboarding.centurylink_terms_version

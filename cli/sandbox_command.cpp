@@ -22,7 +22,7 @@ struct SandboxFlags {
   std::string port_file;
   std::optional<uint64_t> seed;
   std::string data_dir;
-  int64_t usage_lag = 86400;
+  int64_t usage_lag = 3600;
   std::string database;
   std::string alias;
   int64_t rows = 1000;
@@ -195,7 +195,7 @@ void AddSandboxCommand(CLI::App& app, std::function<void(int)> exit_with) {
                   "reloaded at start (default: memory only)");
   cmd->add_option("--usage-lag", flags->usage_lag,
                   "Seconds between rating a usage window and serving it, Partner Center's lag "
-                  "(default 86400)");
+                  "(default 3600)");
   auto* gen = cmd->add_subcommand("generate-usage",
                                   "Write a Partner Center daily rated usage CSV (streamed)");
   gen->add_option("--rows", flags->rows, "Number of rows (default 1000)");

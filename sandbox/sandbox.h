@@ -24,7 +24,7 @@ struct SandboxOptions {
   // start (the saved seed and id sequence win over `seed`). Empty: in memory only.
   std::string data_dir;
   // Partner Center's lag between rating a usage window and serving it.
-  std::chrono::seconds usage_lag{86400};
+  std::chrono::seconds usage_lag{3600};
 };
 
 // A seed from the operating system's random source (53 bits, exact as a JSON number).

@@ -89,7 +89,7 @@ struct State {
   Timestamp Now() const { return frozen_at ? *frozen_at : pc::Now() + clock_offset; }
 
   // Partner Center's lag: usage rated in a window appears this long after the window ends.
-  std::chrono::seconds usage_lag{86400};
+  std::chrono::seconds usage_lag{3600};
   // Usage is served as rated by this time (the sandbox clock minus the lag).
   Timestamp UsageUntil() const { return Now() - usage_lag; }
 
