@@ -3,6 +3,7 @@
 // idempotent (file digest and line identity), so pulling the same usage again changes nothing.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -17,5 +18,16 @@ namespace pc::billing {
 Result<ImportReport> PullUnbilledUsage(store::Database& db,
                                        connectors::PartnerCenterClient& partner_center,
                                        std::string_view period, const std::string& temp_dir);
+
+// Which usage days of a pull to import ("YYYY-MM-DD" of each line's usageDate); empty: all.
+using UsageDayFilter = std::function<bool(std::string_view day)>;
+
+// The same for an invoice's billed daily rated usage
+// (GET /v1/invoices/{invoice_id}/lineitems?provider=onetime&invoicelineitemtype=usagelineitems),
+// keeping only the lines whose day `keep` accepts.
+Result<ImportReport> PullBilledUsage(store::Database& db,
+                                     connectors::PartnerCenterClient& partner_center,
+                                     const std::string& invoice_id, const std::string& temp_dir,
+                                     const UsageDayFilter& keep = {});
 
 }  // namespace pc::billing

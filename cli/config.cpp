@@ -61,6 +61,8 @@ const std::vector<Key>& Keys() {
       {"billing.close_check_seconds", &Config::billing_close_check_seconds},
       {"billing.usage_pull_seconds", &Config::billing_usage_pull_seconds},
       {"billing.clc_token_cache_seconds", &Config::billing_clc_token_cache_seconds},
+      {"billing.usage_pull_after_ready_seconds", &Config::billing_usage_pull_after_ready_seconds},
+      {"sandbox.usage_lag_seconds", &Config::sandbox_usage_lag_seconds},
       {"onboarding.allowed_territories", &Config::allowed_territories},
       {"onboarding.centurylink_terms_version", &Config::centurylink_terms_version},
       {"jobs.workers", &Config::job_workers},
@@ -244,6 +246,12 @@ Status Validate(const Config& c) {
   }
   if (c.billing_close_check_seconds < 1) {
     return InvalidArgument("billing.close_check_seconds must be at least 1");
+  }
+  if (c.billing_usage_pull_after_ready_seconds < 0) {
+    return InvalidArgument("billing.usage_pull_after_ready_seconds must not be negative");
+  }
+  if (c.sandbox_usage_lag_seconds < 0 || c.sandbox_usage_lag_seconds > 90 * 86400) {
+    return InvalidArgument("sandbox.usage_lag_seconds must be 0..7776000");
   }
   if (c.billing_clc_token_cache_seconds < 0 || c.billing_clc_token_cache_seconds > 3600) {
     return InvalidArgument("billing.clc_token_cache_seconds must be 0..3600");

@@ -66,6 +66,11 @@ struct Config {
   int64_t billing_close_check_seconds = 60;  // billing.close_check_seconds
   int64_t billing_usage_pull_seconds = 0;    // billing.usage_pull_seconds (0: no scheduled pull)
   int64_t billing_clc_token_cache_seconds = 60;  // billing.clc_token_cache_seconds
+  // billing.usage_pull_after_ready_seconds: also pull this long after a provider becomes ready
+  // (0: no such pull; demo: 60).
+  int64_t billing_usage_pull_after_ready_seconds = 0;
+  // sandbox.usage_lag_seconds: Partner Center's lag in the sandbox `demo` starts (demo: 30).
+  int64_t sandbox_usage_lag_seconds = 3600;
 
   std::string allowed_territories = "US";             // onboarding.allowed_territories
   std::string centurylink_terms_version = "2017-01";  // onboarding.centurylink_terms_version

@@ -9,6 +9,7 @@
 
 #include "cli/billing_command.h"
 #include "cli/config.h"
+#include "cli/demo_history.h"
 #include "cli/sandbox_command.h"
 #include "cli/service.h"
 #include "cli/usage_command.h"
@@ -34,10 +35,13 @@ void AddCommonFlags(CLI::App* cmd, CommonFlags& flags) {
   cmd->add_option("--set", flags.sets, "Override a configuration key: --set server.threads=4");
 }
 
-// Defaults < config file < environment < flags.
+// Defaults (built in, then `defaults`: a subcommand's own, such as the demo's) < config file <
+// environment < --set < flags.
 pc::Result<Config> ResolveConfig(const CommonFlags& flags,
-                                 const std::vector<std::string>& extra_sets) {
+                                 const std::vector<std::string>& extra_sets,
+                                 const std::vector<std::string>& defaults = {}) {
   Config config;
+  for (const auto& s : defaults) PC_RETURN_IF_ERROR(pc::cli::ApplyOverride(s, config));
   if (!flags.config_file.empty()) {
     PC_RETURN_IF_ERROR(pc::cli::LoadConfigFile(flags.config_file, config));
   }
@@ -130,13 +134,18 @@ int main(int argc, char** argv) {
   // demo
   CommonFlags demo_flags;
   std::string demo_data = "data";
-  int demo_port = 8080;
+  int demo_port = -1;
+  int demo_history = -1;
   auto* demo = app.add_subcommand("demo",
                                   "Run the service on an embedded database with demo "
                                   "users (local use only)");
   AddCommonFlags(demo, demo_flags);
   demo->add_option("--port", demo_port, "Listen port (default 8080)");
-  demo->add_option("--data", demo_data, "Data folder (default ./data)");
+  demo->add_option("--data", demo_data,
+                   "Data folder: database, key and the sandbox's world (default ./data)");
+  demo->add_option("--history", demo_history,
+                   "Months of history for Acme: a backdated ACME provider, its usage, closed "
+                   "months and invoice lines (default 3 on a new data folder, 0: none)");
   demo->add_option("--port-file", port_file, "Write the bound port to this file");
 
   // secret seal: encrypt a secret for the configuration file with the server's key
@@ -237,33 +246,80 @@ int main(int argc, char** argv) {
     std::error_code ec;
     std::filesystem::create_directories(demo_data, ec);
     if (ec) return Fail(pc::InvalidArgument("Cannot create " + demo_data + ": " + ec.message()));
-    std::vector<std::string> extra = {"database.url=sqlite:" + demo_data + "/partnercloud.db",
-                                      "security.secret_key_file=" + demo_data + "/secret.key",
-                                      "billing.usage_pull_seconds=3600",
-                                      "server.port=" + std::to_string(demo_port)};
-    auto config = ResolveConfig(demo_flags, extra);
+    // The demo's own defaults; the user's --config, environment, --set and flags win over them.
+    std::vector<std::string> defaults = {
+        "database.url=sqlite:" + demo_data + "/partnercloud.db",
+        "security.secret_key_file=" + demo_data + "/secret.key", "billing.usage_pull_seconds=120",
+        "billing.usage_pull_after_ready_seconds=60", "sandbox.usage_lag_seconds=30"};
+    std::vector<std::string> extra;
+    if (demo_port >= 0) extra.push_back("server.port=" + std::to_string(demo_port));
+    auto config = ResolveConfig(demo_flags, extra, defaults);
     if (!config.ok()) return Fail(config.error());
+    // A new data folder: no sandbox world yet.
+    bool fresh = !std::filesystem::exists(demo_data + "/sandbox.json", ec) &&
+                 !std::filesystem::exists(demo_data + "/partnercloud.db", ec);
+    if (demo_history < 0) demo_history = fresh ? 3 : 0;
+    if (demo_history > 24) return Fail(pc::InvalidArgument("--history must be 0..24 months"));
     auto db = pc::cli::OpenDatabase(*config);
     if (!db.ok()) return Fail(db.error());
     if (auto seeded = pc::cli::SeedDemo(**db); !seeded.ok()) return Fail(seeded.error());
     if (demo_sandbox_url.empty()) {
-      auto sandbox =
-          pc::cli::StartBackgroundSandbox("127.0.0.1", static_cast<uint16_t>(demo_sandbox_port));
-      if (sandbox.http_port != 0) {
+      auto sandbox = pc::cli::StartBackgroundSandbox(
+          "127.0.0.1", static_cast<uint16_t>(demo_sandbox_port), demo_data,
+          std::chrono::seconds(config->sandbox_usage_lag_seconds));
+      if (sandbox.http_port == 0) {
+        std::cerr << "warning: the demo runs without its sandbox (onboarding and billing need "
+                     "one: free port "
+                  << demo_sandbox_port << " or give --sandbox-port or --sandbox-url)\n";
+        demo_history = 0;
+      } else {
         std::cerr << "  sandbox (Entra ID, Partner Center, Graph, ARM, CenturyLink Cloud): "
-                  << "http://127.0.0.1:" << sandbox.http_port << "\n";
+                  << "http://127.0.0.1:" << sandbox.http_port << " ("
+                  << (sandbox.loaded ? "its world reloaded from " : "a new world, saved in ")
+                  << demo_data << "/sandbox.json)\n";
         config->sandbox_url = "http://127.0.0.1:" + std::to_string(sandbox.http_port);
-      }
-      if (sandbox.smtp_port != 0 && config->smtp_url.empty()) {
-        config->smtp_url = "smtp://127.0.0.1:" + std::to_string(sandbox.smtp_port);
+        if (!sandbox.loaded) {
+          // Records from another world: say so now rather than fail obscurely later.
+          int64_t providers = 0;
+          if (auto tx = (*db)->Begin(); tx.ok()) {
+            auto rows = (*tx)->Query("SELECT COUNT(*) FROM providers");
+            if (rows.ok() && !rows->empty()) providers = (*rows)[0].Int(0);
+          }
+          if (providers > 0) {
+            std::cerr << "warning: " << demo_data << " holds " << providers
+                      << " provider(s) but no sandbox world (" << demo_data
+                      << "/sandbox.json): their customers and subscriptions are unknown to this "
+                         "new sandbox, and their providers will say so. Start from an empty data "
+                         "folder for a consistent demo.\n";
+          }
+        }
+        if (sandbox.smtp_port != 0 && config->smtp_url.empty()) {
+          config->smtp_url = "smtp://127.0.0.1:" + std::to_string(sandbox.smtp_port);
+        }
       }
     } else {
       config->sandbox_url = demo_sandbox_url;
     }
-    return pc::cli::RunService(*config, **db, [&](uint16_t port) {
-      PrintDemoBanner(*config, port);
-      WritePortFile(port_file, port);
-    });
+    std::function<void(pc::cli::RunningService&)> history;
+    if (demo_history > 0) {
+      history = [&config, months = demo_history](pc::cli::RunningService& running) {
+        spdlog::info("demo history: creating {} months of history for ACME", months);
+        auto made = pc::cli::CreateDemoHistory(*config, running, months);
+        if (!made.ok()) {
+          spdlog::error("demo history: {}", made.error().message);
+          return;
+        }
+        spdlog::info("demo history: provider {}, {} months closed, {} invoice lines",
+                     made->provider_id, made->months_closed, made->invoice_lines);
+      };
+    }
+    return pc::cli::RunService(
+        *config, **db,
+        [&](uint16_t port) {
+          PrintDemoBanner(*config, port);
+          WritePortFile(port_file, port);
+        },
+        history);
   }
   return 0;
 }

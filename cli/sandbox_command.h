@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -17,10 +18,15 @@ void AddSandboxCommand(CLI::App& app, std::function<void(int)> exit_with);
 struct BackgroundSandbox {
   uint16_t http_port = 0;  // 0: it could not start (a message is on stderr)
   uint16_t smtp_port = 0;  // 0: no mailbox
+  bool loaded = false;     // the world was loaded from the data folder (else it is new)
 };
 
 // Starts a sandbox on address:port, and its SMTP mailbox on a free port, in a background thread
-// (for `partnercloud demo`). The sandbox lives until the process exits.
-BackgroundSandbox StartBackgroundSandbox(const std::string& address, uint16_t port);
+// (for `partnercloud demo`), with its world saved in `data_dir`/sandbox.json (loaded from
+// there when present; otherwise a new world with a random seed). The sandbox lives until the
+// process exits.
+BackgroundSandbox StartBackgroundSandbox(const std::string& address, uint16_t port,
+                                         const std::string& data_dir,
+                                         std::chrono::seconds usage_lag);
 
 }  // namespace pc::cli

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -108,14 +109,89 @@ void PullUsage(store::Database& db, connectors::PartnerCenterClient& pc) {
     } else if (!report->already_imported) {
       spdlog::info("usage pull ({}): {} rows imported, {} rejected, {} of unknown customers",
                    period, report->rows_imported, report->rows_rejected, report->rows_unknown);
+    } else {
+      spdlog::info("usage pull ({}): nothing new", period);
     }
   }
 }
 
+// The scheduled usage pull: at start, then every `interval`; and, with `after_ready` > 0, that
+// long after a provider becomes ready (its new Azure subscription's first usage).
+class UsagePuller {
+ public:
+  UsagePuller(store::Database& db, connectors::PartnerCenterClient& pc,
+              std::chrono::seconds interval, std::chrono::seconds after_ready)
+      : db_(db), pc_(pc), interval_(interval), after_ready_(after_ready) {}
+  ~UsagePuller() { Stop(); }
+
+  void Start() {
+    thread_ = std::thread([this] { Loop(); });
+  }
+  void Stop() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  int64_t ReadyProviders() {
+    auto tx = db_.Begin();
+    if (!tx.ok()) return -1;
+    auto rows = (*tx)->Query("SELECT COUNT(*) FROM providers WHERE state = 'ready'");
+    if (!rows.ok() || rows->empty()) return -1;
+    return (*rows)[0].Int(0);
+  }
+
+  void Loop() {
+    using Clock = std::chrono::steady_clock;
+    auto next = Clock::now();  // at start
+    std::optional<Clock::time_point> after_ready;
+    int64_t ready = after_ready_.count() > 0 ? ReadyProviders() : -1;
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+      auto now = Clock::now();
+      if (now >= next || (after_ready && now >= *after_ready)) {
+        lock.unlock();
+        PullUsage(db_, pc_);
+        lock.lock();
+        now = Clock::now();
+        next = now + interval_;
+        if (after_ready && now >= *after_ready) after_ready.reset();
+        continue;
+      }
+      auto wake = next;
+      if (after_ready) wake = std::min(wake, *after_ready);
+      if (after_ready_.count() > 0) wake = std::min(wake, now + std::chrono::seconds(2));
+      cv_.wait_until(lock, wake, [this] { return stopping_; });
+      if (stopping_ || after_ready_.count() == 0) continue;
+      lock.unlock();
+      int64_t count = ReadyProviders();
+      lock.lock();
+      if (count > ready && ready >= 0 && !after_ready) {
+        after_ready = Clock::now() + after_ready_;
+        spdlog::info("usage pull: a provider became ready; pulling in {} s", after_ready_.count());
+      }
+      if (count >= 0) ready = count;
+    }
+  }
+
+  store::Database& db_;
+  connectors::PartnerCenterClient& pc_;
+  std::chrono::seconds interval_, after_ready_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
 }  // namespace
 
 int RunService(const Config& config, store::Database& db,
-               const std::function<void(uint16_t)>& on_listening) {
+               const std::function<void(uint16_t)>& on_listening,
+               const std::function<void(RunningService&)>& prepare) {
   identity::IdentityOptions id_options;
   id_options.session_ttl = std::chrono::seconds(config.session_ttl);
   id_options.max_failures_per_account = static_cast<int>(config.login_max_failures_per_account);
@@ -227,20 +303,39 @@ int RunService(const Config& config, store::Database& db,
     outbox = std::make_unique<notify::OutboxSender>(db, config.smtp_url, config.smtp_from);
     outbox->Start();
   }
-  Periodic usage_pull(std::chrono::seconds(std::max<int64_t>(1, config.billing_usage_pull_seconds)),
-                      [&db, &partner_center] { PullUsage(db, partner_center); });
-  if (config.billing_usage_pull_seconds > 0) usage_pull.Start();
-  server.OnShutdown([&runner, &scheduler, &outbox, &usage_pull] {
+  UsagePuller usage_pull(
+      db, partner_center,
+      std::chrono::seconds(std::max<int64_t>(1, config.billing_usage_pull_seconds)),
+      std::chrono::seconds(config.billing_usage_pull_after_ready_seconds));
+  auto start_schedules = [&config, &scheduler, &usage_pull] {
+    if (config.billing_usage_pull_seconds > 0) usage_pull.Start();
+    if (config.billing_auto_close) scheduler.Start();
+  };
+  std::thread preparing;
+  std::atomic<bool> stopping{false};
+  server.OnShutdown([&runner, &scheduler, &outbox, &usage_pull, &preparing, &stopping] {
+    stopping = true;
+    if (preparing.joinable()) preparing.join();
     runner.Stop();
     scheduler.Stop();
     usage_pull.Stop();
     if (outbox) outbox->Stop();
   });
   runner.Start();
-  if (config.billing_auto_close) scheduler.Start();
+  if (prepare) {
+    uint16_t bound = *port;
+    preparing = std::thread([&, bound] {
+      RunningService running{db, partner_center, ctx.post_invoice_line, bound, stopping};
+      prepare(running);
+      if (!stopping) start_schedules();
+    });
+  } else {
+    start_schedules();
+  }
   spdlog::info("partnercloud listening on http://{}:{}", config.address, *port);
   if (on_listening) on_listening(*port);
   server.Run();
+  if (preparing.joinable()) preparing.join();
   spdlog::info("partnercloud stopped");
   return 0;
 }

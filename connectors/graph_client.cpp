@@ -11,12 +11,19 @@ GraphClient::GraphClient(HttpClient& http, TokenProvider& tokens, std::string ba
 
 Result<std::optional<std::string>> GraphClient::ServicePrincipalId(const std::string& tenant,
                                                                    const std::string& app_id) {
-  PC_ASSIGN_OR_RETURN(std::string token, tokens_.Token(tenant, kGraphAudience));
-  HttpRequest req;
-  req.url = base_url_ + "/v1.0/servicePrincipals(appId='" + app_id + "')";
-  req.headers = {{"Authorization", "Bearer " + token}, {"Accept", "application/json"}};
-  req.timeout = std::chrono::seconds(30);
-  PC_ASSIGN_OR_RETURN(HttpResponse res, http_.Send(req));
+  HttpResponse res;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    PC_ASSIGN_OR_RETURN(std::string token, tokens_.Token(tenant, kGraphAudience));
+    HttpRequest req;
+    req.url = base_url_ + "/v1.0/servicePrincipals(appId='" + app_id + "')";
+    req.headers = {{"Authorization", "Bearer " + token}, {"Accept", "application/json"}};
+    req.timeout = std::chrono::seconds(30);
+    PC_ASSIGN_OR_RETURN(res, http_.Send(req));
+    // A token the upstream no longer accepts (revoked, or expired by its clock before ours):
+    // fetch a new one once, as the Partner Center and ARM clients do.
+    if (res.status != 401) break;
+    tokens_.Invalidate(tenant, kGraphAudience);
+  }
   if (res.status == 404) return std::optional<std::string>{};
   if (res.status != 200) {
     return Unavailable("Microsoft Graph answered " + std::to_string(res.status) +

@@ -180,6 +180,11 @@ Result<PcResult> PartnerCenterClient::CreateCustomer(const NewCustomer& c, const
   return Call("POST", "/v1/customers", json::value(std::move(body)), call);
 }
 
+Result<PcResult> PartnerCenterClient::GetCustomer(const std::string& customer_id,
+                                                  const PcCall& call) {
+  return Call("GET", "/v1/customers/" + customer_id, std::nullopt, call);
+}
+
 Result<PcResult> PartnerCenterClient::ConfirmCustomerAgreement(const std::string& customer_id,
                                                                const AgreementAcceptance& a,
                                                                const PcCall& call) {

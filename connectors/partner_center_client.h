@@ -91,6 +91,8 @@ class PartnerCenterClient {
   // POST /v1/customers: a new customer tenant `customer.domain` with its billing profile. On
   // success the body holds `id` and, for a new tenant, `userCredentials` (its first admin).
   Result<PcResult> CreateCustomer(const NewCustomer& customer, const PcCall& call);
+  // GET /v1/customers/{id}: the customer, or a 404 fault when Partner Center does not know it.
+  Result<PcResult> GetCustomer(const std::string& customer_id, const PcCall& call);
   // POST /v1/customers/{id}/agreements: confirms the Microsoft Customer Agreement (600061:
   // already confirmed).
   Result<PcResult> ConfirmCustomerAgreement(const std::string& customer_id,

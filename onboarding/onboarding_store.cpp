@@ -46,6 +46,25 @@ Result<AliasRow> OnboardingStore::LoadAlias(const std::string& alias) {
   return a;
 }
 
+Result<std::string> OnboardingStore::AliasOfCustomer(const std::string& customer_id,
+                                                     const std::string& alias) {
+  PC_ASSIGN_OR_RETURN(auto tx, db_.Begin());
+  PC_ASSIGN_OR_RETURN(auto rows, tx->Query("SELECT alias FROM billing_aliases WHERE "
+                                           "lower(customer_id) = lower(?) AND alias <> ?",
+                                           {customer_id, alias}));
+  return rows.empty() ? std::string() : rows[0].Text(0);
+}
+
+Result<std::string> OnboardingStore::AliasOfSubscription(const std::string& subscription_id,
+                                                         const std::string& alias) {
+  PC_ASSIGN_OR_RETURN(auto tx, db_.Begin());
+  PC_ASSIGN_OR_RETURN(auto rows,
+                      tx->Query("SELECT billing_alias FROM azure_subscriptions_map WHERE "
+                                "azure_subscription_id = lower(?) AND billing_alias <> ?",
+                                {subscription_id, alias}));
+  return rows.empty() ? std::string() : rows[0].Text(0);
+}
+
 Result<std::string> OnboardingStore::FirstLiveProvider(const std::string& alias) {
   PC_ASSIGN_OR_RETURN(auto tx, db_.Begin());
   PC_ASSIGN_OR_RETURN(auto rows, tx->Query("SELECT id FROM providers WHERE billing_alias = ? "

@@ -26,6 +26,12 @@ class OnboardingStore {
 
   // NotFound when the alias is not recorded.
   Result<AliasRow> LoadAlias(const std::string& alias);
+  // The other alias this service recorded `customer_id` for ("" if none): upstream answering
+  // with it for `alias` contradicts the records.
+  Result<std::string> AliasOfCustomer(const std::string& customer_id, const std::string& alias);
+  // The other alias the Azure subscription is billed to ("" if none).
+  Result<std::string> AliasOfSubscription(const std::string& subscription_id,
+                                          const std::string& alias);
   // The id of the alias's first provider that is not unavailable ("" if none).
   Result<std::string> FirstLiveProvider(const std::string& alias);
   // Records the chosen tenant domain unless one is recorded already.

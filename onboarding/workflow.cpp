@@ -225,6 +225,19 @@ StepResult OnboardingWorkflow::Customer(Context& c) {
     }
   }
   if (customer_id.empty()) return StepResult::Retry("Partner Center returned no customer id");
+  // An id this service recorded for another alias: upstream contradicts our records (for
+  // instance a sandbox that lost its world). Say so; never merge two aliases into one tenant.
+  auto other = store_.AliasOfCustomer(customer_id, a.alias);
+  if (!other.ok()) return RetryOn(other.error());
+  if (!other->empty()) {
+    return StepResult::Fail(
+        "Upstream state contradicts this service's records: Partner Center "
+        "gave customer " +
+        customer_id + " for alias " + a.alias +
+        ", but this service recorded that customer for alias " + *other +
+        ". Nothing was merged; an operator must reconcile the records with "
+        "Partner Center before resuming.");
+  }
   auto saved =
       store_.SaveCustomer(a.alias, customer_id, Str(c.job.data, "providerId"), admin_sealed);
   if (!saved.ok()) return RetryOn(saved.error());
@@ -337,6 +350,19 @@ StepResult OnboardingWorkflow::SecondSubscription(Context& c) {
     if (!put.ok()) return RetryOn(put.error());
     r = *put;
   }
+  if (!r.ok() && r.status >= 400 && r.status < 500 && r.status != 429) {
+    // A billing scope Azure does not know: is the customer this service recorded for the alias
+    // still known to Partner Center?
+    std::string cid = c.alias.customer_id.value_or("");
+    auto check = deps_.partner_center.GetCustomer(cid, CallFor(c.job, "check-customer"));
+    if (check.ok() && !check->ok() && check->fault->status == 404) {
+      return StepResult::Fail("Upstream state contradicts this service's records: customer " + cid +
+                              ", recorded for alias " + c.alias.alias +
+                              ", is unknown to Partner Center (was the upstream reset or "
+                              "replaced?). Nothing was changed; an operator must reconcile the "
+                              "records before resuming.");
+    }
+  }
   if (!r.ok()) return FromArm("Creating another Azure subscription", r);
   const auto* props = r.body.is_object() ? r.body.as_object().if_contains("properties") : nullptr;
   if (!props || !props->is_object()) return StepResult::Retry("Unexpected subscription alias body");
@@ -351,6 +377,18 @@ StepResult OnboardingWorkflow::SecondSubscription(Context& c) {
 }
 
 StepResult OnboardingWorkflow::Associate(Context& c) {
+  std::string sub = Str(c.job.data, "azureSubscriptionId");
+  auto other = store_.AliasOfSubscription(sub, c.alias.alias);
+  if (!other.ok()) return RetryOn(other.error());
+  if (!other->empty()) {
+    return StepResult::Fail(
+        "Upstream state contradicts this service's records: Azure "
+        "subscription " +
+        sub + " came for alias " + c.alias.alias + ", but this service bills it to alias " +
+        *other +
+        ". Nothing was merged; an operator must reconcile the records before "
+        "resuming.");
+  }
   auto saved = store_.AssociateSubscription(c.alias, Str(c.job.data, "providerId"),
                                             Str(c.job.data, "azureSubscriptionId"));
   if (!saved.ok()) return RetryOn(saved.error());

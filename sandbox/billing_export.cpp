@@ -123,6 +123,8 @@ std::optional<std::string> ReadAttributeSet(const json::object& body, bool& full
   return "Invalid value for property 'attributeSet': use 'full' or 'basic'.";
 }
 
+}  // namespace
+
 // The sandbox's invoice ids (GET /v1/invoices) encode their month: G1 + YYYYMM.
 std::optional<YearMonth> InvoiceMonth(const std::string& id) {
   if (id.size() != 10 || id[0] != 'G' || id[1] != '1' || id[2] != '0' || id[3] != '0') {
@@ -135,6 +137,8 @@ std::optional<YearMonth> InvoiceMonth(const std::string& id) {
   if (!month.ok()) return std::nullopt;
   return *month;
 }
+
+namespace {
 
 http::Response Accepted(State& state, const http::Request& req, UsageExport e) {
   e.operation_id = state.ids.Guid();
@@ -179,7 +183,7 @@ void AddBillingExportRoutes(http::Router& router, State& state) {
         UsageExport e;
         if (auto error = ReadAttributeSet(*body, e.full)) return BadRequest(*error);
         e.month = YearMonth::Containing(state.Now());
-        e.until = state.Now();
+        e.until = state.UsageUntil();
         if (boost::iequals(period->as_string(), "last")) e.month = e.month.Prev();
         e.no_data = !boost::iequals(currency->as_string(), "USD");  // the sandbox bills in USD
         return Accepted(state, ctx.request, std::move(e));

@@ -24,6 +24,10 @@ class SeededRandom {
   double Fraction() { return static_cast<double>(Next() >> 11) * (1.0 / 9007199254740992.0); }
   // A random RFC 9562 v4-shaped UUID string drawn from this generator.
   std::string Guid();
+  // The generator's position, to save and restore it (a restarted sandbox continues the
+  // sequence instead of repeating it).
+  uint64_t position() const { return state_; }
+  void set_position(uint64_t p) { state_ = p; }
 
  private:
   uint64_t state_;

@@ -867,7 +867,16 @@ void AddPartnerCenterRoutes(http::Router& router, State& state) {
     PC_GUARD();
     json::array items;
     YearMonth month = YearMonth::Containing(state.Now()).Prev();
-    for (int i = 0; i < 3; ++i, month = month.Prev()) {
+    // One invoice per ended month: the last three, or back to the oldest Azure subscription's
+    // month (at most 24).
+    int count = 3;
+    for (const auto& a : state.azure_subscriptions) {
+      YearMonth first = YearMonth::Containing(a.created);
+      int n = 0;
+      for (YearMonth m = month; first <= m && n < 24; m = m.Prev()) ++n;
+      count = std::max(count, n);
+    }
+    for (int i = 0; i < count; ++i, month = month.Prev()) {
       std::string id = "G" + std::to_string(100000000 + month.year() * 100 + month.month());
       items.push_back(json::object{
           {"id", id},
@@ -925,7 +934,7 @@ void AddPartnerCenterRoutes(http::Router& router, State& state) {
         if (period == "previous") month = month.Prev();
         auto subs = state.UsageSubscriptions();
         json::array all;
-        for (const auto& line : MonthUsage(state.seed, subs, month, now))
+        for (const auto& line : MonthUsage(state.seed, subs, month, state.UsageUntil()))
           all.push_back(UsageLineJson(line));
         return Ok(
             http::Status::ok,
@@ -933,6 +942,49 @@ void AddPartnerCenterRoutes(http::Router& router, State& state) {
                  "/invoices/unbilled/lineitems?provider=onetime&invoicelineitemtype=usagelineitems"
                  "&currencycode=usd&period=" +
                      period + "&size=" + std::to_string(size)));
+      });
+  // Billed daily rated usage (v1 sync): the invoice's month, every rated window.
+  router.Add(
+      http::Verb::get, v1 + "/invoices/{invoiceId}/lineitems", [&state](http::RequestContext& ctx) {
+        PC_GUARD();
+        if (!boost::iequals(ctx.query["provider"], "onetime") ||
+            !boost::iequals(ctx.query["invoicelineitemtype"], "usagelineitems")) {
+          return PartnerCenterFault(http::Status::bad_request, 800002,
+                                    "Invalid request input: provider=onetime and "
+                                    "invoicelineitemtype=usagelineitems are required.");
+        }
+        std::string id = ctx.params["invoiceId"];
+        auto month = InvoiceMonth(id);
+        if (!month || *month >= YearMonth::Containing(state.Now())) {
+          return PartnerCenterFault(http::Status::not_found, 1000,
+                                    "Invoice " + id + " was not found.");
+        }
+        auto offset = SeekOffset(ctx);
+        if (!offset.ok())
+          return PartnerCenterFault(http::Status::bad_request, 800002, offset.error().message);
+        size_t size = kUsagePageSize;
+        if (!ctx.query["size"].empty()) {
+          try {
+            size = std::min<size_t>(std::stoul(ctx.query["size"]), kUsagePageSize);
+          } catch (const std::exception&) {
+            return PartnerCenterFault(http::Status::bad_request, 800002,
+                                      "Invalid request input: size must be a number.");
+          }
+          if (size == 0) size = kUsagePageSize;
+        }
+        auto subs = state.UsageSubscriptions();
+        json::array all;
+        for (const auto& line : MonthUsage(state.seed, subs, *month, month->End())) {
+          json::object j = UsageLineJson(line);
+          j["invoiceNumber"] = id;
+          all.push_back(std::move(j));
+        }
+        return Ok(http::Status::ok,
+                  Page(all, *offset, size,
+                       "/invoices/" + id +
+                           "/lineitems?provider=onetime&invoicelineitemtype=usagelineitems"
+                           "&currencycode=usd&size=" +
+                           std::to_string(size)));
       });
 #undef PC_GUARD
 #undef PC_CUSTOMER

@@ -1,6 +1,9 @@
 #include "sandbox/sandbox.h"
 
 #include <boost/algorithm/string/predicate.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <random>
 #include <thread>
 
 #include "core/uuid.h"
@@ -97,6 +100,38 @@ Sandbox::Sandbox(uint64_t seed)
 
 Sandbox::~Sandbox() = default;
 
+uint64_t RandomSeed() {
+  std::random_device rd;
+  uint64_t s = (static_cast<uint64_t>(rd()) << 32) ^ rd();
+  return s & ((uint64_t{1} << 53) - 1);
+}
+
+Result<std::unique_ptr<Sandbox>> Sandbox::Open(const SandboxOptions& options) {
+  auto sb = std::make_unique<Sandbox>(options.seed ? *options.seed : RandomSeed());
+  std::lock_guard lock(sb->state_.mu);
+  sb->state_.usage_lag = options.usage_lag;
+  if (options.data_dir.empty()) return sb;
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec) return Unavailable("Cannot create " + options.data_dir + ": " + ec.message());
+  std::string file = options.data_dir + "/sandbox.json";
+  if (std::filesystem::exists(file, ec)) {
+    PC_RETURN_IF_ERROR(sb->state_.Load(file));
+    sb->loaded_ = true;
+  }
+  sb->state_.data_file = file;
+  PC_RETURN_IF_ERROR(sb->state_.Save());
+  return sb;
+}
+
+void Sandbox::SaveLocked() {
+  auto saved = state_.Save();
+  if (!saved.ok() && !save_failed_) {
+    std::fprintf(stderr, "sandbox: cannot save its state: %s\n", saved.error().message.c_str());
+  }
+  save_failed_ = !saved.ok();
+}
+
 Result<uint16_t> Sandbox::StartSmtp(const std::string& address, uint16_t port) {
   SmtpOptions options;
   options.address = address;
@@ -188,12 +223,17 @@ http::Response Sandbox::Handle(http::RequestContext& ctx) {
   std::string request_id = Header(req, "MS-RequestId");
   std::string replay_key;
   if (!faulted && service == Service::kPartnerCenter && !request_id.empty()) {
-    replay_key = method + " " + std::string(req.target()) + " " + request_id;
     std::lock_guard lock(state_.mu);
-    if (const http::Response* first = state_.replay.Find(replay_key, state_.Now())) {
-      faulted = true;  // answered from the cache
-      res = *first;
-      state_.CountRequest(method + " (replayed) " + ctx.path.substr(0, 14));
+    // Partner Center authenticates before it deduplicates: a request without a valid token is
+    // answered 401 whatever its MS-RequestId, and it never takes a cache entry.
+    auto bearer = state_.Bearer(req);
+    if (bearer) replay_key = method + " " + std::string(req.target()) + " " + request_id;
+    if (!replay_key.empty()) {
+      if (const http::Response* first = state_.replay.Find(replay_key, state_.Now())) {
+        faulted = true;  // answered from the cache
+        res = *first;
+        state_.CountRequest(method + " (replayed) " + ctx.path.substr(0, 14));
+      }
     }
   }
   if (!faulted) {
@@ -223,11 +263,16 @@ http::Response Sandbox::Handle(http::RequestContext& ctx) {
     std::lock_guard lock(state_.mu);
     state_.CountRequest(method + " " + (ctx.route.empty() ? "(no route)" : ctx.route));
     int code = static_cast<int>(res.result_int());
-    if (!replay_key.empty() && code < 500 && code != 429) {
+    // Answers to unauthenticated or unauthorized requests are never kept for replay.
+    if (!replay_key.empty() && code < 500 && code != 429 && code != 401 && code != 403) {
       Timestamp now = state_.Now();
       state_.replay.Put(replay_key, res, now + kReplayLifetime,
                         replay_key.size() + res.body().size() + 256, now);
     }
+    // Token requests change nothing worth keeping (tokens are not saved); everything else that
+    // writes is saved before the client sees the answer.
+    bool writes = req.method() != http::Verb::get && req.method() != http::Verb::head;
+    if (writes && service != Service::kEntra && code < 500) SaveLocked();
   } else if (fault.kind != FaultKind::kNone) {
     std::lock_guard lock(state_.mu);
     state_.CountRequest(method + " (fault) " + ctx.path);
@@ -292,7 +337,7 @@ http::Response Sandbox::Control(http::RequestContext& ctx) {
   if (!post) {
     return http::ErrorResponse(http::Status::not_found, "NotFound",
                                "Unknown control route " + ctx.path +
-                                   "; use GET state or POST clock, faults, reset, seed, "
+                                   "; use GET state or POST clock, faults, reset, seed, usage, "
                                    "azure-subscriptions");
   }
   auto parsed = body();
@@ -300,6 +345,7 @@ http::Response Sandbox::Control(http::RequestContext& ctx) {
   const json::object& o = *parsed;
   if (what == "/reset") {
     state_.Reset(state_.seed);
+    SaveLocked();
     return http::JsonResponse(http::Status::ok, json::object{{"seed", state_.seed}});
   }
   if (what == "/seed") {
@@ -308,6 +354,7 @@ http::Response Sandbox::Control(http::RequestContext& ctx) {
       return bad("Field 'seed' is required and must be a non-negative integer");
     }
     state_.Reset(static_cast<uint64_t>(it->value().as_int64()));
+    SaveLocked();
     return http::JsonResponse(http::Status::ok, json::object{{"seed", state_.seed}});
   }
   if (what == "/clock") {
@@ -315,7 +362,13 @@ http::Response Sandbox::Control(http::RequestContext& ctx) {
     if (!set.ok()) return bad(set.error().message);
     auto advance = OptionalInt(o, "advanceSeconds");
     if (!advance.ok()) return bad(advance.error().message);
-    if (set->has_value()) {
+    const auto* freeze = o.if_contains("freeze");
+    if (freeze && !freeze->is_bool()) return bad("Field 'freeze' must be true or false");
+    state_.frozen_at.reset();
+    const auto* real = o.if_contains("real");
+    if (real && real->is_bool() && real->as_bool()) {
+      state_.clock_offset = std::chrono::microseconds(0);  // back to real time
+    } else if (set->has_value()) {
       auto t = ParseTimestamp(**set);
       if (!t.ok()) return bad("Field 'set': " + t.error().message);
       state_.clock_offset = *t - pc::Now();
@@ -323,9 +376,22 @@ http::Response Sandbox::Control(http::RequestContext& ctx) {
       if (**advance < 0) return bad("Field 'advanceSeconds' must not be negative");
       state_.clock_offset += std::chrono::seconds(**advance);
     } else {
-      return bad("Give either 'set' (an RFC 3339 time) or 'advanceSeconds' (an integer)");
+      return bad(
+          "Give 'set' (an RFC 3339 time), 'advanceSeconds' (an integer) or 'real' (true: back "
+          "to real time)");
     }
+    if (freeze && freeze->as_bool()) state_.frozen_at = state_.Now();
+    SaveLocked();
     return http::JsonResponse(http::Status::ok, json::object{{"now", Iso(state_.Now())}});
+  }
+  if (what == "/usage") {
+    auto lag = OptionalInt(o, "lagSeconds");
+    if (!lag.ok()) return bad(lag.error().message);
+    if (!lag->has_value() || **lag < 0 || **lag > 90 * 86400) {
+      return bad("Field 'lagSeconds' is required: 0 to 7776000 seconds");
+    }
+    state_.usage_lag = std::chrono::seconds(**lag);
+    return http::JsonResponse(http::Status::ok, json::object{{"lagSeconds", **lag}});
   }
   if (what == "/faults") {
     auto plan = FaultPlan::Parse(o);
@@ -345,6 +411,7 @@ http::Response Sandbox::Control(http::RequestContext& ctx) {
                                  "Azure subscription " + *sub + " already exists");
     }
     auto& s = state_.AddAzureSubscription(*sub, *tenant, name->value_or("Azure subscription 1"));
+    SaveLocked();
     return http::JsonResponse(http::Status::created,
                               json::object{{"subscriptionId", s.subscription_id},
                                            {"tenantId", s.tenant_id},

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "core/http/router.h"
 #include "core/http/server.h"
@@ -15,10 +16,29 @@
 
 namespace pc::sandbox {
 
+struct SandboxOptions {
+  // Seed of ids, passwords and usage. Unset: a random one from the operating system (ids are
+  // random per installation); tests set one to get the same ids every run.
+  std::optional<uint64_t> seed;
+  // Data folder: the world is saved to DIR/sandbox.json after each change and loaded from it at
+  // start (the saved seed and id sequence win over `seed`). Empty: in memory only.
+  std::string data_dir;
+  // Partner Center's lag between rating a usage window and serving it.
+  std::chrono::seconds usage_lag{3600};
+};
+
+// A seed from the operating system's random source (53 bits, exact as a JSON number).
+uint64_t RandomSeed();
+
 class Sandbox {
  public:
   // Loads the fixtures with `seed`.
   explicit Sandbox(uint64_t seed = 1);
+  // Loads the saved world from options.data_dir when there is one, else the fixtures.
+  // Errors: a state file that cannot be read or written.
+  static Result<std::unique_ptr<Sandbox>> Open(const SandboxOptions& options);
+  // "loaded" or "new" (after Open), for the start message.
+  bool loaded() const { return loaded_; }
   ~Sandbox();
 
   // The router to give to http::Server. It outlives nothing: keep the Sandbox alive.
@@ -34,6 +54,10 @@ class Sandbox {
 
  private:
   http::Response Control(http::RequestContext& ctx);
+  // Saves the world after a change (callers hold state_.mu); a failure is logged once.
+  void SaveLocked();
+  bool loaded_ = false;
+  bool save_failed_ = false;
   State state_;
   http::Router outer_;
   http::Router entra_, partner_center_, graph_, arm_, clc_, blob_;

@@ -43,6 +43,9 @@ const json::object& AddServicePrincipal(State& state, const std::string& tenant_
 // Removes it again (the consent was deleted). Callers hold State::mu.
 void RemoveServicePrincipal(State& state, const std::string& tenant_id, const std::string& app_id);
 
+// The month of a sandbox invoice id (GET /v1/invoices): "G1" + YYYYMM, e.g. G100202511.
+std::optional<YearMonth> InvoiceMonth(const std::string& id);
+
 // The HTTP form body "a=b&c=d" (application/x-www-form-urlencoded), decoded.
 std::map<std::string, std::string> ParseForm(std::string_view body);
 

@@ -1,7 +1,14 @@
 #include "sandbox/state.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <boost/algorithm/string/predicate.hpp>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 
 #include "core/random.h"
 
@@ -74,6 +81,194 @@ void State::Reset(uint64_t new_seed) {
   clc_users["partner.billing"] = {"partner.billing", "T3N", {"AccountAdmin", "BillingAdmin"}};
   refresh_tokens.Put(std::string(kFixtureRefreshToken), std::string(kPartnerTenantId),
                      Timestamp::max(), 0, Now());
+}
+
+namespace {
+
+int64_t Micros(Timestamp t) { return t.time_since_epoch().count(); }
+Timestamp FromMicros(int64_t us) { return Timestamp(std::chrono::microseconds(us)); }
+
+json::array ArrayOf(const std::vector<json::object>& items) {
+  json::array a;
+  for (const auto& i : items) a.push_back(i);
+  return a;
+}
+json::object ObjectOf(const std::map<std::string, json::object>& m) {
+  json::object o;
+  for (const auto& [k, v] : m) o[k] = v;
+  return o;
+}
+std::vector<json::object> ObjectsIn(const json::object& o, std::string_view key) {
+  std::vector<json::object> out;
+  if (const auto* a = o.if_contains(key); a && a->is_array()) {
+    for (const auto& v : a->as_array()) {
+      if (v.is_object()) out.push_back(v.as_object());
+    }
+  }
+  return out;
+}
+std::map<std::string, json::object> MapIn(const json::object& o, std::string_view key) {
+  std::map<std::string, json::object> out;
+  if (const auto* m = o.if_contains(key); m && m->is_object()) {
+    for (const auto& kv : m->as_object()) {
+      if (kv.value().is_object()) out[std::string(kv.key())] = kv.value().as_object();
+    }
+  }
+  return out;
+}
+int64_t IntIn(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (v && v->is_int64()) return v->as_int64();
+  if (v && v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
+  return 0;
+}
+std::string StrIn(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+}  // namespace
+
+Status State::Save() const {
+  if (data_file.empty()) return {};
+  json::object o;
+  o["format"] = "partnercloud-sandbox-1";
+  o["seed"] = seed;
+  o["idsPosition"] = ids.position();
+  o["clockOffsetMicros"] = static_cast<int64_t>(clock_offset.count());
+  o["customers"] = ArrayOf(customers);
+  json::object created;
+  for (const auto& [id, t] : created_at) created[id] = Micros(t);
+  o["createdAt"] = std::move(created);
+  json::object agreements_out;
+  for (const auto& [cid, list] : agreements) agreements_out[cid] = ArrayOf(list);
+  o["agreements"] = std::move(agreements_out);
+  o["carts"] = ObjectOf(carts);
+  o["orders"] = ArrayOf(orders);
+  o["subscriptions"] = ArrayOf(subscriptions);
+  json::array azure;
+  for (const auto& s : azure_subscriptions) {
+    json::object providers_out, registering_out;
+    for (const auto& [ns, st] : s.providers) providers_out[ns] = st;
+    for (const auto& [ns, n] : s.registering) registering_out[ns] = n;
+    azure.push_back(json::object{{"subscriptionId", s.subscription_id},
+                                 {"tenantId", s.tenant_id},
+                                 {"displayName", s.display_name},
+                                 {"planSubscriptionId", s.plan_subscription_id},
+                                 {"createdMicros", Micros(s.created)},
+                                 {"providers", std::move(providers_out)},
+                                 {"registering", std::move(registering_out)}});
+  }
+  o["azureSubscriptions"] = std::move(azure);
+  o["applicationConsents"] = ArrayOf(application_consents);
+  o["serviceRequests"] = ArrayOf(service_requests);
+  o["roleDefinitions"] = ObjectOf(role_definitions);
+  o["roleAssignments"] = ObjectOf(role_assignments);
+  o["policyAssignments"] = ObjectOf(policy_assignments);
+  o["resources"] = ObjectOf(resources);
+  o["aliases"] = ObjectOf(aliases);
+  o["users"] = ArrayOf(users);
+  o["servicePrincipals"] = ArrayOf(service_principals);
+  o["invoiceLines"] = ArrayOf(invoice_lines);
+  o["mailbox"] = ArrayOf(mailbox);
+  std::string text = json::serialize(o);
+  std::string tmp = data_file + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Unavailable("Cannot write " + tmp + ": " + std::strerror(errno));
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ::close(fd);
+      return Unavailable("Cannot write " + tmp + ": " + std::strerror(errno));
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    return Unavailable("Cannot write " + tmp + ": " + std::strerror(errno));
+  }
+  if (::rename(tmp.c_str(), data_file.c_str()) != 0) {
+    return Unavailable("Cannot replace " + data_file + ": " + std::strerror(errno));
+  }
+  return {};
+}
+
+Status State::Load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFound("Cannot read " + path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  auto parsed = ParseJsonObject(buffer.str());
+  if (!parsed.ok())
+    return InvalidArgument(path + " is not a sandbox state file: " + parsed.error().message);
+  const json::object& o = *parsed;
+  if (StrIn(o, "format") != "partnercloud-sandbox-1") {
+    return InvalidArgument(path + " is not a sandbox state file (format partnercloud-sandbox-1)");
+  }
+  const auto* seed_value = o.if_contains("seed");
+  uint64_t saved_seed = seed_value && seed_value->is_uint64() ? seed_value->as_uint64()
+                        : seed_value && seed_value->is_int64()
+                            ? static_cast<uint64_t>(seed_value->as_int64())
+                            : 1;
+  Reset(saved_seed);
+  const auto* position = o.if_contains("idsPosition");
+  if (position && position->is_uint64()) ids.set_position(position->as_uint64());
+  if (position && position->is_int64())
+    ids.set_position(static_cast<uint64_t>(position->as_int64()));
+  clock_offset = std::chrono::microseconds(IntIn(o, "clockOffsetMicros"));
+  customers = ObjectsIn(o, "customers");
+  if (const auto* c = o.if_contains("createdAt"); c && c->is_object()) {
+    for (const auto& kv : c->as_object()) {
+      if (kv.value().is_int64())
+        created_at[std::string(kv.key())] = FromMicros(kv.value().as_int64());
+    }
+  }
+  if (const auto* a = o.if_contains("agreements"); a && a->is_object()) {
+    for (const auto& kv : a->as_object()) {
+      if (kv.value().is_array())
+        agreements[std::string(kv.key())] = ObjectsIn(a->as_object(), kv.key());
+    }
+  }
+  carts = MapIn(o, "carts");
+  orders = ObjectsIn(o, "orders");
+  subscriptions = ObjectsIn(o, "subscriptions");
+  for (const auto& s : ObjectsIn(o, "azureSubscriptions")) {
+    AzureSubscription a;
+    a.subscription_id = StrIn(s, "subscriptionId");
+    a.tenant_id = StrIn(s, "tenantId");
+    a.display_name = StrIn(s, "displayName");
+    a.plan_subscription_id = StrIn(s, "planSubscriptionId");
+    a.created = FromMicros(IntIn(s, "createdMicros"));
+    if (const auto* p = s.if_contains("providers"); p && p->is_object()) {
+      for (const auto& kv : p->as_object()) {
+        if (kv.value().is_string())
+          a.providers[std::string(kv.key())] = std::string(kv.value().as_string());
+      }
+    }
+    if (const auto* p = s.if_contains("registering"); p && p->is_object()) {
+      for (const auto& kv : p->as_object()) {
+        if (kv.value().is_int64())
+          a.registering[std::string(kv.key())] = static_cast<int>(kv.value().as_int64());
+      }
+    }
+    azure_subscriptions.push_back(std::move(a));
+  }
+  application_consents = ObjectsIn(o, "applicationConsents");
+  service_requests = ObjectsIn(o, "serviceRequests");
+  role_definitions = MapIn(o, "roleDefinitions");
+  role_assignments = MapIn(o, "roleAssignments");
+  policy_assignments = MapIn(o, "policyAssignments");
+  resources = MapIn(o, "resources");
+  aliases = MapIn(o, "aliases");
+  users = ObjectsIn(o, "users");
+  service_principals = ObjectsIn(o, "servicePrincipals");
+  invoice_lines = ObjectsIn(o, "invoiceLines");
+  for (auto& m : ObjectsIn(o, "mailbox")) {
+    size_t bytes = static_cast<size_t>(IntIn(m, "bytes"));
+    AddMail(std::move(m), bytes);
+  }
+  return {};
 }
 
 void State::AddMail(json::object message, size_t bytes) {
@@ -204,6 +399,8 @@ json::object State::Snapshot() const {
   };
   out["seed"] = seed;
   out["now"] = Iso(Now());
+  out["usageLagSeconds"] = static_cast<int64_t>(usage_lag.count());
+  out["dataFile"] = data_file;
   out["customers"] = array_of(customers);
   out["subscriptions"] = array_of(subscriptions);
   json::array azure;

@@ -83,7 +83,15 @@ struct State {
 
   // Clock: real time plus an offset that POST /sandbox/control/clock moves.
   std::chrono::microseconds clock_offset{0};
-  Timestamp Now() const { return pc::Now() + clock_offset; }
+  // When set, the clock stands still at this time (tests that need usage anchored at exact
+  // creation times: POST clock {"set":..., "freeze":true}).
+  std::optional<Timestamp> frozen_at;
+  Timestamp Now() const { return frozen_at ? *frozen_at : pc::Now() + clock_offset; }
+
+  // Partner Center's lag: usage rated in a window appears this long after the window ends.
+  std::chrono::seconds usage_lag{3600};
+  // Usage is served as rated by this time (the sandbox clock minus the lag).
+  Timestamp UsageUntil() const { return Now() - usage_lag; }
 
   uint64_t seed = 1;
   SeededRandom ids{1};  // every generated id comes from here: same seed, same ids
@@ -149,6 +157,14 @@ struct State {
 
   // Clears everything and loads the fixtures again with `seed`.
   void Reset(uint64_t new_seed);
+
+  // Persistence (`--data DIR`): the world clients built (everything but tokens, the replay
+  // cache, exports, faults and counters) as one JSON file, written atomically (temporary file,
+  // fsync, rename) after each change when `data_file` is set. Callers hold `mu`.
+  std::string data_file;
+  Status Save() const;
+  // Replaces the world with the one in `path` (fixtures are loaded again, with the saved seed).
+  Status Load(const std::string& path);
   // True when `id` was created less than the consistency delay ago (reads must not see it).
   bool Hidden(const std::string& id) const;
 

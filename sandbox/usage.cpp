@@ -112,15 +112,66 @@ std::vector<UsageLine> DailyUsage(uint64_t seed, const UsageSubscription& sub, T
   return lines;
 }
 
+std::vector<RatingWindow> RatingWindows(Timestamp created, Timestamp from, Timestamp until) {
+  std::vector<RatingWindow> out;
+  constexpr int64_t kSlot = 6 * 3600;  // seconds
+  auto slot_after = [](Timestamp t) {
+    return FromUnixSeconds((ToUnixSeconds(t) / kSlot + 1) * kSlot);
+  };
+  Timestamp t = created;
+  std::chrono::microseconds len = std::chrono::seconds(15);
+  const std::chrono::microseconds longest = std::chrono::seconds(kSlot);
+  while (t < until) {
+    // After the doubling phase (about 11 windows) every window is a 6-hour slot aligned to 00,
+    // 06, 12 and 18 UTC: jump straight to the slot holding `from`.
+    if (len >= longest && t < from) {
+      Timestamp slot = FromUnixSeconds(ToUnixSeconds(from) / kSlot * kSlot);
+      if (slot > t) t = slot;
+    }
+    Timestamp end = std::min(t + len, slot_after(t));  // never across a slot (or midnight)
+    if (end > until) break;                            // not rated yet
+    if (end > from) out.push_back({t, end});
+    t = end;
+    len = std::min(len * 2, longest);
+  }
+  return out;
+}
+
+std::vector<UsageLine> WindowUsage(uint64_t seed, const UsageSubscription& sub,
+                                   const RatingWindow& w) {
+  Timestamp day = std::chrono::floor<std::chrono::days>(w.start);
+  // The window's share of a day's usage, by micro-units: the same meters and resources as the
+  // day, quantities for this window only.
+  auto lines = DailyUsage(seed, sub, day);
+  int64_t window_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(w.end - w.start).count();
+  SeededRandom r(
+      Mix(seed ^ 0x5157A7E5ULL, sub.azure_subscription_id,
+          std::chrono::duration_cast<std::chrono::seconds>(w.start.time_since_epoch()).count()));
+  std::string window_info = R"({"ServiceType":"Standard","UsageStartTime":")" + Iso(w.start) +
+                            R"(","UsageEndTime":")" + Iso(w.end) + R"("})";
+  for (auto& l : lines) {
+    // Daily quantity q: this window gets a random part of q scaled by its length, at least one
+    // micro-unit.
+    Int128 day_micros = l.quantity.Rescale(6).value().mantissa();
+    Int128 share = day_micros * window_us / (int64_t{86400} * 1000000);
+    Int128 micros = share <= 1 ? 1 : static_cast<Int128>(r.Below(static_cast<uint64_t>(share))) + 1;
+    l.quantity = Decimal::FromParts(micros, 6).value();
+    l.additional_info = window_info;
+    l.billing_pre_tax_total =
+        l.effective_unit_price.Mul(l.quantity).value().Mul(l.exchange_rate).value().Floor(2);
+  }
+  return lines;
+}
+
 std::vector<UsageLine> MonthUsage(uint64_t seed, const std::vector<UsageSubscription>& subs,
                                   YearMonth month, Timestamp until) {
   std::vector<UsageLine> out;
-  Timestamp end = std::min(month.End(), Timestamp(std::chrono::floor<std::chrono::days>(until)));
+  Timestamp end = std::min(month.End(), until);
   for (const auto& s : subs) {
-    Timestamp day =
-        std::max(month.Start(), Timestamp(std::chrono::floor<std::chrono::days>(s.created)));
-    for (; day < end; day += std::chrono::hours(24)) {
-      for (auto& line : DailyUsage(seed, s, day)) out.push_back(std::move(line));
+    for (const auto& w : RatingWindows(s.created, month.Start(), end)) {
+      if (w.start < month.Start()) continue;  // a window never spans midnight, so months
+      for (auto& line : WindowUsage(seed, s, w)) out.push_back(std::move(line));
     }
   }
   return out;
@@ -357,10 +408,17 @@ int64_t GenerateUsageCsv(std::ostream& out, int64_t rows, int customers, uint64_
     s.azure_subscription_id = ids.Guid();
     subs.push_back(std::move(s));
   }
+  return GenerateUsageCsv(out, rows, subs, seed, resources, YearMonth::Of(2025, 1).value().Start(),
+                          Timestamp::max());
+}
+
+int64_t GenerateUsageCsv(std::ostream& out, int64_t rows,
+                         const std::vector<UsageSubscription>& subs, uint64_t seed, int resources,
+                         Timestamp first_day, Timestamp until) {
   WriteUsageCsvHeader(out);
-  Timestamp day = YearMonth::Of(2025, 1).value().Start();
+  Timestamp day = first_day;
   int64_t written = 0;
-  while (written < rows) {
+  while (written < rows && day < until && !subs.empty()) {
     for (const auto& s : subs) {
       for (const auto& line : DailyUsage(seed, s, day)) {
         for (int r = 0; r < std::max(resources, 1); ++r) {

@@ -37,9 +37,24 @@ struct UsageLine {
 // Quantity × PCToBCExchangeRate, 2).
 std::vector<UsageLine> DailyUsage(uint64_t seed, const UsageSubscription& sub, Timestamp day);
 
-// Every line of `subs` for the days of `month` from each subscription's creation day and before
-// the day containing `until`; subscription by subscription, day by day. The v1 line items and
-// the Graph billing export both serve exactly these rows.
+// The sandbox rates usage in windows, from the moment a subscription exists: 15 seconds, then
+// each window twice as long as the one before, up to 6 hours; a window never spans a 6-hour slot
+// boundary (00, 06, 12, 18 UTC), so from then on the windows are those slots. Each window's lines
+// are final once rated (they never change later: a restated line would count twice), so a day
+// has several lines per resource, one per window, with the window in AdditionalInfo.
+struct RatingWindow {
+  Timestamp start, end;
+};
+// The windows of a subscription created at `created` that end after `from` and no later than
+// `until`, oldest first.
+std::vector<RatingWindow> RatingWindows(Timestamp created, Timestamp from, Timestamp until);
+// The lines of one window: DailyUsage's meters and resources, quantities for the window.
+std::vector<UsageLine> WindowUsage(uint64_t seed, const UsageSubscription& sub,
+                                   const RatingWindow& window);
+
+// Every line of `subs` in `month` rated by `until` (the windows that ended by then: pass the
+// sandbox clock minus Partner Center's lag); subscription by subscription, window by window.
+// The v1 line items and the Graph billing export both serve exactly these rows.
 std::vector<UsageLine> MonthUsage(uint64_t seed, const std::vector<UsageSubscription>& subs,
                                   YearMonth month, Timestamp until);
 
@@ -62,5 +77,10 @@ void WriteUsageCsvRow(std::ostream& out, const UsageLine& line);
 // so a file of a given size spans fewer days). Returns the number of rows written.
 int64_t GenerateUsageCsv(std::ostream& out, int64_t rows, int customers, uint64_t seed,
                          int resources = 1);
+// The same for given subscriptions (say, those a service bills to one alias), day after day
+// from `first_day` and before `until`, at most `rows` rows.
+int64_t GenerateUsageCsv(std::ostream& out, int64_t rows,
+                         const std::vector<UsageSubscription>& subs, uint64_t seed, int resources,
+                         Timestamp first_day, Timestamp until);
 
 }  // namespace pc::sandbox

@@ -47,3 +47,52 @@ TEST(UsageTest, CsvHasConstantColumnsAndQuotedTags) {
 
 }  // namespace
 }  // namespace pc::sandbox
+
+namespace pc::sandbox {
+namespace {
+
+// Usage from the first minute: windows start at the subscription's creation (15 s), double up
+// to 6 hours, never cross a 6-hour slot (so never midnight), follow each other without gaps, and
+// what was rated by one time is exactly the start of what is rated by any later time.
+TEST(UsageTest, RatingWindowsStartAtCreationAndNeverChange) {
+  Timestamp created = ParseTimestamp("2026-01-05T13:47:10Z").value();
+  Timestamp later = created + std::chrono::hours(72);
+  auto all = RatingWindows(created, created, later);
+  ASSERT_GT(all.size(), 12u);
+  EXPECT_EQ(all[0].start, created);
+  EXPECT_EQ(all[0].end - all[0].start, std::chrono::seconds(15));
+  EXPECT_EQ(all[1].end - all[1].start, std::chrono::seconds(30));
+  for (size_t i = 0; i < all.size(); ++i) {
+    EXPECT_LE(all[i].end - all[i].start, std::chrono::hours(6));
+    EXPECT_EQ(ToUnixSeconds(all[i].start) / 21600, (ToUnixSeconds(all[i].end) - 1) / 21600);
+    if (i > 0) {
+      EXPECT_EQ(all[i].start, all[i - 1].end);
+    }
+  }
+  EXPECT_EQ(all.back().end - all.back().start, std::chrono::hours(6));
+  auto early = RatingWindows(created, created, created + std::chrono::minutes(5));
+  ASSERT_FALSE(early.empty());
+  for (size_t i = 0; i < early.size(); ++i) {
+    EXPECT_EQ(early[i].start, all[i].start);
+    EXPECT_EQ(early[i].end, all[i].end);
+  }
+  // From a later day: exactly the windows of the full list that end after it.
+  Timestamp from = ParseTimestamp("2026-01-07T00:00:00Z").value();
+  auto tail = RatingWindows(created, from, later);
+  std::vector<RatingWindow> expected;
+  for (const auto& w : all) {
+    if (w.end > from) expected.push_back(w);
+  }
+  ASSERT_EQ(tail.size(), expected.size());
+  for (size_t i = 0; i < tail.size(); ++i) EXPECT_EQ(tail[i].start, expected[i].start);
+  // A window's lines are the same whenever they are asked for.
+  UsageSubscription sub;
+  sub.azure_subscription_id = "00000000-0000-4000-8000-000000000001";
+  sub.created = created;
+  auto a = WindowUsage(3, sub, all[2]), b = WindowUsage(3, sub, all[2]);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].quantity, b[i].quantity);
+}
+
+}  // namespace
+}  // namespace pc::sandbox

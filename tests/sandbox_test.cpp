@@ -458,7 +458,7 @@ TEST_F(SandboxTest, UsageLineItemsAreDeterministicAndPaged) {
   auto usage = [&]() {
     EXPECT_EQ(Control("seed", R"({"seed":9})").status, 200);
     pc_token_.clear();
-    EXPECT_EQ(Control("clock", R"({"set":"2026-01-20T12:00:00Z"})").status, 200);
+    EXPECT_EQ(Control("clock", R"({"set":"2026-01-20T12:00:00Z","freeze":true})").status, 200);
     for (int i = 0; i < 60; ++i) {
       char id[64];
       std::snprintf(id, sizeof id, "00000000-0000-4000-8000-%012d", i);
@@ -467,7 +467,7 @@ TEST_F(SandboxTest, UsageLineItemsAreDeterministicAndPaged) {
                     .status,
                 201);
     }
-    EXPECT_EQ(Control("clock", R"({"set":"2026-01-31T12:00:00Z"})").status, 200);
+    EXPECT_EQ(Control("clock", R"({"set":"2026-01-31T12:00:00Z","freeze":true})").status, 200);
     pc_token_.clear();
     std::string path =
         "/invoices/unbilled/"
