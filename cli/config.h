@@ -59,6 +59,9 @@ struct Config {
   int64_t billing_close_check_seconds = 60;  // billing.close_check_seconds
   int64_t billing_usage_pull_seconds = 0;    // billing.usage_pull_seconds (0: no scheduled pull)
   int64_t billing_clc_token_cache_seconds = 60;  // billing.clc_token_cache_seconds
+  // A gzip usage file may expand to at most this many bytes and this many times its size.
+  int64_t import_max_expanded_bytes = int64_t{16} << 30;  // billing.import_max_expanded_bytes
+  int64_t import_max_expansion_ratio = 200;               // billing.import_max_expansion_ratio
 
   std::string allowed_territories = "US";             // onboarding.allowed_territories
   std::string centurylink_terms_version = "2017-01";  // onboarding.centurylink_terms_version

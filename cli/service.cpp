@@ -127,6 +127,8 @@ int RunService(const Config& config, store::Database& db,
   http::HttpMetrics metrics;
   api::ApiContext ctx{db, identity, metrics, {}, nullptr, nullptr, nullptr, nullptr};
   ctx.options.secure_cookies = config.secure_cookies;
+  ctx.options.import_max_expanded_bytes = static_cast<uint64_t>(config.import_max_expanded_bytes);
+  ctx.options.import_max_expansion_ratio = static_cast<uint64_t>(config.import_max_expansion_ratio);
 
   // Secrets at rest, upstream clients (one HTTP client and rate limit per upstream, shared by
   // every worker), onboarding and its durable workers.
