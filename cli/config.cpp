@@ -61,6 +61,7 @@ const std::vector<Key>& Keys() {
       {"jobs.workers", &Config::job_workers},
       {"jobs.lease_seconds", &Config::job_lease},
       {"jobs.step_deadline_seconds", &Config::job_step_deadline},
+      {"jobs.instance_file", &Config::job_instance_file},
       {"smtp.url", &Config::smtp_url},
       {"smtp.from", &Config::smtp_from},
   };

@@ -68,7 +68,8 @@ struct Config {
   int64_t job_workers = 4;                            // jobs.workers
   int64_t job_lease = 30;                             // jobs.lease_seconds
   int64_t job_step_deadline = 300;                    // jobs.step_deadline_seconds
-  std::string smtp_url;                               // smtp.url ("" = emails wait in the outbox)
+  std::string job_instance_file;  // jobs.instance_file ("": instance.id beside the secret key)
+  std::string smtp_url;           // smtp.url ("" = emails wait in the outbox)
   std::string smtp_from = "cloud-integration@partner.example";  // smtp.from
 
   // The effective URL of an upstream: its own setting, else sandbox_url + prefix.

@@ -20,6 +20,7 @@
 #include "core/secret_box.h"
 #include "governance/catalog.h"
 #include "identity/identity.h"
+#include "jobs/instance.h"
 #include "jobs/runner.h"
 #include "notify/outbox.h"
 #include "onboarding/onboarding.h"
@@ -186,6 +187,13 @@ int RunService(const Config& config, store::Database& db,
   runner_options.workers = static_cast<int>(config.job_workers);
   runner_options.lease = std::chrono::seconds(config.job_lease);
   runner_options.step_deadline = std::chrono::seconds(config.job_step_deadline);
+  // A stable identity (jobs/instance.h): a restart takes over its crashed run's leases at once.
+  auto instance = jobs::InstanceIdentity::Acquire(
+      !config.job_instance_file.empty()
+          ? config.job_instance_file
+          : (std::filesystem::path(config.secret_key_file).parent_path() / "instance.id").string());
+  runner_options.instance = instance.instance();
+  runner_options.incarnation = instance.incarnation();
   jobs::JobRunner runner(db, runner_options);
   onboarding.RegisterWorkflow(runner);
   ctx.onboarding = &onboarding;

@@ -20,7 +20,39 @@ std::string At(std::chrono::milliseconds from_now) {
 
 JobRunner::JobRunner(store::Database& db, RunnerOptions options)
     : db_(db), options_(std::move(options)) {
+  if (!options_.instance.empty()) {
+    if (options_.incarnation.empty()) options_.incarnation = RandomToken(6);
+    options_.owner = options_.instance + ":" + options_.incarnation;
+  }
   if (options_.owner.empty()) options_.owner = "worker-" + RandomToken(6);
+}
+
+namespace {
+
+// `text` as a literal prefix of a LIKE pattern whose escape character is a backslash.
+std::string LikeEscaped(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\' || c == '%' || c == '_') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<int64_t> JobRunner::ReclaimPreviousIncarnations() {
+  if (options_.instance.empty()) return int64_t{0};
+  std::string now = FormatTimestamp(Now());
+  std::string ours = LikeEscaped(options_.instance + ":") + "%";
+  std::string this_run = LikeEscaped(options_.owner + "/") + "%";
+  return db_.InTransaction<int64_t>([&](store::Transaction& tx) -> Result<int64_t> {
+    return tx.Execute(
+        "UPDATE jobs SET lease_owner = NULL, lease_expires_at = NULL, updated_at = ? "
+        "WHERE state = 'queued' AND lease_owner LIKE ? ESCAPE '\\' "
+        "AND lease_owner NOT LIKE ? ESCAPE '\\'",
+        {now, ours, this_run});
+  });
 }
 
 JobRunner::~JobRunner() { Stop(); }
@@ -238,6 +270,14 @@ void JobRunner::WorkerLoop() {
 }
 
 void JobRunner::Start() {
+  auto reclaimed = ReclaimPreviousIncarnations();
+  if (!reclaimed.ok()) {
+    spdlog::warn("jobs: leases of earlier runs of this instance not reclaimed: {}",
+                 reclaimed.error().message);
+  } else if (*reclaimed > 0) {
+    spdlog::info("jobs: took over {} job(s) leased by an earlier run of this instance ({})",
+                 *reclaimed, options_.instance);
+  }
   stopping_ = false;
   for (int i = 0; i < options_.workers; ++i) workers_.emplace_back([this] { WorkerLoop(); });
 }
