@@ -228,7 +228,9 @@ int RunService(const Config& config, store::Database& db,
   // Emails announced in the outbox go to the SMTP relay (none configured: they wait there).
   std::unique_ptr<notify::OutboxSender> outbox;
   if (!config.smtp_url.empty()) {
-    outbox = std::make_unique<notify::OutboxSender>(db, config.smtp_url, config.smtp_from);
+    outbox = std::make_unique<notify::OutboxSender>(db, config.smtp_url, config.smtp_from,
+                                                    std::chrono::seconds(1), instance.instance(),
+                                                    instance.incarnation());
     outbox->Start();
   }
   Periodic usage_pull(std::chrono::seconds(std::max<int64_t>(1, config.billing_usage_pull_seconds)),

@@ -85,6 +85,15 @@ bool WriteAll(int fd, const std::string& text) {
 
 }  // namespace
 
+std::string OwnersOfInstancePattern(std::string_view instance) {
+  std::string out;
+  for (char c : instance) {
+    if (c == '\\' || c == '%' || c == '_') out += '\\';
+    out += c;
+  }
+  return out + ":%";
+}
+
 InstanceIdentity InstanceIdentity::Ephemeral() {
   InstanceIdentity id;
   id.instance_ = "ephemeral-" + Uuid::V4().ToString();

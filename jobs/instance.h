@@ -19,8 +19,13 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace pc::jobs {
+
+// A LIKE pattern, with a backslash as its escape character, that matches the lease owners
+// "<instance>:..." of every run of `instance` (LIKE wildcards in it match only themselves).
+std::string OwnersOfInstancePattern(std::string_view instance);
 
 class InstanceIdentity {
  public:

@@ -5,6 +5,7 @@
 #include "core/random.h"
 #include "core/time.h"
 #include "core/uuid.h"
+#include "jobs/instance.h"
 
 namespace pc::jobs {
 
@@ -27,31 +28,23 @@ JobRunner::JobRunner(store::Database& db, RunnerOptions options)
   if (options_.owner.empty()) options_.owner = "worker-" + RandomToken(6);
 }
 
-namespace {
-
-// `text` as a literal prefix of a LIKE pattern whose escape character is a backslash.
-std::string LikeEscaped(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\\' || c == '%' || c == '_') out += '\\';
-    out += c;
-  }
-  return out;
-}
-
-}  // namespace
-
 Result<int64_t> JobRunner::ReclaimPreviousIncarnations() {
   if (options_.instance.empty()) return int64_t{0};
   std::string now = FormatTimestamp(Now());
-  std::string ours = LikeEscaped(options_.instance + ":") + "%";
-  std::string this_run = LikeEscaped(options_.owner + "/") + "%";
+  std::string ours = OwnersOfInstancePattern(options_.instance);
+  std::string this_run = options_.owner + "/";  // a literal prefix: escaped for LIKE
+  std::string this_run_pattern;
+  for (char c : this_run) {
+    if (c == '\\' || c == '%' || c == '_') this_run_pattern += '\\';
+    this_run_pattern += c;
+  }
+  this_run_pattern += '%';
   return db_.InTransaction<int64_t>([&](store::Transaction& tx) -> Result<int64_t> {
     return tx.Execute(
         "UPDATE jobs SET lease_owner = NULL, lease_expires_at = NULL, updated_at = ? "
         "WHERE state = 'queued' AND lease_owner LIKE ? ESCAPE '\\' "
         "AND lease_owner NOT LIKE ? ESCAPE '\\'",
-        {now, ours, this_run});
+        {now, ours, this_run_pattern});
   });
 }
 
