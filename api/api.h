@@ -26,6 +26,9 @@ struct ApiOptions {
   // Gzip usage imports: larger or more expanding files are answered 413 (billing.import_*).
   uint64_t import_max_expanded_bytes = uint64_t{16} << 30;
   uint64_t import_max_expansion_ratio = 200;
+  uint64_t import_body_limit = uint64_t{2} << 30;  // largest usage file sent as a request body
+  size_t max_text_field = 4000;  // longest string anywhere in a JSON request body (characters)
+  std::string metrics_token;     // Bearer token for /metrics; empty: loopback clients only
 };
 
 // What the handlers need; owned by the caller and alive while the server runs.
