@@ -74,6 +74,8 @@ void AddUsageRoutes(http::Router& router, ApiContext& ctx) {
         options.container = *container;
         options.strict = req.query.count("strict") && req.query.at("strict") == "true";
         options.max_reported_rejections = 100;
+        options.max_expanded_bytes = ctx.options.import_max_expanded_bytes;
+        options.max_expansion_ratio = ctx.options.import_max_expansion_ratio;
         auto report = billing::ImportUsage(
             ctx.db, *who,
             [&]() -> Result<std::unique_ptr<billing::ByteSource>> {

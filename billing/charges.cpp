@@ -1,5 +1,6 @@
 #include "billing/charges.h"
 
+#include "billing/csv_writer.h"
 #include "billing/pricing.h"
 #include "core/money.h"
 
@@ -33,16 +34,6 @@ json::object Amounts(const std::map<std::string, Decimal>& sums, std::string_vie
 std::string Fixed(const Decimal& v, int places) {
   auto r = v.Rescale(places);
   return r.ok() ? r->ToString() : v.RoundHalfUp(places).ToString();
-}
-
-std::string CsvField(const std::string& v) {
-  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
 }
 
 }  // namespace
@@ -159,13 +150,16 @@ Result<std::string> DetailCsv(const std::vector<PricedRollup>& rows) {
     PC_ASSIGN_OR_RETURN(q, q.Add(r.quantity));
     PC_ASSIGN_OR_RETURN(c, c.Add(r.charge));
   }
-  std::string out = "AzureSubscriptionId,MeterCategory,Day,Quantity,Charge,Currency\r\n";
+  // Subscription, category and currency come from usage files: text cells (neutralised);
+  // quantity and charge are our own decimals: number cells.
+  CsvWriter csv;
+  csv.Header({"AzureSubscriptionId", "MeterCategory", "Day", "Quantity", "Charge", "Currency"});
   for (const auto& [key, sums] : grouped) {
     const auto& [sub, category, day, currency] = key;
-    out += CsvField(sub) + "," + CsvField(category) + "," + day + "," + sums.first.ToString() +
-           "," + sums.second.ToString() + "," + CsvField(currency) + "\r\n";
+    csv.Text(sub).Text(category).Text(day).Number(sums.first).Number(sums.second).Text(currency);
+    csv.EndRow();
   }
-  return out;
+  return csv.Take();
 }
 
 }  // namespace pc::billing

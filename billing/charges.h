@@ -63,7 +63,8 @@ json::object ToJson(const BillingSummary& summary);
 // decimals with the currency's minor-unit places.
 std::string EstimateBody(const BillingSummary& summary);
 
-// The detail CSV (RFC 4180, CRLF): AzureSubscriptionId, MeterCategory, Day, Quantity, Charge,
+// The detail CSV (CsvWriter: RFC 4180, CRLF, text cells neutralised against CSV injection):
+// AzureSubscriptionId, MeterCategory, Day, Quantity, Charge,
 // Currency; one row per subscription, meter category and day, charges exact after pricing.
 // OutOfRange on overflow.
 Result<std::string> DetailCsv(const std::vector<PricedRollup>& rows);

@@ -492,6 +492,8 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
     reader_options.file_name = options.file_name;
     reader_options.container = options.container;
     reader_options.threads = options.threads;
+    reader_options.max_expanded_bytes = options.max_expanded_bytes;
+    reader_options.max_expansion_ratio = options.max_expansion_ratio;
     PC_ASSIGN_OR_RETURN(reader_options.line_identity, LineIdentityKeyOf(tx));
 
     // Pass 1: the whole file, grouped, with each (subscription, day) partition's line hashes.

@@ -45,6 +45,9 @@ struct ImportOptions {
   // Line hashes (8 bytes a line) kept in memory during the first pass; beyond it they go to an
   // unnamed temporary file, so memory does not grow with the file.
   size_t hash_memory_bytes = 64 << 20;
+  // Limits on gzip files (ReaderOptions): larger or more expanding files fail PayloadTooLarge.
+  uint64_t max_expanded_bytes = ReaderOptions{}.max_expanded_bytes;
+  uint64_t max_expansion_ratio = ReaderOptions{}.max_expansion_ratio;
 };
 
 struct ImportReport {
@@ -64,7 +67,8 @@ struct ImportReport {
 using SourceFactory = std::function<Result<std::unique_ptr<ByteSource>>()>;
 
 // Imports one file. Only operators (and the system principal) may import: PermissionDenied.
-// Errors: InvalidArgument for a file that cannot be read as usage (message names the file), or
+// Errors: InvalidArgument for a file that cannot be read as usage (message names the file),
+// PayloadTooLarge for gzip data past the limits of ImportOptions, or
 // in strict mode for its first bad row (message as RowError::ToString); OutOfRange if a sum
 // overflows; store errors. Nothing is written unless the whole file is imported.
 Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal& who,

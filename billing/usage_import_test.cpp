@@ -42,19 +42,20 @@ struct Line {
 
 const std::string kHeader =
     "CustomerId,EntitlementId,UsageDate,MeterCategory,ResourceURI,UnitPrice,Quantity,"
-    "BillingPreTaxTotal,BillingCurrency,Tags,BenefitType";
+    "BillingPreTaxTotal,BillingCurrency,Tags,BenefitType,ChargeType";
 
 std::string Csv(const std::vector<Line>& lines, bool bom_crlf = false) {
   std::string nl = bom_crlf ? "\r\n" : "\n";
   std::string out = (bom_crlf ? "\xef\xbb\xbf" : "") + kHeader + nl;
   for (const auto& l : lines) {
     out += l.customer + "," + l.subscription + "," + l.day + "," + l.category + "," + l.resource +
-           "," + l.price + "," + l.quantity + "," + l.total + ",USD,\"" + l.tags + "\",Charge" + nl;
+           "," + l.price + "," + l.quantity + "," + l.total + ",USD,\"" + l.tags + "\",Charge," +
+           (l.quantity.starts_with('-') ? "Refund" : "Usage") + nl;
   }
   return out;
 }
 
-// Deterministic lines with credits (negative quantities) and quoted tags.
+// Deterministic lines with refunds (negative quantities) and quoted tags.
 std::vector<Line> MakeLines(int n, int seed) {
   std::vector<Line> lines;
   const char* subs[] = {"sub-a", "sub-b", "sub-unknown"};
@@ -276,10 +277,10 @@ std::string CancellingTags(const LineIdentityKey& key, const Line& l) {
                                l.total, std::string("usd")}) {
     hash.Add(v);
   }
-  for (int i = 0; i < 13; ++i) hash.AddAbsent();  // PricingCurrency ... ResourceGroup
-  hash.Add(l.resource);                           // ResourceURI
-  hash.AddAbsent();                               // ChargeType
-  hash.AddAbsent();                               // UnitType
+  for (int i = 0; i < 13; ++i) hash.AddAbsent();               // PricingCurrency ... ResourceGroup
+  hash.Add(l.resource);                                        // ResourceURI
+  hash.Add(l.quantity.starts_with('-') ? "Refund" : "Usage");  // ChargeType, as Csv writes it
+  hash.AddAbsent();                                            // UnitType
   auto printable = [](uint64_t v) {
     for (int i = 0; i < 8; ++i) {
       unsigned char c = static_cast<unsigned char>(v >> (8 * i));

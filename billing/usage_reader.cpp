@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "billing/byte_scan.h"
+#include "core/time.h"
 
 namespace pc::billing {
 
@@ -288,8 +289,13 @@ class TextBuffer {
 // consumes it (DigestText, in file order), so that the reading thread does not do it.
 class InputStream {
  public:
-  InputStream(std::unique_ptr<ByteSource> source, std::string name)
-      : source_(std::move(source)), name_(std::move(name)), sha_(EVP_MD_CTX_new()) {
+  InputStream(std::unique_ptr<ByteSource> source, std::string name, uint64_t max_expanded,
+              uint64_t max_ratio)
+      : source_(std::move(source)),
+        name_(std::move(name)),
+        max_expanded_(max_expanded),
+        max_ratio_(std::max<uint64_t>(1, max_ratio)),
+        sha_(EVP_MD_CTX_new()) {
     // OpenSSL's SHA-256 uses the CPU's SHA extensions where present.
     if (sha_ != nullptr) EVP_DigestInit_ex(sha_, EVP_sha256(), nullptr);
   }
@@ -356,8 +362,12 @@ class InputStream {
       z_.next_out = reinterpret_cast<Bytef*>(dest);
       z_.avail_out = static_cast<uInt>(want);
       int rc = inflate(&z_, Z_NO_FLUSH);
+      size_t consumed_from = raw_pos_;
       raw_pos_ = raw_.size() - z_.avail_in;
       produced = want - z_.avail_out;
+      compressed_ += raw_pos_ - consumed_from;
+      expanded_ += produced;
+      PC_RETURN_IF_ERROR(CheckExpansion());
       if (rc == Z_STREAM_END) {
         stream_done_ = true;
         if (produced == 0 && raw_pos_ == raw_.size()) {
@@ -400,6 +410,36 @@ class InputStream {
   }
 
  private:
+  static std::string Bytes(uint64_t n) {
+    if (n >= (uint64_t{1} << 30) && n % (uint64_t{1} << 30) == 0) {
+      return std::to_string(n >> 30) + " GiB";
+    }
+    if (n >= (uint64_t{1} << 20) && n % (uint64_t{1} << 20) == 0) {
+      return std::to_string(n >> 20) + " MiB";
+    }
+    return std::to_string(n) + " bytes";
+  }
+
+  // A compression bomb is stopped as soon as it passes a limit, not after its full expansion.
+  Status CheckExpansion() const {
+    if (expanded_ > max_expanded_) {
+      return Error(ErrorCode::kPayloadTooLarge,
+                   name_ + ": the gzip data expands to more than " + Bytes(max_expanded_) +
+                       " (billing.import_max_expanded_bytes); import the file in parts or "
+                       "raise the limit");
+    }
+    if (expanded_ > ReaderOptions::kRatioFloorBytes &&
+        expanded_ / std::max<uint64_t>(compressed_, 1) > max_ratio_) {
+      return Error(ErrorCode::kPayloadTooLarge,
+                   name_ + ": the gzip data expands more than " + std::to_string(max_ratio_) +
+                       " times (" + std::to_string(expanded_) + " bytes from " +
+                       std::to_string(compressed_) +
+                       " compressed bytes so far; billing.import_max_expansion_ratio): this is "
+                       "not what a usage file compresses to");
+    }
+    return {};
+  }
+
   Status Digest(const char* bytes, size_t n) {
     if (sha_ == nullptr || EVP_DigestUpdate(sha_, bytes, n) != 1) {
       return Internal("SHA-256 of the file failed");
@@ -417,6 +457,10 @@ class InputStream {
 
   std::unique_ptr<ByteSource> source_;
   std::string name_;
+  uint64_t max_expanded_;
+  uint64_t max_ratio_;
+  uint64_t compressed_ = 0;  // gzip bytes inflated so far
+  uint64_t expanded_ = 0;    // bytes they decoded to
   EVP_MD_CTX* sha_;
   std::string raw_;
   size_t raw_pos_ = 0;
@@ -657,10 +701,13 @@ constexpr std::array<ColumnSpec, kFoColumnCount> kFocusColumns = {{
 using RowView = std::vector<std::string_view>;
 inline bool Present(std::string_view v) { return v.data() != nullptr; }
 
-// "2024-09-01", "2024-09-01T00:00:00Z", "2024-09-01 00:00:00" or US "9/2/2023" → yyyymmdd,
-// or 0 when it is not a date.
-int32_t ParseDay(std::string_view s) {
-  int y = 0, m = 0, d = 0;
+}  // namespace
+
+int32_t ParseUsageDay(std::string_view s, std::string* why) {
+  auto fail = [&](std::string reason) {
+    if (why != nullptr) *why = std::move(reason);
+    return 0;
+  };
   auto digits = [](std::string_view t) {
     if (t.empty() || t.size() > 4) return -1;
     int v = 0;
@@ -670,23 +717,87 @@ int32_t ParseDay(std::string_view s) {
     }
     return v;
   };
+  auto yyyymmdd = [](Timestamp t) {
+    const std::chrono::year_month_day ymd(std::chrono::floor<std::chrono::days>(t));
+    return int32_t(int(ymd.year()) * 10000 + int(unsigned(ymd.month())) * 100 +
+                   int(unsigned(ymd.day())));
+  };
   if (s.size() >= 10 && s[4] == '-' && s[7] == '-') {
-    if (s.size() > 10 && s[10] != 'T' && s[10] != ' ') return 0;
-    y = digits(s.substr(0, 4)), m = digits(s.substr(5, 2)), d = digits(s.substr(8, 2));
-  } else {
-    size_t a = s.find('/'), b = a == std::string_view::npos ? a : s.find('/', a + 1);
-    if (b == std::string_view::npos) return 0;
-    size_t end = s.find(' ', b);
-    std::string_view year = s.substr(b + 1, end == std::string_view::npos ? end : end - b - 1);
-    if (year.size() != 4) return 0;
-    m = digits(s.substr(0, a)), d = digits(s.substr(a + 1, b - a - 1)), y = digits(year);
+    // Fast path for what Partner Center writes, "2024-09-01" and "2024-09-01T00:00:00Z", read on
+    // every row (three date columns): a valid value is its own UTC day. Anything else, or any
+    // doubt, goes to core/time below, which also words the errors.
+    if (s.size() == 10 ||
+        (s.size() == 20 && s[10] == 'T' && s[13] == ':' && s[16] == ':' && s[19] == 'Z')) {
+      auto two = [&](size_t at) {
+        char a = s[at], b = s[at + 1];
+        return a >= '0' && a <= '9' && b >= '0' && b <= '9' ? (a - '0') * 10 + (b - '0') : -1;
+      };
+      int y = digits(s.substr(0, 4)), m = two(5), d = two(8);
+      bool time_ok = s.size() == 10 || (two(11) >= 0 && two(11) <= 23 && two(14) >= 0 &&
+                                        two(14) <= 59 && two(17) >= 0 && two(17) <= 59);
+      static constexpr int kMonthDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+      if (time_ok && y >= 1 && m >= 1 && m <= 12 && d >= 1 &&
+          d <= kMonthDays[m - 1] +
+                   (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0) ? 1 : 0)) {
+        return y * 10000 + m * 100 + d;
+      }
+    }
+    // ISO 8601 / RFC 3339: the one time parser (core/time.h), which checks that the date and
+    // the time of day exist; an offset makes it the UTC day.
+    auto t = ParseDataTimestamp(s);
+    if (!t.ok()) {
+      // "invalid timestamp "...": PROBLEM; expected RFC 3339 ...": keep the problem.
+      const std::string& message = t.error().message;
+      size_t from = message.find("\": ");
+      size_t to = message.rfind("; expected");
+      std::string problem = from == std::string::npos || to == std::string::npos || to < from
+                                ? message
+                                : message.substr(from + 3, to - from - 3);
+      return fail("is not a real date and time: " + problem);
+    }
+    return yyyymmdd(*t);
   }
-  if (y < 1900 || y > 9999 || m < 1 || m > 12 || d < 1) return 0;
+  // US "M/D/YYYY", as Partner Center's CSV download writes it, with an optional time.
+  size_t a = s.find('/'), b = a == std::string_view::npos ? a : s.find('/', a + 1);
+  if (b == std::string_view::npos) return fail("is not a date (YYYY-MM-DD or M/D/YYYY)");
+  size_t end = s.find(' ', b);
+  std::string_view year = s.substr(b + 1, end == std::string_view::npos ? end : end - b - 1);
+  int m = digits(s.substr(0, a)), d = digits(s.substr(a + 1, b - a - 1)), y = digits(year);
+  if (year.size() != 4 || m < 0 || d < 0 || y < 0) {
+    return fail("is not a date (YYYY-MM-DD or M/D/YYYY)");
+  }
+  if (end != std::string_view::npos) {
+    // "H:MM[:SS]" with hours 0-23, or 1-12 followed by " AM" / " PM".
+    std::string_view time = s.substr(end + 1);
+    bool twelve = time.ends_with(" AM") || time.ends_with(" PM") || time.ends_with(" am") ||
+                  time.ends_with(" pm");
+    if (twelve) time.remove_suffix(3);
+    size_t c1 = time.find(':');
+    size_t c2 = c1 == std::string_view::npos ? c1 : time.find(':', c1 + 1);
+    int hour = digits(time.substr(0, c1));
+    std::string_view minutes_text =
+        c1 == std::string_view::npos ? "" : time.substr(c1 + 1, c2 == time.npos ? c2 : c2 - c1 - 1);
+    std::string_view seconds_text = c2 == std::string_view::npos ? "00" : time.substr(c2 + 1);
+    int minute = minutes_text.size() == 2 ? digits(minutes_text) : -1;
+    int second = seconds_text.size() == 2 ? digits(seconds_text) : -1;
+    bool hour_ok = twelve ? hour >= 1 && hour <= 12 : hour >= 0 && hour <= 23;
+    if (c1 == std::string_view::npos || c1 > 2 || !hour_ok || minute < 0 || minute > 59 ||
+        second < 0 || second > 59) {
+      return fail("has a time of day that does not exist: " + Quote(s.substr(end + 1)));
+    }
+  }
+  if (y < 1 || m < 1 || m > 12) return fail("is not a date: month " + std::to_string(m));
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  if (d > kDays[m - 1] + (m == 2 && leap ? 1 : 0)) return 0;
+  if (d < 1 || d > kDays[m - 1] + (m == 2 && leap ? 1 : 0)) {
+    return fail("is not a date: day " + std::to_string(d) + " does not exist in that month");
+  }
   return y * 10000 + m * 100 + d;
 }
+
+namespace {
+
+int32_t ParseDay(std::string_view s) { return ParseUsageDay(s, nullptr); }
 
 // The text in lower case: `text` itself when it has no upper-case letter, else a copy in `buf`.
 std::string_view LowerView(std::string_view text, std::string& buf) {
@@ -849,6 +960,12 @@ uint64_t LineKey(const LineIdentityKey& key, std::string_view tag, const RowView
   return hash.Finish(view.size());
 }
 
+// The checks of a row that depend on the file's options.
+struct RowRules {
+  int32_t min_day = 20000101;  // yyyymmdd, inclusive
+  int32_t max_day = 99991231;
+};
+
 // Where a row's problems go: the sink, with the file and line.
 struct RowContext {
   const std::string& file;
@@ -868,16 +985,95 @@ struct RowScratch {
 
 bool IsNull(std::string_view v, bool focus) { return v.empty() || (focus && v == "NULL"); }
 
-// A required number column; records the error and returns nullopt when it is bad.
+// What a number column may hold (usage_reader.h lists the bounds).
+struct Bound {
+  int max_digits;                  // |value| < 10^max_digits
+  bool negative_allowed;           // on this row
+  const char* negative_rule = "";  // where a negative value is allowed, for the message
+};
+
+const Decimal& PowerOfTen(int digits) {
+  static const auto* powers = [] {
+    auto* p = new std::array<Decimal, 19>;
+    Int128 v = 1;
+    for (int i = 0; i < 19; ++i, v *= 10) (*p)[static_cast<size_t>(i)] = *Decimal::FromParts(v, 0);
+    return p;
+  }();
+  return (*powers)[static_cast<size_t>(digits)];
+}
+
+// A required number column within its bound; records the error and returns nullopt when it is
+// bad.
 std::optional<Decimal> Number(RowContext& ctx, const RowView& view, size_t col,
-                              const ColumnSpec& spec, bool allow_exponent) {
+                              const ColumnSpec& spec, bool allow_exponent, const Bound& bound) {
   std::string_view text = view[col];
   auto d = ParseUsageNumber(text, allow_exponent);
   if (!d.ok()) {
     ctx.Error(spec.name, d.error().message);
     return std::nullopt;
   }
+  if (d->scale() > kMaxUsageScale) {
+    ctx.Error(spec.name, Quote(text) + " has " + std::to_string(d->scale()) +
+                             " digits after the point; at most " + std::to_string(kMaxUsageScale) +
+                             " are allowed");
+    return std::nullopt;
+  }
+  if (d->IsNegative() && !bound.negative_allowed) {
+    ctx.Error(spec.name, Quote(text) + " is negative; " + bound.negative_rule);
+    return std::nullopt;
+  }
+  const Decimal magnitude = d->IsNegative() ? d->Negate() : *d;
+  if (magnitude >= PowerOfTen(bound.max_digits)) {
+    std::string limit = "10^" + std::to_string(bound.max_digits);
+    ctx.Error(spec.name, Quote(text) + " is out of range for " + spec.name + ": allowed is " +
+                             (bound.negative_allowed ? "-" + limit + " < value < " + limit
+                                                     : "0 <= value < " + limit));
+    return std::nullopt;
+  }
   return *d;
+}
+
+// ASCII case-insensitive `needle` in `text`.
+bool ContainsCaseless(std::string_view text, std::string_view needle) {
+  auto lower = [](char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c); };
+  if (needle.size() > text.size()) return false;
+  for (size_t i = 0; i + needle.size() <= text.size(); ++i) {
+    size_t k = 0;
+    while (k < needle.size() && lower(text[i + k]) == needle[k]) ++k;
+    if (k == needle.size()) return true;
+  }
+  return false;
+}
+
+// A Partner Center row that gives money back: its ChargeType names a refund, a credit, a
+// cancellation, a correction or an adjustment. Only these may have a negative Quantity.
+bool IsPartnerCenterCredit(std::string_view charge_type) {
+  for (std::string_view word : {"refund", "credit", "cancel", "correction", "adjust"}) {
+    if (ContainsCaseless(charge_type, word)) return true;
+  }
+  return false;
+}
+
+constexpr const char* kPcNegativeRule =
+    "a negative Quantity is allowed only on a credit or refund row (ChargeType naming a refund, "
+    "credit, cancellation, correction or adjustment)";
+constexpr const char* kNeverNegative = "a price is never negative";
+
+// The day of a date column, within the accepted window; 0 (the error recorded) otherwise.
+int32_t Day(RowContext& ctx, const char* column, std::string_view text, const RowRules& rules) {
+  std::string why;
+  int32_t day = ParseUsageDay(text, &why);
+  if (day == 0) {
+    ctx.Error(column, Quote(text) + " " + why);
+    return 0;
+  }
+  if (day < rules.min_day || day > rules.max_day) {
+    ctx.Error(column, Quote(text) + " is outside the usage dates accepted, " +
+                          FormatDay(rules.min_day) + " through " + FormatDay(rules.max_day) +
+                          " (the end of the month after the current one)");
+    return 0;
+  }
+  return day;
 }
 
 std::optional<std::string_view> RequiredText(RowContext& ctx, const RowView& view, size_t col,
@@ -890,8 +1086,9 @@ std::optional<std::string_view> RequiredText(RowContext& ctx, const RowView& vie
 }
 
 // The row of a Partner Center record, or false (its problems reported) when it is bad.
-bool MapPartnerCenter(RowContext& ctx, const LineIdentityKey& key, const RowView& v, bool json,
-                      bool may_have_cr, RowScratch& s, UsageRowView& row) {
+bool MapPartnerCenter(RowContext& ctx, const LineIdentityKey& key, const RowRules& rules,
+                      const RowView& v, bool json, bool may_have_cr, RowScratch& s,
+                      UsageRowView& row) {
   const auto& c = kPcColumns;
   int errors_before = ctx.errors;
   row.line = ctx.line;
@@ -899,13 +1096,14 @@ bool MapPartnerCenter(RowContext& ctx, const LineIdentityKey& key, const RowView
   auto subscription = RequiredText(ctx, v, kPcEntitlementId, c[kPcEntitlementId], false);
   auto day_text = RequiredText(ctx, v, kPcUsageDate, c[kPcUsageDate], false);
   int32_t day = 0;
-  if (day_text) {
-    day = ParseDay(*day_text);
-    if (day == 0) ctx.Error("UsageDate", Quote(*day_text) + " is not a date (YYYY-MM-DD...)");
-  }
-  auto price = Number(ctx, v, kPcUnitPrice, c[kPcUnitPrice], json);
-  auto quantity = Number(ctx, v, kPcQuantity, c[kPcQuantity], json);
-  auto cost = Number(ctx, v, kPcBillingPreTaxTotal, c[kPcBillingPreTaxTotal], json);
+  if (day_text) day = Day(ctx, "UsageDate", *day_text, rules);
+  const bool credit = Present(v[kPcChargeType]) && IsPartnerCenterCredit(v[kPcChargeType]);
+  auto price = Number(ctx, v, kPcUnitPrice, c[kPcUnitPrice], json,
+                      {kMaxUnitPriceDigits, false, kNeverNegative});
+  auto quantity = Number(ctx, v, kPcQuantity, c[kPcQuantity], json,
+                         {kMaxQuantityDigits, credit, kPcNegativeRule});
+  auto cost =
+      Number(ctx, v, kPcBillingPreTaxTotal, c[kPcBillingPreTaxTotal], json, {kMaxCostDigits, true});
   auto currency = RequiredText(ctx, v, kPcBillingCurrency, c[kPcBillingCurrency], false);
   if (ctx.errors != errors_before) return false;
   auto charge = price->Mul(*quantity);
@@ -926,29 +1124,29 @@ bool MapPartnerCenter(RowContext& ctx, const LineIdentityKey& key, const RowView
   return true;
 }
 
-bool MapFocus(RowContext& ctx, const LineIdentityKey& key, const RowView& v, bool may_have_cr,
-              RowScratch& s, UsageRowView& row) {
+bool MapFocus(RowContext& ctx, const LineIdentityKey& key, const RowRules& rules, const RowView& v,
+              bool may_have_cr, RowScratch& s, UsageRowView& row) {
   const auto& c = kFocusColumns;
   int errors_before = ctx.errors;
   row.line = ctx.line;
   auto day_text = RequiredText(ctx, v, kFoChargePeriodStart, c[kFoChargePeriodStart], true);
   int32_t day = 0;
-  if (day_text) {
-    day = ParseDay(*day_text);
-    if (day == 0) {
-      ctx.Error("ChargePeriodStart", Quote(*day_text) + " is not a date (YYYY-MM-DD...)");
-    }
-  }
-  auto billed = Number(ctx, v, kFoBilledCost, c[kFoBilledCost], true);
+  if (day_text) day = Day(ctx, "ChargePeriodStart", *day_text, rules);
+  // FOCUS exports do write negative quantities and costs on usage rows (the FOCUS sample data
+  // has them), so only their size is bounded here.
+  const Bound quantity_bound{kMaxQuantityDigits, true};
+  const Bound cost_bound{kMaxCostDigits, true};
+  const Bound price_bound{kMaxUnitPriceDigits, false, kNeverNegative};
+  auto billed = Number(ctx, v, kFoBilledCost, c[kFoBilledCost], true, cost_bound);
   auto currency = RequiredText(ctx, v, kFoBillingCurrency, c[kFoBillingCurrency], true);
   Decimal quantity;
   if (!IsNull(v[kFoPricingQuantity], true)) {
-    auto q = Number(ctx, v, kFoPricingQuantity, c[kFoPricingQuantity], true);
+    auto q = Number(ctx, v, kFoPricingQuantity, c[kFoPricingQuantity], true, quantity_bound);
     if (q) quantity = *q;
   }
   std::optional<Decimal> charge;
   if (!IsNull(v[kFoListUnitPrice], true) && !IsNull(v[kFoPricingQuantity], true)) {
-    auto price = Number(ctx, v, kFoListUnitPrice, c[kFoListUnitPrice], true);
+    auto price = Number(ctx, v, kFoListUnitPrice, c[kFoListUnitPrice], true, price_bound);
     if (price) {
       auto product = price->Mul(quantity);
       if (product.ok()) {
@@ -959,7 +1157,7 @@ bool MapFocus(RowContext& ctx, const LineIdentityKey& key, const RowView& v, boo
       }
     }
   } else {
-    charge = Number(ctx, v, kFoListCost, c[kFoListCost], true);
+    charge = Number(ctx, v, kFoListCost, c[kFoListCost], true, cost_bound);
   }
   if (ctx.errors != errors_before) return false;
   row.customer_id =
@@ -1196,6 +1394,7 @@ struct Schema {
   std::vector<std::string> header_names;  // as written, for messages
   std::vector<int> index;                 // column spec → header position (-1 absent)
   LineIdentityKey line_identity = LineIdentityKey::Public();
+  RowRules rules;
 };
 
 class ChunkParser {
@@ -1247,7 +1446,8 @@ class JsonChunkParser : public ChunkParser {
           if (f.key == JsonKeys()[i].first || f.key == JsonKeys()[i].second) view_[i] = f.value;
         }
       }
-      if (MapPartnerCenter(ctx, schema_.line_identity, view_, true, true, scratch_, row)) {
+      if (MapPartnerCenter(ctx, schema_.line_identity, schema_.rules, view_, true, true, scratch_,
+                           row)) {
         PC_RETURN_IF_ERROR(sink.Row(row));
       }
     }
@@ -1460,8 +1660,10 @@ class CsvChunkParser : public ChunkParser {
     }
     bool may_have_cr = rec.crs > (strip_cr ? 1u : 0u);
     const LineIdentityKey& key = schema_.line_identity;
-    bool ok = focus_ ? MapFocus(ctx, key, view_, may_have_cr, row_scratch_, row_)
-                     : MapPartnerCenter(ctx, key, view_, false, may_have_cr, row_scratch_, row_);
+    const RowRules& rules = schema_.rules;
+    bool ok =
+        focus_ ? MapFocus(ctx, key, rules, view_, may_have_cr, row_scratch_, row_)
+               : MapPartnerCenter(ctx, key, rules, view_, false, may_have_cr, row_scratch_, row_);
     if (ok) return sink.Row(row_);
     return {};
   }
@@ -1520,7 +1722,9 @@ std::unique_ptr<ChunkParser> MakeParser(const Schema& schema) {
 class Chunker {
  public:
   Chunker(std::unique_ptr<ByteSource> source, const ReaderOptions& options)
-      : in_(std::move(source), options.file_name), options_(options) {}
+      : in_(std::move(source), options.file_name, options.max_expanded_bytes,
+            options.max_expansion_ratio),
+        options_(options) {}
 
   TextBuffer& pending() { return pending_; }
   bool eof() const { return eof_; }
@@ -1672,6 +1876,13 @@ Result<Schema> ReadSchema(Chunker& chunker, const ReaderOptions& options) {
   Schema schema;
   schema.file = file;
   schema.line_identity = options.line_identity;
+  schema.rules.min_day = options.min_day;
+  if (options.max_day != 0) {
+    schema.rules.max_day = options.max_day;
+  } else {
+    YearMonth next = YearMonth::Containing(Now()).Next();
+    schema.rules.max_day = next.year() * 10000 + next.month() * 100 + next.DaysInMonth();
+  }
   if (container == ReaderOptions::Container::kJsonLines) {
     if (!looks_json) {
       return InvalidArgument(file + ": not JSON lines: the first line does not start with '{'");

@@ -106,6 +106,19 @@ struct ReaderOptions {
   int threads = 2;               // chunks parsed in parallel
   // The installation's key of UsageRow::line_key (the import reads it from billing_keys).
   LineIdentityKey line_identity = LineIdentityKey::Public();
+  // Gzip input (a compression bomb costs the reader time, not memory): the decoded bytes may be
+  // at most max_expanded_bytes, and, once kRatioFloorBytes are decoded, at most
+  // max_expansion_ratio times the compressed bytes read so far. Beyond either the read stops at
+  // once with PayloadTooLarge naming the limit (configuration keys
+  // billing.import_max_expanded_bytes and billing.import_max_expansion_ratio).
+  static constexpr uint64_t kRatioFloorBytes = 16 << 20;
+  uint64_t max_expanded_bytes = uint64_t{16} << 30;
+  uint64_t max_expansion_ratio = 200;
+  // The usage days accepted (yyyymmdd, inclusive): from min_day through max_day; max_day 0 is
+  // the last day of the month after the current one (UTC, when the file is opened). Rows
+  // outside are rejected: Partner Center rates usage of the past, never of the far future.
+  int32_t min_day = 20000101;
+  int32_t max_day = 0;
 };
 
 // Receives the rows of the chunks one ScanUsage worker parses, on that worker's thread only.
@@ -151,6 +164,27 @@ class UsageReader {
   // SHA-256 (hex) of the raw bytes (before gunzip); complete once Next returned nullopt.
   virtual std::string Digest() const = 0;
 };
+
+// The bounds of what Partner Center (or a FOCUS export) can send, checked on every row; a value
+// outside is a RowError naming the value and the bound:
+//   Quantity / PricingQuantity: |q| < 10^12; negative only on a credit or refund row (Partner
+//     Center: ChargeType naming a refund, credit, cancellation, correction or adjustment; FOCUS:
+//     ChargeClass Correction or ChargeCategory Credit or Adjustment).
+//   UnitPrice / ListUnitPrice: 0 <= p < 10^9.
+//   BillingPreTaxTotal, BilledCost, ListCost: |c| < 10^15.
+//   Every number: at most 20 digits after the point.
+//   UsageDate / ChargePeriodStart: a real date and time (see ParseUsageDay), within
+//     ReaderOptions::min_day..max_day.
+inline constexpr int kMaxQuantityDigits = 12;
+inline constexpr int kMaxUnitPriceDigits = 9;
+inline constexpr int kMaxCostDigits = 15;
+inline constexpr int kMaxUsageScale = 20;
+
+// The usage day (yyyymmdd) of a date as usage files write it: "2024-09-01", RFC 3339
+// "2024-09-01T00:00:00Z" (with an offset: the UTC day), "2024-09-01 00:00:00" (FOCUS samples),
+// or US "9/2/2024" with an optional time "12:00:00 AM" / "13:05:00". 0 when it is not a real
+// date and time ("2026-11-20T25:61:61Z"), with the reason in `why`.
+int32_t ParseUsageDay(std::string_view text, std::string* why = nullptr);
 
 // Parses a number the way usage files write it. Plain decimals always; E-notation only when
 // `allow_exponent` (FOCUS, JSON), converted exactly. On failure returns the reason naming the

@@ -26,8 +26,8 @@ std::string Row(const std::string& customer, const std::string& sub, const std::
                 const std::string& quantity, const std::string& total,
                 const std::string& tags = "") {
   return "p1," + customer + ",Acme,G1,pcsub," + day + "T00:00:00Z," + day + "T00:00:00Z," +
-         category + ",m1," + resource + ",new," + price + "," + quantity + "," + total + ",USD," +
-         tags + "," + sub + ",,,";
+         category + ",m1," + resource + "," + (quantity.starts_with('-') ? "refund" : "new") + "," +
+         price + "," + quantity + "," + total + ",USD," + tags + "," + sub + ",,,";
 }
 
 struct ReadResult {
@@ -279,6 +279,197 @@ TEST(UsageReaderTest, BadRowsAreReportedWithFileLineColumnAndValue) {
   EXPECT_THAT(r.errors[8].ToString(), HasSubstr("line 11, column BillingPreTaxTotal: is empty"));
 }
 
+// One Partner Center row with the usage date, charge type and numbers as written.
+std::string RowAt(int n, const std::string& usage_date, const std::string& charge_type,
+                  const std::string& price, const std::string& quantity, const std::string& total) {
+  return "p1,C1,Acme,G1,pcsub,2024-09-01T00:00:00Z," + usage_date + ",VM,m1,/r/" +
+         std::to_string(n) + "," + charge_type + "," + price + "," + quantity + "," + total +
+         ",USD,,S1,,,";
+}
+
+// Values Partner Center cannot send are rejected per row, with line, column, the value and what
+// is allowed; the other rows are read.
+TEST(UsageReaderTest, ValuesOutsideWhatPartnerCenterSendsAreRejectedPerRow) {
+  const std::string ok_day = "2024-09-01T00:00:00Z";
+  std::vector<std::string> rows = {
+      RowAt(1, ok_day, "refund", "0.5", "-99999999999999999999", "-1"),
+      RowAt(2, ok_day, "new", "0.5", "1000000000000", "1"),
+      RowAt(3, ok_day, "new", "0.5", "-2", "-1"),
+      RowAt(4, ok_day, "new", "-0.5", "2", "-1"),
+      RowAt(5, ok_day, "new", "1000000000", "1", "1"),
+      RowAt(6, ok_day, "new", "0.5", "1", "1000000000000000"),
+      RowAt(7, ok_day, "new", "0.5", "0.000000000000000000001", "1"),
+      RowAt(8, "2026-11-20T25:61:61Z", "new", "0.5", "1", "1"),
+      RowAt(9, "9999-12-31T00:00:00Z", "new", "0.5", "1", "1"),
+      RowAt(10, "1999-12-31T00:00:00Z", "new", "0.5", "1", "1"),
+      RowAt(11, "9/2/2024 25:00:00", "new", "0.5", "1", "1"),
+      RowAt(12, "2024-09-01T10:00:00x", "new", "0.5", "1", "1"),
+      // Accepted: the largest values, a refund, US dates with a time, an offset (UTC day).
+      RowAt(13, ok_day, "new", "999999999.99", "999999999999.999", "999999999999999.99"),
+      RowAt(14, ok_day, "Refund", "0.5", "-999999999999", "-499999999999.5"),
+      RowAt(15, "9/2/2024 12:00:00 AM", "new", "0.5", "1", "1"),
+      RowAt(16, "9/2/2024 13:05", "new", "0.5", "1", "1"),
+      RowAt(17, "2024-09-01T23:00:00-02:00", "new", "0.5", "1", "1"),
+  };
+  std::string csv = kHeader + "\n";
+  for (const auto& r : rows) csv += r + "\n";
+  ReaderOptions options;
+  options.max_day = 20261231;  // the window's end, fixed for the test
+  auto reader = UsageReader::Open(MemorySource(csv), options);
+  ASSERT_TRUE(reader.ok()) << reader.error().message;
+  std::vector<UsageRow> read;
+  std::vector<std::string> errors;
+  while (true) {
+    auto batch = (*reader)->Next();
+    ASSERT_TRUE(batch.ok()) << batch.error().message;
+    if (!*batch) break;
+    for (auto& r : (*batch)->rows) read.push_back(r);
+    for (auto& e : (*batch)->errors) errors.push_back(e.ToString());
+  }
+  ASSERT_EQ(errors.size(), 12u);
+  EXPECT_EQ(errors[0],
+            "input line 2, column Quantity: \"-99999999999999999999\" is out of range for "
+            "Quantity: allowed is -10^12 < value < 10^12");
+  EXPECT_EQ(errors[1],
+            "input line 3, column Quantity: \"1000000000000\" is out of range for Quantity: "
+            "allowed is 0 <= value < 10^12");  // not a refund row: no negative either
+  EXPECT_THAT(errors[2], HasSubstr("line 4, column Quantity: \"-2\" is negative; a negative "
+                                   "Quantity is allowed only on a credit or refund row"));
+  EXPECT_EQ(errors[3],
+            "input line 5, column UnitPrice: \"-0.5\" is negative; a price is never negative");
+  EXPECT_EQ(errors[4],
+            "input line 6, column UnitPrice: \"1000000000\" is out of range for UnitPrice: "
+            "allowed is 0 <= value < 10^9");
+  EXPECT_THAT(errors[5], HasSubstr("line 7, column BillingPreTaxTotal: \"1000000000000000\" is "
+                                   "out of range"));
+  EXPECT_THAT(errors[6], HasSubstr("line 8, column Quantity: \"0.000000000000000000001\" has 21 "
+                                   "digits after the point; at most 20 are allowed"));
+  EXPECT_EQ(errors[7],
+            "input line 9, column UsageDate: \"2026-11-20T25:61:61Z\" is not a real date and "
+            "time: the time of day 25:61:61 does not exist (hours 00-23, minutes and seconds "
+            "00-59)");
+  EXPECT_EQ(errors[8],
+            "input line 10, column UsageDate: \"9999-12-31T00:00:00Z\" is outside the usage "
+            "dates accepted, 2000-01-01 through 2026-12-31 (the end of the month after the "
+            "current one)");
+  EXPECT_THAT(errors[9], HasSubstr("line 11, column UsageDate: \"1999-12-31T00:00:00Z\" is "
+                                   "outside the usage dates accepted"));
+  EXPECT_THAT(errors[10], HasSubstr("line 12, column UsageDate: \"9/2/2024 25:00:00\" has a time "
+                                    "of day that does not exist"));
+  EXPECT_THAT(errors[11], HasSubstr("line 13, column UsageDate: \"2024-09-01T10:00:00x\" is not "
+                                    "a real date and time"));
+  ASSERT_EQ(read.size(), 5u);
+  EXPECT_EQ(read[0].quantity.ToString(), "999999999999.999");
+  EXPECT_EQ(read[1].quantity.ToString(), "-999999999999");
+  EXPECT_EQ(read[2].day, "2024-09-02");
+  EXPECT_EQ(read[3].day, "2024-09-02");
+  EXPECT_EQ(read[4].day, "2024-09-02");  // 23:00 at -02:00 is 01:00 UTC the next day
+}
+
+// The same checks in the other two readers.
+TEST(UsageReaderTest, GraphJsonLinesAndFocusRowsAreBoundedToo) {
+  std::string jsonl =
+      R"({"customerId":"C1","entitlementId":"S1","usageDate":"2026-11-20T25:61:61Z","unitPrice":1,"quantity":1,"billingPreTaxTotal":1,"billingCurrency":"USD"})"
+      "\n"
+      R"({"customerId":"C1","entitlementId":"S1","usageDate":"9999-12-31T00:00:00Z","unitPrice":1,"quantity":1,"billingPreTaxTotal":1,"billingCurrency":"USD"})"
+      "\n"
+      R"({"customerId":"C1","entitlementId":"S1","usageDate":"2024-09-01T00:00:00Z","unitPrice":1,"quantity":-99999999999999999999,"billingPreTaxTotal":1,"billingCurrency":"USD"})"
+      "\n"
+      R"({"customerId":"C1","entitlementId":"S1","usageDate":"2024-09-01T00:00:00Z","chargeType":"refund","unitPrice":1,"quantity":-1E13,"billingPreTaxTotal":1,"billingCurrency":"USD"})"
+      "\n"
+      R"({"customerId":"C1","entitlementId":"S1","usageDate":"2024-09-01T00:00:00Z","unitPrice":1,"quantity":2.5E0,"billingPreTaxTotal":1,"billingCurrency":"USD"})"
+      "\n";
+  auto j = ReadAll(jsonl);
+  ASSERT_FALSE(j.open_error) << j.open_error->message;
+  ASSERT_EQ(j.errors.size(), 4u);
+  EXPECT_THAT(j.errors[0].ToString(), HasSubstr("line 1, column UsageDate: "
+                                                "\"2026-11-20T25:61:61Z\" is not a real date"));
+  EXPECT_THAT(j.errors[1].ToString(), HasSubstr("line 2, column UsageDate: "
+                                                "\"9999-12-31T00:00:00Z\" is outside"));
+  EXPECT_THAT(j.errors[2].ToString(),
+              HasSubstr("line 3, column Quantity: \"-99999999999999999999\" is negative"));
+  EXPECT_THAT(j.errors[3].ToString(), HasSubstr("line 4, column Quantity: \"-1E13\" is out of "
+                                                "range for Quantity"));
+  ASSERT_EQ(j.rows.size(), 1u);
+  EXPECT_EQ(j.rows[0].quantity.ToString(), "2.5");
+
+  std::string focus =
+      "BilledCost,ChargePeriodStart,SubAccountId,ListCost,PricingQuantity,BillingCurrency,"
+      "ServiceName\n"
+      "1,2026-11-20 25:61:61,S1,1,1,USD,VM\n"
+      "1,9999-12-31T00:00:00Z,S1,1,1,USD,VM\n"
+      "1,2024-09-01T00:00:00Z,S1,1,-99999999999999999999,USD,VM\n"
+      "1E16,2024-09-01T00:00:00Z,S1,1,1,USD,VM\n"
+      "-1,2024-09-01 00:00:00,S1,-1,-2,USD,VM\n";
+  auto f = ReadAll(focus);
+  ASSERT_FALSE(f.open_error) << f.open_error->message;
+  EXPECT_EQ(f.format, "focus_csv");
+  ASSERT_EQ(f.errors.size(), 4u);
+  EXPECT_THAT(f.errors[0].ToString(),
+              HasSubstr("line 2, column ChargePeriodStart: \"2026-11-20 25:61:61\" is not a real "
+                        "date and time"));
+  EXPECT_THAT(f.errors[1].ToString(), HasSubstr("line 3, column ChargePeriodStart: "
+                                                "\"9999-12-31T00:00:00Z\" is outside"));
+  EXPECT_THAT(f.errors[2].ToString(), HasSubstr("line 4, column PricingQuantity: "
+                                                "\"-99999999999999999999\" is out of range"));
+  EXPECT_THAT(f.errors[3].ToString(),
+              HasSubstr("line 5, column BilledCost: \"1E16\" is out of range"));
+  ASSERT_EQ(f.rows.size(), 1u);  // FOCUS exports write negative usage (a correction)
+  EXPECT_EQ(f.rows[0].quantity.ToString(), "-2");
+}
+
+TEST(UsageReaderTest, ParseUsageDayChecksTheTimeOfDay) {
+  EXPECT_EQ(ParseUsageDay("2024-09-01"), 20240901);
+  EXPECT_EQ(ParseUsageDay("2024-09-01T23:59:59.999Z"), 20240901);
+  EXPECT_EQ(ParseUsageDay("2024-09-01 00:00:00"), 20240901);
+  EXPECT_EQ(ParseUsageDay("9/2/2024"), 20240902);
+  EXPECT_EQ(ParseUsageDay("12/31/2024 11:59:59 PM"), 20241231);
+  std::string why;
+  EXPECT_EQ(ParseUsageDay("2026-11-20T25:61:61Z", &why), 0);
+  EXPECT_THAT(why, HasSubstr("the time of day 25:61:61 does not exist"));
+  for (std::string_view bad :
+       {"2024-09-01T", "2024-09-01Tjunk", "2024-09-01T10:00", "2024-02-30", "9/2/2024 junk",
+        "9/2/2024 13:00 PM", "9/2/2024 0:00 AM", "13/1/2024", "9/31/2024", "9/2/24"}) {
+    EXPECT_EQ(ParseUsageDay(bad), 0) << bad;
+  }
+}
+
+// A gzip file that expands far more than a usage file does stops at the limit, fast, with
+// PayloadTooLarge; the expanded size limit holds on its own too.
+TEST(UsageReaderTest, GzipBombsStopAtTheLimits) {
+  // A header, then 48 gzip members of a 1 MiB line of spaces (~1 KiB each: ratio ~1000).
+  std::string gz = Gzip(kHeader + "\n");
+  const std::string member = Gzip(std::string((1 << 20) - 1, ' ') + "\n");
+  for (int i = 0; i < 48; ++i) gz += member;
+  ASSERT_LT(gz.size(), 200u << 10);
+  auto read = [&](uint64_t max_expanded, uint64_t ratio) {
+    ReaderOptions options;
+    options.file_name = "bomb.csv.gz";
+    options.max_expanded_bytes = max_expanded;
+    options.max_expansion_ratio = ratio;
+    std::optional<Error> error;
+    auto reader = UsageReader::Open(MemorySource(gz), options);
+    if (!reader.ok()) return std::optional<Error>(reader.error());
+    while (true) {
+      auto batch = (*reader)->Next();
+      if (!batch.ok()) return std::optional<Error>(batch.error());
+      if (!*batch) return std::optional<Error>();
+    }
+  };
+  auto ratio = read(uint64_t{16} << 30, 200);
+  ASSERT_TRUE(ratio.has_value());
+  EXPECT_EQ(ratio->code, ErrorCode::kPayloadTooLarge);
+  EXPECT_THAT(ratio->message, HasSubstr("bomb.csv.gz: the gzip data expands more than 200 times"));
+  EXPECT_THAT(ratio->message, HasSubstr("billing.import_max_expansion_ratio"));
+  auto size = read(32 << 20, 100000);
+  ASSERT_TRUE(size.has_value());
+  EXPECT_EQ(size->code, ErrorCode::kPayloadTooLarge);
+  EXPECT_THAT(size->message, HasSubstr("the gzip data expands to more than 32 MiB "
+                                       "(billing.import_max_expanded_bytes)"));
+  // Within both limits the file reads (its lines of spaces are bad rows, not an error).
+  EXPECT_FALSE(read(128 << 20, 100000).has_value());
+}
+
 TEST(UsageReaderTest, FileLevelProblemsAreClearErrors) {
   EXPECT_THAT(ReadAll("").open_error->message, HasSubstr("usage.csv: the file is empty"));
   EXPECT_THAT(ReadAll("a,b,c\n1,2,3\n").open_error->message,
@@ -434,7 +625,7 @@ TEST(UsageReaderTest, ReadsGraphJsonLinesPlainAndGzipExactly) {
   std::string jsonl =
       R"({"partnerId":"p","customerId":"C1","entitlementId":"S1","usageDate":"2024-09-01T00:00:00Z","meterCategory":"Storage","unitPrice":1.2799888920023,"quantity":24.0,"billingPreTaxTotal":30.71,"billingCurrency":"USD","tags":"{\"env\":\"prod\"}","attributes":{"objectType":"DailyRatedUsageLineItem"},"benefitId":null})"
       "\n"
-      R"({"CustomerId":"C1","EntitlementId":"S1","UsageDate":"2024-09-02","MeterCategory":"VM","UnitPrice":"0.5","Quantity":-2,"BillingPreTaxTotal":-1,"BillingCurrency":"usd"})"
+      R"({"CustomerId":"C1","EntitlementId":"S1","UsageDate":"2024-09-02","MeterCategory":"VM","ChargeType":"Refund","UnitPrice":"0.5","Quantity":-2,"BillingPreTaxTotal":-1,"BillingCurrency":"usd"})"
       "\n"
       R"({"CustomerId":"C1","EntitlementId":"S1","UsageDate":"2024-09-02","UnitPrice":1e309,"Quantity":1,"BillingPreTaxTotal":1,"BillingCurrency":"USD"})"
       "\n"

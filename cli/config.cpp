@@ -63,11 +63,14 @@ const std::vector<Key>& Keys() {
       {"billing.clc_token_cache_seconds", &Config::billing_clc_token_cache_seconds},
       {"billing.usage_pull_after_ready_seconds", &Config::billing_usage_pull_after_ready_seconds},
       {"sandbox.usage_lag_seconds", &Config::sandbox_usage_lag_seconds},
+      {"billing.import_max_expanded_bytes", &Config::import_max_expanded_bytes},
+      {"billing.import_max_expansion_ratio", &Config::import_max_expansion_ratio},
       {"onboarding.allowed_territories", &Config::allowed_territories},
       {"onboarding.centurylink_terms_version", &Config::centurylink_terms_version},
       {"jobs.workers", &Config::job_workers},
       {"jobs.lease_seconds", &Config::job_lease},
       {"jobs.step_deadline_seconds", &Config::job_step_deadline},
+      {"jobs.instance_file", &Config::job_instance_file},
       {"smtp.url", &Config::smtp_url},
       {"smtp.from", &Config::smtp_from},
   };
@@ -240,6 +243,12 @@ Status Validate(const Config& c) {
     return InvalidArgument("server.import_body_limit must be at least server.body_limit");
   }
   if (c.database.empty()) return InvalidArgument("database.url must not be empty");
+  if (c.import_max_expanded_bytes < 1024) {
+    return InvalidArgument("billing.import_max_expanded_bytes must be at least 1024");
+  }
+  if (c.import_max_expansion_ratio < 2) {
+    return InvalidArgument("billing.import_max_expansion_ratio must be at least 2");
+  }
   if (c.job_workers < 0 || c.job_workers > 64) return InvalidArgument("jobs.workers must be 0..64");
   if (c.billing_close_grace_hours < 0 || c.billing_close_grace_hours > 24 * 31) {
     return InvalidArgument("billing.close_grace_hours must be 0..744");

@@ -71,13 +71,17 @@ struct Config {
   int64_t billing_usage_pull_after_ready_seconds = 0;
   // sandbox.usage_lag_seconds: Partner Center's lag in the sandbox `demo` starts (demo: 30).
   int64_t sandbox_usage_lag_seconds = 3600;
+  // A gzip usage file may expand to at most this many bytes and this many times its size.
+  int64_t import_max_expanded_bytes = int64_t{16} << 30;  // billing.import_max_expanded_bytes
+  int64_t import_max_expansion_ratio = 200;               // billing.import_max_expansion_ratio
 
   std::string allowed_territories = "US";             // onboarding.allowed_territories
   std::string centurylink_terms_version = "2017-01";  // onboarding.centurylink_terms_version
   int64_t job_workers = 4;                            // jobs.workers
   int64_t job_lease = 30;                             // jobs.lease_seconds
   int64_t job_step_deadline = 300;                    // jobs.step_deadline_seconds
-  std::string smtp_url;                               // smtp.url ("" = emails wait in the outbox)
+  std::string job_instance_file;  // jobs.instance_file ("": instance.id beside the secret key)
+  std::string smtp_url;           // smtp.url ("" = emails wait in the outbox)
   std::string smtp_from = "cloud-integration@partner.example";  // smtp.from
 
   // The effective URL of an upstream: its own setting, else sandbox_url + prefix.

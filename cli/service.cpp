@@ -21,6 +21,7 @@
 #include "core/secret_box.h"
 #include "governance/catalog.h"
 #include "identity/identity.h"
+#include "jobs/instance.h"
 #include "jobs/runner.h"
 #include "notify/outbox.h"
 #include "onboarding/onboarding.h"
@@ -205,6 +206,8 @@ int RunService(const Config& config, store::Database& db,
   http::HttpMetrics metrics;
   api::ApiContext ctx{db, identity, metrics, {}, nullptr, nullptr, nullptr, nullptr};
   ctx.options.secure_cookies = config.secure_cookies;
+  ctx.options.import_max_expanded_bytes = static_cast<uint64_t>(config.import_max_expanded_bytes);
+  ctx.options.import_max_expansion_ratio = static_cast<uint64_t>(config.import_max_expansion_ratio);
   ctx.options.import_body_limit = static_cast<uint64_t>(config.import_body_limit);
   ctx.options.max_text_field = static_cast<size_t>(config.max_text_field);
   ctx.options.metrics_token = config.metrics_token;
@@ -265,6 +268,13 @@ int RunService(const Config& config, store::Database& db,
   runner_options.workers = static_cast<int>(config.job_workers);
   runner_options.lease = std::chrono::seconds(config.job_lease);
   runner_options.step_deadline = std::chrono::seconds(config.job_step_deadline);
+  // A stable identity (jobs/instance.h): a restart takes over its crashed run's leases at once.
+  auto instance = jobs::InstanceIdentity::Acquire(
+      !config.job_instance_file.empty()
+          ? config.job_instance_file
+          : (std::filesystem::path(config.secret_key_file).parent_path() / "instance.id").string());
+  runner_options.instance = instance.instance();
+  runner_options.incarnation = instance.incarnation();
   jobs::JobRunner runner(db, runner_options);
   onboarding.RegisterWorkflow(runner);
   ctx.onboarding = &onboarding;
@@ -300,7 +310,9 @@ int RunService(const Config& config, store::Database& db,
   // Emails announced in the outbox go to the SMTP relay (none configured: they wait there).
   std::unique_ptr<notify::OutboxSender> outbox;
   if (!config.smtp_url.empty()) {
-    outbox = std::make_unique<notify::OutboxSender>(db, config.smtp_url, config.smtp_from);
+    outbox = std::make_unique<notify::OutboxSender>(db, config.smtp_url, config.smtp_from,
+                                                    std::chrono::seconds(1), instance.instance(),
+                                                    instance.incarnation());
     outbox->Start();
   }
   UsagePuller usage_pull(

@@ -47,6 +47,8 @@ int RunUsageImport(const UsageImportFlags& flags) {
     billing::ImportOptions options;
     options.strict = flags.strict;
     options.max_reported_rejections = 1000;
+    options.max_expanded_bytes = static_cast<uint64_t>(config->import_max_expanded_bytes);
+    options.max_expansion_ratio = static_cast<uint64_t>(config->import_max_expansion_ratio);
     auto report = billing::ImportUsageFile(**db, identity::SystemPrincipal(), file, options);
     if (!report.ok()) {
       std::cerr << "error: " << report.error().message << "\n";

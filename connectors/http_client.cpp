@@ -16,8 +16,20 @@ namespace {
 
 std::once_flag curl_init_once;
 
+// The response body as curl decodes it, bounded.
+struct BodySink {
+  std::string* body;
+  size_t max;
+  bool too_large = false;
+};
+
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
+  auto* sink = static_cast<BodySink*>(user);
+  if (sink->body->size() + size * n > sink->max) {
+    sink->too_large = true;
+    return 0;  // stops the transfer (CURLE_WRITE_ERROR)
+  }
+  sink->body->append(data, size * n);
   return size * n;
 }
 
@@ -148,7 +160,8 @@ Result<HttpResponse> HttpClient::SendOnce(const HttpRequest& request) {
   }
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, OnBody);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &res.body);
+  BodySink sink{&res.body, options_.max_response_bytes};
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &res.headers);
   auto timeout = request.timeout;
@@ -163,6 +176,12 @@ Result<HttpResponse> HttpClient::SendOnce(const HttpRequest& request) {
   if (rc == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &res.status);
   curl_slist_free_all(headers);
   pool_->Give(h);
+  if (sink.too_large) {
+    return Error(ErrorCode::kPayloadTooLarge,
+                 options_.upstream + " " + request.method + " " + LoggableUrl(request.url) +
+                     ": the answer is larger than " +
+                     std::to_string(options_.max_response_bytes >> 20) + " MiB once decoded");
+  }
   if (rc != CURLE_OK) {
     return Unavailable(options_.upstream + " " + request.method + " " + LoggableUrl(request.url) +
                        ": " + curl_easy_strerror(rc));
@@ -190,6 +209,7 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& request) {
       retry_after = RetryAfter(result->Header("retry-after"));
       retry = true;
     } else {
+      if (result.error().code == ErrorCode::kPayloadTooLarge) return result;  // would recur
       spdlog::warn(
           R"({{"upstream":"{}","method":"{}","url":"{}","error":"{}","attempt":{},"durationMs":{}}})",
           options_.upstream, request.method, LoggableUrl(request.url), "no response", attempt,

@@ -72,6 +72,9 @@ struct HttpClientOptions {
   double burst = 50;
   // If not zero, no attempt waits longer than this for an answer (upstream.timeout_seconds).
   std::chrono::milliseconds max_timeout{0};
+  // The largest response body kept, as decoded (a gzip answer counts by what it expands to):
+  // past it the transfer stops and Send fails with PayloadTooLarge (not retried).
+  size_t max_response_bytes = size_t{64} << 20;
   // Called before each wait between attempts (tests use it to observe the waits).
   std::function<void(std::chrono::milliseconds)> on_wait;
 };

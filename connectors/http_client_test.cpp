@@ -2,6 +2,7 @@
 #include "connectors/http_client.h"
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <atomic>
 #include <chrono>
@@ -32,6 +33,24 @@ class FlakyServer {
       ++not_found_calls_;
       return http::ErrorResponse(http::Status::not_found, "NotFound", "nope");
     });
+    // 32 MiB of zeros as gzip (about 32 KiB on the wire).
+    router_.Add(http::Verb::get, "/gzip-bomb", [this](http::RequestContext&) {
+      ++bomb_calls_;
+      std::string zeros(32 << 20, '\0');
+      z_stream z{};
+      deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+      std::string gz(deflateBound(&z, zeros.size()), '\0');
+      z.next_in = reinterpret_cast<Bytef*>(zeros.data());
+      z.avail_in = static_cast<uInt>(zeros.size());
+      z.next_out = reinterpret_cast<Bytef*>(gz.data());
+      z.avail_out = static_cast<uInt>(gz.size());
+      deflate(&z, Z_FINISH);
+      gz.resize(z.total_out);
+      deflateEnd(&z);
+      auto res = http::TextResponse(http::Status::ok, std::move(gz), "application/json");
+      res.set("Content-Encoding", "gzip");
+      return res;
+    });
     router_.Add(http::Verb::post, "/echo", [](http::RequestContext& ctx) {
       return http::TextResponse(http::Status::ok, ctx.request.body(), "text/plain");
     });
@@ -51,7 +70,7 @@ class FlakyServer {
     return "http://127.0.0.1:" + std::to_string(port_) + path;
   }
 
-  std::atomic<int> throttled_calls_{0}, failing_calls_{0}, not_found_calls_{0};
+  std::atomic<int> throttled_calls_{0}, failing_calls_{0}, not_found_calls_{0}, bomb_calls_{0};
 
  private:
   http::Router router_;
@@ -120,6 +139,25 @@ TEST(HttpClientTest, SendsBodyAndHeaders) {
   ASSERT_TRUE(res.ok());
   EXPECT_EQ(res->body, "a=1%202&b=x%26y");
   EXPECT_EQ(res->Header("content-type"), "text/plain");
+}
+
+// An upstream answer is bounded by what it decodes to: a gzip bomb stops at the limit, once.
+TEST(HttpClientTest, AGzipAnswerIsBoundedByItsDecodedSize) {
+  FlakyServer server;
+  HttpClientOptions options;
+  options.max_response_bytes = 4 << 20;
+  HttpClient client(options);
+  auto res = client.Send({"GET", server.Url("/gzip-bomb"), {}, "", {}});
+  ASSERT_FALSE(res.ok());
+  EXPECT_EQ(res.error().code, ErrorCode::kPayloadTooLarge);
+  EXPECT_NE(res.error().message.find("larger than 4 MiB once decoded"), std::string::npos)
+      << res.error().message;
+  EXPECT_EQ(server.bomb_calls_, 1);  // not retried
+  options.max_response_bytes = 64 << 20;
+  HttpClient roomy(options);
+  auto whole = roomy.Send({"GET", server.Url("/gzip-bomb"), {}, "", {}});
+  ASSERT_TRUE(whole.ok()) << whole.error().message;
+  EXPECT_EQ(whole->body.size(), size_t{32} << 20);
 }
 
 TEST(HttpClientTest, RetryAfterParsesSecondsAndDates) {

@@ -62,7 +62,10 @@ std::string FormatTimestamp(Timestamp t) {
   return buf;
 }
 
-Result<Timestamp> ParseTimestamp(std::string_view text) {
+namespace {
+
+// RFC 3339 (and, when `lenient`, a space for the 'T' and no offset, read as UTC).
+Result<Timestamp> ParseTimestampImpl(std::string_view text, bool lenient) {
   auto fail = [&](const std::string& problem) -> Result<Timestamp> {
     return InvalidArgument("invalid timestamp " + Shown(text) + ": " + problem +
                            "; expected RFC 3339 such as 2026-11-22T10:04:05Z or a date "
@@ -81,13 +84,18 @@ Result<Timestamp> ParseTimestamp(std::string_view text) {
   Timestamp t{ToSysDays(year, month, day)};
   if (text.size() == 10) return t;
 
-  if (text[10] != 'T' && text[10] != 't') return fail("'T' must separate the date and the time");
+  if (text[10] != 'T' && text[10] != 't' && !(lenient && text[10] == ' ')) {
+    return fail("'T' must separate the date and the time");
+  }
   int hour = 0, minute = 0, second = 0;
   if (!ReadDigits(text, 11, 2, &hour) || text.size() < 19 || text[13] != ':' ||
       !ReadDigits(text, 14, 2, &minute) || text[16] != ':' || !ReadDigits(text, 17, 2, &second)) {
     return fail("the time is not hh:mm:ss");
   }
-  if (hour > 23 || minute > 59 || second > 59) return fail("the time of day is out of range");
+  if (hour > 23 || minute > 59 || second > 59) {
+    return fail("the time of day " + std::string(text.substr(11, 8)) +
+                " does not exist (hours 00-23, minutes and seconds 00-59)");
+  }
   t += hours(hour) + minutes(minute) + seconds(second);
 
   size_t pos = 19;
@@ -105,7 +113,10 @@ Result<Timestamp> ParseTimestamp(std::string_view text) {
     t += microseconds(micros);
   }
 
-  if (pos >= text.size()) return fail("the offset is missing (add Z for UTC)");
+  if (pos >= text.size()) {
+    if (lenient) return t;
+    return fail("the offset is missing (add Z for UTC)");
+  }
   if (text[pos] == 'Z' || text[pos] == 'z') {
     if (pos + 1 != text.size()) return fail("unexpected text after the offset");
     return t;
@@ -119,6 +130,14 @@ Result<Timestamp> ParseTimestamp(std::string_view text) {
   const minutes offset = hours(off_h) + minutes(off_m);
   // Local time = UTC + offset, so UTC = local - offset.
   return text[pos] == '+' ? t - offset : t + offset;
+}
+
+}  // namespace
+
+Result<Timestamp> ParseTimestamp(std::string_view text) { return ParseTimestampImpl(text, false); }
+
+Result<Timestamp> ParseDataTimestamp(std::string_view text) {
+  return ParseTimestampImpl(text, true);
 }
 
 int64_t ToUnixSeconds(Timestamp t) { return floor<seconds>(t).time_since_epoch().count(); }

@@ -19,6 +19,10 @@ std::string FormatTimestamp(Timestamp t);
 // digits truncated to microseconds) and an offset "Z", "+hh:mm" or "-hh:mm"; a bare date
 // "2026-11-22" is midnight UTC. Anything else is an InvalidArgument error.
 Result<Timestamp> ParseTimestamp(std::string_view text);
+// ParseTimestamp, also accepting what data exports write: a space instead of the 'T' and no
+// offset (read as UTC): "2024-09-01 00:00:00", "2024-09-01T00:00:00". The date and the time
+// of day must exist all the same ("2026-11-20T25:61:61Z" is an error).
+Result<Timestamp> ParseDataTimestamp(std::string_view text);
 // Seconds since the Unix epoch (negative before 1970).
 int64_t ToUnixSeconds(Timestamp t);
 Timestamp FromUnixSeconds(int64_t seconds);

@@ -85,6 +85,36 @@ TEST(TimeTest, ParseRejectsBadText) {
   }
 }
 
+TEST(TimeTest, ParseRejectsTimesOfDayThatDoNotExist) {
+  for (auto parse : {&ParseTimestamp, &ParseDataTimestamp}) {
+    auto t = parse("2026-11-20T25:61:61Z");
+    ASSERT_FALSE(t.ok());
+    EXPECT_NE(t.error().message.find("the time of day 25:61:61 does not exist"), std::string::npos)
+        << t.error().message;
+    EXPECT_TRUE(parse("2026-11-20T23:59:59Z").ok());
+    EXPECT_FALSE(parse("2026-11-20T23:59:60Z").ok());  // no leap seconds in usage data
+    EXPECT_FALSE(parse("2026-02-29T00:00:00Z").ok());
+  }
+}
+
+// Data exports write "2024-09-01 00:00:00" (FOCUS samples) or leave the offset out: UTC.
+TEST(TimeTest, DataTimestampsAcceptASpaceAndNoOffset) {
+  EXPECT_EQ(FormatTimestamp(*ParseDataTimestamp("2024-09-01 10:04:05")),
+            "2024-09-01T10:04:05.000000Z");
+  EXPECT_EQ(FormatTimestamp(*ParseDataTimestamp("2024-09-01T10:04:05.5")),
+            "2024-09-01T10:04:05.500000Z");
+  EXPECT_EQ(FormatTimestamp(*ParseDataTimestamp("2024-09-01 23:00:00-02:00")),
+            "2024-09-02T01:00:00.000000Z");
+  EXPECT_EQ(*ParseDataTimestamp("2024-09-01"), *ParseTimestamp("2024-09-01"));
+  for (std::string_view text : {"2024-09-01 25:00:00", "2024-09-01 10:00", "2024-09-01x10:00:00",
+                                "2024-09-01 10:00:00 junk", "2024-09-32 00:00:00"}) {
+    EXPECT_FALSE(ParseDataTimestamp(text).ok()) << text;
+  }
+  // ParseTimestamp itself stays RFC 3339.
+  EXPECT_FALSE(ParseTimestamp("2024-09-01 10:04:05").ok());
+  EXPECT_FALSE(ParseTimestamp("2024-09-01T10:04:05").ok());
+}
+
 TEST(TimeTest, UnixSecondsFloorBefore1970) {
   EXPECT_EQ(ToUnixSeconds(FromUnixSeconds(1700000000)), 1700000000);
   EXPECT_EQ(ToUnixSeconds(FromUnixSeconds(-5)), -5);

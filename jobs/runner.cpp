@@ -5,6 +5,7 @@
 #include "core/random.h"
 #include "core/time.h"
 #include "core/uuid.h"
+#include "jobs/instance.h"
 
 namespace pc::jobs {
 
@@ -20,7 +21,31 @@ std::string At(std::chrono::milliseconds from_now) {
 
 JobRunner::JobRunner(store::Database& db, RunnerOptions options)
     : db_(db), options_(std::move(options)) {
+  if (!options_.instance.empty()) {
+    if (options_.incarnation.empty()) options_.incarnation = RandomToken(6);
+    options_.owner = options_.instance + ":" + options_.incarnation;
+  }
   if (options_.owner.empty()) options_.owner = "worker-" + RandomToken(6);
+}
+
+Result<int64_t> JobRunner::ReclaimPreviousIncarnations() {
+  if (options_.instance.empty()) return int64_t{0};
+  std::string now = FormatTimestamp(Now());
+  std::string ours = OwnersOfInstancePattern(options_.instance);
+  std::string this_run = options_.owner + "/";  // a literal prefix: escaped for LIKE
+  std::string this_run_pattern;
+  for (char c : this_run) {
+    if (c == '\\' || c == '%' || c == '_') this_run_pattern += '\\';
+    this_run_pattern += c;
+  }
+  this_run_pattern += '%';
+  return db_.InTransaction<int64_t>([&](store::Transaction& tx) -> Result<int64_t> {
+    return tx.Execute(
+        "UPDATE jobs SET lease_owner = NULL, lease_expires_at = NULL, updated_at = ? "
+        "WHERE state = 'queued' AND lease_owner LIKE ? ESCAPE '\\' "
+        "AND lease_owner NOT LIKE ? ESCAPE '\\'",
+        {now, ours, this_run_pattern});
+  });
 }
 
 JobRunner::~JobRunner() { Stop(); }
@@ -238,6 +263,14 @@ void JobRunner::WorkerLoop() {
 }
 
 void JobRunner::Start() {
+  auto reclaimed = ReclaimPreviousIncarnations();
+  if (!reclaimed.ok()) {
+    spdlog::warn("jobs: leases of earlier runs of this instance not reclaimed: {}",
+                 reclaimed.error().message);
+  } else if (*reclaimed > 0) {
+    spdlog::info("jobs: took over {} job(s) leased by an earlier run of this instance ({})",
+                 *reclaimed, options_.instance);
+  }
   stopping_ = false;
   for (int i = 0; i < options_.workers; ++i) workers_.emplace_back([this] { WorkerLoop(); });
 }

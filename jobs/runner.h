@@ -76,8 +76,12 @@ using StepObserver =
 
 struct RunnerOptions {
   int workers = 4;
-  std::string owner;                                // this process's name in leases
-  std::chrono::milliseconds lease{30000};           // renewed every third of it while a step runs
+  // This process's name in leases. With `instance` set (InstanceIdentity, jobs/instance.h) it
+  // is "<instance>:<incarnation>"; otherwise `owner` (a random name when empty).
+  std::string owner;
+  std::string instance;                    // stable across restarts, held by this process alone
+  std::string incarnation;                 // this run of the process (random when empty)
+  std::chrono::milliseconds lease{30000};  // renewed every third of it while a step runs
   std::chrono::milliseconds step_deadline{300000};  // a step running longer loses its lease
   std::chrono::milliseconds poll_interval{100};     // idle workers look for work this often
   int max_attempts = 8;                             // failed attempts of one step before kFail
@@ -101,7 +105,15 @@ class JobRunner {
   static Status Resume(store::Transaction& tx, std::string_view job_id);
   static Result<std::optional<Job>> Load(store::Transaction& tx, std::string_view job_id);
 
+  // Starts the workers, after ReclaimPreviousIncarnations when the runner has an instance.
   void Start();
+  // Releases the leases held by earlier incarnations of this runner's instance (dead: the
+  // instance is held by one live process only, see jobs/instance.h), so that workers take their
+  // jobs over now instead of when the leases run out. Leases of other instances are untouched.
+  // Returns how many leases were released (0 without an instance).
+  Result<int64_t> ReclaimPreviousIncarnations();
+  // "<instance>:<incarnation>" (or the owner option); leases are "<owner>/<claim>".
+  const std::string& owner() const { return options_.owner; }
   // Asks the workers to stop after their current step and waits for them.
   void Stop();
   // Wakes idle workers now (after Enqueue).

@@ -2,15 +2,20 @@
 // resumes work, an expired lease is taken over, and concurrent runners run each step once.
 #include "jobs/runner.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
 #include "core/random.h"
 #include "core/time.h"
+#include "jobs/instance.h"
 #include "store/scratch_database.h"
 
 namespace pc::jobs {
@@ -184,6 +189,61 @@ class Gate {
   bool open_ = false;
 };
 
+// A restarted process (a new incarnation of the same instance) takes over at once what its
+// previous incarnation held, and leaves alone the leases of another live instance and its own.
+TEST_P(RunnerTest, ANewIncarnationTakesOverItsDeadPredecessorsLeasesAtOnce) {
+  RunnerOptions options = FastOptions();
+  options.instance = "inst-a";
+  JobRunner runner(*db_, options);
+  EXPECT_TRUE(runner.owner().starts_with("inst-a:"));
+  std::vector<std::string> ran;
+  runner.Register("k", [&](Job& job) {
+    ran.push_back(job.id);
+    return StepResult::Done();
+  });
+  std::string mine_before = Enqueue("k", "s");  // held by inst-a's previous run (killed)
+  std::string other = Enqueue("k", "s");        // held by another live process
+  std::string mine_now = Enqueue("k", "s");     // held by this very run
+  std::string similar = Enqueue("k", "s");      // an instance whose name extends ours
+  auto until = FormatTimestamp(Now() + std::chrono::seconds(30));
+  Exec("UPDATE jobs SET lease_owner = 'inst-a:oldrun/x1', lease_expires_at = ? WHERE id = ?",
+       {until, mine_before});
+  Exec("UPDATE jobs SET lease_owner = 'inst-b:live/x2', lease_expires_at = ? WHERE id = ?",
+       {until, other});
+  Exec("UPDATE jobs SET lease_owner = ?, lease_expires_at = ? WHERE id = ?",
+       {runner.owner() + "/x3", until, mine_now});
+  Exec("UPDATE jobs SET lease_owner = 'inst-a2:live/x4', lease_expires_at = ? WHERE id = ?",
+       {until, similar});
+  EXPECT_FALSE(runner.RunOnce());  // every job is leased for 30 s
+
+  auto reclaimed = runner.ReclaimPreviousIncarnations();
+  ASSERT_TRUE(reclaimed.ok()) << reclaimed.error().message;
+  EXPECT_EQ(*reclaimed, 1);
+  EXPECT_TRUE(runner.RunOnce());  // now, not in 30 s
+  EXPECT_FALSE(runner.RunOnce());
+  EXPECT_EQ(ran, std::vector<std::string>{mine_before});
+  EXPECT_EQ(State(mine_before), "done|");
+  EXPECT_EQ(Load(other).lease_owner, "inst-b:live/x2");
+  EXPECT_EQ(Load(mine_now).lease_owner, runner.owner() + "/x3");
+  EXPECT_EQ(Load(similar).lease_owner, "inst-a2:live/x4");
+}
+
+// LIKE wildcards in an instance name match only themselves.
+TEST_P(RunnerTest, ReclaimingTreatsWildcardsInTheInstanceLiterally) {
+  RunnerOptions options = FastOptions();
+  options.instance = "a_%";
+  JobRunner runner(*db_, options);
+  runner.Register("k", [](Job&) { return StepResult::Done(); });
+  std::string other = Enqueue("k", "s");
+  auto until = FormatTimestamp(Now() + std::chrono::seconds(30));
+  Exec("UPDATE jobs SET lease_owner = 'abc:run/x', lease_expires_at = ? WHERE id = ?",
+       {until, other});
+  auto reclaimed = runner.ReclaimPreviousIncarnations();
+  ASSERT_TRUE(reclaimed.ok()) << reclaimed.error().message;
+  EXPECT_EQ(*reclaimed, 0);
+  EXPECT_EQ(Load(other).lease_owner, "abc:run/x");
+}
+
 TEST_P(RunnerTest, ASlowStepWithinItsDeadlineKeepsItsLease) {
   RunnerOptions slow = FastOptions();
   slow.lease = std::chrono::milliseconds(600);  // renewed every 200 ms while the step runs
@@ -298,6 +358,54 @@ TEST_P(RunnerTest, TwoRunnersShareTheWorkAndRunEachStepOnce) {
   int64_t by_a = rows->at(0).Int("by_a");
   EXPECT_GT(by_a, 0) << "runner a did no work";
   EXPECT_LT(by_a, 3 * kJobs) << "runner b did no work";
+}
+
+// The instance identity: the same instance after the holder ends (SIGKILL included: the kernel
+// drops the lock), another one for a second live holder, a new one for a copied file.
+TEST(InstanceIdentityTest, SurvivesRestartsAndIsNeverSharedByTwoLiveHolders) {
+  InitCrypto();
+  char tmpl[] = "/tmp/pc-instance-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string dir = tmpl;
+  std::string path = dir + "/data/instance.id";
+  std::string first_instance;
+  {
+    auto a = InstanceIdentity::Acquire(path);
+    ASSERT_TRUE(a.durable());
+    EXPECT_EQ(a.file(), path);
+    first_instance = a.instance();
+    // A second live holder (another open file description: flock conflicts even within one
+    // process) gets the next slot and another instance.
+    auto b = InstanceIdentity::Acquire(path);
+    ASSERT_TRUE(b.durable());
+    EXPECT_EQ(b.file(), path + ".2");
+    EXPECT_NE(b.instance(), a.instance());
+    // While `a` lives, its file stays locked.
+    int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    EXPECT_NE(flock(fd, LOCK_EX | LOCK_NB), 0);
+    ::close(fd);
+  }
+  // The next run gets the same instance back, with a new incarnation.
+  auto again = InstanceIdentity::Acquire(path);
+  EXPECT_EQ(again.instance(), first_instance);
+  EXPECT_EQ(again.file(), path);
+  auto again2 = InstanceIdentity::Acquire(path);
+  EXPECT_NE(again2.instance(), first_instance);
+  EXPECT_NE(again.incarnation(), InstanceIdentity::Acquire(dir + "/other.id").incarnation());
+
+  // A copy of the data folder elsewhere is a different instance.
+  std::string copy = dir + "/copy.id";
+  std::filesystem::copy_file(path, copy);
+  auto copied = InstanceIdentity::Acquire(copy);
+  EXPECT_TRUE(copied.durable());
+  EXPECT_NE(copied.instance(), first_instance);
+
+  // No writable place: an ephemeral identity, never an error.
+  auto nowhere = InstanceIdentity::Acquire("/proc/no-such-dir/instance.id");
+  EXPECT_FALSE(nowhere.durable());
+  EXPECT_FALSE(nowhere.instance().empty());
+  std::filesystem::remove_all(dir);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, RunnerTest,

