@@ -3,7 +3,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <libpq-fe.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -11,36 +10,14 @@
 #include <cstring>
 #include <filesystem>
 
+#include "store/scratch_database.h"
+
 namespace pc::billing {
 namespace {
 
 using testing::HasSubstr;
 
-enum class Backend { kSqlite, kPostgres };
-
-std::string AdminExec(const std::string& url, const std::string& sql) {
-  PGconn* conn = PQconnectdb(url.c_str());
-  std::string error;
-  if (PQstatus(conn) != CONNECTION_OK) {
-    error = PQerrorMessage(conn);
-  } else {
-    PGresult* result = PQexec(conn, sql.c_str());
-    if (PQresultStatus(result) != PGRES_COMMAND_OK) error = PQresultErrorMessage(result);
-    PQclear(result);
-  }
-  PQfinish(conn);
-  return error;
-}
-
-std::string WithDatabase(const std::string& url, const std::string& name) {
-  size_t authority = url.find("://") + 3;
-  size_t query = url.find('?', authority);
-  size_t slash = url.find('/', authority);
-  std::string rest = query == std::string::npos ? "" : url.substr(query);
-  size_t path_end =
-      slash != std::string::npos && slash < query ? slash : std::min(query, url.size());
-  return url.substr(0, path_end) + "/" + name + rest;
-}
+using store::TestBackend;
 
 // An independent exact computation: values as integers of 10^-kScale units.
 constexpr int kScale = 8;
@@ -98,25 +75,12 @@ std::vector<Line> MakeLines(int n, int seed) {
   return lines;
 }
 
-class UsageImportTest : public testing::TestWithParam<Backend> {
+class UsageImportTest : public testing::TestWithParam<TestBackend> {
  protected:
   void SetUp() override {
-    static std::atomic<int> counter{0};
-    std::string unique = std::to_string(getpid()) + "_" + std::to_string(counter++);
-    if (GetParam() == Backend::kSqlite) {
-      dir_ = std::filesystem::temp_directory_path() / ("pc_billing_test_" + unique);
-      std::filesystem::create_directories(dir_);
-      url_ = "sqlite:" + (dir_ / "store.db").string();
-    } else {
-      const char* admin = std::getenv("PARTNERCLOUD_TEST_PG_URL");
-      if (admin == nullptr || *admin == '\0') {
-        FAIL() << "PARTNERCLOUD_TEST_PG_URL is not set: run under scripts/with-postgres.sh";
-      }
-      admin_url_ = admin;
-      pg_database_ = "pc_billing_test_" + unique;
-      ASSERT_EQ(AdminExec(admin_url_, "CREATE DATABASE " + pg_database_), "");
-      url_ = WithDatabase(admin_url_, pg_database_);
-    }
+    auto created = scratch_.Create(GetParam());
+    ASSERT_TRUE(created.ok()) << created.error().message;
+    url_ = scratch_.url();
     auto db = store::Database::Open(url_);
     ASSERT_TRUE(db.ok()) << db.error().message;
     db_ = std::move(db).value();
@@ -126,13 +90,7 @@ class UsageImportTest : public testing::TestWithParam<Backend> {
         "billing_alias) VALUES ('sub-a', 'cust-1', 'ACME'), ('sub-b', '', 'ACMD')");
   }
 
-  void TearDown() override {
-    db_.reset();
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
-    if (!pg_database_.empty()) {
-      AdminExec(admin_url_, "DROP DATABASE IF EXISTS " + pg_database_ + " WITH (FORCE)");
-    }
-  }
+  void TearDown() override { db_.reset(); }
 
   void Exec(const std::string& sql) {
     auto tx = db_->Begin();
@@ -181,13 +139,9 @@ class UsageImportTest : public testing::TestWithParam<Backend> {
     return out;
   }
 
+  store::ScratchDatabase scratch_;  // dropped after db_ is closed
   std::string url_;
   std::unique_ptr<store::Database> db_;
-
- private:
-  std::filesystem::path dir_;
-  std::string admin_url_;
-  std::string pg_database_;
 };
 
 TEST_P(UsageImportTest, TotalsEqualAnIndependentExactComputation) {
@@ -423,9 +377,9 @@ TEST_P(UsageImportTest, OnlyOperatorsImport) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, UsageImportTest,
-                         testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         testing::Values(TestBackend::kSqlite, TestBackend::kPostgres),
                          [](const auto& info) {
-                           return info.param == Backend::kSqlite ? "Sqlite" : "Postgres";
+                           return info.param == TestBackend::kSqlite ? "Sqlite" : "Postgres";
                          });
 
 }  // namespace

@@ -78,4 +78,104 @@ Result<ArmResult> ArmClient::Call(const std::string& tenant, const std::string& 
   return Unauthenticated("Azure Resource Manager refused the token twice");
 }
 
+// --- Onboarding a new customer.
+
+namespace {
+
+constexpr std::string_view kRoleApiVersion = "2022-04-01";
+constexpr std::string_view kPolicyApiVersion = "2023-04-01";
+constexpr std::string_view kProvidersApiVersion = "2021-04-01";
+constexpr std::string_view kAliasApiVersion = "2021-10-01";
+
+std::string AuthorizationScope(const std::string& subscription_id) {
+  return "/subscriptions/" + subscription_id + "/providers/Microsoft.Authorization";
+}
+
+std::string AliasPath(const std::string& name) {
+  return "/providers/Microsoft.Subscription/aliases/" + name +
+         "?api-version=" + std::string(kAliasApiVersion);
+}
+
+std::string ProviderPath(const std::string& subscription_id, const std::string& ns) {
+  return "/subscriptions/" + subscription_id + "/providers/" + ns;
+}
+
+}  // namespace
+
+Result<ArmResult> ArmClient::GetSubscriptionAlias(const std::string& tenant,
+                                                  const std::string& name) {
+  return Call(tenant, "GET", AliasPath(name));
+}
+
+Result<ArmResult> ArmClient::PutSubscriptionAlias(const std::string& tenant,
+                                                  const std::string& name,
+                                                  const std::string& billing_account,
+                                                  const std::string& customer_id,
+                                                  const std::string& display_name) {
+  json::object body{{"properties",
+                     {{"billingScope", "/providers/Microsoft.Billing/billingAccounts/" +
+                                           billing_account + "/customers/" + customer_id},
+                      {"displayName", display_name},
+                      {"workload", "Production"}}}};
+  return Call(tenant, "PUT", AliasPath(name), json::value(std::move(body)));
+}
+
+std::string ArmClient::RoleDefinitionResourceId(const std::string& subscription_id,
+                                                const std::string& role_definition_id) {
+  return AuthorizationScope(subscription_id) + "/roleDefinitions/" + role_definition_id;
+}
+
+Result<ArmResult> ArmClient::PutRoleDefinition(const std::string& tenant,
+                                               const std::string& subscription_id,
+                                               const std::string& role_definition_id,
+                                               const json::value& body) {
+  return Call(tenant, "PUT",
+              RoleDefinitionResourceId(subscription_id, role_definition_id) +
+                  "?api-version=" + std::string(kRoleApiVersion),
+              body);
+}
+
+Result<ArmResult> ArmClient::PutRoleAssignment(const std::string& tenant,
+                                               const std::string& subscription_id,
+                                               const std::string& assignment_id,
+                                               const std::string& role_definition_id,
+                                               const std::string& principal_id,
+                                               const std::string& description) {
+  json::object body{
+      {"properties",
+       {{"roleDefinitionId", RoleDefinitionResourceId(subscription_id, role_definition_id)},
+        {"principalId", principal_id},
+        {"principalType", "ServicePrincipal"},
+        {"description", description}}}};
+  return Call(tenant, "PUT",
+              AuthorizationScope(subscription_id) + "/roleAssignments/" + assignment_id +
+                  "?api-version=" + std::string(kRoleApiVersion),
+              json::value(std::move(body)));
+}
+
+Result<ArmResult> ArmClient::PutPolicyAssignment(const std::string& tenant,
+                                                 const std::string& subscription_id,
+                                                 const std::string& name, const json::value& body) {
+  return Call(tenant, "PUT",
+              AuthorizationScope(subscription_id) + "/policyAssignments/" + name +
+                  "?api-version=" + std::string(kPolicyApiVersion),
+              body);
+}
+
+Result<ArmResult> ArmClient::GetResourceProvider(const std::string& tenant,
+                                                 const std::string& subscription_id,
+                                                 const std::string& resource_namespace) {
+  return Call(tenant, "GET",
+              ProviderPath(subscription_id, resource_namespace) +
+                  "?api-version=" + std::string(kProvidersApiVersion));
+}
+
+Result<ArmResult> ArmClient::RegisterResourceProvider(const std::string& tenant,
+                                                      const std::string& subscription_id,
+                                                      const std::string& resource_namespace) {
+  return Call(tenant, "POST",
+              ProviderPath(subscription_id, resource_namespace) +
+                  "/register?api-version=" + std::string(kProvidersApiVersion));
+}
+
 }  // namespace pc::connectors

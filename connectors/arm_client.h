@@ -53,6 +53,47 @@ class ArmClient {
                          const std::string& path_and_query,
                          const std::optional<json::value>& body = std::nullopt);
 
+  // --- Onboarding a new customer (the workflow's calls; governance convergence reuses them).
+  // Each returns Unavailable only when no answer came; ARM's answer, success or error, is an
+  // ArmResult.
+
+  // GET /providers/Microsoft.Subscription/aliases/{name} (404 when none).
+  Result<ArmResult> GetSubscriptionAlias(const std::string& tenant, const std::string& name);
+  // PUT /providers/Microsoft.Subscription/aliases/{name}: a new subscription billed to customer
+  // `customer_id` of the partner's billing account `billing_account`;
+  // properties.provisioningState and properties.subscriptionId say how far it is.
+  Result<ArmResult> PutSubscriptionAlias(const std::string& tenant, const std::string& name,
+                                         const std::string& billing_account,
+                                         const std::string& customer_id,
+                                         const std::string& display_name);
+  // PUT {subscription}/providers/Microsoft.Authorization/roleDefinitions/{id} with `body`.
+  Result<ArmResult> PutRoleDefinition(const std::string& tenant, const std::string& subscription_id,
+                                      const std::string& role_definition_id,
+                                      const json::value& body);
+  // PUT .../roleAssignments/{id}: the role definition `role_definition_id` (of the same
+  // subscription) to a service principal (409 RoleAssignmentExists: already there).
+  Result<ArmResult> PutRoleAssignment(const std::string& tenant, const std::string& subscription_id,
+                                      const std::string& assignment_id,
+                                      const std::string& role_definition_id,
+                                      const std::string& principal_id,
+                                      const std::string& description);
+  // PUT .../policyAssignments/{name} with `body`.
+  Result<ArmResult> PutPolicyAssignment(const std::string& tenant,
+                                        const std::string& subscription_id, const std::string& name,
+                                        const json::value& body);
+  // GET {subscription}/providers/{namespace}: registrationState.
+  Result<ArmResult> GetResourceProvider(const std::string& tenant,
+                                        const std::string& subscription_id,
+                                        const std::string& resource_namespace);
+  // POST {subscription}/providers/{namespace}/register.
+  Result<ArmResult> RegisterResourceProvider(const std::string& tenant,
+                                             const std::string& subscription_id,
+                                             const std::string& resource_namespace);
+  // "/subscriptions/{id}/providers/Microsoft.Authorization/roleDefinitions/{role}": the id a
+  // role assignment names.
+  static std::string RoleDefinitionResourceId(const std::string& subscription_id,
+                                              const std::string& role_definition_id);
+
  private:
   HttpClient& http_;
   TokenProvider& tokens_;

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <ctime>
 #include <thread>
 
 #include "core/http/server.h"
@@ -124,7 +126,18 @@ TEST(HttpClientTest, RetryAfterParsesSecondsAndDates) {
   EXPECT_EQ(HttpClient::RetryAfter("3"), std::chrono::milliseconds(3000));
   EXPECT_EQ(HttpClient::RetryAfter(""), std::chrono::milliseconds(0));
   EXPECT_EQ(HttpClient::RetryAfter("soon"), std::chrono::milliseconds(0));
+  // A date in the past asks for no wait at all.
   EXPECT_EQ(HttpClient::RetryAfter("Wed, 21 Oct 2015 07:28:00 GMT"), std::chrono::milliseconds(0));
+  // A date two minutes ahead asks for about two minutes: a parser that ignored dates says 0.
+  auto ahead = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() +
+                                                    std::chrono::seconds(120));
+  std::tm utc{};
+  gmtime_r(&ahead, &utc);
+  char date[64];
+  std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &utc);
+  auto wait = HttpClient::RetryAfter(date);
+  EXPECT_GE(wait, std::chrono::seconds(100)) << date;
+  EXPECT_LE(wait, std::chrono::seconds(120)) << date;
 }
 
 TEST(TokenBucketTest, LimitsTheRate) {

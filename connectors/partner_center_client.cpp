@@ -158,4 +158,84 @@ Result<std::string> PartnerCenterClient::CustomerAgreementTemplateId(const PcCal
   return Unavailable("Partner Center listed no Microsoft Customer Agreement template");
 }
 
+// --- Onboarding a new customer.
+
+Result<PcResult> PartnerCenterClient::CreateCustomer(const NewCustomer& c, const PcCall& call) {
+  json::object body{{"enableGDAPByDefault", false},
+                    {"CompanyProfile", {{"Domain", c.domain}}},
+                    {"BillingProfile",
+                     {{"Culture", "EN-US"},
+                      {"Email", c.email},
+                      {"Language", "en"},
+                      {"CompanyName", c.company_name},
+                      {"DefaultAddress",
+                       {{"FirstName", c.first_name},
+                        {"LastName", c.last_name},
+                        {"AddressLine1", c.address_line1},
+                        {"City", c.city},
+                        {"State", c.state.size() <= 2 ? c.state : c.state.substr(0, 2)},
+                        {"PostalCode", c.postal_code},
+                        {"Country", c.country},
+                        {"PhoneNumber", c.phone_number}}}}}};
+  return Call("POST", "/v1/customers", json::value(std::move(body)), call);
+}
+
+Result<PcResult> PartnerCenterClient::ConfirmCustomerAgreement(const std::string& customer_id,
+                                                               const AgreementAcceptance& a,
+                                                               const PcCall& call) {
+  json::object body{{"primaryContact", a.primary_contact},
+                    {"templateId", a.template_id},
+                    {"dateAgreed", a.date_agreed},
+                    {"type", "MicrosoftCustomerAgreement"}};
+  return Call("POST", "/v1/customers/" + customer_id + "/agreements", json::value(std::move(body)),
+              call);
+}
+
+Result<PcResult> PartnerCenterClient::OrderAzurePlan(const std::string& customer_id,
+                                                     const PcCall& call) {
+  json::object body{{"BillingCycle", "one_time"},
+                    {"CurrencyCode", "USD"},
+                    {"LineItems", json::array{json::object{{"LineItemNumber", 0},
+                                                           {"OfferId", kAzurePlanOffer},
+                                                           {"FriendlyName", "Azure plan"},
+                                                           {"Quantity", 1}}}}};
+  return Call("POST", "/v1/customers/" + customer_id + "/orders", json::value(std::move(body)),
+              call);
+}
+
+Result<PcResult> PartnerCenterClient::GetOrder(const std::string& customer_id,
+                                               const std::string& order_id, const PcCall& call) {
+  return Call("GET", "/v1/customers/" + customer_id + "/orders/" + order_id, std::nullopt, call);
+}
+
+Result<PcResult> PartnerCenterClient::ListSubscriptions(const std::string& customer_id,
+                                                        const PcCall& call) {
+  return Call("GET", "/v1/customers/" + customer_id + "/subscriptions", std::nullopt, call);
+}
+
+Result<PcResult> PartnerCenterClient::ListAzureEntitlements(const std::string& customer_id,
+                                                            const std::string& plan_subscription_id,
+                                                            const PcCall& call) {
+  return Call("GET",
+              "/v1/customers/" + customer_id + "/subscriptions/" + plan_subscription_id +
+                  "/azureEntitlements",
+              std::nullopt, call);
+}
+
+Result<PcResult> PartnerCenterClient::ConsentApplication(const std::string& customer_id,
+                                                         const std::string& application_id,
+                                                         const std::string& display_name,
+                                                         const PcCall& call) {
+  json::object body{
+      {"applicationId", application_id},
+      {"displayName", display_name},
+      {"applicationGrants",
+       json::array{json::object{{"enterpriseApplicationId", "797f4846-ba00-4fd7-ba43-dac1f8f63013"},
+                                {"scope", "user_impersonation"}},
+                   json::object{{"enterpriseApplicationId", "00000003-0000-0000-c000-000000000000"},
+                                {"scope", "Directory.Read.All,User.ReadWrite.All"}}}}};
+  return Call("POST", "/v1/customers/" + customer_id + "/applicationconsents",
+              json::value(std::move(body)), call);
+}
+
 }  // namespace pc::connectors

@@ -47,6 +47,25 @@ struct PcResult {
   bool ok() const { return !fault.has_value(); }
 };
 
+// --- Onboarding a new customer: typed arguments of the workflow's calls.
+
+// A new customer tenant: POST /v1/customers. `state` is cut to two letters as Partner Center
+// wants for US states.
+struct NewCustomer {
+  std::string domain;  // <prefix>.onmicrosoft.com
+  std::string company_name;
+  std::string email;
+  std::string first_name, last_name, phone_number;
+  std::string address_line1, city, state, postal_code, country;
+};
+
+// Who accepted the Microsoft Customer Agreement, with which template, when.
+struct AgreementAcceptance {
+  json::value primary_contact;  // {firstName, lastName, email, phoneNumber} as the user gave it
+  std::string template_id;
+  std::string date_agreed;  // RFC 3339
+};
+
 class PartnerCenterClient {
  public:
   PartnerCenterClient(HttpClient& http, TokenProvider& tokens, std::string base_url,
@@ -65,6 +84,40 @@ class PartnerCenterClient {
                                                            const PcCall& call);
   // The Microsoft Customer Agreement template id (GET /v1/agreements).
   Result<std::string> CustomerAgreementTemplateId(const PcCall& call);
+
+  // --- Onboarding a new customer (the onboarding workflow's calls, one per operation). Each
+  // returns Unavailable only when no answer came; an HTTP fault is a PcResult with `fault`.
+
+  // POST /v1/customers: a new customer tenant `customer.domain` with its billing profile. On
+  // success the body holds `id` and, for a new tenant, `userCredentials` (its first admin).
+  Result<PcResult> CreateCustomer(const NewCustomer& customer, const PcCall& call);
+  // POST /v1/customers/{id}/agreements: confirms the Microsoft Customer Agreement (600061:
+  // already confirmed).
+  Result<PcResult> ConfirmCustomerAgreement(const std::string& customer_id,
+                                            const AgreementAcceptance& acceptance,
+                                            const PcCall& call);
+  // POST /v1/customers/{id}/orders: one Azure plan (body: the order, `id` its order id).
+  Result<PcResult> OrderAzurePlan(const std::string& customer_id, const PcCall& call);
+  // GET /v1/customers/{id}/orders/{order}: status and lineItems[].subscriptionId.
+  Result<PcResult> GetOrder(const std::string& customer_id, const std::string& order_id,
+                            const PcCall& call);
+  // GET /v1/customers/{id}/subscriptions: items[] with offerId and orderId.
+  Result<PcResult> ListSubscriptions(const std::string& customer_id, const PcCall& call);
+  // GET /v1/customers/{id}/subscriptions/{plan}/azureEntitlements: items[].id are the Azure
+  // subscription ids under the plan.
+  Result<PcResult> ListAzureEntitlements(const std::string& customer_id,
+                                         const std::string& plan_subscription_id,
+                                         const PcCall& call);
+  // POST /v1/customers/{id}/applicationconsents: consents `application_id` in the customer's
+  // tenant with Azure Resource Manager user_impersonation and Graph directory grants (409:
+  // already consented).
+  Result<PcResult> ConsentApplication(const std::string& customer_id,
+                                      const std::string& application_id,
+                                      const std::string& display_name, const PcCall& call);
+  // The Azure plan's offer id; a subscription whose offerId starts with kAzurePlanProduct is
+  // one.
+  static constexpr std::string_view kAzurePlanOffer = "DZH318Z0BPS6:0001:DZH318Z0BML6";
+  static constexpr std::string_view kAzurePlanProduct = "DZH318Z0BPS6";
 
  private:
   HttpClient& http_;

@@ -48,8 +48,7 @@ std::string CodePointName(uint32_t cp) {
   return buf;
 }
 
-Status CheckText(std::string_view field, std::string_view text, size_t max_chars,
-                 bool multiline) {
+Status CheckText(std::string_view field, std::string_view text, size_t max_chars, bool multiline) {
   std::string name = "Field '" + std::string(field) + "'";
   size_t i = 0;
   size_t chars = 0;

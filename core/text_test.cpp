@@ -16,10 +16,10 @@ TEST(TextTest, Utf8LengthCountsCodePointsAndRejectsInvalidUtf8) {
 
 TEST(TextTest, LineTextRefusesControlAndBidiCharacters) {
   EXPECT_TRUE(CheckLineText("name", "Acme Corp — Zoë (株式会社)", 200).ok());
-  for (std::string bad : {std::string("a\0b", 3), std::string("a\nb"), std::string("a\rb"),
-                          std::string("a\tb"), std::string("a\x7f"), std::string("a\xC2\x85"),
-                          std::string("evil\xE2\x80\xAEtxt.exe"), std::string("\xE2\x81\xA6x"),
-                          std::string("\xE2\x80\x8F")}) {
+  for (std::string bad :
+       {std::string("a\0b", 3), std::string("a\nb"), std::string("a\rb"), std::string("a\tb"),
+        std::string("a\x7f"), std::string("a\xC2\x85"), std::string("evil\xE2\x80\xAEtxt.exe"),
+        std::string("\xE2\x81\xA6x"), std::string("\xE2\x80\x8F")}) {
     auto st = CheckLineText("name", bad, 200);
     ASSERT_FALSE(st.ok()) << bad;
     EXPECT_NE(st.error().message.find("Field 'name'"), std::string::npos);

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "core/random.h"
@@ -141,21 +143,56 @@ TEST_P(RunnerTest, AnExpiredLeaseOfADeadWorkerIsTakenOver) {
   JobRunner runner(*db_, FastOptions());
   runner.Register("k", [](Job&) { return StepResult::Done(); });
   std::string id = Enqueue("k", "s");
-  // A worker claimed it and died: its lease runs for another 300 ms.
-  auto until = FormatTimestamp(Now() + std::chrono::milliseconds(300));
-  Exec("UPDATE jobs SET lease_owner = 'dead/x', lease_expires_at = ? WHERE id = ?", {until, id});
+  // A worker claimed it and died: while its lease runs, nobody else takes the job...
+  Exec("UPDATE jobs SET lease_owner = 'dead/x', lease_expires_at = ? WHERE id = ?",
+       {FormatTimestamp(Now() + std::chrono::hours(1)), id});
   EXPECT_FALSE(runner.RunOnce());
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  // ...and once the lease has run out, the job is taken over.
+  Exec("UPDATE jobs SET lease_expires_at = ? WHERE id = ?",
+       {FormatTimestamp(Now() - std::chrono::seconds(1)), id});
   EXPECT_TRUE(runner.RunOnce());
   EXPECT_EQ(State(id), "done|");
 }
 
+// Waits until `condition` holds or `limit` passes; returns whether it held.
+template <typename Condition>
+bool WaitFor(Condition condition, std::chrono::seconds limit = std::chrono::seconds(60)) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+// A gate a step handler waits at until the test opens it.
+class Gate {
+ public:
+  void Open() {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+  void Wait() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return open_; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
+};
+
 TEST_P(RunnerTest, ASlowStepWithinItsDeadlineKeepsItsLease) {
   RunnerOptions slow = FastOptions();
-  slow.lease = std::chrono::milliseconds(150);
+  slow.lease = std::chrono::milliseconds(600);  // renewed every 200 ms while the step runs
   JobRunner a(*db_, slow);
-  a.Register("k", [](Job&) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(600));  // four leases long
+  std::atomic<bool> started{false};
+  Gate gate;
+  a.Register("k", [&](Job&) {
+    started = true;
+    gate.Wait();  // runs for as long as the test says
     return StepResult::Done();
   });
   auto db_b = Open();
@@ -163,8 +200,18 @@ TEST_P(RunnerTest, ASlowStepWithinItsDeadlineKeepsItsLease) {
   b.Register("k", [](Job&) { return StepResult::Fail("b must not run this step"); });
   std::string id = Enqueue("k", "s");
   std::thread t([&] { a.RunOnce(); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(350));
-  EXPECT_FALSE(b.RunOnce());  // the heartbeat kept a's lease alive
+  ASSERT_TRUE(WaitFor([&] { return started.load(); }));
+  auto lease_end = [&] {
+    auto tx = db_->Begin();
+    auto rows = (*tx)->Query("SELECT lease_expires_at FROM jobs WHERE id = ?", {id});
+    return *ParseTimestamp(rows->at(0).Text("lease_expires_at"));
+  };
+  // Past the end of the lease a took, a has renewed it: b finds nothing to take.
+  auto first_end = lease_end();
+  bool renewed = WaitFor([&] { return Now() > first_end && lease_end() > Now(); });
+  EXPECT_TRUE(renewed) << "the heartbeat did not renew the lease";
+  EXPECT_FALSE(b.RunOnce());
+  gate.Open();
   t.join();
   EXPECT_EQ(State(id), "done|");
 }
@@ -175,9 +222,10 @@ TEST_P(RunnerTest, AWorkerThatLostItsLeaseRecordsNothing) {
   slow.step_deadline = std::chrono::milliseconds(50);  // past it, the lease is not renewed
   JobRunner a(*db_, slow);
   std::atomic<int> runs{0};
+  Gate gate;
   a.Register("k", [&](Job& job) {
     ++runs;
-    std::this_thread::sleep_for(std::chrono::milliseconds(400));  // outlives the lease
+    gate.Wait();  // outlives the lease
     job.data["by"] = "a";
     return StepResult::Next("second");
   });
@@ -189,8 +237,10 @@ TEST_P(RunnerTest, AWorkerThatLostItsLeaseRecordsNothing) {
   });
   std::string id = Enqueue("k", "first");
   std::thread t([&] { a.RunOnce(); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  EXPECT_TRUE(b.RunOnce());  // takes the expired lease and finishes the job
+  ASSERT_TRUE(WaitFor([&] { return runs.load() == 1; }));
+  // Once a's lease has run out, b takes the job over and finishes it.
+  EXPECT_TRUE(WaitFor([&] { return b.RunOnce(); }));
+  gate.Open();
   t.join();
   EXPECT_EQ(State(id), "done|");
   EXPECT_EQ(Load(id).data["by"].as_string(), "b");  // a's late result was discarded

@@ -176,8 +176,6 @@ class OnboardingService {
   Result<Provider> CreateExistingProvider(const identity::Principal& who, const NewProvider& in);
   // The provider, deleted or not (`deleted` tells).
   Result<Provider> Load(store::Transaction& tx, std::string_view id, bool* deleted = nullptr);
-  jobs::StepResult RunStep(jobs::Job& job);
-  Status ObserveStep(store::Transaction& tx, const jobs::Job& job, const jobs::StepResult& r);
 
   OnboardingDeps deps_;
   OnboardingOptions options_;

@@ -3,6 +3,8 @@
 // definitions), generic resource PUT with policy enforcement, Microsoft.Subscription aliases.
 #include <boost/algorithm/string/case_conv.hpp>
 #include <boost/algorithm/string/predicate.hpp>
+#include <map>
+#include <set>
 
 #include "core/uuid.h"
 #include "sandbox/services.h"
@@ -131,12 +133,35 @@ json::object ProviderJson(const std::string& sub, const std::string& ns, const s
       {"Microsoft.Resources", {"resourceGroups", "deployments"}},
       {"Microsoft.Authorization", {"roleAssignments", "roleDefinitions", "policyAssignments"}},
       {"Microsoft.Billing", {"billingAccounts"}}};
+  // Types that Azure also offers in Edge Zones (GetProviders.json: locationMappings).
+  static const std::set<std::string> kEdgeZoneTypes = {
+      "Microsoft.Compute/virtualMachines",   "Microsoft.Compute/disks",
+      "Microsoft.Network/virtualNetworks",   "Microsoft.Network/loadBalancers",
+      "Microsoft.Network/publicIPAddresses", "Microsoft.Network/networkSecurityGroups",
+      "Microsoft.Network/networkInterfaces"};
   json::array types;
   if (auto it = kTypes.find(ns); it != kTypes.end()) {
     for (const auto& t : it->second) {
-      types.push_back(json::object{{"resourceType", t},
-                                   {"locations", json::array{"East US", "West Europe"}},
-                                   {"apiVersions", json::array{"2023-09-01", "2021-04-01"}}});
+      // As ARM reports them: tracked types move and take tags and a location; Authorization's
+      // are extension resources; billing accounts none of these.
+      std::string capabilities = ns == "Microsoft.Authorization" ? "SupportsExtension"
+                                 : ns == "Microsoft.Billing"     ? "None"
+                                 : t == "deployments"
+                                     ? "SupportsTags"
+                                     : "CrossResourceGroupResourceMove, "
+                                       "CrossSubscriptionResourceMove, SupportsTags, "
+                                       "SupportsLocation";
+      json::object type{{"resourceType", t},
+                        {"locations", json::array{"East US", "West Europe"}},
+                        {"apiVersions", json::array{"2023-09-01", "2021-04-01"}}};
+      if (kEdgeZoneTypes.contains(ns + "/" + t)) {
+        type["locationMappings"] = json::array{json::object{
+            {"location", "East US"},
+            {"type", "EdgeZone"},
+            {"extendedLocations", json::array{"attatlanta1", "microsoftlosangeles1"}}}};
+      }
+      type["capabilities"] = capabilities;
+      types.push_back(std::move(type));
     }
   }
   return json::object{{"id", "/subscriptions/" + sub + "/providers/" + ns},

@@ -8,5 +8,5 @@ build=${1:-build-asan}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 scripts/with-postgres.sh ctest --test-dir "$build" --output-on-failure -j2 --timeout 600
-# The usage readers under libFuzzer, for a bounded time (skipped without clang).
-scripts/fuzz.sh "${PARTNERCLOUD_FUZZ_SECONDS:-40}"
+# The libFuzzer targets (usage readers, HTTP requests), each for a bounded time (skipped without clang).
+scripts/fuzz.sh "${PARTNERCLOUD_FUZZ_SECONDS:-30}"

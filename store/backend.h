@@ -25,6 +25,29 @@ using BeginFn = std::function<Result<std::unique_ptr<BackendTransaction>>()>;
 Status ApplyMigrations(Dialect dialect, const BeginFn& begin);
 Result<int> ReadSchemaVersion(Dialect dialect, const BeginFn& begin);
 
+// What both backends' Database does the same way, on top of BeginBackend.
+class BackendDatabase : public Database {
+ public:
+  // A transaction on a pooled connection.
+  virtual Result<std::unique_ptr<BackendTransaction>> BeginBackend() = 0;
+
+  Result<std::unique_ptr<Transaction>> Begin() final {
+    PC_ASSIGN_OR_RETURN(auto tx, BeginBackend());
+    return std::unique_ptr<Transaction>(std::move(tx));
+  }
+  Status Migrate() final {
+    return ApplyMigrations(dialect(), [this] { return BeginBackend(); });
+  }
+  Result<int> SchemaVersion() final {
+    return ReadSchemaVersion(dialect(), [this] { return BeginBackend(); });
+  }
+  Status Ping() final {
+    PC_ASSIGN_OR_RETURN(auto tx, BeginBackend());
+    PC_RETURN_IF_ERROR(tx->Query("SELECT 1"));
+    return Status::Ok();
+  }
+};
+
 // The first words of a statement, for error messages: never the whole statement, never values.
 std::string Abbreviate(std::string_view sql);
 

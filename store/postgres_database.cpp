@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "store/backend.h"
+#include "store/connection_pool.h"
 
 namespace pc::store::internal {
 
@@ -196,7 +197,7 @@ class PostgresTransaction final : public BackendTransaction {
   bool done_ = false;
 };
 
-class PostgresDatabase final : public Database {
+class PostgresDatabase final : public BackendDatabase {
  public:
   // `options`: libpq connection keywords and values, as parsed from the URL.
   PostgresDatabase(std::vector<std::pair<std::string, std::string>> options, std::string password,
@@ -212,25 +213,6 @@ class PostgresDatabase final : public Database {
 
   Dialect dialect() const override { return Dialect::kPostgres; }
 
-  Result<std::unique_ptr<Transaction>> Begin() override {
-    PC_ASSIGN_OR_RETURN(auto tx, BeginBackend());
-    return std::unique_ptr<Transaction>(std::move(tx));
-  }
-
-  Status Migrate() override {
-    return ApplyMigrations(Dialect::kPostgres, [this] { return BeginBackend(); });
-  }
-
-  Result<int> SchemaVersion() override {
-    return ReadSchemaVersion(Dialect::kPostgres, [this] { return BeginBackend(); });
-  }
-
-  Status Ping() override {
-    PC_ASSIGN_OR_RETURN(auto tx, BeginBackend());
-    PC_RETURN_IF_ERROR(tx->Query("SELECT 1"));
-    return Status::Ok();
-  }
-
   // Opens one connection now so that Open() reports a bad URL or a server that is down at once.
   Status Warm() {
     PC_ASSIGN_OR_RETURN(PgConn conn, Acquire());
@@ -238,7 +220,7 @@ class PostgresDatabase final : public Database {
     return Status::Ok();
   }
 
-  Result<std::unique_ptr<BackendTransaction>> BeginBackend() {
+  Result<std::unique_ptr<BackendTransaction>> BeginBackend() override {
     PC_ASSIGN_OR_RETURN(PgConn conn, Acquire());
     PgResult result(PQexec(conn.get(), "BEGIN"));
     if (PQresultStatus(result.get()) != PGRES_COMMAND_OK &&
@@ -271,40 +253,11 @@ class PostgresDatabase final : public Database {
     }
     bool healthy =
         PQstatus(conn.get()) == CONNECTION_OK && PQtransactionStatus(conn.get()) == PQTRANS_IDLE;
-    {
-      std::lock_guard lock(mu_);
-      if (healthy) {
-        idle_.push_back(std::move(conn));
-      } else {
-        --open_;
-      }
-    }
-    available_.notify_one();
-    // A dropped connection is closed here, outside the lock.
+    pool_.Release(std::move(conn), healthy);  // a dropped connection is closed outside the lock
   }
 
  private:
-  Result<PgConn> Acquire() {
-    {
-      std::unique_lock lock(mu_);
-      available_.wait(lock, [&] { return !idle_.empty() || open_ < kMaxConnections; });
-      if (!idle_.empty()) {
-        PgConn conn = std::move(idle_.back());
-        idle_.pop_back();
-        return conn;
-      }
-      ++open_;
-    }
-    auto conn = Connect();
-    if (!conn.ok()) {
-      {
-        std::lock_guard lock(mu_);
-        --open_;
-      }
-      available_.notify_one();
-    }
-    return conn;
-  }
+  Result<PgConn> Acquire() { return pool_.Acquire(); }
 
   Result<PgConn> Connect() {
     PgConn conn(PQconnectdbParams(keywords_.data(), values_.data(), 0));
@@ -326,10 +279,7 @@ class PostgresDatabase final : public Database {
   std::vector<const char*> values_;
   const std::string password_;  // only to scrub it from libpq's messages
   const std::string display_;   // "user@host:port/db", for messages
-  std::mutex mu_;
-  std::condition_variable available_;
-  std::vector<PgConn> idle_;
-  size_t open_ = 0;  // connections created and not closed: idle or in a transaction
+  ConnectionPool<PgConn> pool_{kMaxConnections, [this] { return Connect(); }};
 };
 
 PostgresTransaction::~PostgresTransaction() {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "store/backend.h"
+#include "store/connection_pool.h"
 
 namespace pc::store::internal {
 
@@ -200,31 +201,13 @@ class SqliteTransaction final : public BackendTransaction {
   bool done_ = false;
 };
 
-class SqliteDatabase final : public Database {
+class SqliteDatabase final : public BackendDatabase {
  public:
   explicit SqliteDatabase(std::string path)
-      : path_(std::move(path)), max_connections_(path_ == ":memory:" ? 1 : kMaxConnections) {}
+      : path_(std::move(path)),
+        pool_(path_ == ":memory:" ? 1 : kMaxConnections, [this] { return Connect(); }) {}
 
   Dialect dialect() const override { return Dialect::kSqlite; }
-
-  Result<std::unique_ptr<Transaction>> Begin() override {
-    PC_ASSIGN_OR_RETURN(auto tx, BeginBackend());
-    return std::unique_ptr<Transaction>(std::move(tx));
-  }
-
-  Status Migrate() override {
-    return ApplyMigrations(Dialect::kSqlite, [this] { return BeginBackend(); });
-  }
-
-  Result<int> SchemaVersion() override {
-    return ReadSchemaVersion(Dialect::kSqlite, [this] { return BeginBackend(); });
-  }
-
-  Status Ping() override {
-    PC_ASSIGN_OR_RETURN(auto tx, BeginBackend());
-    PC_RETURN_IF_ERROR(tx->Query("SELECT 1"));
-    return Status::Ok();
-  }
 
   // Opens one connection now so that Open() reports a bad path at once.
   Status Warm() {
@@ -233,7 +216,7 @@ class SqliteDatabase final : public Database {
     return Status::Ok();
   }
 
-  Result<std::unique_ptr<BackendTransaction>> BeginBackend() {
+  Result<std::unique_ptr<BackendTransaction>> BeginBackend() override {
     PC_ASSIGN_OR_RETURN(auto conn, Acquire());
     int rc = sqlite3_exec(conn->db(), "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
     if (rc != SQLITE_OK) {
@@ -249,40 +232,11 @@ class SqliteDatabase final : public Database {
   // failed) is closed rather than handed to the next caller.
   void Release(std::unique_ptr<Connection> conn) {
     bool idle = sqlite3_get_autocommit(conn->db()) != 0;
-    {
-      std::lock_guard lock(mu_);
-      if (idle) {
-        idle_.push_back(std::move(conn));
-      } else {
-        --open_;
-      }
-    }
-    available_.notify_one();
+    pool_.Release(std::move(conn), idle);
   }
 
  private:
-  // An idle connection, a new one while under the limit, or waits for one to come back.
-  Result<std::unique_ptr<Connection>> Acquire() {
-    {
-      std::unique_lock lock(mu_);
-      available_.wait(lock, [&] { return !idle_.empty() || open_ < max_connections_; });
-      if (!idle_.empty()) {
-        auto conn = std::move(idle_.back());
-        idle_.pop_back();
-        return conn;
-      }
-      ++open_;
-    }
-    auto conn = Connect();
-    if (!conn.ok()) {
-      {
-        std::lock_guard lock(mu_);
-        --open_;
-      }
-      available_.notify_one();
-    }
-    return conn;
-  }
+  Result<std::unique_ptr<Connection>> Acquire() { return pool_.Acquire(); }
 
   Result<std::unique_ptr<Connection>> Connect() {
     sqlite3* raw = nullptr;
@@ -303,11 +257,7 @@ class SqliteDatabase final : public Database {
   }
 
   const std::string path_;
-  const size_t max_connections_;
-  std::mutex mu_;
-  std::condition_variable available_;
-  std::vector<std::unique_ptr<Connection>> idle_;
-  size_t open_ = 0;  // connections created and not closed: idle or in a transaction
+  ConnectionPool<std::unique_ptr<Connection>> pool_;
 };
 
 SqliteTransaction::~SqliteTransaction() {

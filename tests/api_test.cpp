@@ -13,8 +13,6 @@ namespace {
 
 namespace json = boost::json;
 
-const std::string kPassword = "Corr3ct-Horse-Battery";
-
 // Asserts the project's error body and returns its code.
 std::string ErrorCode(const HttpResponse& res) {
   auto v = Json(res.body);
@@ -27,14 +25,6 @@ std::string ErrorCode(const HttpResponse& res) {
   EXPECT_FALSE(err.at("message").as_string().empty());
   return std::string(err.at("code").as_string());
 }
-
-struct Session {
-  std::string token;
-  std::string csrf;
-  std::string user_id;
-  std::string organization_id;
-  std::vector<std::string> Bearer() const { return {"Authorization: Bearer " + token}; }
-};
 
 class ApiTest : public ::testing::TestWithParam<Backend> {
  protected:
@@ -50,29 +40,17 @@ class ApiTest : public ::testing::TestWithParam<Backend> {
 
   void AddUser(const std::string& email, const std::string& role, const std::string& org,
                const std::string& kind) {
-    auto r = RunCommand(
-        {"user", "add", "--database", db_.url, "--email", email, "--role", role, "--organization",
-         org, "--create-organization", "--organization-kind", kind, "--password-stdin"},
-        kPassword + "\n");
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    ASSERT_NE(r.out.find("created " + email), std::string::npos) << r.out;
+    test::AddUser(db_.url, email, role, org, kind);
   }
 
   std::string Url(const std::string& path) const { return server_.BaseUrl() + path; }
 
-  Session Login(const std::string& email, const std::string& password = kPassword) {
-    auto res = Http("POST", Url("/api/v1/session"),
-                    R"({"email":")" + email + R"(","password":")" + password + R"("})");
-    EXPECT_EQ(res.status, 200) << res.body;
-    Session s;
-    if (res.status != 200) return s;
-    auto v = Json(res.body);
-    s.token = std::string(v.at("token").as_string());
-    s.csrf = std::string(v.at("csrfToken").as_string());
-    s.user_id = std::string(v.at("user").at("id").as_string());
-    s.organization_id = std::string(v.at("organization").at("id").as_string());
-    EXPECT_NE(res.Header("set-cookie").find("HttpOnly"), std::string::npos);
-    EXPECT_NE(res.Header("set-cookie").find("SameSite=Strict"), std::string::npos);
+  // Signs in; the session cookie is HttpOnly and SameSite=Strict.
+  Session Login(const std::string& email, const std::string& password = kTestPassword) {
+    Session s = test::Login(server_.BaseUrl(), email, password);
+    if (s.token.empty()) return s;
+    EXPECT_NE(s.set_cookie.find("HttpOnly"), std::string::npos);
+    EXPECT_NE(s.set_cookie.find("SameSite=Strict"), std::string::npos);
     return s;
   }
 
@@ -120,7 +98,7 @@ TEST_P(ApiTest, WrongPasswordIs401ThenThrottledWith429) {
   }
   // Locked: even the right password is refused until Retry-After has passed.
   auto locked = Http("POST", Url("/api/v1/session"),
-                     R"({"email":"dev@acme.example","password":")" + kPassword + R"("})");
+                     R"({"email":"dev@acme.example","password":")" + kTestPassword + R"("})");
   EXPECT_EQ(locked.status, 429) << locked.body;
   EXPECT_EQ(ErrorCode(locked), "TooManyRequests");
   ASSERT_FALSE(locked.Header("retry-after").empty());
@@ -304,7 +282,7 @@ TEST_P(ApiTest, NoPlaintextPasswordInDatabaseOrLogs) {
   ASSERT_FALSE(rows.empty());
   EXPECT_NE(rows.find("pw@acme.example"), std::string::npos) << "the dump should hold the user";
   EXPECT_EQ(rows.find(secret), std::string::npos) << "password found in the database";
-  EXPECT_EQ(rows.find(kPassword), std::string::npos) << "password found in the database";
+  EXPECT_EQ(rows.find(kTestPassword), std::string::npos) << "password found in the database";
   EXPECT_EQ(rows.find(acme.token), std::string::npos) << "session token stored in clear";
   std::string logs = server_.Stdout() + server_.Stderr();
   EXPECT_FALSE(logs.empty());
@@ -313,15 +291,22 @@ TEST_P(ApiTest, NoPlaintextPasswordInDatabaseOrLogs) {
 }
 
 TEST_P(ApiTest, SigtermLetsASlowRequestFinishThenExitsZero) {
-  std::string body = R"({"email":"admin@acme.example","password":")" + kPassword + R"("})";
+  std::string body = R"({"email":"admin@acme.example","password":")" + kTestPassword + R"("})";
   RawConnection conn(server_.port());
   conn.Send(
       "POST /api/v1/session HTTP/1.1\r\nHost: localhost\r\nContent-Type: "
       "application/json\r\nContent-Length: " +
       std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, 10));
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // The server has read the headers: the request is in flight (besides the /metrics one).
+  EXPECT_TRUE(WaitUntil([&] {
+    return Http("GET", Url("/metrics")).body.find("partnercloud_http_requests_in_flight 2\n") !=
+           std::string::npos;
+  })) << "the slow request never started";
   server_.Signal(SIGTERM);
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // The server is draining before the rest of the body comes.
+  EXPECT_TRUE(WaitUntil([&] {
+    return (server_.Stdout() + server_.Stderr()).find("signal 15 received") != std::string::npos;
+  })) << server_.Stderr();
   conn.Send(body.substr(10));
   std::string reply = conn.ReadAll();
   EXPECT_EQ(reply.rfind("HTTP/1.1 200 OK", 0), 0u) << reply;

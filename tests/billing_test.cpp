@@ -16,17 +16,9 @@ namespace {
 
 namespace json = boost::json;
 
-const std::string kPassword = "Corr3ct-Horse-Battery";
 const std::string kHeader =
     "PartnerId,CustomerId,EntitlementId,UsageDate,MeterCategory,ResourceURI,UnitPrice,Quantity,"
     "BillingPreTaxTotal,BillingCurrency,Tags,BenefitId\r\n";
-
-json::value Json(const std::string& text) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  EXPECT_FALSE(ec) << "not JSON: " << text;
-  return v;
-}
 
 // One usage line: UnitPrice × Quantity is the charge.
 std::string Line(const std::string& customer, const std::string& sub, const std::string& day,
@@ -73,26 +65,13 @@ class BillingTest : public ::testing::TestWithParam<Backend> {
 
   void AddUser(const std::string& email, const std::string& role, const std::string& org,
                const std::string& kind) {
-    auto r = RunCommand(
-        {"user", "add", "--database", db_.url, "--email", email, "--role", role, "--organization",
-         org, "--create-organization", "--organization-kind", kind, "--password-stdin"},
-        kPassword + "\n");
-    ASSERT_EQ(r.exit_code, 0) << r.err;
+    test::AddUser(db_.url, email, role, org, kind);
   }
 
-  void Exec(const std::string& sql) {
-    auto tx = store_->Begin();
-    ASSERT_TRUE(tx.ok());
-    auto r = (*tx)->Execute(sql);
-    ASSERT_TRUE(r.ok()) << r.error().message;
-    ASSERT_TRUE((*tx)->Commit().ok());
-  }
+  void Exec(const std::string& sql) { test::Exec(*store_, sql); }
 
   std::string Login(const std::string& email) {
-    auto res = Http("POST", server_.BaseUrl() + "/api/v1/session",
-                    R"({"email":")" + email + R"(","password":")" + kPassword + R"("})");
-    EXPECT_EQ(res.status, 200) << res.body;
-    return std::string(Json(res.body).at("token").as_string());
+    return test::Login(server_.BaseUrl(), email).token;
   }
 
   std::string ClcToken(const std::string& user) {

@@ -19,9 +19,56 @@
 #include <sstream>
 #include <thread>
 
+#include "store/scratch_database.h"
+
 namespace pc::test {
 
 namespace fs = std::filesystem;
+
+const std::string kTestPassword = "Corr3ct-Horse-Battery";
+
+bool WaitUntil(const std::function<bool()>& condition, std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+void AddUser(const std::string& database_url, const std::string& email, const std::string& role,
+             const std::string& organization, const std::string& kind) {
+  auto r = RunCommand({"user", "add", "--database", database_url, "--email", email, "--role", role,
+                       "--organization", organization, "--create-organization",
+                       "--organization-kind", kind, "--password-stdin"},
+                      kTestPassword + "\n");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_NE(r.out.find("created " + email), std::string::npos) << r.out;
+}
+
+Session Login(const std::string& base_url, const std::string& email, const std::string& password) {
+  boost::json::object body{{"email", email}, {"password", password}};
+  auto res = Http("POST", base_url + "/api/v1/session", boost::json::serialize(body));
+  EXPECT_EQ(res.status, 200) << res.body;
+  Session s;
+  if (res.status != 200) return s;
+  auto v = Json(res.body);
+  s.token = Str(v.at("token"));
+  s.csrf = Str(v.at("csrfToken"));
+  s.user_id = Str(v.at("user").at("id"));
+  s.organization_id = Str(v.at("organization").at("id"));
+  s.set_cookie = res.Header("set-cookie");
+  return s;
+}
+
+void Exec(store::Database& db, const std::string& sql, const std::vector<store::Param>& params) {
+  auto tx = db.Begin();
+  ASSERT_TRUE(tx.ok()) << tx.error().message;
+  auto r = (*tx)->Execute(sql, params);
+  ASSERT_TRUE(r.ok()) << r.error().message << "\n" << sql;
+  auto committed = (*tx)->Commit();
+  ASSERT_TRUE(committed.ok()) << committed.error().message;
+}
 
 boost::json::value Json(const std::string& text) {
   boost::system::error_code ec;
@@ -78,12 +125,6 @@ std::string PgServerUrl() {
   return url;
 }
 
-// The server URL with its database name replaced.
-std::string WithDatabase(const std::string& url, const std::string& name) {
-  auto slash = url.rfind('/');
-  return url.substr(0, slash + 1) + name;
-}
-
 std::string PgQueryText(const std::string& url, const std::string& sql) {
   PGconn* conn = PQconnectdb(url.c_str());
   std::string out;
@@ -119,8 +160,9 @@ TestDatabase MakeDatabase(Backend backend) {
   if (server.empty()) return db;
   std::random_device rd;
   std::string name = "pc_test_" + std::to_string(getpid()) + "_" + std::to_string(rd() % 1000000);
-  PgQueryText(server, "CREATE DATABASE " + name);
-  db.url = WithDatabase(server, name);
+  std::string error = store::PostgresAdminExec(server, "CREATE DATABASE " + name);
+  EXPECT_EQ(error, "") << "cannot create a test database";
+  db.url = store::PostgresUrlWithDatabase(server, name);
   return db;
 }
 
@@ -340,6 +382,10 @@ void RawConnection::Send(const std::string& bytes) {
 }
 
 std::string RawConnection::ReadAll(std::chrono::milliseconds timeout) {
+  return ReadUntil("", timeout);
+}
+
+std::string RawConnection::ReadUntil(const std::string& needle, std::chrono::milliseconds timeout) {
   std::string out;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   char buf[4096];
@@ -352,6 +398,7 @@ std::string RawConnection::ReadAll(std::chrono::milliseconds timeout) {
     ssize_t n = recv(fd_, buf, sizeof buf, 0);
     if (n <= 0) break;
     out.append(buf, static_cast<size_t>(n));
+    if (!needle.empty() && out.find(needle) != std::string::npos) break;
   }
   return out;
 }

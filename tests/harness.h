@@ -7,11 +7,17 @@
 
 #include <boost/json.hpp>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "store/store.h"
+
 namespace pc::test {
+
+// The password AddUser gives every test user.
+extern const std::string kTestPassword;
 
 // Parses a JSON text, failing the current test (not aborting it) if it is not JSON.
 boost::json::value Json(const std::string& text);
@@ -85,6 +91,35 @@ struct HttpResponse {
 HttpResponse Http(const std::string& method, const std::string& url, const std::string& body = "",
                   const std::vector<std::string>& headers = {});
 
+// Waits until `condition()` is true, asking every 20 ms, for at most `limit`; returns whether it
+// became true. Tests wait for conditions, never for fixed times.
+bool WaitUntil(const std::function<bool()>& condition,
+               std::chrono::milliseconds limit = std::chrono::seconds(60));
+
+// `partnercloud user add` on `database_url`: the user, with password kTestPassword, in
+// organization `organization` (created if missing, of `kind` customer or partner). Fails the test
+// if the command fails.
+void AddUser(const std::string& database_url, const std::string& email, const std::string& role,
+             const std::string& organization, const std::string& kind = "customer");
+
+// A signed-in user, as POST /api/v1/session answered.
+struct Session {
+  std::string token;
+  std::string csrf;
+  std::string user_id;
+  std::string organization_id;
+  std::string set_cookie;  // the Set-Cookie header of the answer
+  std::vector<std::string> Bearer() const { return {"Authorization: Bearer " + token}; }
+};
+// Signs in at the server `base_url` ("http://127.0.0.1:port"). Fails the test (and returns an
+// empty Session) unless it answers 200.
+Session Login(const std::string& base_url, const std::string& email,
+              const std::string& password = kTestPassword);
+
+// Runs one SQL statement in its own transaction; fails the test on error.
+void Exec(store::Database& db, const std::string& sql,
+          const std::vector<store::Param>& params = {});
+
 // Sends raw bytes on a new TCP connection to 127.0.0.1:port (for malformed or slow requests).
 class RawConnection {
  public:
@@ -93,6 +128,9 @@ class RawConnection {
   void Send(const std::string& bytes);
   // Reads until the peer closes or `timeout` passes.
   std::string ReadAll(std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
+  // Reads until what was read contains `needle`, the peer closes or `timeout` passes.
+  std::string ReadUntil(const std::string& needle,
+                        std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
 
  private:
   int fd_ = -1;

@@ -15,8 +15,6 @@ namespace {
 
 namespace json = boost::json;
 
-const std::string kPassword = "Corr3ct-Horse-Battery";
-
 // A service process (or several) against one sandbox, with the demo-like users.
 class Fleet {
  public:
@@ -24,11 +22,7 @@ class Fleet {
     sandbox.Start({"sandbox"});
     db = MakeDatabase(backend);
     dir = TempDir("pc-fleet");
-    auto r = RunCommand(
-        {"user", "add", "--database", db.url, "--email", "admin@acme.example", "--role",
-         "org_admin", "--organization", "Acme", "--create-organization", "--password-stdin"},
-        kPassword + "\n");
-    EXPECT_EQ(r.exit_code, 0) << r.err;
+    AddUser(db.url, "admin@acme.example", "org_admin", "Acme");
   }
 
   std::vector<std::string> ServeArgs(const std::vector<std::string>& extra) const {
@@ -52,10 +46,7 @@ class Fleet {
   std::string Url(ServerProcess& s, const std::string& path) { return s.BaseUrl() + path; }
 
   std::vector<std::string> Login(ServerProcess& s) {
-    auto res = Http("POST", Url(s, "/api/v1/session"),
-                    R"({"email":"admin@acme.example","password":")" + kPassword + R"("})");
-    EXPECT_EQ(res.status, 200) << res.body;
-    return {"Authorization: Bearer " + Str(Json(res.body).at("token"))};
+    return test::Login(s.BaseUrl(), "admin@acme.example").Bearer();
   }
 
   // Connects acme.admin and creates `n` providers round-robin on ACME, ACMD, ACMT.

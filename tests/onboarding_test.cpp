@@ -14,8 +14,6 @@ namespace {
 
 namespace json = boost::json;
 
-const std::string kPassword = "Corr3ct-Horse-Battery";
-
 class OnboardingTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -43,18 +41,11 @@ class OnboardingTest : public ::testing::Test {
 
   void AddUser(const std::string& email, const std::string& role, const std::string& org,
                const std::string& kind) {
-    auto r = RunCommand(
-        {"user", "add", "--database", db_.url, "--email", email, "--role", role, "--organization",
-         org, "--create-organization", "--organization-kind", kind, "--password-stdin"},
-        kPassword + "\n");
-    ASSERT_EQ(r.exit_code, 0) << r.err;
+    test::AddUser(db_.url, email, role, org, kind);
   }
 
   std::vector<std::string> Login(const std::string& email) {
-    auto res = Http("POST", server_.BaseUrl() + "/api/v1/session",
-                    R"({"email":")" + email + R"(","password":")" + kPassword + R"("})");
-    EXPECT_EQ(res.status, 200) << res.body;
-    return {"Authorization: Bearer " + Str(Json(res.body).at("token"))};
+    return test::Login(server_.BaseUrl(), email).Bearer();
   }
 
   HttpResponse Connect(const std::vector<std::string>& auth, const std::string& user,

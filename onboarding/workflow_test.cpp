@@ -1,0 +1,392 @@
+// Each onboarding step alone, against the real sandbox (in this process, over loopback HTTP)
+// and a real SQLite database: the steps before it run first to set the scene, then the step
+// under test runs and the test checks what it did upstream and in the database, and that
+// running it again acts no second time.
+#include "onboarding/workflow.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "core/random.h"
+#include "core/time.h"
+#include "sandbox/sandbox.h"
+#include "store/scratch_database.h"
+
+namespace pc::onboarding {
+namespace {
+
+using jobs::Job;
+using jobs::StepResult;
+using Kind = jobs::StepResult::Kind;
+
+const std::string kOrganization = "org-1";
+const std::string kProvider = "prov-1";
+
+class WorkflowTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    InitCrypto();
+    ASSERT_TRUE(scratch_.Create(store::TestBackend::kSqlite).ok());
+    auto db = store::Database::Open(scratch_.url());
+    ASSERT_TRUE(db.ok()) << db.error().message;
+    db_ = std::move(db).value();
+    ASSERT_TRUE(db_->Migrate().ok());
+    std::string now = FormatTimestamp(Now());
+    Exec(
+        "INSERT INTO organizations (id, name, kind, created_at) VALUES (?, 'Acme', "
+        "'customer', ?)",
+        {kOrganization, now});
+    Exec(
+        "INSERT INTO users (id, organization_id, email, role, password_hash, created_at, "
+        "updated_at) VALUES ('user-1', ?, 'admin@acme.example', 'org_admin', 'x', ?, ?)",
+        {kOrganization, now, now});
+    Exec(
+        "INSERT INTO billing_aliases (alias, organization_id, company_name, country, "
+        "account_snapshot, created_at, updated_at) VALUES ('ACME', ?, 'Acme Corp', 'US', ?, ?, "
+        "?)",
+        {kOrganization,
+         std::string(R"({"addressLine1":"1 Main St","city":"Monroe","stateProvince":"LA",)"
+                     R"("postalCode":"71203"})"),
+         now, now});
+    AddProvider(kProvider, now);
+
+    server_ = std::make_unique<http::Server>(sandbox::SandboxServerOptions("127.0.0.1", 0),
+                                             sandbox_.router(), nullptr);
+    auto port = server_->Listen();
+    ASSERT_TRUE(port.ok()) << port.error().message;
+    server_thread_ = std::thread([this] { server_->Run(); });
+    std::string base = "http://127.0.0.1:" + std::to_string(*port);
+    tokens_ = std::make_unique<connectors::TokenProvider>(
+        http_, connectors::EntraOptions{base + "/login", std::string(sandbox::kClientId),
+                                        std::string(sandbox::kClientSecret)});
+    partner_center_ = std::make_unique<connectors::PartnerCenterClient>(
+        http_, *tokens_, base + "/partnercenter", std::string(sandbox::kPartnerTenantId));
+    arm_ = std::make_unique<connectors::ArmClient>(http_, *tokens_, base + "/arm");
+    graph_ = std::make_unique<connectors::GraphClient>(http_, *tokens_, base + "/graph");
+    clc_ = std::make_unique<connectors::ClcClient>(http_, base + "/clc");
+    options_.partner_tenant_id = sandbox::kPartnerTenantId;
+    options_.app_client_id = sandbox::kClientId;
+    options_.billing_account = sandbox::kBillingAccount;
+    options_.consistency_wait = std::chrono::seconds(60);
+    workflow_ = std::make_unique<OnboardingWorkflow>(
+        OnboardingDeps{*db_, *clc_, *partner_center_, *arm_, *graph_, secrets_,
+                       governance::PermittedServices::BuiltIn(), connections_},
+        options_);
+    auto template_id = partner_center_->CustomerAgreementTemplateId({});
+    ASSERT_TRUE(template_id.ok()) << template_id.error().message;
+    job_ = NewJob(kProvider, *template_id);
+  }
+
+  void TearDown() override {
+    if (server_) server_->Shutdown();
+    if (server_thread_.joinable()) server_thread_.join();
+  }
+
+  void Exec(const std::string& sql, const std::vector<store::Param>& params = {}) {
+    auto done = db_->InTransaction([&](store::Transaction& tx) -> Status {
+      PC_RETURN_IF_ERROR(tx.Execute(sql, params));
+      return {};
+    });
+    ASSERT_TRUE(done.ok()) << done.error().message;
+  }
+
+  std::string Text(const std::string& sql, const std::vector<store::Param>& params = {}) {
+    auto tx = db_->Begin();
+    auto rows = (*tx)->Query(sql, params);
+    EXPECT_TRUE(rows.ok());
+    return rows.ok() && !rows->empty() && !(*rows)[0].IsNull(0) ? (*rows)[0].Text(0) : "";
+  }
+
+  void AddProvider(const std::string& id, const std::string& created_at) {
+    Exec(
+        "INSERT INTO providers (id, organization_id, created_by, name, type, mode, "
+        "billing_alias, state, job_id, created_at, updated_at) VALUES (?, ?, 'user-1', ?, "
+        "'azure-resource-manager', 'new-customer', 'ACME', 'processing', ?, ?, ?)",
+        {id, kOrganization, id, "job-" + id, created_at, created_at});
+  }
+
+  static Job NewJob(const std::string& provider, const std::string& template_id) {
+    Job job;
+    job.id = "job-" + provider;
+    job.kind = "onboarding";
+    job.step = std::string(StepName(OnboardingStep::kEligibility));
+    job.data = {{"providerId", provider},
+                {"alias", "ACME"},
+                {"organizationId", kOrganization},
+                {"templateId", template_id},
+                {"contact",
+                 {{"firstName", "Ada"},
+                  {"lastName", "Admin"},
+                  {"email", "ada@acme.example"},
+                  {"phoneNumber", "4255550101"}}},
+                {"notify", "admin@acme.example"}};
+    return job;
+  }
+
+  // Runs `step` once on `job`.
+  StepResult Run(OnboardingStep step, Job& job) {
+    job.step = std::string(StepName(step));
+    return workflow_->Run(job);
+  }
+  StepResult Run(OnboardingStep step) { return Run(step, job_); }
+
+  // Runs `step` until it stops waiting on the upstream (a bounded number of polls).
+  StepResult Settle(OnboardingStep step, Job& job) {
+    StepResult r = Run(step, job);
+    for (int i = 0; i < 200 && r.kind == Kind::kRetry; ++i) {
+      std::this_thread::sleep_for(r.delay.value_or(std::chrono::milliseconds(50)));
+      r = Run(step, job);
+    }
+    return r;
+  }
+  StepResult Settle(OnboardingStep step) { return Settle(step, job_); }
+
+  // Runs the workflow from its first step until the job stands at `target`.
+  void Reach(OnboardingStep target, Job& job) {
+    OnboardingStep step = OnboardingStep::kEligibility;
+    for (int i = 0; i < 30 && step != target; ++i) {
+      StepResult r = Settle(step, job);
+      ASSERT_EQ(r.kind, Kind::kNext) << StepName(step) << ": " << r.message;
+      step = *ParseStep(r.next_step);
+    }
+    ASSERT_EQ(step, target);
+  }
+  void Reach(OnboardingStep target) { Reach(target, job_); }
+
+  static void ExpectNext(const StepResult& r, OnboardingStep next) {
+    EXPECT_EQ(r.kind, Kind::kNext) << r.message;
+    EXPECT_EQ(r.next_step, StepName(next)) << r.message;
+  }
+
+  std::string Sub() const { return std::string(job_.data.at("azureSubscriptionId").as_string()); }
+
+  store::ScratchDatabase scratch_;
+  std::unique_ptr<store::Database> db_;
+  sandbox::Sandbox sandbox_;
+  std::unique_ptr<http::Server> server_;
+  std::thread server_thread_;
+  connectors::HttpClient http_{connectors::HttpClientOptions{}};
+  std::unique_ptr<connectors::TokenProvider> tokens_;
+  std::unique_ptr<connectors::PartnerCenterClient> partner_center_;
+  std::unique_ptr<connectors::ArmClient> arm_;
+  std::unique_ptr<connectors::GraphClient> graph_;
+  std::unique_ptr<connectors::ClcClient> clc_;
+  SecretBox secrets_ = SecretBox::Random();
+  ClcConnections connections_;
+  OnboardingOptions options_;
+  std::unique_ptr<OnboardingWorkflow> workflow_;
+  Job job_;
+};
+
+TEST_F(WorkflowTest, StepNamesRoundTripAndMapToTheFiveVisibleSteps) {
+  for (OnboardingStep step : kAllOnboardingSteps) EXPECT_EQ(ParseStep(StepName(step)), step);
+  EXPECT_FALSE(ParseStep("Domain").has_value());
+  EXPECT_EQ(VisibleStep(OnboardingStep::kDomain), "details");
+  EXPECT_EQ(VisibleStep(OnboardingStep::kAgreement), "customer");
+  EXPECT_EQ(VisibleStep(OnboardingStep::kSecondSubscription), "subscription");
+  EXPECT_EQ(VisibleStep(OnboardingStep::kAssociate), "associate");
+  EXPECT_EQ(VisibleStep(OnboardingStep::kProviders), "permissions");
+  job_.step = "nowhere";
+  auto r = workflow_->Run(job_);
+  EXPECT_EQ(r.kind, Kind::kFail);
+  EXPECT_EQ(r.message, "Unknown onboarding step 'nowhere'");
+}
+
+TEST_F(WorkflowTest, EligibilityChecksTheTerritoryAndLetsTheFirstProviderGoFirst) {
+  ExpectNext(Run(OnboardingStep::kEligibility), OnboardingStep::kDomain);
+  // A later provider on the same alias waits for the first one.
+  AddProvider("prov-2", FormatTimestamp(Now() + std::chrono::seconds(1)));
+  Job second = NewJob("prov-2", "t");
+  auto waits = Run(OnboardingStep::kEligibility, second);
+  EXPECT_EQ(waits.kind, Kind::kRetry);
+  EXPECT_FALSE(waits.counts_as_failure);
+  // A territory the contract no longer allows stops the job with the seed's message.
+  Exec("UPDATE billing_aliases SET country = 'FR'");
+  auto refused = Run(OnboardingStep::kEligibility);
+  EXPECT_EQ(refused.kind, Kind::kFail);
+  EXPECT_EQ(refused.message, kTerritoryMessage);
+}
+
+TEST_F(WorkflowTest, DomainTakesTheFirstFreeNameAndKeepsIt) {
+  Reach(OnboardingStep::kDomain);
+  // Someone else has acme.onmicrosoft.com already.
+  auto other = partner_center_->CreateCustomer({.domain = "acme.onmicrosoft.com",
+                                                .company_name = "Other",
+                                                .email = "o@other.example",
+                                                .first_name = "O",
+                                                .last_name = "Ther",
+                                                .phone_number = "4255550100",
+                                                .address_line1 = "2 Main St",
+                                                .city = "Redmond",
+                                                .state = "WA",
+                                                .postal_code = "98052",
+                                                .country = "US"},
+                                               {});
+  ASSERT_TRUE(other.ok() && other->ok()) << (other.ok() ? other->fault->message : "");
+  ExpectNext(Run(OnboardingStep::kDomain), OnboardingStep::kCustomer);
+  EXPECT_EQ(Text("SELECT tenant_domain FROM billing_aliases"), "acme1.onmicrosoft.com");
+  // Recorded once: running the step again keeps it.
+  ExpectNext(Run(OnboardingStep::kDomain), OnboardingStep::kCustomer);
+  EXPECT_EQ(Text("SELECT tenant_domain FROM billing_aliases"), "acme1.onmicrosoft.com");
+}
+
+TEST_F(WorkflowTest, CustomerIsCreatedOnceWithItsFirstAdminSealed) {
+  Reach(OnboardingStep::kCustomer);
+  ExpectNext(Run(OnboardingStep::kCustomer), OnboardingStep::kAgreement);
+  std::string customer = Text("SELECT customer_id FROM billing_aliases");
+  ASSERT_FALSE(customer.empty());
+  {
+    std::lock_guard lock(sandbox_.state().mu);
+    ASSERT_EQ(sandbox_.state().customers.size(), 1u);
+    EXPECT_EQ(sandbox_.state().customers[0].at("id").as_string(), customer);
+  }
+  std::string user = Text("SELECT admin_user_name FROM providers WHERE id = ?", {kProvider});
+  EXPECT_TRUE(user.ends_with("@acme.onmicrosoft.com")) << user;
+  std::string sealed =
+      Text("SELECT admin_password_sealed FROM providers WHERE id = ?", {kProvider});
+  ASSERT_TRUE(sealed.starts_with("sb1:")) << "the admin password is stored sealed";
+  EXPECT_TRUE(secrets_.Open(sealed).ok());
+  // An attempt whose answer was lost: the customer is found by its domain, not created again.
+  Exec("UPDATE billing_aliases SET customer_id = NULL");
+  ExpectNext(Run(OnboardingStep::kCustomer), OnboardingStep::kAgreement);
+  EXPECT_EQ(Text("SELECT customer_id FROM billing_aliases"), customer);
+  std::lock_guard lock(sandbox_.state().mu);
+  EXPECT_EQ(sandbox_.state().customers.size(), 1u);
+}
+
+TEST_F(WorkflowTest, AgreementIsConfirmedWithTheAcceptedTemplateOnce) {
+  Reach(OnboardingStep::kAgreement);
+  ExpectNext(Settle(OnboardingStep::kAgreement), OnboardingStep::kOrder);
+  ExpectNext(Settle(OnboardingStep::kAgreement), OnboardingStep::kOrder);
+  std::string customer = Text("SELECT customer_id FROM billing_aliases");
+  std::lock_guard lock(sandbox_.state().mu);
+  const auto& accepted = sandbox_.state().agreements[customer];
+  ASSERT_EQ(accepted.size(), 1u);
+  EXPECT_EQ(accepted[0].at("templateId"), job_.data.at("templateId"));
+  EXPECT_EQ(accepted[0].at("primaryContact").at("email"), "ada@acme.example");
+}
+
+TEST_F(WorkflowTest, OrderPlacesOneAzurePlanAndFindsItAgainAfterALostAnswer) {
+  Reach(OnboardingStep::kOrder);
+  ExpectNext(Settle(OnboardingStep::kOrder), OnboardingStep::kProvisioning);
+  std::string order(job_.data.at("orderId").as_string());
+  EXPECT_FALSE(order.empty());
+  job_.data.erase("orderId");    // the answer was lost
+  job_.data["round:order"] = 1;  // and a new request id, so Partner Center does not replay it
+  ExpectNext(Settle(OnboardingStep::kOrder), OnboardingStep::kProvisioning);
+  EXPECT_EQ(job_.data.at("orderId").as_string(), order);
+  std::lock_guard lock(sandbox_.state().mu);
+  EXPECT_EQ(sandbox_.state().orders.size(), 1u);
+}
+
+TEST_F(WorkflowTest, ProvisioningRecordsThePlanSubscription) {
+  Reach(OnboardingStep::kProvisioning);
+  ExpectNext(Settle(OnboardingStep::kProvisioning), OnboardingStep::kEntitlement);
+  std::string plan = Text("SELECT plan_subscription_id FROM billing_aliases");
+  ASSERT_FALSE(plan.empty());
+  std::lock_guard lock(sandbox_.state().mu);
+  ASSERT_EQ(sandbox_.state().subscriptions.size(), 1u);
+  EXPECT_EQ(sandbox_.state().subscriptions[0].at("id").as_string(), plan);
+}
+
+TEST_F(WorkflowTest, EntitlementFindsTheAzureSubscriptionUnderThePlan) {
+  Reach(OnboardingStep::kEntitlement);
+  ExpectNext(Settle(OnboardingStep::kEntitlement), OnboardingStep::kAssociate);
+  std::lock_guard lock(sandbox_.state().mu);
+  EXPECT_NE(sandbox_.state().FindAzureSubscription(Sub()), nullptr) << Sub();
+}
+
+TEST_F(WorkflowTest, AssociateMapsTheSubscriptionToTheAliasInLowerCase) {
+  Reach(OnboardingStep::kAssociate);
+  job_.data["azureSubscriptionId"] = "ABCDEF01-0000-4000-8000-000000000001";
+  ExpectNext(Run(OnboardingStep::kAssociate), OnboardingStep::kConsent);
+  ExpectNext(Run(OnboardingStep::kAssociate), OnboardingStep::kConsent);
+  EXPECT_EQ(Text("SELECT billing_alias FROM azure_subscriptions_map WHERE azure_subscription_id "
+                 "= 'abcdef01-0000-4000-8000-000000000001'"),
+            "ACME");
+  EXPECT_EQ(Text("SELECT azure_subscription_id FROM providers WHERE id = ?", {kProvider}),
+            "ABCDEF01-0000-4000-8000-000000000001");
+}
+
+TEST_F(WorkflowTest, ConsentCreatesTheApplicationsServicePrincipalInTheCustomerTenant) {
+  Reach(OnboardingStep::kConsent);
+  ExpectNext(Settle(OnboardingStep::kConsent), OnboardingStep::kRole);
+  ExpectNext(Settle(OnboardingStep::kConsent), OnboardingStep::kRole);  // 409: already there
+  auto principal = graph_->ServicePrincipalId(Text("SELECT customer_id FROM billing_aliases"),
+                                              std::string(sandbox::kClientId));
+  ASSERT_TRUE(principal.ok());
+  EXPECT_TRUE(principal->has_value());
+}
+
+TEST_F(WorkflowTest, RoleDefinesThePermittedServicesRoleOnTheSubscription) {
+  Reach(OnboardingStep::kRole);
+  ExpectNext(Settle(OnboardingStep::kRole), OnboardingStep::kAssignment);
+  std::string id = connectors::ArmClient::RoleDefinitionResourceId(
+      Sub(), connectors::NameBasedId("role:" + Sub()));
+  std::lock_guard lock(sandbox_.state().mu);
+  ASSERT_TRUE(sandbox_.state().role_definitions.contains(id)) << id;
+}
+
+TEST_F(WorkflowTest, AssignmentGivesTheRoleToTheServicePrincipalOnce) {
+  Reach(OnboardingStep::kAssignment);
+  ExpectNext(Settle(OnboardingStep::kAssignment), OnboardingStep::kPolicy);
+  ExpectNext(Settle(OnboardingStep::kAssignment), OnboardingStep::kPolicy);
+  auto principal = graph_->ServicePrincipalId(Text("SELECT customer_id FROM billing_aliases"),
+                                              std::string(sandbox::kClientId));
+  ASSERT_TRUE(principal.ok() && principal->has_value());
+  std::lock_guard lock(sandbox_.state().mu);
+  int found = 0;
+  for (const auto& [id, ra] : sandbox_.state().role_assignments) {
+    if (id.find(Sub()) == std::string::npos) continue;
+    ++found;
+    EXPECT_EQ(ra.at("properties").at("principalId").as_string(), **principal);
+    EXPECT_NE(ra.at("properties")
+                  .at("roleDefinitionId")
+                  .as_string()
+                  .find(connectors::NameBasedId("role:" + Sub())),
+              std::string::npos);
+  }
+  EXPECT_EQ(found, 1);
+}
+
+TEST_F(WorkflowTest, PolicyAssignsAllowedResourceTypes) {
+  Reach(OnboardingStep::kPolicy);
+  ExpectNext(Settle(OnboardingStep::kPolicy), OnboardingStep::kProviders);
+  std::lock_guard lock(sandbox_.state().mu);
+  std::string id = "/subscriptions/" + Sub() +
+                   "/providers/Microsoft.Authorization/policyAssignments/permitted-services";
+  EXPECT_TRUE(sandbox_.state().policy_assignments.contains(id)) << id;
+}
+
+TEST_F(WorkflowTest, ProvidersRegistersEveryPermittedNamespaceThenIsReady) {
+  Reach(OnboardingStep::kProviders);
+  ExpectNext(Settle(OnboardingStep::kProviders), OnboardingStep::kReady);
+  for (const auto& ns : governance::PermittedServices::BuiltIn().Namespaces()) {
+    auto r = arm_->GetResourceProvider(Text("SELECT customer_id FROM billing_aliases"), Sub(), ns);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->body.at("registrationState"), "Registered") << ns;
+  }
+  EXPECT_EQ(Run(OnboardingStep::kReady).kind, Kind::kDone);
+}
+
+TEST_F(WorkflowTest, SecondSubscriptionAddsAnAzureSubscriptionUnderTheSameCustomer) {
+  Reach(OnboardingStep::kAssociate);
+  std::string first = Sub();
+  // A second provider on the alias, once the first has its customer and plan.
+  AddProvider("prov-2", FormatTimestamp(Now() + std::chrono::seconds(1)));
+  Exec("UPDATE providers SET state = 'ready' WHERE id = ?", {kProvider});
+  Job second = NewJob("prov-2", std::string(job_.data.at("templateId").as_string()));
+  ExpectNext(Run(OnboardingStep::kEligibility, second), OnboardingStep::kSecondSubscription);
+  ExpectNext(Settle(OnboardingStep::kSecondSubscription, second), OnboardingStep::kAssociate);
+  std::string sub(second.data.at("azureSubscriptionId").as_string());
+  EXPECT_NE(sub, first);
+  ExpectNext(Settle(OnboardingStep::kSecondSubscription, second), OnboardingStep::kAssociate);
+  EXPECT_EQ(second.data.at("azureSubscriptionId").as_string(), sub);  // found, not made again
+  std::lock_guard lock(sandbox_.state().mu);
+  EXPECT_TRUE(sandbox_.state().aliases.contains("prov-2"));
+  EXPECT_NE(sandbox_.state().FindAzureSubscription(sub), nullptr);
+}
+
+}  // namespace
+}  // namespace pc::onboarding
