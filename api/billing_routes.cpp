@@ -82,6 +82,14 @@ void AddBillingRoutes(http::Router& router, ApiContext& ctx) {
                                          "application/json");
              });
 
+  router.Add(http::Verb::get, "/api/v1/billing", [](http::RequestContext&) {
+    return http::ErrorResponse(http::Status::not_implemented, "NotImplemented",
+                               "This endpoint is described but not implemented yet");
+  });
+  router.Add(http::Verb::get, "/api/v1/billing/closes", [](http::RequestContext&) {
+    return http::ErrorResponse(http::Status::not_implemented, "NotImplemented",
+                               "This endpoint is described but not implemented yet");
+  });
   router.Add(http::Verb::get, "/api/v1/billing/{alias}",
              Authed(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
                auto alias = AliasParam(req);

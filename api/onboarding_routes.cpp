@@ -115,6 +115,18 @@ void AddOnboardingRoutes(http::Router& router, ApiContext& ctx) {
                return http::JsonResponse(http::Status::ok, onboarding::ToJson(*p));
              }));
 
+  router.Add(http::Verb::delete_, "/api/v1/providers/{id}", [](http::RequestContext&) {
+    return http::ErrorResponse(http::Status::not_implemented, "NotImplemented",
+                               "This endpoint is described but not implemented yet");
+  });
+  router.Add(http::Verb::get, "/api/v1/providers/{id}/events", [](http::RequestContext&) {
+    return http::ErrorResponse(http::Status::not_implemented, "NotImplemented",
+                               "This endpoint is described but not implemented yet");
+  });
+  router.Add(http::Verb::get, "/api/v1/jobs", [](http::RequestContext&) {
+    return http::ErrorResponse(http::Status::not_implemented, "NotImplemented",
+                               "This endpoint is described but not implemented yet");
+  });
   router.Add(http::Verb::post, "/api/v1/providers/{id}/resume",
              WithOnboarding(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
                auto p = ctx.onboarding->Resume(who, req.params["id"]);

@@ -47,5 +47,85 @@ TEST(OpenApiTest, DocumentMatchesRouter) {
   std::filesystem::remove_all(dir);
 }
 
+// Every $ref resolves in the document.
+void CheckRefs(const json::value& v, const json::value& doc, const std::string& where) {
+  if (v.is_object()) {
+    for (const auto& [k, child] : v.as_object()) {
+      if (k == "$ref") {
+        std::string ref(child.as_string());
+        ASSERT_TRUE(ref.starts_with("#/")) << where << ": " << ref;
+        const json::value* at = &doc;
+        std::string rest = ref.substr(2);
+        while (!rest.empty()) {
+          auto slash = rest.find('/');
+          std::string part = rest.substr(0, slash);
+          ASSERT_TRUE(at->is_object() && at->as_object().contains(part))
+              << where << ": dangling " << ref;
+          at = &at->as_object().at(part);
+          rest = slash == std::string::npos ? "" : rest.substr(slash + 1);
+        }
+      } else {
+        CheckRefs(child, doc, where + "/" + std::string(k));
+      }
+    }
+  } else if (v.is_array()) {
+    for (const auto& child : v.as_array()) CheckRefs(child, doc, where);
+  }
+}
+
+// A schema that says what is in it: a $ref, properties, items, allOf or a scalar type.
+bool Described(const json::object& schema) {
+  if (schema.contains("$ref") || schema.contains("allOf") || schema.contains("oneOf")) return true;
+  if (schema.contains("properties")) {
+    for (const auto& [name, prop] : schema.at("properties").as_object()) {
+      if (prop.as_object().contains("items") &&
+          !Described(prop.as_object().at("items").as_object())) {
+        return false;
+      }
+    }
+    return true;
+  }
+  if (schema.contains("items")) return Described(schema.at("items").as_object());
+  auto type = schema.find("type");
+  return type != schema.end() && type->value().as_string() != "object";
+}
+
+// The web UI's types are generated from this document, so every JSON body a route sends or
+// receives is described (not a bare object), and every $ref resolves.
+TEST(OpenApiTest, BodiesAreDescribed) {
+  auto doc = ParseJson(OpenApiDocument());
+  ASSERT_TRUE(doc.ok()) << doc.error().message;
+  CheckRefs(*doc, *doc, "#");
+  for (const auto& [path, item] : doc->at("paths").as_object()) {
+    for (const auto& [method, op_value] : item.as_object()) {
+      if (method == "parameters") continue;
+      std::string where = std::string(method) + " " + std::string(path);
+      const auto& op = op_value.as_object();
+      if (method == "post" || method == "patch" || method == "put") {
+        bool no_body = path == "/api/v1/providers/{id}/resume";
+        if (!no_body) {
+          ASSERT_TRUE(op.contains("requestBody")) << where << ": request body undescribed";
+          for (const auto& [type, media] : op.at("requestBody").at("content").as_object()) {
+            EXPECT_TRUE(Described(media.at("schema").as_object())) << where << " request " << type;
+          }
+        }
+      }
+      for (const auto& [status, response] : op.at("responses").as_object()) {
+        const auto& r = response.as_object();
+        if (r.contains("$ref")) continue;
+        bool success = status.size() == 3 && status[0] == '2' && status != "204";
+        if (!success) continue;
+        EXPECT_TRUE(r.contains("content")) << where << " " << status << ": body undescribed";
+        if (!r.contains("content")) continue;
+        for (const auto& [type, media] : r.at("content").as_object()) {
+          if (path == "/api/v1/openapi.json") continue;  // the document itself
+          EXPECT_TRUE(Described(media.at("schema").as_object()))
+              << where << " " << status << " " << type << ": schema says nothing";
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace pc::api

@@ -82,6 +82,14 @@ void AddUsageRoutes(http::Router& router, ApiContext& ctx) {
     return http::JsonResponse(report->already_imported ? http::Status::ok : http::Status::created,
                               billing::ToJson(*report));
   });
+  router.Add(http::Verb::get, "/api/v1/usage/imports", [](http::RequestContext&) {
+    return http::ErrorResponse(http::Status::not_implemented, "NotImplemented",
+                               "This endpoint is described but not implemented yet");
+  });
+  router.Add(http::Verb::get, "/api/v1/usage/kept-aside", [](http::RequestContext&) {
+    return http::ErrorResponse(http::Status::not_implemented, "NotImplemented",
+                               "This endpoint is described but not implemented yet");
+  });
 }
 
 }  // namespace pc::api
