@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, formatWait, loginErrorText } from './client';
+import { ApiError, formatWait, loginErrorText, usageFileType } from './client';
 
 describe('loginErrorText', () => {
   it('says the login is wrong on 401', () => {
@@ -23,5 +23,13 @@ describe('loginErrorText', () => {
   it('formats waits', () => {
     expect(formatWait(120)).toBe('2 minutes');
     expect(formatWait(0)).toBe('0 seconds');
+  });
+});
+
+describe('usageFileType', () => {
+  it('names the type the import API expects', () => {
+    expect(usageFileType('usage.csv')).toEqual({ contentType: 'text/csv' });
+    expect(usageFileType('export.JSONL')).toEqual({ contentType: 'application/x-ndjson' });
+    expect(usageFileType('usage.csv.gz')).toEqual({ contentType: 'text/csv', contentEncoding: 'gzip' });
   });
 });

@@ -34,6 +34,7 @@ export interface RequestOptions {
   /** A raw body (file upload) instead of JSON. */
   raw?: Blob | string;
   contentType?: string;
+  contentEncoding?: string;
   signal?: AbortSignal;
 }
 
@@ -67,6 +68,7 @@ export async function request<T>(
   if (options.raw !== undefined) {
     payload = options.raw;
     headers['Content-Type'] = options.contentType ?? 'application/octet-stream';
+    if (options.contentEncoding) headers['Content-Encoding'] = options.contentEncoding;
   } else if (body !== undefined) {
     payload = JSON.stringify(body);
     headers['Content-Type'] = 'application/json';
@@ -100,7 +102,8 @@ export const api = {
   post: <T>(path: string, body?: unknown) => request<T>('POST', path, body ?? {}),
   patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
   del: <T = void>(path: string) => request<T>('DELETE', path),
-  upload: <T>(path: string, file: Blob) => request<T>('POST', path, undefined, { raw: file }),
+  upload: <T>(path: string, file: Blob, contentType: string, contentEncoding?: string) =>
+    request<T>('POST', path, undefined, { raw: file, contentType, contentEncoding }),
 };
 
 /** Words for a failed login: 401 and 429 (with the wait) in plain language. */
@@ -126,4 +129,13 @@ export function formatWait(seconds: number): string {
   if (m === 0) return part(r, 'second');
   if (r === 0) return part(m, 'minute');
   return `${part(m, 'minute')} ${part(r, 'second')}`;
+}
+
+/** The Content-Type (and Content-Encoding) the usage import API expects for a file name. */
+export function usageFileType(name: string): { contentType: string; contentEncoding?: string } {
+  const lower = name.toLowerCase();
+  const gz = lower.endsWith('.gz');
+  const base = gz ? lower.slice(0, -3) : lower;
+  const contentType = /\.(jsonl|ndjson|json)$/.test(base) ? 'application/x-ndjson' : 'text/csv';
+  return gz ? { contentType, contentEncoding: 'gzip' } : { contentType };
 }

@@ -27,7 +27,10 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "ok";
+                        };
                     };
                 };
             };
@@ -63,7 +66,10 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "ready";
+                        };
                     };
                 };
                 503: components["responses"]["Error"];
@@ -276,7 +282,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items?: components["schemas"]["ApiToken"][];
+                            items: components["schemas"]["ApiToken"][];
                         };
                     };
                 };
@@ -386,7 +392,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items?: components["schemas"]["Organization"][];
+                            items: components["schemas"]["Organization"][];
                         };
                     };
                 };
@@ -520,7 +526,10 @@ export interface paths {
         /** Users of my organization (org admins) or any (operators) */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description operators: one organization's users */
+                    organizationId?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -534,7 +543,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items?: components["schemas"]["User"][];
+                            items: components["schemas"]["User"][];
                         };
                     };
                 };
@@ -696,7 +705,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items?: components["schemas"]["AuditEntry"][];
+                            items: components["schemas"]["AuditEntry"][];
                             nextBefore?: string;
                         };
                     };
@@ -784,7 +793,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["Terms"];
                     };
                 };
                 401: components["responses"]["Error"];
@@ -823,7 +832,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items?: components["schemas"]["Provider"][];
+                            items: components["schemas"]["Provider"][];
                         };
                     };
                 };
@@ -831,7 +840,10 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create an Azure provider (new customer account): answers 202 while the workflow runs */
+        /**
+         * Create an Azure provider: new-customer answers 202 while the workflow runs; existing-customer is checked against Entra and ARM and answers 201, ready
+         * @description existing-customer: the account's secret is checked against Entra (client credentials in the given tenant) and the subscription with ARM (GET subscription); the secret is sealed at rest; the provider is ready at once, billed:false and supported:false, and its usage is never billed. Refused (400, code ExistingAccountRejected) when Entra refuses the secret or ARM does not show the subscription to that application.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -841,32 +853,20 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    "application/json": {
-                        name: string;
-                        description?: string;
-                        /** @enum {string} */
-                        type: "azure-resource-manager";
-                        /** @enum {string} */
-                        mode: "new-customer";
-                        connectionId: string;
-                        billingAlias: string;
-                        terms?: {
-                            centurylink?: string;
-                            microsoft?: {
-                                templateId?: string;
-                                contact?: {
-                                    firstName: string;
-                                    lastName: string;
-                                    email: string;
-                                    phoneNumber?: string;
-                                };
-                            };
-                        };
-                    };
+                    "application/json": components["schemas"]["NewProvider"];
                 };
             };
             responses: {
-                /** @description OK */
+                /** @description existing-customer: ready */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Provider"];
+                    };
+                };
+                /** @description new-customer: processing */
                 202: {
                     headers: {
                         [name: string]: unknown;
@@ -921,6 +921,79 @@ export interface paths {
                 401: components["responses"]["Error"];
                 403: components["responses"]["Error"];
                 404: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        /**
+         * Delete a provider (organization admin of its organization, operators); stops nothing in Azure; audited
+         * @description The provider disappears from lists and its Azure resources keep running: closing the Azure account is a support request. A provider whose workflow is still running is refused (409): wait for ready or unavailable.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/providers/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Server-sent events of a provider: event 'provider' with the Provider JSON at start and after every change of state or step
+         * @description Content-Type text/event-stream. Each event is `event: provider` and `data: <Provider JSON>` on one line. The stream ends after the provider is ready or unavailable, or after at most 5 minutes (the browser reconnects or falls back to polling GET /api/v1/providers/{id}). Comment lines (`: keep-alive`) are sent while nothing changes. Same authorization as GET /api/v1/providers/{id}.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Event stream */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": string;
+                    };
+                };
+                401: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                503: components["responses"]["Error"];
             };
         };
         put?: never;
@@ -1003,8 +1076,9 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            userName?: string;
-                            password?: string;
+                            userName: string;
+                            password: string;
+                            note: string;
                         };
                     };
                 };
@@ -1022,6 +1096,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Onboarding jobs (operators; support agents read-only), most recently changed first */
+        get: {
+            parameters: {
+                query?: {
+                    state?: "queued" | "running" | "waiting" | "stopped" | "done";
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Jobs */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["Job"][];
+                        };
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/usage/imports": {
         parameters: {
             query?: never;
@@ -1029,7 +1147,34 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Usage imports, newest first (operators): file, digest, rows, rejected rows with line and column */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Imports */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["UsageImportRecord"][];
+                        };
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+            };
+        };
         put?: never;
         /**
          * Import a rated-usage file (operators): Partner Center daily rated usage CSV, FOCUS 1.0/1.1 CSV or Graph billing export JSON lines; the file is the request body
@@ -1080,6 +1225,46 @@ export interface paths {
                 413: components["responses"]["Error"];
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/usage/kept-aside": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Usage kept aside (operators): usage of customers or Azure subscriptions the platform does not know, per customer, subscription, month and currency; never billed */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Kept-aside usage, newest month first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["KeptAsideUsage"][];
+                        };
+                    };
+                };
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1169,14 +1354,18 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["CloseReport"];
+                    };
                 };
                 /** @description Closed */
                 201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["CloseReport"];
+                    };
                 };
                 400: components["responses"]["Error"];
                 401: components["responses"]["Error"];
@@ -1184,6 +1373,89 @@ export interface paths {
                 409: components["responses"]["Error"];
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Billing aliases the user may see (customers: their organization's; partner staff: all) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Aliases */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["BillingAliasEntry"][];
+                        };
+                    };
+                };
+                401: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing/closes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Month close: the invoice lines recorded per billing alias (operators), posted or still pending */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description YYYY-MM: lines of that close (default: every close, newest first) */
+                    month?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Lines */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["ClosedInvoiceLine"][];
+                        };
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1222,28 +1494,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            billingAlias?: string;
-                            month?: string;
-                            currency?: string;
-                            /** @description exact decimal */
-                            mtd?: string;
-                            /** @description exact decimal */
-                            mtdExact?: string;
-                            /** @description exact decimal */
-                            eomEstimate?: string;
-                            /** @description exact decimal */
-                            forecast?: string;
-                            /** Format: date-time */
-                            asOf?: string;
-                            /** Format: date */
-                            latestUsageDay?: string;
-                            daysInMonth?: number;
-                            daysElapsed?: number;
-                            daily?: Record<string, never>[];
-                            byMeterCategory?: Record<string, never>[];
-                            byAzureSubscription?: Record<string, never>[];
-                        };
+                        "application/json": components["schemas"]["BillingSummary"];
                     };
                 };
                 400: components["responses"]["Error"];
@@ -1331,10 +1582,11 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items?: Record<string, never>[];
+                            items: components["schemas"]["InvoiceLine"][];
                         };
                     };
                 };
+                400: components["responses"]["Error"];
                 401: components["responses"]["Error"];
                 404: components["responses"]["Error"];
             };
@@ -1371,20 +1623,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items?: {
-                                id?: string;
-                                billingAlias?: string | null;
-                                meterCategory?: string | null;
-                                /** @example 12.5 */
-                                percent?: string;
-                                /** Format: date */
-                                effectiveFrom?: string;
-                                /** Format: date */
-                                effectiveTo?: string | null;
-                                note?: string;
-                                createdAt?: string;
-                                createdBy?: string;
-                            }[];
+                            items: components["schemas"]["PricingRule"][];
                         };
                     };
                 };
@@ -1425,20 +1664,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id?: string;
-                            billingAlias?: string | null;
-                            meterCategory?: string | null;
-                            /** @example 12.5 */
-                            percent?: string;
-                            /** Format: date */
-                            effectiveFrom?: string;
-                            /** Format: date */
-                            effectiveTo?: string | null;
-                            note?: string;
-                            createdAt?: string;
-                            createdBy?: string;
-                        };
+                        "application/json": components["schemas"]["PricingRule"];
                     };
                 };
                 400: components["responses"]["Error"];
@@ -1464,97 +1690,114 @@ export interface components {
             };
         };
         Organization: {
-            id?: string;
-            name?: string;
-            kind?: string;
+            id: string;
+            name: string;
+            kind: string;
             /** Format: date-time */
-            createdAt?: string;
+            createdAt: string;
         };
         User: {
-            id?: string;
-            organizationId?: string;
-            email?: string;
-            name?: string;
-            role?: string;
-            disabled?: boolean;
-            createdAt?: string;
-            updatedAt?: string;
+            id: string;
+            organizationId: string;
+            email: string;
+            name: string;
+            /** @enum {string} */
+            role: "org_admin" | "org_member" | "operator" | "support_agent";
+            disabled: boolean;
+            createdAt: string;
+            updatedAt: string;
         };
         LoginResult: {
-            token?: string;
-            csrfToken?: string;
-            expiresAt?: string;
-            user?: components["schemas"]["User"];
-            organization?: components["schemas"]["Organization"];
+            token: string;
+            csrfToken: string;
+            expiresAt: string;
+            user: components["schemas"]["User"];
+            organization: components["schemas"]["Organization"];
         };
         Me: {
-            user?: components["schemas"]["User"];
-            organization?: components["schemas"]["Organization"];
-            role?: string;
-            authenticatedVia?: string;
+            user: components["schemas"]["User"];
+            organization: components["schemas"]["Organization"];
+            role: string;
+            authenticatedVia: string;
         };
         ApiToken: {
-            id?: string;
-            name?: string;
-            createdAt?: string;
-            expiresAt?: string | null;
-            lastUsedAt?: string | null;
+            id: string;
+            name: string;
+            createdAt: string;
+            expiresAt: string | null;
+            lastUsedAt: string | null;
             /** @description only in the answer to POST */
             token?: string;
         };
         AuditEntry: {
-            id?: string;
-            at?: string;
-            actorUserId?: string | null;
-            actorEmail?: string;
-            organizationId?: string | null;
-            action?: string;
-            targetType?: string;
-            targetId?: string;
-            clientAddr?: string;
-            detail?: Record<string, never>;
+            id: string;
+            at: string;
+            actorUserId: string | null;
+            actorEmail: string;
+            organizationId: string | null;
+            action: string;
+            targetType: string;
+            targetId: string;
+            clientAddr: string;
+            detail: Record<string, never>;
         };
         ClcConnection: {
-            connectionId?: string;
-            expiresAt?: string;
-            userName?: string;
-            accountAlias?: string;
-            billingAliases?: {
-                alias?: string;
-                name?: string;
-                billable?: boolean;
+            connectionId: string;
+            expiresAt: string;
+            userName: string;
+            accountAlias: string;
+            billingAliases: {
+                alias: string;
+                name: string;
+                billable: boolean;
                 /** @enum {string|null} */
-                reason?: "reseller" | "reseller_customer" | "internal" | "demo" | "sub_account_of_not_billable" | "inactive" | "outside_territory" | null;
-                message?: string | null;
+                reason: "reseller" | "reseller_customer" | "internal" | "demo" | "sub_account_of_not_billable" | "inactive" | "outside_territory" | null;
+                message: string | null;
             }[];
         };
         Provider: {
-            id?: string;
-            organizationId?: string;
-            name?: string;
-            description?: string;
-            type?: string;
-            mode?: string;
+            id: string;
+            organizationId: string;
+            name: string;
+            description: string;
             /** @enum {string} */
-            state?: "processing" | "ready" | "unavailable";
-            stateReason?: string | null;
-            billingAlias?: string;
-            steps?: {
-                key?: string;
-                label?: string;
+            type: "azure-resource-manager";
+            /** @enum {string} */
+            mode: "new-customer" | "existing-customer";
+            /** @enum {string} */
+            state: "processing" | "ready" | "unavailable";
+            stateReason: string | null;
+            /** @description CenturyLink Cloud billing alias; null for an existing-customer provider (not billed) */
+            billingAlias: string | null;
+            steps: {
+                key: string;
+                label: string;
                 /** @enum {string} */
-                state?: "pending" | "running" | "done" | "failed";
-                attempts?: number;
-                lastError?: string | null;
+                state: "pending" | "running" | "done" | "failed";
+                attempts: number;
+                lastError: string | null;
             }[];
-            azure?: {
-                customerId?: string | null;
-                tenantDomain?: string | null;
-                subscriptionIds?: string[];
+            azure: {
+                customerId: string | null;
+                tenantDomain: string | null;
+                subscriptionIds: string[];
             };
-            adminCredentialsAvailable?: boolean;
-            createdAt?: string;
-            updatedAt?: string;
+            adminCredentialsAvailable: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description Usage is billed on the CenturyLink Cloud invoice (false for existing-customer providers) */
+            billed: boolean;
+            /** @description Supported by the partner (false for existing-customer providers) */
+            supported: boolean;
+            /** @description existing-customer providers: the account checked at creation (the secret is never returned) */
+            existingAccount?: {
+                subscriptionId: string;
+                tenantId: string;
+                clientId: string;
+                subscriptionName?: string | null;
+            } | null;
         };
         UsageImport: {
             /** @description Absent when the file was already imported */
@@ -1574,13 +1817,211 @@ export interface components {
             rowsDuplicate: number;
             /** @description The first 100 rejected rows */
             rejections: {
-                line?: number;
-                column?: string;
+                line: number;
+                column: string;
                 reason?: string;
                 /** @example usage.csv line 17, column Quantity: "1e309" is not a plain decimal number */
-                message?: string;
+                message: string;
             }[];
             rejectionsTruncated: boolean;
+        };
+        /** @description mode new-customer needs connectionId, billingAlias and (unless accepted before for the alias) terms; mode existing-customer needs existingAccount */
+        NewProvider: {
+            name: string;
+            description?: string;
+            /** @enum {string} */
+            type: "azure-resource-manager";
+            /** @enum {string} */
+            mode: "new-customer" | "existing-customer";
+            connectionId?: string;
+            billingAlias?: string;
+            terms?: {
+                centurylink: string;
+                microsoft: {
+                    templateId: string;
+                    contact: {
+                        firstName: string;
+                        lastName: string;
+                        email: string;
+                        phoneNumber?: string;
+                    };
+                };
+            };
+            existingAccount?: {
+                /** Format: uuid */
+                subscriptionId: string;
+                /** @description tenant id (GUID) or domain */
+                tenantId: string;
+                /** Format: uuid */
+                clientId: string;
+                /** @description checked against Entra, sealed at rest, never returned */
+                clientSecret: string;
+            };
+        };
+        Terms: {
+            centurylink: {
+                version: string;
+            };
+            microsoft: {
+                agreementType: string;
+                templateId: string;
+                agreementLink: string;
+            };
+        };
+        Job: {
+            id: string;
+            /** @enum {string} */
+            kind: "onboarding";
+            providerId: string;
+            providerName: string;
+            organizationId: string;
+            billingAlias: string;
+            /**
+             * @description queued: ready to run; running: a worker holds it; waiting: retrying later (nextAttemptAt); stopped: failed, an operator may resume it (POST /api/v1/providers/{providerId}/resume); done
+             * @enum {string}
+             */
+            state: "queued" | "running" | "waiting" | "stopped" | "done";
+            /** @description the workflow's internal step (eligibility, domain, customer, agreement, order, ...) */
+            step: string;
+            /** @description the visible step it belongs to, in the seed's words */
+            stepTitle: string;
+            attempts: number;
+            lastError: string | null;
+            /** Format: date-time */
+            nextAttemptAt: string | null;
+            /** Format: date-time */
+            createdAt?: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        UsageImportRecord: {
+            importId: string;
+            fileName: string;
+            /** @enum {string} */
+            format: "partner_center_csv" | "focus_csv" | "graph_jsonl";
+            /** @description SHA-256 of the file (hex), as sha256sum prints it */
+            digest: string;
+            rowsImported: number;
+            rowsRejected: number;
+            rowsUnknownCustomer: number;
+            rowsDuplicate: number;
+            /** @description The first 100 rejected rows (imports recorded before this was kept: empty) */
+            rejections: {
+                line: number;
+                column: string;
+                reason?: string;
+                message: string;
+            }[];
+            rejectionsTruncated: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description email of the importing user; null for the command line and the scheduled usage pull */
+            createdBy: string | null;
+        };
+        KeptAsideUsage: {
+            customerId: string;
+            subscriptionId: string;
+            month: string;
+            currency: string;
+            /** @description list-price charge, exact decimal string */
+            amount: string;
+            /** @description exact decimal string */
+            quantity?: string;
+            lines: number;
+            meterCategories?: string[];
+        };
+        DailyCharge: {
+            /** Format: date */
+            day: string;
+            /** @description rounded half-up to the currency's minor unit */
+            charge: string;
+        };
+        MeterCategoryCharge: {
+            meterCategory: string;
+            /** @description rounded half-up to the currency's minor unit */
+            charge: string;
+            /** @description exact, unrounded */
+            exactCharge: string;
+        };
+        AzureSubscriptionCharge: {
+            azureSubscriptionId: string;
+            /** @description rounded half-up to the currency's minor unit */
+            charge: string;
+            /** @description exact, unrounded */
+            exactCharge: string;
+        };
+        BillingSummary: {
+            billingAlias: string;
+            month: string;
+            currency: string;
+            /** @description month to date, rounded */
+            mtd: string;
+            /** @description month to date, exact */
+            mtdExact: string;
+            /** @description rounded */
+            eomEstimate: string;
+            /** @description rounded */
+            forecast: string;
+            /** Format: date-time */
+            asOf: string;
+            /** Format: date */
+            latestUsageDay: string;
+            daysInMonth: number;
+            daysElapsed: number;
+            daily: components["schemas"]["DailyCharge"][];
+            byMeterCategory: components["schemas"]["MeterCategoryCharge"][];
+            byAzureSubscription: components["schemas"]["AzureSubscriptionCharge"][];
+        };
+        InvoiceLine: {
+            /** @description idempotency key ALIAS:YYYY-MM:usage:CUR or ALIAS:YYYY-MM:update:YYYY-MM:CUR */
+            key: string;
+            billingAlias: string;
+            invoiceMonth: string;
+            usageMonth: string;
+            /** @enum {string} */
+            kind: "usage" | "update";
+            description: string;
+            currency: string;
+            /** @description rounded once, half-up, to the currency's minor unit */
+            amount: string;
+            /** @enum {string} */
+            state: "intent" | "posted";
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            postedAt: string | null;
+        };
+        ClosedInvoiceLine: components["schemas"]["InvoiceLine"] & {
+            /** @description the closed month (the invoice month) */
+            month: string;
+        };
+        CloseReport: {
+            month: string;
+            alreadyClosed: boolean;
+            linesCreated: components["schemas"]["InvoiceLine"][];
+            linesPosted: number;
+            failures: string[];
+        };
+        BillingAliasEntry: {
+            billingAlias: string;
+            organizationId: string;
+            organizationName?: string;
+            companyName?: string;
+            providerCount: number;
+        };
+        PricingRule: {
+            id: string;
+            billingAlias: string | null;
+            meterCategory: string | null;
+            /** @example 12.5 */
+            percent: string;
+            /** Format: date */
+            effectiveFrom: string;
+            /** Format: date */
+            effectiveTo: string | null;
+            note: string;
+            createdAt: string;
+            createdBy: string;
         };
     };
     responses: {

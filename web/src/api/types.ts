@@ -1,5 +1,5 @@
 // Names for the generated OpenAPI types (schema.ts, from api/openapi.json by openapi-typescript).
-import type { components, paths } from './schema';
+import type { components } from './schema';
 
 type Schemas = components['schemas'];
 export type User = Schemas['User'];
@@ -12,10 +12,16 @@ export type ClcConnection = Schemas['ClcConnection'];
 export type BillingAliasChoice = NonNullable<ClcConnection['billingAliases']>[number];
 export type AuditEntry = Schemas['AuditEntry'];
 export type UsageImport = Schemas['UsageImport'];
-
-type Json<T> = T extends { content: { 'application/json': infer B } } ? B : never;
-export type BillingSummary = Json<paths['/api/v1/billing/{alias}']['get']['responses'][200]>;
-export type Terms = Json<paths['/api/v1/terms']['get']['responses'][200]>;
+export type UsageImportRecord = Schemas['UsageImportRecord'];
+export type KeptAsideUsage = Schemas['KeptAsideUsage'];
+export type Terms = Schemas['Terms'];
+export type Job = Schemas['Job'];
+export type BillingSummary = Schemas['BillingSummary'];
+export type DailyCharge = Schemas['DailyCharge'];
+export type InvoiceLine = Schemas['InvoiceLine'];
+export type ClosedInvoiceLine = Schemas['ClosedInvoiceLine'];
+export type BillingAliasEntry = Schemas['BillingAliasEntry'];
+export type PricingRule = Schemas['PricingRule'];
 
 export interface Items<T> {
   items: T[];

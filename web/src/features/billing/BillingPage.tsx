@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { api, ApiError } from '../../api/client';
-import type { BillingSummary, Items, Provider } from '../../api/types';
+import type { BillingAliasEntry, BillingSummary, InvoiceLine, Items } from '../../api/types';
 import { PageHeader } from '../../components/Layout';
 import { Alert, EmptyState, Loading, StateBadge } from '../../components/ui';
 import { formatMoney } from '../../lib/money';
@@ -9,43 +9,14 @@ import { formatMonth, formatTime, recentMonths } from '../../lib/time';
 import { buildChart, tableRows, type AmountRow } from './chartData';
 import { DailyChart } from './DailyChart';
 
-interface AliasItem {
-  billingAlias: string;
-  organizationId?: string;
-  providerCount?: number;
-}
-
-interface InvoiceLine {
-  key?: string;
-  invoiceMonth?: string;
-  usageMonth?: string;
-  kind?: string;
-  description?: string;
-  currency?: string;
-  amount?: string;
-  state?: string;
-  postedAt?: string | null;
-}
-
-/** The billing aliases this user may see: GET /api/v1/billing, else those of its providers. */
-async function loadAliases(): Promise<AliasItem[]> {
-  try {
-    return (await api.get<Items<AliasItem>>('/api/v1/billing')).items;
-  } catch (e) {
-    if (!(e instanceof ApiError) || (e.status !== 404 && e.status !== 405)) throw e;
-  }
-  const providers = (await api.get<Items<Provider>>('/api/v1/providers')).items;
-  const seen = new Map<string, number>();
-  for (const p of providers) if (p.billingAlias) seen.set(p.billingAlias, (seen.get(p.billingAlias) ?? 0) + 1);
-  return [...seen].map(([billingAlias, providerCount]) => ({ billingAlias, providerCount }));
-}
-
 export function BillingIndexPage() {
-  const [aliases, setAliases] = useState<AliasItem[] | null>(null);
+  const [aliases, setAliases] = useState<BillingAliasEntry[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const navigate = useNavigate();
   useEffect(() => {
-    loadAliases()
+    api
+      .get<Items<BillingAliasEntry>>('/api/v1/billing')
+      .then((r) => r.items)
       .then((a) => {
         if (a.length === 1 && a[0]) navigate(`/billing/${a[0].billingAlias}`, { replace: true });
         else setAliases(a);

@@ -1,28 +1,13 @@
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api, ApiError } from '../../api/client';
-import type { Items } from '../../api/types';
+import type { Items, Job } from '../../api/types';
 import { PageHeader } from '../../components/Layout';
 import { Alert, Loading, StateBadge } from '../../components/ui';
 import { useLoad } from '../../components/useLoad';
 import { formatTime } from '../../lib/time';
 import { isOperator, useSession } from '../auth/session';
 
-export interface Job {
-  id: string;
-  kind?: string;
-  providerId?: string;
-  providerName?: string;
-  organizationId?: string;
-  billingAlias?: string;
-  state?: string;
-  step?: string;
-  stepTitle?: string;
-  attempts?: number;
-  lastError?: string | null;
-  nextAttemptAt?: string | null;
-  updatedAt?: string;
-}
 
 const STATES = ['', 'queued', 'running', 'waiting', 'stopped', 'done'];
 

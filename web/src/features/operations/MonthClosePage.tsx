@@ -1,28 +1,18 @@
 import { useMemo, useState } from 'react';
 import { api, ApiError } from '../../api/client';
-import type { Items } from '../../api/types';
+import type { ClosedInvoiceLine, Items } from '../../api/types';
 import { PageHeader } from '../../components/Layout';
 import { Alert, Loading, StateBadge } from '../../components/ui';
 import { useLoad } from '../../components/useLoad';
 import { formatMoney } from '../../lib/money';
 import { formatMonth, formatTime, recentMonths } from '../../lib/time';
 
-interface CloseLine {
-  billingAlias?: string;
-  month?: string;
-  kind?: string;
-  amount?: string;
-  currency?: string;
-  description?: string;
-  postedAt?: string | null;
-  state?: string;
-}
 
 export function MonthClosePage() {
   // Months that have ended: the previous twelve.
   const months = useMemo(() => recentMonths(new Date(), 13).slice(1), []);
   const [month, setMonth] = useState(months[0] ?? '');
-  const lines = useLoad<Items<CloseLine>>(`/api/v1/billing/closes?month=${month}`);
+  const lines = useLoad<Items<ClosedInvoiceLine>>(`/api/v1/billing/closes?month=${month}`);
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ kind: 'error' | 'success'; text: string } | null>(null);
 

@@ -1,21 +1,11 @@
 import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api/client';
-import type { Items } from '../../api/types';
+import type { Items, PricingRule } from '../../api/types';
 import { PageHeader } from '../../components/Layout';
 import { Alert, Loading } from '../../components/ui';
 import { useLoad } from '../../components/useLoad';
 import { isDecimal } from '../../lib/money';
 
-interface PricingRule {
-  id?: string;
-  billingAlias?: string | null;
-  meterCategory?: string | null;
-  percent?: string;
-  effectiveFrom?: string;
-  effectiveTo?: string | null;
-  note?: string;
-  createdBy?: string;
-}
 
 /** Why a pricing rule form cannot be sent, or null. */
 export function pricingRuleProblem(percent: string, from: string): string | null {

@@ -1,26 +1,15 @@
 import { useRef, useState, type FormEvent } from 'react';
-import { api, ApiError } from '../../api/client';
-import type { Items, UsageImport } from '../../api/types';
+import { api, ApiError, usageFileType } from '../../api/client';
+import type { Items, KeptAsideUsage, UsageImport, UsageImportRecord } from '../../api/types';
 import { PageHeader } from '../../components/Layout';
 import { Alert, Loading } from '../../components/ui';
 import { useLoad } from '../../components/useLoad';
 import { formatMoney } from '../../lib/money';
 import { formatTime } from '../../lib/time';
 
-type ImportItem = UsageImport & { createdAt?: string; createdBy?: string | null };
-
-interface KeptAside {
-  customerId?: string;
-  subscriptionId?: string;
-  month?: string;
-  currency?: string;
-  amount?: string;
-  lines?: number;
-}
-
 export function UsagePage() {
-  const imports = useLoad<Items<ImportItem>>('/api/v1/usage/imports?limit=50');
-  const kept = useLoad<Items<KeptAside>>('/api/v1/usage/kept-aside');
+  const imports = useLoad<Items<UsageImportRecord>>('/api/v1/usage/imports?limit=50');
+  const kept = useLoad<Items<KeptAsideUsage>>('/api/v1/usage/kept-aside');
   const fileRef = useRef<HTMLInputElement>(null);
   const [file, setFile] = useState<File | null>(null);
   const [busy, setBusy] = useState(false);
@@ -34,7 +23,15 @@ export function UsagePage() {
     setError(null);
     setResult(null);
     try {
-      setResult(await api.upload<UsageImport>(`/api/v1/usage/imports?name=${encodeURIComponent(file.name)}`, file));
+      const type = usageFileType(file.name);
+      setResult(
+        await api.upload<UsageImport>(
+          `/api/v1/usage/imports?name=${encodeURIComponent(file.name)}`,
+          file,
+          type.contentType,
+          type.contentEncoding,
+        ),
+      );
       imports.reload();
       kept.reload();
       if (fileRef.current) fileRef.current.value = '';
@@ -53,7 +50,7 @@ export function UsagePage() {
         <h2>Upload a usage file</h2>
         <label className="field">
           <span>Usage file</span>
-          <input ref={fileRef} type="file" accept=".csv,.jsonl,.json,text/csv" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+          <input ref={fileRef} type="file" accept=".csv,.jsonl,.ndjson,.json,.gz,text/csv" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
         </label>
         <div className="form-actions">
           <button type="submit" className="btn btn-primary" disabled={!file || busy}>

@@ -1,15 +1,10 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import { api, ApiError } from '../../api/client';
-import type { ClcConnection, Provider } from '../../api/types';
+import type { ClcConnection, Provider, Terms } from '../../api/types';
 import { PageHeader } from '../../components/Layout';
 import { ConnectClcDialog } from './ConnectClcDialog';
 import { emptyForm, missingFields, providerRequest, sentence, type NewProviderForm, type TermsVersions } from './newProvider';
-
-interface TermsResponse {
-  centurylink?: { version?: string };
-  microsoft?: { templateId?: string; agreementLink?: string };
-}
 
 export const CENTURYLINK_TERMS_URL = 'https://www.ctl.io/legal/';
 export const MICROSOFT_AGREEMENT_URL = 'https://aka.ms/customeragreement';
@@ -28,7 +23,7 @@ export function NewProviderPage() {
 
   useEffect(() => {
     api
-      .get<TermsResponse>('/api/v1/terms')
+      .get<Terms>('/api/v1/terms')
       .then((t) => {
         setTerms({ centurylinkVersion: t.centurylink?.version ?? '', microsoftTemplateId: t.microsoft?.templateId ?? '' });
         if (t.microsoft?.agreementLink) setMsLink(t.microsoft.agreementLink);

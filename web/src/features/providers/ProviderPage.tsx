@@ -27,11 +27,11 @@ function StepIcon({ state }: { state: string }) {
 export function Steps({ steps }: { steps: ProviderStep[] }) {
   const list = steps.length
     ? steps
-    : SEED_STEPS.map((label): ProviderStep => ({ label, state: 'pending', attempts: 0, lastError: null }));
+    : SEED_STEPS.map((label, i): ProviderStep => ({ key: `step-${i + 1}`, label, state: 'pending', attempts: 0, lastError: null }));
   return (
     <ol className="steps" aria-label="Automated process">
       {list.map((s, i) => (
-        <li key={s.key ?? i} className={`step step-${s.state}`}>
+        <li key={s.key ?? i} className={`step is-${s.state ?? "pending"}`}>
           <StepIcon state={s.state ?? 'pending'} />
           <div className="step-text">
             <span className="step-label">{s.label}</span>
@@ -132,7 +132,6 @@ export function ProviderPage() {
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [deleteError, setDeleteError] = useState<string | null>(null);
   const [resumeError, setResumeError] = useState<string | null>(null);
-  const [revealKey] = useState(0);
 
   if (error && !provider) {
     return (
@@ -148,7 +147,7 @@ export function ProviderPage() {
   const state = provider.state ?? 'processing';
   const canDelete = me?.role === 'org_admin' || me?.role === 'operator';
   const canResume = me?.role === 'operator' && state === 'unavailable';
-  const notBilled = (provider as { billed?: boolean }).billed === false;
+  const notBilled = provider.billed === false;
 
   async function doDelete() {
     setDeleteError(null);
@@ -246,7 +245,7 @@ export function ProviderPage() {
       </div>
 
       {provider.adminCredentialsAvailable && me?.role === 'org_admin' && !isOperator(me) && (
-        <AdminLoginReveal key={revealKey} providerId={id} />
+        <AdminLoginReveal providerId={id} />
       )}
 
       <Dialog open={confirmDelete} title="Delete this provider?" onClose={() => setConfirmDelete(false)}>
