@@ -11,7 +11,7 @@ export function DailyChart({ model, currency, summary }: { model: ChartModel; cu
     <figure className="chart" aria-label="Daily charges">
       <div className="chart-box" aria-hidden="true">
         <ResponsiveContainer width="100%" height={260}>
-          <ComposedChart data={model.points} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+          <ComposedChart accessibilityLayer={false} data={model.points} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
             <CartesianGrid vertical={false} stroke="#e6e9ef" />
             <XAxis dataKey="day" tickLine={false} axisLine={false} interval="preserveStartEnd" fontSize={12} />
             <YAxis tickLine={false} axisLine={false} width={48} fontSize={12} />
