@@ -1,6 +1,7 @@
 #include "api/api.h"
 
 #include "api/routes.h"
+#include "api/web_routes.h"
 
 namespace pc::api {
 
@@ -11,6 +12,7 @@ http::Router BuildRouter(ApiContext& ctx) {
   AddOnboardingRoutes(router, ctx);
   AddUsageRoutes(router, ctx);
   AddBillingRoutes(router, ctx);
+  if (ctx.options.serve_web_app) router.SetFallback(WebAppHandler(ctx.options.web_root));
   return router;
 }
 

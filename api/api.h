@@ -23,6 +23,9 @@ namespace pc::api {
 struct ApiOptions {
   bool secure_cookies = false;  // add `Secure` to the session cookie (behind HTTPS)
   std::string version = "0.1.0";
+  // Serve the browser app at "/" from web_root (see api/web_routes.h); off in API-only tests.
+  bool serve_web_app = false;
+  std::string web_root;
 };
 
 // What the handlers need; owned by the caller and alive while the server runs.

@@ -61,6 +61,7 @@ const std::vector<Key>& Keys() {
       {"jobs.step_deadline_seconds", &Config::job_step_deadline},
       {"smtp.url", &Config::smtp_url},
       {"smtp.from", &Config::smtp_from},
+      {"web.root", &Config::web_root},
   };
   return keys;
 }

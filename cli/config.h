@@ -67,6 +67,7 @@ struct Config {
   int64_t job_step_deadline = 300;                    // jobs.step_deadline_seconds
   std::string smtp_url;                               // smtp.url ("" = emails wait in the outbox)
   std::string smtp_from = "cloud-integration@partner.example";  // smtp.from
+  std::string web_root;  // web.root: folder of the built web app ("" = found beside the binary)
 
   // The effective URL of an upstream: its own setting, else sandbox_url + prefix.
   std::string UpstreamUrl(const std::string& own, std::string_view sandbox_prefix) const;

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "api/api.h"
+#include "api/web_routes.h"
 #include "billing/clc_billing.h"
 #include "billing/month_close.h"
 #include "billing/usage_pull.h"
@@ -127,6 +128,13 @@ int RunService(const Config& config, store::Database& db,
   http::HttpMetrics metrics;
   api::ApiContext ctx{db, identity, metrics, {}, nullptr, nullptr, nullptr, nullptr};
   ctx.options.secure_cookies = config.secure_cookies;
+  ctx.options.serve_web_app = true;
+  ctx.options.web_root = api::FindWebRoot(config.web_root).string();
+  if (ctx.options.web_root.empty()) {
+    spdlog::warn("web UI not built (no web/dist/index.html found; set web.root): / says so");
+  } else {
+    spdlog::info("web UI served from {}", ctx.options.web_root);
+  }
 
   // Secrets at rest, upstream clients (one HTTP client and rate limit per upstream, shared by
   // every worker), onboarding and its durable workers.

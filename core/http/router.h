@@ -30,6 +30,9 @@ class Router {
   explicit Router(ErrorResponder error_responder = ErrorResponse);
 
   void Add(Verb method, std::string pattern, Handler handler);
+  // Runs `handler` for a path that matches no route under any method (instead of the 404),
+  // e.g. to serve the web app's files and deep links. Not listed in routes().
+  void SetFallback(Handler handler) { fallback_ = std::move(handler); }
   // Routes in the order they were added (for the OpenAPI consistency test and docs).
   const std::vector<Route>& routes() const { return routes_; }
 
@@ -41,6 +44,7 @@ class Router {
 
  private:
   std::vector<Route> routes_;
+  Handler fallback_;
   ErrorResponder error_responder_;
 };
 

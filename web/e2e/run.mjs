@@ -349,6 +349,7 @@ try {
     await page.getByText(/rows imported/).waitFor();
     const text = await page.getByText(/rows imported/).textContent();
     if (!/ 0 rejected/.test(text) || / 0 rows imported/.test(text)) throw new Error(text);
+    await page.getByRole('table', { name: 'Recent imports' }).getByText('acme-usage.csv').waitFor();
     await visit(page, '12-ops-usage-imports', 'desktop');
   }, { needs: ['the five steps finish and the provider is Ready'] });
 
