@@ -349,7 +349,6 @@ try {
     await page.getByText(/rows imported/).waitFor();
     const text = await page.getByText(/rows imported/).textContent();
     if (!/ 0 rejected/.test(text) || / 0 rows imported/.test(text)) throw new Error(text);
-    await page.getByRole('table', { name: 'Recent imports' }).getByText('acme-usage.csv').waitFor();
     await visit(page, '12-ops-usage-imports', 'desktop');
   }, { needs: ['the five steps finish and the provider is Ready'] });
 
@@ -392,6 +391,8 @@ try {
 
   await steps.run('operator pages (jobs with the stopped job, organizations, pricing, close, audit)', async () => {
     const { page } = ops;
+    await page.getByRole('link', { name: 'Usage imports' }).click();
+    await page.getByRole('table', { name: 'Recent imports' }).getByText('acme-usage.csv').waitFor();
     await page.getByRole('link', { name: 'Jobs' }).click();
     await page.getByLabel('State').selectOption('stopped');
     await waitFor('the BRIT job to stop', async () => {

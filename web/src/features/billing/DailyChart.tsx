@@ -27,16 +27,20 @@ export function DailyChart({ model, currency, summary }: { model: ChartModel; cu
             <Bar dataKey="charge" name="Charges" fill="#0b5cad" radius={[3, 3, 0, 0]} isAnimationActive={false} />
             <Bar dataKey="forecast" name="Forecast" fill="#a9c8ec" radius={[3, 3, 0, 0]} isAnimationActive={false} />
             {model.estimatePerDay > 0 && (
-              <ReferenceLine
-                y={model.estimatePerDay}
-                stroke="#b45309"
-                strokeDasharray="5 4"
-                label={{ value: 'Estimate (daily average)', position: 'insideTopRight', fontSize: 11, fill: '#92400e' }}
-              />
+              <ReferenceLine y={model.estimatePerDay} stroke="#b45309" strokeWidth={2} strokeDasharray="6 4" />
             )}
           </ComposedChart>
         </ResponsiveContainer>
       </div>
+      <p className="chart-key small muted" aria-hidden="true">
+        <span className="key-line" /> the end-of-month estimate’s daily average
+        {model.forecastPerDay > 0 && (
+          <>
+            {' '}
+            <span className="key-bar" /> the forecast for the days left
+          </>
+        )}
+      </p>
       <figcaption className="sr-only">{summary}</figcaption>
     </figure>
   );
