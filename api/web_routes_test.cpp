@@ -32,7 +32,7 @@ class WebRoutesTest : public ::testing::Test {
 
   http::Response Get(const std::string& path, http::Verb verb = http::Verb::get) {
     http::Request req{verb, path, 11};
-    http::RequestContext ctx{req};
+    http::RequestContext ctx{req, "127.0.0.1", path, {}, {}, "", "test", nullptr};
     ctx.path = path;
     return router_.Dispatch(ctx);
   }
@@ -88,7 +88,7 @@ TEST(WebRoutesNotBuiltTest, RootSaysHowToBuild) {
   http::Router router;
   router.SetFallback(WebAppHandler(""));
   http::Request req{http::Verb::get, "/", 11};
-  http::RequestContext ctx{req};
+  http::RequestContext ctx{req, "127.0.0.1", "/", {}, {}, "", "test", nullptr};
   ctx.path = "/";
   auto res = router.Dispatch(ctx);
   EXPECT_EQ(res.result(), http::Status::ok);
