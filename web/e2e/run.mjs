@@ -21,11 +21,23 @@ const shots = path.resolve(arg('--out', path.join(path.dirname(binary), 'screens
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const DEADLINE_MS = 9 * 60 * 1000;
 
+// Whatever happens, the servers this run started end with it.
+const procs = [];
+function killAll() {
+  for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+}
 const killer = setTimeout(() => {
   console.log(`FAIL the run took longer than ${DEADLINE_MS / 1000} s\n0 passed, 1 failed`);
+  killAll();
   process.exit(1);
 }, DEADLINE_MS);
 killer.unref();
+for (const sig of ['SIGTERM', 'SIGINT']) {
+  process.on(sig, () => {
+    killAll();
+    process.exit(1);
+  });
+}
 
 for (const [what, p] of [
   ['partnercloud binary', binary],
@@ -49,7 +61,6 @@ const TERRITORIES_WITH_GB = ['--set', 'onboarding.allowed_territories=US,GB'];
 let sandbox;
 let demo;
 let browser;
-const procs = [];
 
 async function startDemo(name, extra = []) {
   const p = new Proc(name, binary, ['demo', '--data', data, '--sandbox-url', sandbox.url, ...extra], dir);
@@ -205,6 +216,21 @@ try {
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByRole('alert').filter({ hasText: 'The email or password is not right' }).waitFor();
     await shot(page, '01-login-error', 'desktop');
+    // Too many failures on one account: 429, and the wait said in words.
+    await page.getByLabel('Email').fill('dev@acme.example');
+    let locked = false;
+    for (let i = 0; i < 8 && !locked; i++) {
+      await page.getByLabel('Password').fill(`wrong ${i}`);
+      const [res] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/v1/session')),
+        page.getByRole('button', { name: 'Log in' }).click(),
+      ]);
+      locked = res.status() === 429;
+    }
+    if (!locked) throw new Error('no 429 after 8 wrong passwords');
+    await page.getByRole('alert').filter({ hasText: /Too many failed attempts\. Try again in \d+ (second|minute)/ }).waitFor();
+    await shot(page, '01-login-locked', 'desktop');
+    await page.getByLabel('Email').fill('admin@acme.example');
     await page.getByLabel('Password').fill('demo');
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByRole('heading', { name: 'Providers' }).waitFor();
