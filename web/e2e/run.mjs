@@ -149,8 +149,9 @@ let acmeProvider = null;
 let britProviderId = null;
 try {
   await steps.run('start sandbox and browser', async () => {
-    sandbox = await new Proc('sandbox', binary, ['sandbox'], dir).ready();
+    sandbox = new Proc('sandbox', binary, ['sandbox'], dir);
     procs.push(sandbox);
+    await sandbox.ready();
     browser = await chromium.launch({
       executablePath: chromiumPath,
       headless: true,
