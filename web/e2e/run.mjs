@@ -2,6 +2,7 @@
 // partnercloud processes: a sandbox and `partnercloud demo` on free ports with a fresh data
 // folder. Usage: node e2e/run.mjs --binary BUILD/partnercloud [--out BUILD/screenshots]
 // Prints "N passed, N failed"; exits 1 on any failure. Bounded: the whole run stops at 9 min.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -333,12 +334,15 @@ try {
 
   await steps.run('existing-account provider: wrong secret refused, right one ready, delete', async () => {
     const { page } = desktop;
-    const admin = await new Api(demo.url).login('admin@acme.example');
-    const state = await (await fetch(`${sandbox.url}/sandbox/control/state`)).json();
-    const subs = state.azureSubscriptions ?? state.subscriptions ?? [];
-    const sub = (Array.isArray(subs) ? subs : Object.values(subs)).map((s) => s.subscriptionId ?? s.id).find(Boolean) ?? acmeProvider.azure.subscriptionIds[0];
+    // An Azure subscription the customer runs itself, in the sandbox (the partner tenant).
     const tenant = '11111111-1111-4111-8111-111111111111';
-    void admin;
+    const sub = crypto.randomUUID();
+    const made = await fetch(`${sandbox.url}/sandbox/control/azure-subscriptions`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ subscriptionId: sub, tenantId: tenant, displayName: 'Acme Pay-As-You-Go' }),
+    });
+    if (made.status !== 201) throw new Error(`sandbox subscription: ${made.status} ${await made.text()}`);
     await page.goto(`${demo.url}/providers/new/azure-resource-manager`);
     await page.getByLabel('Use an existing Azure customer account').check();
     await page.getByLabel(/^Name/).fill('Acme own Azure');
@@ -347,13 +351,15 @@ try {
     await page.getByLabel('Client ID').fill('22222222-2222-4222-8222-222222222222');
     await page.getByLabel('Secret').fill('not-the-secret');
     await page.getByRole('button', { name: 'Save' }).click();
-    await page.getByRole('alert').first().waitFor();
+    await page.getByRole('alert').filter({ hasText: /secret|client|AADSTS|refused|rejected/i }).waitFor();
     await shot(page, '10-existing-account-refused', 'desktop');
     if (!/\/new\//.test(page.url())) throw new Error('left the form on a wrong secret');
     await page.getByLabel('Secret').fill('sandbox-secret');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.waitForURL(/\/providers\/(?!new)[^/]+$/);
     await page.getByText('Ready', { exact: true }).first().waitFor();
+    await page.getByText(/not billed or supported by your provider/).waitFor();
+    await shot(page, '10-existing-account-ready', 'desktop');
     await page.getByRole('button', { name: 'Delete provider' }).click();
     const dlg = page.getByRole('dialog', { name: 'Delete this provider?' });
     await dlg.getByText(/stops nothing in\s+Azure/).waitFor();
