@@ -7,6 +7,7 @@
 #include "api/routes.h"
 #include "billing/charges.h"
 #include "billing/clc_billing.h"
+#include "billing/listings.h"
 #include "billing/month_close.h"
 #include "billing/pricing.h"
 
@@ -82,14 +83,35 @@ void AddBillingRoutes(http::Router& router, ApiContext& ctx) {
                                          "application/json");
              });
 
-  router.Add(http::Verb::get, "/api/v1/billing", [](http::RequestContext&) {
-    return http::ErrorResponse(http::Status::not_implemented, "NotImplemented",
-                               "This endpoint is described but not implemented yet");
-  });
-  router.Add(http::Verb::get, "/api/v1/billing/closes", [](http::RequestContext&) {
-    return http::ErrorResponse(http::Status::not_implemented, "NotImplemented",
-                               "This endpoint is described but not implemented yet");
-  });
+  router.Add(http::Verb::get, "/api/v1/billing",
+             Authed(ctx, [&ctx](http::RequestContext&, const Principal& who) {
+               auto aliases = billing::ListBillingAliases(ctx.db, who);
+               if (!aliases.ok()) return ErrorReply(aliases.error());
+               json::array items;
+               for (const auto& a : *aliases) items.push_back(billing::ToJson(a));
+               return http::JsonResponse(http::Status::ok, json::object{{"items", items}});
+             }));
+
+  // Before /api/v1/billing/{alias}, which would otherwise take "closes" for an alias.
+  router.Add(http::Verb::get, "/api/v1/billing/closes",
+             Authed(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
+               std::optional<YearMonth> month;
+               if (auto it = req.query.find("month");
+                   it != req.query.end() && !it->second.empty()) {
+                 auto parsed = YearMonth::Parse(it->second);
+                 if (!parsed.ok()) return ErrorReply(parsed.error());
+                 month = *parsed;
+               }
+               auto lines = billing::ListClosedLines(ctx.db, who, month);
+               if (!lines.ok()) return ErrorReply(lines.error());
+               json::array items;
+               for (const auto& l : *lines) {
+                 json::object item = billing::ToJson(l);
+                 item["month"] = l.invoice_month;
+                 items.push_back(std::move(item));
+               }
+               return http::JsonResponse(http::Status::ok, json::object{{"items", items}});
+             }));
   router.Add(http::Verb::get, "/api/v1/billing/{alias}",
              Authed(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
                auto alias = AliasParam(req);

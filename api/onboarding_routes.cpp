@@ -1,6 +1,9 @@
 // Connect a CenturyLink Cloud account, the terms, and Azure providers.
+#include <atomic>
+
 #include "api/respond.h"
 #include "api/routes.h"
+#include "onboarding/job_list.h"
 #include "onboarding/onboarding.h"
 
 namespace pc::api {
@@ -27,6 +30,22 @@ Result<onboarding::NewProvider> ParseNewProvider(const json::object& body) {
   in.description = description.value_or("");
   PC_ASSIGN_OR_RETURN(in.type, RequiredString(body, "type"));
   PC_ASSIGN_OR_RETURN(in.mode, RequiredString(body, "mode"));
+  if (in.mode == "existing-customer") {
+    auto account = body.find("existingAccount");
+    if (account == body.end() || !account->value().is_object()) {
+      return InvalidArgument(
+          "Field 'existingAccount' must be an object with subscriptionId, tenantId, clientId and "
+          "clientSecret");
+    }
+    const auto& a = account->value().as_object();
+    onboarding::ExistingAccount existing;
+    PC_ASSIGN_OR_RETURN(existing.subscription_id, RequiredString(a, "subscriptionId"));
+    PC_ASSIGN_OR_RETURN(existing.tenant_id, RequiredString(a, "tenantId"));
+    PC_ASSIGN_OR_RETURN(existing.client_id, RequiredString(a, "clientId"));
+    PC_ASSIGN_OR_RETURN(existing.client_secret, RequiredString(a, "clientSecret"));
+    in.existing_account = std::move(existing);
+    return in;
+  }
   PC_ASSIGN_OR_RETURN(in.connection_id, RequiredString(body, "connectionId"));
   PC_ASSIGN_OR_RETURN(in.billing_alias, RequiredString(body, "billingAlias"));
   auto terms = body.find("terms");
@@ -54,6 +73,26 @@ Result<onboarding::NewProvider> ParseNewProvider(const json::object& body) {
   in.terms = std::move(ti);
   return in;
 }
+
+bool Settled(const onboarding::Provider& p) {
+  return p.state == "ready" || p.state == "unavailable";
+}
+
+std::string ProviderEvent(const std::string& provider_json) {
+  return "event: provider\ndata: " + provider_json + "\n\n";
+}
+
+// Event streams open at once in this process. Each costs a coroutine, a timer and one small
+// read a second; beyond the cap the browser is told to poll instead (503, Retry-After).
+constexpr int kMaxEventStreams = 1000;
+std::atomic<int> open_event_streams{0};
+
+struct EventStreamSlot {
+  EventStreamSlot() = default;
+  EventStreamSlot(const EventStreamSlot&) = delete;
+  EventStreamSlot& operator=(const EventStreamSlot&) = delete;
+  ~EventStreamSlot() { --open_event_streams; }
+};
 
 }  // namespace
 
@@ -92,9 +131,18 @@ void AddOnboardingRoutes(http::Router& router, ApiContext& ctx) {
                auto in = ParseNewProvider(*body);
                if (!in.ok()) return ErrorReply(in.error());
                auto p = ctx.onboarding->CreateProvider(who, *in);
-               if (!p.ok()) return ErrorReply(p.error());
-               if (ctx.on_work_queued) ctx.on_work_queued();
-               auto res = http::JsonResponse(http::Status::accepted, onboarding::ToJson(*p));
+               if (!p.ok()) {
+                 if (onboarding::IsExistingAccountRejection(p.error())) {
+                   return http::ErrorResponse(http::Status::bad_request,
+                                              onboarding::kExistingAccountRejected,
+                                              p.error().message);
+                 }
+                 return ErrorReply(p.error());
+               }
+               bool ready = p->state == "ready";  // existing-customer: nothing left to do
+               if (!ready && ctx.on_work_queued) ctx.on_work_queued();
+               auto res = http::JsonResponse(ready ? http::Status::created : http::Status::accepted,
+                                             onboarding::ToJson(*p));
                res.set(boost::beast::http::field::location, "/api/v1/providers/" + p->id);
                return res;
              }));
@@ -115,18 +163,80 @@ void AddOnboardingRoutes(http::Router& router, ApiContext& ctx) {
                return http::JsonResponse(http::Status::ok, onboarding::ToJson(*p));
              }));
 
-  router.Add(http::Verb::delete_, "/api/v1/providers/{id}", [](http::RequestContext&) {
-    return http::ErrorResponse(http::Status::not_implemented, "NotImplemented",
-                               "This endpoint is described but not implemented yet");
-  });
-  router.Add(http::Verb::get, "/api/v1/providers/{id}/events", [](http::RequestContext&) {
-    return http::ErrorResponse(http::Status::not_implemented, "NotImplemented",
-                               "This endpoint is described but not implemented yet");
-  });
-  router.Add(http::Verb::get, "/api/v1/jobs", [](http::RequestContext&) {
-    return http::ErrorResponse(http::Status::not_implemented, "NotImplemented",
-                               "This endpoint is described but not implemented yet");
-  });
+  router.Add(http::Verb::delete_, "/api/v1/providers/{id}",
+             WithOnboarding(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
+               return Reply(ctx.onboarding->DeleteProvider(who, req.params["id"]));
+             }));
+
+  // Server-sent events: the provider now, then after each change, until it is ready or
+  // unavailable (or five minutes). The server sends the rest of the stream from a timer, so an
+  // idle stream holds no thread (core/http/message.h ResponseStream); each tick (4 a second) is
+  // one small query, and the provider is read again only when it changed.
+  router.Add(
+      http::Verb::get, "/api/v1/providers/{id}/events",
+      WithOnboarding(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
+        std::string id = req.params["id"];
+        auto p = ctx.onboarding->GetProvider(who, id);
+        if (!p.ok()) return ErrorReply(p.error());
+        if (++open_event_streams > kMaxEventStreams) {
+          --open_event_streams;
+          auto busy = ErrorReply(Unavailable(
+              "Too many event streams are open; poll GET /api/v1/providers/" + id + " instead"));
+          busy.set(boost::beast::http::field::retry_after, "5");
+          return busy;
+        }
+        auto slot = std::make_shared<EventStreamSlot>();
+        std::string last = json::serialize(onboarding::ToJson(*p));
+        auto res = http::TextResponse(http::Status::ok, "retry: 3000\n\n" + ProviderEvent(last),
+                                      "text/event-stream; charset=utf-8");
+        res.set(boost::beast::http::field::cache_control, "no-store");
+        if (Settled(*p)) return res;  // nothing more will happen: the stream ends here
+        auto stream = std::make_shared<http::ResponseStream>();
+        stream->interval = std::chrono::milliseconds(250);
+        stream->max_duration = std::chrono::minutes(5);
+        auto version = ctx.onboarding->ProviderVersion(id);
+        stream->next = [&ctx, who, id, slot, last, seen = version.ok() ? *version : "", quiet = 0,
+                        settled = false]() mutable -> std::optional<std::string> {
+          if (settled) return std::nullopt;
+          // One small query a tick; the provider is read (and authorized) again on a change.
+          auto now_version = ctx.onboarding->ProviderVersion(id);
+          if (!now_version.ok()) return std::nullopt;
+          if (*now_version == seen) {
+            if (++quiet >= 60) {  // a comment every 15 s, so proxies keep the stream open
+              quiet = 0;
+              return std::string(": keep-alive\n\n");
+            }
+            return std::string();
+          }
+          seen = std::move(*now_version);
+          quiet = 0;
+          auto now = ctx.onboarding->GetProvider(who, id);
+          if (!now.ok()) return std::nullopt;  // deleted meanwhile
+          std::string body = json::serialize(onboarding::ToJson(*now));
+          settled = Settled(*now);
+          if (body == last) return std::string();
+          last = std::move(body);
+          return ProviderEvent(last);
+        };
+        req.stream = std::move(stream);
+        return res;
+      }));
+
+  router.Add(http::Verb::get, "/api/v1/jobs",
+             Authed(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
+               auto limit = LimitParam(req, 100);
+               if (!limit.ok()) return ErrorReply(limit.error());
+               std::optional<std::string> state;
+               if (auto it = req.query.find("state");
+                   it != req.query.end() && !it->second.empty()) {
+                 state = it->second;
+               }
+               auto jobs = onboarding::ListOnboardingJobs(ctx.db, who, state, *limit);
+               if (!jobs.ok()) return ErrorReply(jobs.error());
+               json::array items;
+               for (const auto& j : *jobs) items.push_back(onboarding::ToJson(j));
+               return http::JsonResponse(http::Status::ok, json::object{{"items", items}});
+             }));
   router.Add(http::Verb::post, "/api/v1/providers/{id}/resume",
              WithOnboarding(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
                auto p = ctx.onboarding->Resume(who, req.params["id"]);

@@ -1,6 +1,7 @@
 #include "api/respond.h"
 
 #include <boost/beast/core/string.hpp>
+#include <charconv>
 
 namespace pc::api {
 
@@ -95,6 +96,19 @@ Result<identity::Principal> Authenticate(http::RequestContext& req, ApiContext& 
     }
   }
   return who;
+}
+
+Result<int64_t> LimitParam(const http::RequestContext& req, int64_t fallback, int64_t max) {
+  auto it = req.query.find("limit");
+  if (it == req.query.end() || it->second.empty()) return fallback;
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), value);
+  if (ec != std::errc() || end != it->second.data() + it->second.size() || value < 1 ||
+      value > max) {
+    return InvalidArgument("Query parameter 'limit' must be a whole number from 1 to " +
+                           std::to_string(max));
+  }
+  return value;
 }
 
 Result<json::object> JsonBody(const http::RequestContext& req) {

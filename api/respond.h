@@ -31,6 +31,10 @@ http::Handler Authed(ApiContext& ctx, Fn fn) {
   };
 }
 
+// The query parameter `limit`: `fallback` when absent, InvalidArgument unless an integer in
+// 1..`max`.
+Result<int64_t> LimitParam(const http::RequestContext& req, int64_t fallback, int64_t max = 500);
+
 // Parses the body as a JSON object, with a clear error for a wrong content type or bad JSON.
 Result<json::object> JsonBody(const http::RequestContext& req);
 

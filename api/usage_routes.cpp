@@ -5,6 +5,7 @@
 
 #include "api/respond.h"
 #include "api/routes.h"
+#include "billing/listings.h"
 #include "billing/usage_import.h"
 
 namespace pc::api {
@@ -82,14 +83,24 @@ void AddUsageRoutes(http::Router& router, ApiContext& ctx) {
     return http::JsonResponse(report->already_imported ? http::Status::ok : http::Status::created,
                               billing::ToJson(*report));
   });
-  router.Add(http::Verb::get, "/api/v1/usage/imports", [](http::RequestContext&) {
-    return http::ErrorResponse(http::Status::not_implemented, "NotImplemented",
-                               "This endpoint is described but not implemented yet");
-  });
-  router.Add(http::Verb::get, "/api/v1/usage/kept-aside", [](http::RequestContext&) {
-    return http::ErrorResponse(http::Status::not_implemented, "NotImplemented",
-                               "This endpoint is described but not implemented yet");
-  });
+  router.Add(http::Verb::get, "/api/v1/usage/imports",
+             Authed(ctx, [&ctx](http::RequestContext& req, const identity::Principal& who) {
+               auto limit = LimitParam(req, 100);
+               if (!limit.ok()) return ErrorReply(limit.error());
+               auto imports = billing::ListUsageImports(ctx.db, who, *limit);
+               if (!imports.ok()) return ErrorReply(imports.error());
+               json::array items;
+               for (const auto& i : *imports) items.push_back(billing::ToJson(i));
+               return http::JsonResponse(http::Status::ok, json::object{{"items", items}});
+             }));
+  router.Add(http::Verb::get, "/api/v1/usage/kept-aside",
+             Authed(ctx, [&ctx](http::RequestContext&, const identity::Principal& who) {
+               auto kept = billing::ListKeptAsideUsage(ctx.db, who);
+               if (!kept.ok()) return ErrorReply(kept.error());
+               json::array items;
+               for (const auto& k : *kept) items.push_back(billing::ToJson(k));
+               return http::JsonResponse(http::Status::ok, json::object{{"items", items}});
+             }));
 }
 
 }  // namespace pc::api

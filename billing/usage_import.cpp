@@ -710,11 +710,16 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
     // Rows that existed already and the recounted groups are added to.
     PC_RETURN_IF_ERROR(AddToRollups(tx, billed, true, now));
     PC_RETURN_IF_ERROR(AddToRollups(tx, unknown, false, now));
+    json::array rejections;  // kept for operators (GET /api/v1/usage/imports)
+    for (const auto& e : report.rejections) {
+      rejections.push_back(json::object{
+          {"line", e.line}, {"column", e.column}, {"reason", e.reason}, {"message", e.ToString()}});
+    }
     PC_RETURN_IF_ERROR(
         tx.Execute("UPDATE usage_imports SET rows_imported = ?, rows_rejected = ?, "
-                   "rows_unknown = ?, rows_duplicate = ? WHERE id = ?",
+                   "rows_unknown = ?, rows_duplicate = ?, rejections = ? WHERE id = ?",
                    {report.rows_imported, report.rows_rejected, report.rows_unknown,
-                    report.rows_duplicate, report.import_id}));
+                    report.rows_duplicate, json::serialize(rejections), report.import_id}));
     PC_RETURN_IF_ERROR(identity::IdentityService::Audit(
         tx, who, std::nullopt, "usage.import", "usage_import", report.import_id,
         json::object{{"file", report.file_name},

@@ -7,6 +7,31 @@ ArmClient::ArmClient(HttpClient& http, TokenProvider& tokens, std::string base_u
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
 }
 
+Result<ArmSubscription> ArmClient::GetSubscription(const std::string& tenant,
+                                                   const std::string& subscription_id) {
+  PC_ASSIGN_OR_RETURN(
+      ArmResult r,
+      Call(tenant, "GET", "/subscriptions/" + subscription_id + "?api-version=2022-12-01"));
+  if (r.status == 404 || r.status == 403 || r.status == 401) {
+    return NotFound(r.error_code.empty() ? r.message : r.error_code + ": " + r.message);
+  }
+  if (!r.ok()) {
+    Error e = Unavailable("Azure Resource Manager answered HTTP " + std::to_string(r.status) +
+                          (r.error_code.empty() ? "" : " " + r.error_code) + ": " + r.message);
+    e.retry_after = r.retry_after;
+    return e;
+  }
+  if (!r.body.is_object())
+    return Unavailable("Azure Resource Manager answered a body that is not JSON");
+  const auto& o = r.body.as_object();
+  auto text = [&](std::string_view key) {
+    const auto* v = o.if_contains(key);
+    return v && v->is_string() ? std::string(v->as_string()) : std::string();
+  };
+  return ArmSubscription{text("subscriptionId"), text("tenantId"), text("displayName"),
+                         text("state")};
+}
+
 Result<ArmResult> ArmClient::Call(const std::string& tenant, const std::string& method,
                                   const std::string& path_and_query,
                                   const std::optional<json::value>& body) {

@@ -24,9 +24,28 @@ struct ArmResult {
   bool ok() const { return status >= 200 && status < 300; }
 };
 
+// GET /subscriptions/{id}: what ARM shows of a subscription to the caller's application.
+struct ArmSubscription {
+  std::string subscription_id;
+  std::string tenant_id;
+  std::string display_name;
+  std::string state;  // "Enabled", "Disabled", "Warned", "PastDue", "Deleted"
+};
+
 class ArmClient {
  public:
   ArmClient(HttpClient& http, TokenProvider& tokens, std::string base_url);
+
+  // The same endpoint with another application's tokens (e.g. a customer's own application).
+  ArmClient WithTokens(TokenProvider& tokens) const { return {http_, tokens, base_url_}; }
+  TokenProvider& tokens() const { return tokens_; }
+
+  // GET /subscriptions/{subscription_id} in `tenant`. Errors: Unauthenticated when Entra refuses
+  // the application's token (with Entra's reason); NotFound with ARM's message when ARM does
+  // not show the subscription to the application (404, 403); Unavailable when ARM cannot be
+  // reached or answers 429/5xx.
+  Result<ArmSubscription> GetSubscription(const std::string& tenant,
+                                          const std::string& subscription_id);
 
   // `path_and_query` starts with "/" and carries api-version. Returns Unavailable only when no
   // answer came.

@@ -11,6 +11,12 @@ TokenProvider::TokenProvider(HttpClient& http, EntraOptions options)
   }
 }
 
+std::unique_ptr<TokenProvider> TokenProvider::ForApplication(std::string client_id,
+                                                             std::string client_secret) const {
+  return std::make_unique<TokenProvider>(
+      http_, EntraOptions{options_.base_url, std::move(client_id), std::move(client_secret)});
+}
+
 void TokenProvider::Invalidate(const std::string& tenant, std::string_view audience) {
   std::lock_guard lock(mu_);
   cache_.erase(tenant + " " + std::string(audience));

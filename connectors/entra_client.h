@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -35,6 +36,10 @@ class TokenProvider {
   Result<std::string> Token(const std::string& tenant, std::string_view audience);
   // Forgets a cached token (after the upstream answered 401 with it).
   void Invalidate(const std::string& tenant, std::string_view audience);
+  // A provider for another application (e.g. a customer's own) on the same Entra endpoint,
+  // with its own empty cache. The secret stays in memory only.
+  std::unique_ptr<TokenProvider> ForApplication(std::string client_id,
+                                                std::string client_secret) const;
 
  private:
   struct Cached {

@@ -60,7 +60,60 @@ Status ValidateContact(const Contact& c) {
   return {};
 }
 
+constexpr std::string_view kRejectedPrefix = "The existing Azure account was refused: ";
+
+// 8-4-4-4-12 hexadecimal digits.
+bool IsGuid(std::string_view s) {
+  if (s.size() != 36) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
+  }
+  return true;
+}
+
+// A tenant id (GUID) or an Entra domain such as contoso.onmicrosoft.com.
+bool IsTenant(std::string_view s) {
+  if (IsGuid(s)) return true;
+  if (s.empty() || s.size() > 253 || s.find('.') == std::string_view::npos) return false;
+  return std::all_of(s.begin(), s.end(),
+                     [](unsigned char c) { return std::isalnum(c) || c == '.' || c == '-'; });
+}
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+Status ValidateExistingAccount(const ExistingAccount& a) {
+  if (!IsGuid(a.subscription_id)) {
+    return InvalidArgument(
+        "Field 'existingAccount.subscriptionId' must be the Azure subscription's id, a GUID "
+        "such as 0b1f6471-1bf0-4dda-aec3-cb9272f09590");
+  }
+  if (!IsTenant(a.tenant_id)) {
+    return InvalidArgument(
+        "Field 'existingAccount.tenantId' must be the directory (tenant) id, a GUID, or its "
+        "domain such as contoso.onmicrosoft.com");
+  }
+  if (!IsGuid(a.client_id)) {
+    return InvalidArgument(
+        "Field 'existingAccount.clientId' must be the application (client) id, a GUID");
+  }
+  if (a.client_secret.empty() || a.client_secret.size() > 1024) {
+    return InvalidArgument(
+        "Field 'existingAccount.clientSecret' must be the application's client secret value "
+        "(1 to 1024 characters)");
+  }
+  return {};
+}
+
 }  // namespace
+
+bool IsExistingAccountRejection(const Error& error) {
+  return error.code == ErrorCode::kInvalidArgument && error.message.starts_with(kRejectedPrefix);
+}
 
 const std::vector<std::pair<std::string, std::string>>& StepLabels() {
   static const std::vector<std::pair<std::string, std::string>> steps = {
@@ -138,10 +191,8 @@ Result<Provider> OnboardingService::CreateProvider(const Principal& who, const N
   if (in.type != "azure-resource-manager") {
     return InvalidArgument("Field 'type' must be \"azure-resource-manager\"");
   }
-  if (in.mode != "new-customer") {
-    return InvalidArgument(
-        "Field 'mode' must be \"new-customer\" (\"existing-customer\" is not "
-        "available yet)");
+  if (in.mode != "new-customer" && in.mode != "existing-customer") {
+    return InvalidArgument("Field 'mode' must be \"new-customer\" or \"existing-customer\"");
   }
   if (in.name.empty() || in.name.size() > kMaxName) {
     return InvalidArgument("Field 'name' is required and has at most 100 characters");
@@ -149,6 +200,7 @@ Result<Provider> OnboardingService::CreateProvider(const Principal& who, const N
   if (in.description.size() > kMaxDescription) {
     return InvalidArgument("Field 'description' has at most 1000 characters");
   }
+  if (in.mode == "existing-customer") return CreateExistingProvider(who, in);
   auto connection = deps_.connections.Find(in.connection_id, who.user.id);
   if (!connection) {
     return FailedPrecondition(
@@ -277,16 +329,21 @@ Result<Provider> OnboardingService::CreateProvider(const Principal& who, const N
   return created;
 }
 
-Result<Provider> OnboardingService::Load(Transaction& tx, std::string_view id) {
+Result<Provider> OnboardingService::Load(Transaction& tx, std::string_view id, bool* deleted) {
   PC_ASSIGN_OR_RETURN(
-      auto rows, tx.Query("SELECT p.id, p.organization_id, p.name, p.description, p.type, p.mode, "
-                          "p.billing_alias, p.state, p.state_reason, p.azure_subscription_id, "
-                          "p.admin_password_sealed, p.created_at, p.updated_at, b.customer_id, "
-                          "b.tenant_domain FROM providers p JOIN billing_aliases b ON b.alias = "
-                          "p.billing_alias WHERE p.id = ?",
-                          {std::string(id)}));
+      auto rows,
+      tx.Query("SELECT p.id, p.organization_id, p.name, p.description, p.type, p.mode, "
+               "p.billing_alias, p.state, p.state_reason, p.azure_subscription_id, "
+               "p.admin_password_sealed, p.created_at, p.updated_at, p.deleted_at, b.customer_id, "
+               "b.tenant_domain, e.subscription_id AS existing_subscription_id, e.tenant_id AS "
+               "existing_tenant_id, e.client_id AS existing_client_id, e.subscription_name AS "
+               "existing_subscription_name FROM providers p LEFT JOIN billing_aliases b ON "
+               "b.alias = p.billing_alias LEFT JOIN provider_existing_accounts e ON "
+               "e.provider_id = p.id WHERE p.id = ?",
+               {std::string(id)}));
   if (rows.empty()) return NotFound("Provider not found");
   const auto& r = rows[0];
+  if (deleted) *deleted = !r.IsNull("deleted_at");
   Provider p;
   p.id = r.Text("id");
   p.organization_id = r.Text("organization_id");
@@ -294,7 +351,15 @@ Result<Provider> OnboardingService::Load(Transaction& tx, std::string_view id) {
   p.description = r.Text("description");
   p.type = r.Text("type");
   p.mode = r.Text("mode");
-  p.billing_alias = r.Text("billing_alias");
+  if (!r.IsNull("billing_alias")) p.billing_alias = r.Text("billing_alias");
+  p.billed = p.supported = p.mode != "existing-customer";
+  if (!r.IsNull("existing_subscription_id")) {
+    p.existing_account = ExistingAccountInfo{
+        r.Text("existing_subscription_id"), r.Text("existing_tenant_id"),
+        r.Text("existing_client_id"),
+        r.IsNull("existing_subscription_name") ? "" : r.Text("existing_subscription_name")};
+    p.subscription_ids.push_back(p.existing_account->subscription_id);
+  }
   p.state = r.Text("state");
   if (!r.IsNull("state_reason")) p.state_reason = r.Text("state_reason");
   if (!r.IsNull("customer_id")) p.customer_id = r.Text("customer_id");
@@ -318,10 +383,10 @@ Result<Provider> OnboardingService::Load(Transaction& tx, std::string_view id) {
 
 Result<std::vector<Provider>> OnboardingService::ListProviders(const Principal& who) {
   PC_ASSIGN_OR_RETURN(auto tx, deps_.db.Begin());
-  std::string sql = "SELECT id FROM providers";
+  std::string sql = "SELECT id FROM providers WHERE deleted_at IS NULL";
   std::vector<Param> params;
   if (!IsStaff(who)) {
-    sql += " WHERE organization_id = ?";
+    sql += " AND organization_id = ?";
     params.emplace_back(who.organization.id);
   }
   sql += " ORDER BY created_at DESC, id DESC LIMIT 500";
@@ -336,12 +401,161 @@ Result<std::vector<Provider>> OnboardingService::ListProviders(const Principal& 
 
 Result<Provider> OnboardingService::GetProvider(const Principal& who, std::string_view id) {
   PC_ASSIGN_OR_RETURN(auto tx, deps_.db.Begin());
-  auto p = Load(*tx, id);
+  bool deleted = false;
+  auto p = Load(*tx, id, &deleted);
   if (!p.ok()) return p.error();
-  if (!IsStaff(who) && p->organization_id != who.organization.id) {
+  if (deleted || (!IsStaff(who) && p->organization_id != who.organization.id)) {
     return NotFound("Provider not found");
   }
   return p;
+}
+
+Result<std::string> OnboardingService::ProviderVersion(std::string_view id) {
+  PC_ASSIGN_OR_RETURN(auto tx, deps_.db.Begin());
+  PC_ASSIGN_OR_RETURN(
+      auto rows,
+      tx->Query("SELECT p.state, p.updated_at, p.deleted_at, (SELECT MAX(s.updated_at) FROM "
+                "provider_steps s WHERE s.provider_id = p.id) AS steps_at, (SELECT SUM(s.attempts) "
+                "FROM provider_steps s WHERE s.provider_id = p.id) AS attempts FROM providers p "
+                "WHERE p.id = ?",
+                {std::string(id)}));
+  if (rows.empty()) return NotFound("Provider not found");
+  const auto& r = rows[0];
+  auto text = [&](std::string_view column) {
+    return r.IsNull(column) ? std::string("-") : r.Text(column);
+  };
+  return text("state") + "|" + text("updated_at") + "|" + text("deleted_at") + "|" +
+         text("steps_at") + "|" + (r.IsNull("attempts") ? "0" : std::to_string(r.Int("attempts")));
+}
+
+Status OnboardingService::DeleteProvider(const Principal& who, std::string_view id) {
+  return deps_.db.InTransaction([&](Transaction& tx) -> Status {
+    bool deleted = false;
+    auto p = Load(tx, id, &deleted);
+    if (!p.ok()) return p.error();
+    bool own = p->organization_id == who.organization.id;
+    if (deleted || (!own && !IsStaff(who))) return NotFound("Provider not found");
+    if (!(own && who.user.role == Role::kOrgAdmin) && who.user.role != Role::kOperator) {
+      return PermissionDenied(
+          "Only an organization admin of the provider's organization or an operator can delete "
+          "a provider");
+    }
+    if (p->state == "processing") {
+      return FailedPrecondition(
+          "The provider is still being set up; delete it once it is ready or unavailable");
+    }
+    std::string now = FormatTimestamp(Now());
+    PC_RETURN_IF_ERROR(
+        tx.Execute("UPDATE providers SET deleted_at = ?, updated_at = ? WHERE id = ?",
+                   {now, now, std::string(id)}));
+    PC_RETURN_IF_ERROR(tx.Execute(
+        "UPDATE provider_existing_accounts SET client_secret_sealed = NULL WHERE provider_id = ?",
+        {std::string(id)}));
+    json::object detail{{"name", p->name},
+                        {"mode", p->mode},
+                        {"state", p->state},
+                        {"note", "Nothing in Azure was stopped"}};
+    if (!p->billing_alias.empty()) detail["billingAlias"] = p->billing_alias;
+    json::array subs;
+    for (const auto& s : p->subscription_ids) subs.push_back(json::value(s));
+    detail["azureSubscriptionIds"] = std::move(subs);
+    return identity::IdentityService::Audit(tx, who, p->organization_id, "provider.deleted",
+                                            "provider", std::string(id), detail);
+  });
+}
+
+Result<Provider> OnboardingService::CreateExistingProvider(const Principal& who,
+                                                           const NewProvider& in) {
+  if (!in.existing_account) {
+    return InvalidArgument(
+        "Mode existing-customer needs 'existingAccount': {subscriptionId, tenantId, clientId, "
+        "clientSecret} of an application in the customer's own tenant");
+  }
+  ExistingAccount account = *in.existing_account;
+  PC_RETURN_IF_ERROR(ValidateExistingAccount(account));
+  account.subscription_id = Lower(account.subscription_id);
+  account.client_id = Lower(account.client_id);
+  account.tenant_id = Lower(account.tenant_id);
+  // Entra first: a wrong secret is the commonest mistake and deserves its own message.
+  auto tokens = deps_.arm.tokens().ForApplication(account.client_id, account.client_secret);
+  auto token = tokens->Token(account.tenant_id, connectors::kArmAudience);
+  if (!token.ok()) {
+    if (token.error().code != ErrorCode::kUnauthenticated) return token.error();
+    // Entra's own reason, after "Entra ID refused a token for <audience> in <tenant>: ".
+    const std::string& refusal = token.error().message;
+    size_t reason = refusal.find(": ");
+    return InvalidArgument(std::string(kRejectedPrefix) + "Entra ID did not give application " +
+                           account.client_id + " a token in tenant " + account.tenant_id +
+                           " with this secret (" +
+                           (reason == std::string::npos ? refusal : refusal.substr(reason + 2)) +
+                           "). Check the Tenant ID, the Client ID and the Secret (the secret's "
+                           "value, not its id).");
+  }
+  connectors::ArmClient arm = deps_.arm.WithTokens(*tokens);
+  auto subscription = arm.GetSubscription(account.tenant_id, account.subscription_id);
+  if (!subscription.ok()) {
+    if (subscription.error().code != ErrorCode::kNotFound &&
+        subscription.error().code != ErrorCode::kUnauthenticated) {
+      return subscription.error();
+    }
+    return InvalidArgument(std::string(kRejectedPrefix) +
+                           "Azure Resource Manager does not show "
+                           "subscription " +
+                           account.subscription_id + " to application " + account.client_id + " (" +
+                           subscription.error().message +
+                           "). Check the Subscription ID, and give the application a role "
+                           "(such as Reader) on the subscription.");
+  }
+
+  Provider created;
+  std::string now = FormatTimestamp(Now());
+  std::string provider_id = Uuid::V7().ToString();
+  std::string sealed = deps_.secrets.Seal(account.client_secret);
+  PC_RETURN_IF_ERROR(deps_.db.InTransaction([&](Transaction& tx) -> Status {
+    PC_ASSIGN_OR_RETURN(auto billed, tx.Query("SELECT billing_alias FROM azure_subscriptions_map "
+                                              "WHERE azure_subscription_id = ?",
+                                              {account.subscription_id}));
+    if (!billed.empty()) {
+      return Conflict("Azure subscription " + account.subscription_id +
+                      " is already provided and billed by this platform (billing alias " +
+                      billed[0].Text("billing_alias") +
+                      "); it cannot be added as an existing "
+                      "account");
+    }
+    PC_ASSIGN_OR_RETURN(
+        auto same, tx.Query("SELECT p.id FROM provider_existing_accounts e JOIN providers p ON "
+                            "p.id = e.provider_id WHERE e.subscription_id = ? AND "
+                            "p.organization_id = ? AND p.deleted_at IS NULL",
+                            {account.subscription_id, who.organization.id}));
+    if (!same.empty()) {
+      return Conflict("Azure subscription " + account.subscription_id +
+                      " is already connected as provider " + same[0].Text("id"));
+    }
+    PC_RETURN_IF_ERROR(tx.Execute(
+        "INSERT INTO providers (id, organization_id, created_by, name, description, type, mode, "
+        "billing_alias, state, job_id, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 'ready', '', ?, ?)",
+        {provider_id, who.organization.id, who.user.id, in.name, in.description, in.type, in.mode,
+         now, now}));
+    PC_RETURN_IF_ERROR(tx.Execute(
+        "INSERT INTO provider_existing_accounts (provider_id, subscription_id, tenant_id, "
+        "client_id, client_secret_sealed, subscription_name, checked_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        {provider_id, account.subscription_id, account.tenant_id, account.client_id, sealed,
+         subscription->display_name, now}));
+    PC_RETURN_IF_ERROR(identity::IdentityService::Audit(
+        tx, who, who.organization.id, "provider.created", "provider", provider_id,
+        json::object{{"name", in.name},
+                     {"mode", in.mode},
+                     {"azureSubscriptionId", account.subscription_id},
+                     {"tenantId", account.tenant_id},
+                     {"clientId", account.client_id},
+                     {"billed", false},
+                     {"supported", false}}));
+    PC_ASSIGN_OR_RETURN(created, Load(tx, provider_id));
+    return {};
+  }));
+  return created;
 }
 
 Result<Provider> OnboardingService::Resume(const Principal& who, std::string_view id) {
@@ -350,8 +564,9 @@ Result<Provider> OnboardingService::Resume(const Principal& who, std::string_vie
   }
   Provider out;
   PC_RETURN_IF_ERROR(deps_.db.InTransaction([&](Transaction& tx) -> Status {
-    PC_ASSIGN_OR_RETURN(
-        auto rows, tx.Query("SELECT job_id, state FROM providers WHERE id = ?", {std::string(id)}));
+    PC_ASSIGN_OR_RETURN(auto rows, tx.Query("SELECT job_id, state FROM providers WHERE id = ? AND "
+                                            "deleted_at IS NULL",
+                                            {std::string(id)}));
     if (rows.empty()) return NotFound("Provider not found");
     if (rows[0].Text("state") != "unavailable") {
       return FailedPrecondition("Only an unavailable provider can be resumed; this one is " +
@@ -380,7 +595,8 @@ Result<AdminCredentials> OnboardingService::TakeAdminCredentials(const Principal
   PC_RETURN_IF_ERROR(deps_.db.InTransaction([&](Transaction& tx) -> Status {
     PC_ASSIGN_OR_RETURN(auto rows,
                         tx.Query("SELECT organization_id, admin_user_name, admin_password_sealed, "
-                                 "admin_credentials_shown_at FROM providers WHERE id = ?",
+                                 "admin_credentials_shown_at FROM providers WHERE id = ? AND "
+                                 "deleted_at IS NULL",
                                  {std::string(id)}));
     if (rows.empty() || rows[0].Text("organization_id") != who.organization.id) {
       return NotFound("Provider not found");
@@ -431,7 +647,17 @@ json::object ToJson(const Provider& p) {
       {"mode", p.mode},
       {"state", p.state},
       {"stateReason", p.state_reason ? json::value(*p.state_reason) : json::value(nullptr)},
-      {"billingAlias", p.billing_alias},
+      {"billingAlias",
+       p.billing_alias.empty() ? json::value(nullptr) : json::value(p.billing_alias)},
+      {"billed", p.billed},
+      {"supported", p.supported},
+      {"existingAccount",
+       p.existing_account
+           ? json::value(json::object{{"subscriptionId", p.existing_account->subscription_id},
+                                      {"tenantId", p.existing_account->tenant_id},
+                                      {"clientId", p.existing_account->client_id},
+                                      {"subscriptionName", p.existing_account->subscription_name}})
+           : json::value(nullptr)},
       {"steps", steps},
       {"azure",
        {{"customerId", p.customer_id ? json::value(*p.customer_id) : json::value(nullptr)},

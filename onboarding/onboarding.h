@@ -55,14 +55,25 @@ struct ProviderStep {
   std::optional<std::string> last_error;
 };
 
+// The existing Azure customer account of an existing-customer provider (never the secret).
+struct ExistingAccountInfo {
+  std::string subscription_id;
+  std::string tenant_id;
+  std::string client_id;
+  std::string subscription_name;
+};
+
 struct Provider {
   std::string id;
   std::string organization_id;
   std::string name;
   std::string description;
   std::string type;
-  std::string mode;
-  std::string billing_alias;
+  std::string mode;           // new-customer | existing-customer
+  std::string billing_alias;  // "" for existing-customer (answered null)
+  bool billed = true;         // false for existing-customer: never on the CLC invoice
+  bool supported = true;      // false for existing-customer: the partner does not support it
+  std::optional<ExistingAccountInfo> existing_account;
   std::string state;  // processing | ready | unavailable
   std::optional<std::string> state_reason;
   std::vector<ProviderStep> steps;
@@ -84,15 +95,32 @@ struct TermsInput {
   Contact contact;
 };
 
+// "Use an existing Azure customer account": an application of the customer's own tenant.
+struct ExistingAccount {
+  std::string subscription_id;
+  std::string tenant_id;  // GUID or domain
+  std::string client_id;
+  std::string client_secret;
+};
+
 struct NewProvider {
   std::string name;
   std::string description;
   std::string type;  // "azure-resource-manager"
-  std::string mode;  // "new-customer"
+  std::string mode;  // "new-customer" or "existing-customer"
+  // new-customer:
   std::string connection_id;
   std::string billing_alias;
   std::optional<TermsInput> terms;  // may be omitted while the alias's acceptance is current
+  // existing-customer:
+  std::optional<ExistingAccount> existing_account;
 };
+
+// The error code the API answers when Entra or ARM refuse an existing account.
+inline constexpr std::string_view kExistingAccountRejected = "ExistingAccountRejected";
+// True for the InvalidArgument errors CreateProvider returns when Entra refuses the existing
+// account's secret or ARM does not show its subscription to that application.
+bool IsExistingAccountRejection(const Error& error);
 
 struct AdminCredentials {
   std::string user_name;
@@ -115,9 +143,26 @@ class OnboardingService {
   // The terms to accept: the CenturyLink version and the Microsoft Customer Agreement template.
   Result<json::object> Terms();
 
+  // Org admins. new-customer: writes the provider (processing) and its job. existing-customer:
+  // gets a token from Entra with the customer's application (client credentials in its tenant)
+  // and reads the subscription from ARM with it; the secret is sealed at rest; the provider is
+  // ready at once, not billed and not supported, and no Partner Center call is made. A refusal
+  // is an InvalidArgument for which IsExistingAccountRejection holds; a subscription this
+  // platform already bills is a Conflict.
   Result<Provider> CreateProvider(const identity::Principal& who, const NewProvider& in);
+  // Providers not deleted, newest first: the organization's, or all for partner staff.
   Result<std::vector<Provider>> ListProviders(const identity::Principal& who);
+  // NotFound for another organization's provider (unless partner staff) or a deleted one.
   Result<Provider> GetProvider(const identity::Principal& who, std::string_view id);
+  // Org admins of the provider's organization and operators: hides the provider from lists and
+  // reads (it stays in the database, its Azure subscription stays billed; nothing in Azure is
+  // stopped) and wipes an existing account's secret; audited. FailedPrecondition while its
+  // workflow is still processing; PermissionDenied for others of the organization; NotFound
+  // for other organizations.
+  Status DeleteProvider(const identity::Principal& who, std::string_view id);
+  // A short text that changes whenever the provider's state, steps or deletion change (one
+  // small query; for event streams to poll cheaply). No authorization: call GetProvider first.
+  Result<std::string> ProviderVersion(std::string_view id);
   // Operators: restarts a failed workflow at the step where it stopped.
   Result<Provider> Resume(const identity::Principal& who, std::string_view id);
   // The new tenant's initial admin login, once, to an org admin of the provider's organization.
@@ -128,7 +173,9 @@ class OnboardingService {
   void RegisterWorkflow(jobs::JobRunner& runner);
 
  private:
-  Result<Provider> Load(store::Transaction& tx, std::string_view id);
+  Result<Provider> CreateExistingProvider(const identity::Principal& who, const NewProvider& in);
+  // The provider, deleted or not (`deleted` tells).
+  Result<Provider> Load(store::Transaction& tx, std::string_view id, bool* deleted = nullptr);
   jobs::StepResult RunStep(jobs::Job& job);
   Status ObserveStep(store::Transaction& tx, const jobs::Job& job, const jobs::StepResult& r);
 

@@ -289,6 +289,79 @@ TEST_P(BillingTest, PricingRulesForOperatorsOnly) {
   EXPECT_NE(audit.body.find("pricing_rule.create"), std::string::npos);
 }
 
+// What the web UI reads: the aliases a user may see, the summary's item shapes (as
+// api/openapi.json describes them) and the lines of each month close (operators only).
+TEST_P(BillingTest, AliasesSummaryItemsAndClosesForTheWebUi) {
+  Import("march.csv", kHeader +
+                          Line("cust-1", "sub-a", "2024-03-05", "Storage", "m1", "0.125", "10.05") +
+                          Line("cust-1", "sub-a", "2024-03-06", "Compute", "m2", "1", "2") +
+                          Line("cust-2", "sub-b", "2024-03-07", "Storage", "m3", "3.333", "1"));
+  std::string ops = Login("ops@partner.example");
+  std::string acme = Login("admin@acme.example");
+  std::string brit = Login("admin@brit.example");
+  auto aliases = [&](const std::string& token) {
+    auto res = Get("/api/v1/billing", token);
+    EXPECT_EQ(res.status, 200) << res.body;
+    std::vector<std::string> out;
+    auto v = Json(res.body);
+    for (const auto& a : v.at("items").as_array()) {
+      out.push_back(std::string(a.at("billingAlias").as_string()));
+      EXPECT_TRUE(a.at("organizationId").is_string());
+      EXPECT_EQ(a.at("providerCount").as_int64(), 0);
+    }
+    return out;
+  };
+  EXPECT_EQ(aliases(acme), std::vector<std::string>{"ACME"});
+  EXPECT_EQ(aliases(brit), std::vector<std::string>{"BRIT"});
+  EXPECT_EQ(aliases(ops), (std::vector<std::string>{"ACME", "BRIT"}));
+  EXPECT_EQ(Http("GET", server_.BaseUrl() + "/api/v1/billing").status, 401);
+
+  auto summary = Get("/api/v1/billing/ACME?month=2024-03", acme);
+  ASSERT_EQ(summary.status, 200) << summary.body;
+  auto s = Json(summary.body);
+  ASSERT_EQ(s.at("daily").as_array().size(), 2u);
+  EXPECT_EQ(s.at("daily").at(0).at("day").as_string(), "2024-03-05");
+  EXPECT_EQ(s.at("daily").at(0).at("charge").as_string(), "1.26");
+  ASSERT_EQ(s.at("byMeterCategory").as_array().size(), 2u);
+  EXPECT_EQ(s.at("byMeterCategory").at(1).at("meterCategory").as_string(), "Storage");
+  EXPECT_EQ(s.at("byMeterCategory").at(1).at("exactCharge").as_string(), "1.25625");
+  EXPECT_EQ(s.at("byMeterCategory").at(1).at("charge").as_string(), "1.26");
+  ASSERT_EQ(s.at("byAzureSubscription").as_array().size(), 1u);
+  EXPECT_EQ(s.at("byAzureSubscription").at(0).at("azureSubscriptionId").as_string(), "sub-a");
+
+  auto closes = [&](const std::string& token, const std::string& query) {
+    return Get("/api/v1/billing/closes" + query, token);
+  };
+  EXPECT_EQ(closes(acme, "").status, 403);
+  EXPECT_EQ(closes(ops, "?month=March").status, 400);
+  ASSERT_EQ(closes(ops, "?month=2024-03").status, 200);
+  EXPECT_EQ(Json(closes(ops, "?month=2024-03").body).at("items").as_array().size(), 0u);
+  auto closed = Http("POST", server_.BaseUrl() + "/api/v1/billing/close", R"({"month":"2024-03"})",
+                     {"Authorization: Bearer " + ops});
+  ASSERT_EQ(closed.status, 201) << closed.body;
+  auto lines = closes(ops, "?month=2024-03");
+  ASSERT_EQ(lines.status, 200) << lines.body;
+  std::map<std::string, json::value> by_alias;
+  auto line_items = Json(lines.body);
+  for (const auto& l : line_items.at("items").as_array()) {
+    by_alias[std::string(l.at("billingAlias").as_string())] = l;
+  }
+  ASSERT_EQ(by_alias.size(), 2u) << lines.body;
+  // ACME: 0.125 × 10.05 + 1 × 2 = 3.25625 → 3.26; BRIT: 3.333 → 3.33.
+  EXPECT_EQ(by_alias["ACME"].at("amount").as_string(), "3.26");
+  EXPECT_EQ(by_alias["BRIT"].at("amount").as_string(), "3.33");
+  for (auto& [alias, l] : by_alias) {
+    EXPECT_EQ(l.at("month").as_string(), "2024-03");
+    EXPECT_EQ(l.at("kind").as_string(), "usage");
+    EXPECT_EQ(l.at("currency").as_string(), "USD");
+    EXPECT_EQ(l.at("description").as_string(), "Integrated Azure Services Usage");
+    EXPECT_EQ(l.at("state").as_string(), "posted");
+    EXPECT_TRUE(l.at("postedAt").is_string());
+  }
+  EXPECT_EQ(Json(closes(ops, "").body).at("items").as_array().size(), 2u);
+  EXPECT_EQ(Json(closes(ops, "?month=2024-04").body).at("items").as_array().size(), 0u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, BillingTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres),
                          [](const auto& info) { return BackendName(info.param); });

@@ -328,6 +328,19 @@ TEST_F(OnboardingTest, OperatorResumesAProviderThatStoppedAndTheClcPasswordIsNow
   EXPECT_EQ(
       Http("POST", server_.BaseUrl() + "/api/v1/providers/" + id + "/resume", "", admin).status,
       403);
+  // The operators' jobs list shows it stopped, at the step that failed, with the reason.
+  auto stopped_jobs = Http("GET", server_.BaseUrl() + "/api/v1/jobs?state=stopped", "",
+                           Login("ops@partner.example"));
+  ASSERT_EQ(stopped_jobs.status, 200) << stopped_jobs.body;
+  auto jobs = Json(stopped_jobs.body);
+  ASSERT_EQ(jobs.at("items").as_array().size(), 1u) << stopped_jobs.body;
+  const auto& job = jobs.at("items").at(0);
+  EXPECT_EQ(Str(job.at("providerId")), id);
+  EXPECT_EQ(Str(job.at("state")), "stopped");
+  EXPECT_EQ(Str(job.at("stepTitle")), "Provides Microsoft your account details");
+  EXPECT_NE(Str(job.at("lastError")).find("not able to provide that functionality"),
+            std::string::npos)
+      << stopped_jobs.body;
   server_.Signal(SIGTERM);
   ASSERT_EQ(server_.Wait(), 0);
   logs += server_.Stdout() + server_.Stderr();

@@ -243,6 +243,69 @@ TEST_P(UsageTest, ApiImportsForOperatorsOnly) {
       << lines.body;
 }
 
+// Operators read back every import (who, when, rejected rows with line and column) and the
+// usage kept aside for subscriptions the platform does not know, summed exactly.
+TEST_P(UsageTest, ImportRecordsAndKeptAsideUsageForOperators) {
+  server_.Start({"serve", "--database", db_.url});
+  std::string ops = Login("ops@partner.example");
+  std::string admin = Login("admin@acme.example");
+  auto get = [&](const std::string& path, const std::string& token) {
+    return Http("GET", server_.BaseUrl() + path, "", {"Authorization: Bearer " + token});
+  };
+  EXPECT_EQ(get("/api/v1/usage/imports", admin).status, 403);
+  EXPECT_EQ(get("/api/v1/usage/kept-aside", admin).status, 403);
+  EXPECT_EQ(Http("GET", server_.BaseUrl() + "/api/v1/usage/imports").status, 401);
+  EXPECT_EQ(get("/api/v1/usage/imports?limit=abc", ops).status, 400);
+
+  // One file from the command line, one through the API with a bad row.
+  auto cli = RunCommand(
+      {"usage", "import", "--database", db_.url, WriteTemp(dir_, "cli.csv", UsageCsv(20, 1))});
+  ASSERT_EQ(cli.exit_code, 0) << cli.err;
+  std::string bad = UsageCsv(4, 2) +
+                    "p,cust-1,sub-a,2024-03-09T00:00:00Z,Storage,/r/x,0.1,"
+                    "lots,0.1,USD,,\r\n";
+  auto posted = Http("POST", server_.BaseUrl() + "/api/v1/usage/imports?name=april.csv", bad,
+                     {"Content-Type: text/csv", "Authorization: Bearer " + ops});
+  ASSERT_EQ(posted.status, 201) << posted.body;
+
+  auto list = get("/api/v1/usage/imports", ops);
+  ASSERT_EQ(list.status, 200) << list.body;
+  auto items = Json(list.body).at("items").as_array();
+  ASSERT_EQ(items.size(), 2u);
+  const auto& api = items[0];  // newest first
+  EXPECT_EQ(api.at("fileName").as_string(), "april.csv");
+  EXPECT_EQ(api.at("createdBy").as_string(), "ops@partner.example");
+  EXPECT_EQ(api.at("rowsRejected").as_int64(), 1);
+  EXPECT_EQ(api.at("digest").as_string(), Json(posted.body).at("digest").as_string());
+  ASSERT_EQ(api.at("rejections").as_array().size(), 1u);
+  const auto& rejection = api.at("rejections").at(0);
+  EXPECT_EQ(rejection.at("line").as_int64(), 6);
+  EXPECT_EQ(rejection.at("column").as_string(), "Quantity");
+  EXPECT_NE(std::string(rejection.at("message").as_string()).find("april.csv line 6"),
+            std::string::npos);
+  EXPECT_TRUE(api.at("createdAt").is_string());
+  EXPECT_TRUE(std::string(items[1].at("fileName").as_string()).ends_with("/cli.csv")) << list.body;
+  EXPECT_TRUE(items[1].at("createdBy").is_null());
+  EXPECT_EQ(items[1].at("rowsImported").as_int64(), 10);
+  EXPECT_EQ(Json(get("/api/v1/usage/imports?limit=1", ops).body).at("items").as_array().size(), 1u);
+
+  // Kept aside: sub-x of both files (the odd lines), one row per customer, subscription, month.
+  auto kept = get("/api/v1/usage/kept-aside", ops);
+  ASSERT_EQ(kept.status, 200) << kept.body;
+  auto kept_items = Json(kept.body).at("items").as_array();
+  ASSERT_EQ(kept_items.size(), 1u) << kept.body;
+  const auto& k = kept_items[0];
+  EXPECT_EQ(k.at("customerId").as_string(), "cust-1");
+  EXPECT_EQ(k.at("subscriptionId").as_string(), "sub-x");
+  EXPECT_EQ(k.at("month").as_string(), "2024-03");
+  EXPECT_EQ(k.at("currency").as_string(), "USD");
+  EXPECT_EQ(k.at("lines").as_int64(), 12);  // 10 + 2
+  // 12 lines of 0.125 × 2.5, exact (never a float).
+  auto amount = Decimal::Parse(std::string(k.at("amount").as_string()));
+  ASSERT_TRUE(amount.ok()) << kept.body;
+  EXPECT_TRUE(*amount == *Decimal::Parse("3.75")) << kept.body;
+}
+
 // A SIGKILL in the middle of an import commits nothing; importing again gives the totals of one
 // clean import.
 TEST_P(UsageTest, SigkillMidImportCommitsNothing) {

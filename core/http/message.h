@@ -2,9 +2,12 @@
 #pragma once
 
 #include <boost/beast/http.hpp>
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,6 +33,18 @@ struct SpooledBody {
   ~SpooledBody();
 };
 
+// A response body produced over time (server-sent events). A handler sets
+// RequestContext::stream and returns the status, the headers and the first part of the body.
+// The server sends those with chunked transfer encoding, then calls `next` every `interval`
+// from a timer (no thread is held in between) and sends what it returns; "" sends nothing.
+// std::nullopt, `max_duration`, a failed write (the client went away) or the server shutting
+// down ends the stream and the connection. `next` runs on an I/O thread: keep it short.
+struct ResponseStream {
+  std::chrono::milliseconds interval{1000};
+  std::chrono::seconds max_duration{300};
+  std::function<std::optional<std::string>()> next;
+};
+
 // Everything a handler gets: the request, who sent it, and what the router matched.
 struct RequestContext {
   const Request& request;
@@ -41,6 +56,8 @@ struct RequestContext {
   std::string request_id;                     // X-Request-Id, received or generated
   // Set when the body was spooled to a file; request.body() is then empty.
   std::shared_ptr<const SpooledBody> spooled = nullptr;
+  // Set by a handler whose response body continues after the first part (see ResponseStream).
+  std::shared_ptr<ResponseStream> stream = nullptr;
 };
 
 // A response with a JSON body and the given status.

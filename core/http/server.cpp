@@ -116,6 +116,45 @@ struct Server::Impl {
     co_return !ec;
   }
 
+  // Sends `res` as the start of a streamed body (chunked), then what `body.next` produces,
+  // waiting on a timer in between; the connection closes afterwards. Returns the bytes sent.
+  awaitable<size_t> WriteStream(beast::tcp_stream& stream, const Response& res,
+                                ResponseStream& body) {
+    beast_http::response<beast_http::empty_body> head{res.result(), res.version()};
+    for (const auto& field : res) head.set(field.name_string(), field.value());
+    head.set(beast_http::field::server, options.server_name);
+    head.chunked(true);
+    head.keep_alive(false);
+    beast_http::response_serializer<beast_http::empty_body> serializer{head};
+    stream.expires_after(options.write_timeout);
+    auto [ec, n] = co_await beast_http::async_write_header(stream, serializer, kTuple);
+    if (ec) co_return 0;
+    size_t sent = 0;
+    auto send = [&](const std::string& data) -> awaitable<bool> {
+      stream.expires_after(options.write_timeout);
+      auto [wec, wn] = co_await asio::async_write(
+          stream, beast_http::make_chunk(asio::const_buffer(data.data(), data.size())), kTuple);
+      sent += data.size();
+      co_return !wec;
+    };
+    bool open = res.body().empty() || co_await send(res.body());
+    auto until = std::chrono::steady_clock::now() + body.max_duration;
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    while (open && !draining && std::chrono::steady_clock::now() < until) {
+      timer.expires_after(body.interval);
+      co_await timer.async_wait(kTuple);
+      if (draining) break;
+      std::optional<std::string> chunk = body.next();
+      if (!chunk) break;
+      if (!chunk->empty()) open = co_await send(*chunk);
+    }
+    if (open) {
+      stream.expires_after(options.write_timeout);
+      co_await asio::async_write(stream, beast_http::make_chunk_last(), kTuple);
+    }
+    co_return sent;
+  }
+
   bool LargeBody(std::string_view target) const {
     return !options.large_body_prefix.empty() && target.starts_with(options.large_body_prefix);
   }
@@ -214,6 +253,7 @@ struct Server::Impl {
       if (request_id.empty() || request_id.size() > 128) request_id = RandomToken(12);
       std::string method(beast_http::to_string(header.method()));
       std::string path;
+      std::shared_ptr<ResponseStream> streamed;
       if (parser.content_length() && *parser.content_length() > limit) {
         res = error(
             Status::payload_too_large, "PayloadTooLarge",
@@ -281,6 +321,7 @@ struct Server::Impl {
             for (auto param : url->params()) ctx.query[param.key] = param.value;
             res = router.Dispatch(ctx);
             route = ctx.route;
+            if (!head && res.result() == Status::ok) streamed = std::move(ctx.stream);
           }
           path = ctx.path;
           close_after = !req.keep_alive();
@@ -296,7 +337,13 @@ struct Server::Impl {
       auto latency = std::chrono::duration_cast<std::chrono::microseconds>(
           std::chrono::steady_clock::now() - started);
       if (metrics) metrics->RequestFinished(method, route, status, latency);
-      bool written = co_await Write(stream, res, head);
+      bool written = false;
+      if (streamed) {
+        bytes_out = co_await WriteStream(stream, res, *streamed);
+        close_after = true;
+      } else {
+        written = co_await Write(stream, res, head);
+      }
       if (options.access_log) {
         std::string line =
             "{\"time\":\"" + FormatTimestamp(Now()) + "\",\"remote\":" + JsonEscape(client_addr) +
