@@ -25,7 +25,9 @@ export function DailyChart({ model, currency, summary }: { model: ChartModel; cu
             />
             <Legend verticalAlign="top" height={28} iconType="square" />
             <Bar dataKey="charge" name="Charges" fill="#0b5cad" radius={[3, 3, 0, 0]} isAnimationActive={false} />
-            <Bar dataKey="forecast" name="Forecast" fill="#a9c8ec" radius={[3, 3, 0, 0]} isAnimationActive={false} />
+            {model.forecastPerDay > 0 && (
+              <Bar dataKey="forecast" name="Forecast" fill="#a9c8ec" radius={[3, 3, 0, 0]} isAnimationActive={false} />
+            )}
             {model.estimatePerDay > 0 && (
               <ReferenceLine y={model.estimatePerDay} stroke="#b45309" strokeWidth={2} strokeDasharray="6 4" />
             )}
