@@ -72,11 +72,17 @@ async function startDemo(name, extra = []) {
 // ---- what every page must satisfy --------------------------------------------------------
 const foreignRequests = [];
 const cspViolations = [];
+const eventStreams = [];
 function watch(page, base) {
   const host = new URL(base).host;
   page.on('request', (r) => {
     const u = new URL(r.url());
     if ((u.protocol === 'http:' || u.protocol === 'https:') && u.host !== host) foreignRequests.push(r.url());
+  });
+  page.on('response', (r) => {
+    if (/\/api\/v1\/providers\/[^/]+\/events$/.test(new URL(r.url()).pathname)) {
+      eventStreams.push(`${r.status()} ${r.headers()['content-type'] ?? ''}`);
+    }
   });
   page.on('console', (m) => {
     if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
@@ -314,6 +320,8 @@ try {
     for (const [i, words] of ['Provides Microsoft your account details', 'Creates an Azure Customer account on your behalf', 'Creates a Microsoft Azure Subscription for that Customer account', 'Associates your Azure Customer account with your CenturyLink Cloud account', 'appropriate permissions to work on your behalf'].entries()) {
       if (!labels[i]?.includes(words) || !labels[i]?.includes('Done')) throw new Error(`step ${i + 1}: ${labels[i]}`);
     }
+    // The page followed the steps through server-sent events (polling is the fallback).
+    if (!eventStreams.some((e) => e.startsWith('200 text/event-stream'))) throw new Error(`no event stream: ${eventStreams}`);
     const id = page.url().split('/').pop();
     const admin = await new Api(demo.url).login('admin@acme.example');
     acmeProvider = (await admin.call('GET', `/api/v1/providers/${id}`)).json;
