@@ -76,7 +76,7 @@ export function MonthClosePage() {
               {lines.data.items.length === 0 && (
                 <tr>
                   <td colSpan={5} className="muted">
-                    No lines: this month is not closed yet.
+                    No invoice lines for this month: it is not closed yet, or it had no billed usage.
                   </td>
                 </tr>
               )}
