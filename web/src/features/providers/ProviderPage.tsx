@@ -257,8 +257,8 @@ export function ProviderPage() {
           )}
           <p>
             Deleting <strong>{provider.name}</strong> removes it from Partner Cloud only. It stops nothing in
-            Azure: the Azure customer account, its subscriptions and their resources keep running, and their
-            usage is still billed.
+            Azure: the Azure customer account, its subscriptions and their resources keep running
+            {notBilled ? '.' : ', and their usage is still billed.'}
           </p>
           <p className="muted">To close the Azure account itself, open a support request.</p>
           <div className="dialog-actions">
