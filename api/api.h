@@ -23,6 +23,9 @@ namespace pc::api {
 struct ApiOptions {
   bool secure_cookies = false;  // add `Secure` to the session cookie (behind HTTPS)
   std::string version = "0.1.0";
+  uint64_t import_body_limit = uint64_t{2} << 30;  // largest usage file sent as a request body
+  size_t max_text_field = 4000;  // longest string anywhere in a JSON request body (characters)
+  std::string metrics_token;     // Bearer token for /metrics; empty: loopback clients only
   // Serve the browser app at "/" from web_root (see api/web_routes.h); off in API-only tests.
   bool serve_web_app = false;
   std::string web_root;

@@ -9,6 +9,10 @@ namespace {
 
 using identity::Principal;
 
+// Anyone may send a login: its body is bounded well below the general limit (an email of 254
+// characters and a password of at most 1024 bytes fit many times over).
+constexpr uint64_t kLoginBodyLimit = 8 * 1024;
+
 // Runs `fn(principal)` for an authenticated request, or answers the authentication error.
 std::optional<std::string> QueryParam(const http::RequestContext& req, const std::string& key) {
   auto it = req.query.find(key);
@@ -34,34 +38,39 @@ json::value UsersJson(const std::vector<identity::User>& users) {
 }  // namespace
 
 void AddIdentityRoutes(http::Router& router, ApiContext& ctx) {
-  router.Add(http::Verb::post, "/api/v1/session", [&ctx](http::RequestContext& req) {
-    auto body = JsonBody(req);
-    if (!body.ok()) return ErrorReply(body.error());
-    auto email = RequiredString(*body, "email");
-    if (!email.ok()) return ErrorReply(email.error());
-    auto password = RequiredString(*body, "password");
-    if (!password.ok()) return ErrorReply(password.error());
-    identity::Throttled throttled;
-    auto login = ctx.identity.Login(*email, *password, req.client_addr, &throttled);
-    if (!login.ok()) {
-      auto res = ErrorReply(login.error());
-      if (login.error().code == ErrorCode::kResourceExhausted) {
-        res.set(boost::beast::http::field::retry_after,
-                std::to_string(throttled.retry_after_seconds));
-      }
-      return res;
-    }
-    json::object out{{"token", login->token},
-                     {"csrfToken", login->csrf_token},
-                     {"expiresAt", login->expires_at},
-                     {"user", identity::ToJson(login->user)},
-                     {"organization", identity::ToJson(login->organization)}};
-    auto ttl = ParseTimestamp(login->expires_at);
-    int64_t max_age =
-        ttl.ok() ? std::chrono::duration_cast<std::chrono::seconds>(*ttl - Now()).count() : 3600;
-    return SessionCookie(http::JsonResponse(http::Status::ok, out), login->token, max_age,
-                         ctx.options.secure_cookies);
-  });
+  router.Add(
+      http::Verb::post, "/api/v1/session",
+      [&ctx](http::RequestContext& req) {
+        auto body = JsonBody(req);
+        if (!body.ok()) return ErrorReply(body.error());
+        auto email = RequiredString(*body, "email");
+        if (!email.ok()) return ErrorReply(email.error());
+        auto password = RequiredString(*body, "password");
+        if (!password.ok()) return ErrorReply(password.error());
+        identity::Throttled throttled;
+        auto login = ctx.identity.Login(*email, *password, req.client_addr, &throttled);
+        if (!login.ok()) {
+          auto res = ErrorReply(login.error());
+          if (login.error().code == ErrorCode::kResourceExhausted &&
+              throttled.retry_after_seconds > 0) {
+            res.set(boost::beast::http::field::retry_after,
+                    std::to_string(throttled.retry_after_seconds));
+          }
+          return res;
+        }
+        json::object out{{"token", login->token},
+                         {"csrfToken", login->csrf_token},
+                         {"expiresAt", login->expires_at},
+                         {"user", identity::ToJson(login->user)},
+                         {"organization", identity::ToJson(login->organization)}};
+        auto ttl = ParseTimestamp(login->expires_at);
+        int64_t max_age =
+            ttl.ok() ? std::chrono::duration_cast<std::chrono::seconds>(*ttl - Now()).count()
+                     : 3600;
+        return SessionCookie(http::JsonResponse(http::Status::ok, out), login->token, max_age,
+                             ctx.options.secure_cookies);
+      },
+      http::BodyPolicy{.limit = kLoginBodyLimit, .spool = false, .admit = {}});
 
   router.Add(http::Verb::delete_, "/api/v1/session",
              Authed(ctx, [&ctx](http::RequestContext&, const Principal& who) {
@@ -206,6 +215,9 @@ void AddIdentityRoutes(http::Router& router, ApiContext& ctx) {
                auto password = OptionalString(*body, "password");
                if (!password.ok()) return ErrorReply(password.error());
                changes.password = *password;
+               auto current = OptionalString(*body, "currentPassword");
+               if (!current.ok()) return ErrorReply(current.error());
+               changes.current_password = *current;
                auto user = ctx.identity.UpdateUser(who, req.params["id"], changes);
                if (!user.ok()) return ErrorReply(user.error());
                return http::JsonResponse(http::Status::ok, identity::ToJson(*user));

@@ -1,7 +1,10 @@
 #include "api/respond.h"
 
+#include <atomic>
 #include <boost/beast/core/string.hpp>
 #include <charconv>
+
+#include "core/text.h"
 
 namespace pc::api {
 
@@ -37,6 +40,9 @@ http::Status StatusFor(ErrorCode code) {
 
 http::Response ErrorReply(const Error& error) {
   auto res = http::ErrorResponse(StatusFor(error.code), ErrorCodeName(error.code), error.message);
+  if (error.retry_after.count() > 0) {
+    res.set(bh::field::retry_after, std::to_string((error.retry_after.count() + 999) / 1000));
+  }
   if (error.code == ErrorCode::kUnauthenticated) {
     res.set(bh::field::www_authenticate, "Bearer realm=\"partnercloud\"");
   }
@@ -72,23 +78,34 @@ std::string_view CookieValue(std::string_view header, std::string_view name) {
 }  // namespace
 
 Result<identity::Principal> Authenticate(http::RequestContext& req, ApiContext& ctx) {
-  std::string_view auth = req.request[bh::field::authorization];
+  return AuthenticateHeader(req.request, req.client_addr, ctx);
+}
+
+bool HasBody(const http::RequestHeader& header) {
+  if (!header[bh::field::transfer_encoding].empty()) return true;
+  auto length = header[bh::field::content_length];
+  return !length.empty() && length != "0";
+}
+
+Result<identity::Principal> AuthenticateHeader(const http::RequestHeader& header,
+                                               std::string_view client_addr, ApiContext& ctx) {
+  std::string_view auth = header[bh::field::authorization];
   if (!auth.empty()) {
     if (auth.size() < 7 || !boost::beast::iequals(auth.substr(0, 7), "Bearer ")) {
       return Unauthenticated("The Authorization header must be 'Bearer <token>'");
     }
-    return ctx.identity.Authenticate(auth.substr(7), req.client_addr);
+    return ctx.identity.Authenticate(auth.substr(7), client_addr);
   }
-  std::string_view cookie = CookieValue(req.request[bh::field::cookie], "pc_session");
+  std::string_view cookie = CookieValue(header[bh::field::cookie], "pc_session");
   if (cookie.empty()) {
     return Unauthenticated(
         "Log in first: POST /api/v1/session, then send the session cookie "
         "or 'Authorization: Bearer <token>'");
   }
-  PC_ASSIGN_OR_RETURN(auto who, ctx.identity.Authenticate(cookie, req.client_addr));
-  auto method = req.request.method();
+  PC_ASSIGN_OR_RETURN(auto who, ctx.identity.Authenticate(cookie, client_addr));
+  auto method = header.method();
   if (method != http::Verb::get && method != http::Verb::head) {
-    std::string_view csrf = req.request["X-CSRF-Token"];
+    std::string_view csrf = header["X-CSRF-Token"];
     if (!ctx.identity.CheckCsrf(who, csrf)) {
       return PermissionDenied(
           "A cookie-authenticated change needs the X-CSRF-Token header "
@@ -111,9 +128,55 @@ Result<int64_t> LimitParam(const http::RequestContext& req, int64_t fallback, in
   return value;
 }
 
+namespace {
+
+std::atomic<size_t> text_field_limit{4000};
+
+// The first string in `v` (keys included) longer than the limit, as a field path, or "".
+std::string LongString(const json::value& v, const std::string& path, size_t limit) {
+  auto too_long = [&](std::string_view s) {
+    // Bytes first (cheap): a string of at most `limit` bytes has at most `limit` characters.
+    if (s.size() <= limit) return false;
+    size_t chars = Utf8Length(s);
+    return chars == std::string_view::npos || chars > limit;
+  };
+  if (v.is_string()) return too_long(v.get_string()) ? (path.empty() ? "(body)" : path) : "";
+  if (v.is_array()) {
+    const auto& a = v.get_array();
+    for (size_t i = 0; i < a.size(); ++i) {
+      auto found = LongString(a[i], path + "[" + std::to_string(i) + "]", limit);
+      if (!found.empty()) return found;
+    }
+  } else if (v.is_object()) {
+    for (const auto& [key, value] : v.get_object()) {
+      std::string child = path.empty() ? std::string(key) : path + "." + std::string(key);
+      if (too_long(key)) return child.substr(0, 64) + "...";
+      auto found = LongString(value, child, limit);
+      if (!found.empty()) return found;
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+void SetTextFieldLimit(size_t max_chars) { text_field_limit = max_chars; }
+
 Result<json::object> JsonBody(const http::RequestContext& req) {
   // The body is parsed as JSON whatever the Content-Type says (curl -d sends a form type).
-  return ParseJsonObject(req.request.body());
+  PC_ASSIGN_OR_RETURN(auto body, ParseJsonObject(req.request.body()));
+  size_t limit = text_field_limit.load();
+  std::string field;
+  for (const auto& [key, value] : body) {
+    field = key.size() > limit ? std::string(key).substr(0, 64) + "..."
+                               : LongString(value, std::string(key), limit);
+    if (!field.empty()) break;
+  }
+  if (!field.empty()) {
+    return InvalidArgument("Field '" + field + "' is longer than " + std::to_string(limit) +
+                           " characters, the most any text field accepts");
+  }
+  return body;
 }
 
 }  // namespace pc::api

@@ -3,6 +3,7 @@
 
 #include "api/api.h"
 #include "core/http/message.h"
+#include "core/http/router.h"
 #include "core/result.h"
 
 namespace pc::api {
@@ -19,6 +20,11 @@ http::Response Reply(const Status& status);  // 204 or the error
 // cookie. Cookie-authenticated writes (anything but GET/HEAD) must carry X-CSRF-Token.
 // Errors: Unauthenticated (401), PermissionDenied (403) for a missing or wrong CSRF token.
 Result<identity::Principal> Authenticate(http::RequestContext& req, ApiContext& ctx);
+// The same from the request headers alone (before the body is read).
+Result<identity::Principal> AuthenticateHeader(const http::RequestHeader& header,
+                                               std::string_view client_addr, ApiContext& ctx);
+// True if the request announces a body (Content-Length above 0, or Transfer-Encoding).
+bool HasBody(const http::RequestHeader& header);
 
 // A handler that runs `fn(request, principal)` for an authenticated request and answers the
 // authentication error otherwise.
@@ -35,7 +41,10 @@ http::Handler Authed(ApiContext& ctx, Fn fn) {
 // 1..`max`.
 Result<int64_t> LimitParam(const http::RequestContext& req, int64_t fallback, int64_t max = 500);
 
-// Parses the body as a JSON object, with a clear error for a wrong content type or bad JSON.
+// Parses the body as a JSON object, with a clear error for a wrong content type or bad JSON,
+// or for a string anywhere in it longer than the text field limit (SetTextFieldLimit).
 Result<json::object> JsonBody(const http::RequestContext& req);
+// The longest string JsonBody accepts, in characters (server.max_text_field). Set once at start.
+void SetTextFieldLimit(size_t max_chars);
 
 }  // namespace pc::api

@@ -38,51 +38,70 @@ Result<billing::ReaderOptions::Container> ContainerOf(const http::Request& reque
 }  // namespace
 
 void AddUsageRoutes(http::Router& router, ApiContext& ctx) {
-  router.Add(http::Verb::post, "/api/v1/usage/imports", [&ctx](http::RequestContext& req) {
-    auto who = Authenticate(req, ctx);
-    if (!who.ok()) return ErrorReply(who.error());
-    if (who->user.role != identity::Role::kOperator) {
-      return ErrorReply(PermissionDenied("Only operators may import usage"));
-    }
-    auto container = ContainerOf(req.request);
-    if (!container.ok()) return ErrorReply(container.error());
-    // The body is in a temporary file when the server spooled it (large bodies), else in
-    // memory.
-    const std::string& body = req.request.body();
-    const http::SpooledBody* spooled = req.spooled.get();
-    unsigned char magic[2] = {0, 0};
-    if (spooled != nullptr) {
-      if (spooled->size >= 2 && ::pread(spooled->fd, magic, 2, 0) != 2) magic[0] = 0;
-    } else if (body.size() >= 2) {
-      std::memcpy(magic, body.data(), 2);
-    }
-    std::string encoding = Lower(req.request[boost::beast::http::field::content_encoding]);
-    bool gzip_body = magic[0] == 0x1f && magic[1] == 0x8b;
-    if (encoding == "gzip" && !gzip_body) {
-      return ErrorReply(InvalidArgument("Content-Encoding is gzip but the body is not gzip data"));
-    }
-    if (!encoding.empty() && encoding != "gzip" && encoding != "identity") {
-      return ErrorReply(InvalidArgument("Unsupported Content-Encoding '" + encoding +
-                                        "': send the file plain or gzip"));
-    }
-    billing::ImportOptions options;
-    auto name = req.query.find("name");
-    options.file_name =
-        name != req.query.end() && !name->second.empty() ? name->second : "request body";
-    options.container = *container;
-    options.strict = req.query.count("strict") && req.query.at("strict") == "true";
-    options.max_reported_rejections = 100;
-    auto report = billing::ImportUsage(
-        ctx.db, *who,
-        [&]() -> Result<std::unique_ptr<billing::ByteSource>> {
-          if (spooled != nullptr) return billing::DescriptorSource(spooled->fd, options.file_name);
-          return billing::MemorySource(body);
-        },
-        options);
-    if (!report.ok()) return ErrorReply(report.error());
-    return http::JsonResponse(report->already_imported ? http::Status::ok : http::Status::created,
-                              billing::ToJson(*report));
-  });
+  router.Add(
+      http::Verb::post, "/api/v1/usage/imports",
+      [&ctx](http::RequestContext& req) {
+        auto who = Authenticate(req, ctx);
+        if (!who.ok()) return ErrorReply(who.error());
+        if (who->user.role != identity::Role::kOperator) {
+          return ErrorReply(PermissionDenied("Only operators may import usage"));
+        }
+        auto container = ContainerOf(req.request);
+        if (!container.ok()) return ErrorReply(container.error());
+        // The body is in a temporary file when the server spooled it (large bodies), else in
+        // memory.
+        const std::string& body = req.request.body();
+        const http::SpooledBody* spooled = req.spooled.get();
+        unsigned char magic[2] = {0, 0};
+        if (spooled != nullptr) {
+          if (spooled->size >= 2 && ::pread(spooled->fd, magic, 2, 0) != 2) magic[0] = 0;
+        } else if (body.size() >= 2) {
+          std::memcpy(magic, body.data(), 2);
+        }
+        std::string encoding = Lower(req.request[boost::beast::http::field::content_encoding]);
+        bool gzip_body = magic[0] == 0x1f && magic[1] == 0x8b;
+        if (encoding == "gzip" && !gzip_body) {
+          return ErrorReply(
+              InvalidArgument("Content-Encoding is gzip but the body is not gzip data"));
+        }
+        if (!encoding.empty() && encoding != "gzip" && encoding != "identity") {
+          return ErrorReply(InvalidArgument("Unsupported Content-Encoding '" + encoding +
+                                            "': send the file plain or gzip"));
+        }
+        billing::ImportOptions options;
+        auto name = req.query.find("name");
+        options.file_name =
+            name != req.query.end() && !name->second.empty() ? name->second : "request body";
+        options.container = *container;
+        options.strict = req.query.count("strict") && req.query.at("strict") == "true";
+        options.max_reported_rejections = 100;
+        auto report = billing::ImportUsage(
+            ctx.db, *who,
+            [&]() -> Result<std::unique_ptr<billing::ByteSource>> {
+              if (spooled != nullptr)
+                return billing::DescriptorSource(spooled->fd, options.file_name);
+              return billing::MemorySource(body);
+            },
+            options);
+        if (!report.ok()) return ErrorReply(report.error());
+        return http::JsonResponse(
+            report->already_imported ? http::Status::ok : http::Status::created,
+            billing::ToJson(*report));
+      },
+      // A usage file may be large: it goes to a temporary file, and only after the headers show an
+      // operator sent it, so nobody else can make the server write to disk.
+      http::BodyPolicy{
+          .limit = ctx.options.import_body_limit,
+          .spool = true,
+          .admit = [&ctx](const http::RequestHeader& header,
+                          std::string_view client_addr) -> std::optional<http::Response> {
+            auto who = AuthenticateHeader(header, client_addr, ctx);
+            if (!who.ok()) return ErrorReply(who.error());
+            if (who->user.role != identity::Role::kOperator) {
+              return ErrorReply(PermissionDenied("Only operators may import usage"));
+            }
+            return std::nullopt;
+          }});
   router.Add(http::Verb::get, "/api/v1/usage/imports",
              Authed(ctx, [&ctx](http::RequestContext& req, const identity::Principal& who) {
                auto limit = LimitParam(req, 100);

@@ -1,6 +1,10 @@
 #include "billing/pricing.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "billing/month_close.h"
+#include "core/text.h"
 #include "core/time.h"
 #include "core/uuid.h"
 
@@ -56,7 +60,18 @@ Result<PricingRule> PricingRuleFromJson(const json::object& body) {
   if (rule.billing_alias) {
     for (auto& c : *rule.billing_alias)
       c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    bool alias_ok = rule.billing_alias->size() >= 2 && rule.billing_alias->size() <= 6 &&
+                    std::all_of(rule.billing_alias->begin(), rule.billing_alias->end(), [](char c) {
+                      return std::isalnum(static_cast<unsigned char>(c)) != 0;
+                    });
+    if (!alias_ok) {
+      return InvalidArgument(
+          "Field 'billingAlias' must be a CenturyLink Cloud account alias: 2 to 6 letters or "
+          "digits, such as ACME");
+    }
   }
+  if (rule.meter_category)
+    PC_RETURN_IF_ERROR(CheckLineText("meterCategory", *rule.meter_category, 100));
   if (!rule.billing_alias && !rule.meter_category) {
     return InvalidArgument("A pricing rule needs 'billingAlias', 'meterCategory' or both");
   }
@@ -89,7 +104,7 @@ Result<PricingRule> PricingRuleFromJson(const json::object& body) {
   }
   PC_ASSIGN_OR_RETURN(auto note, OptionalString(body, "note"));
   rule.note = note.value_or("");
-  if (rule.note.size() > 500) return InvalidArgument("Field 'note' is longer than 500 characters");
+  PC_RETURN_IF_ERROR(CheckLineText("note", rule.note, 500));
   return rule;
 }
 
@@ -110,6 +125,21 @@ Result<PricingRule> CreatePricingRule(store::Database& db, const identity::Princ
       return FailedPrecondition("The month " + closed[0].Text(0) +
                                 " is closed and its charges never change; a rule must start "
                                 "after the last closed month");
+    }
+    if (rule.billing_alias) {
+      // A rule for an alias nobody has onboarded or billed would silently never apply.
+      PC_ASSIGN_OR_RETURN(
+          auto known,
+          tx.Query("SELECT 1 FROM billing_aliases WHERE alias = ? UNION ALL SELECT 1 FROM "
+                   "azure_subscriptions_map WHERE billing_alias = ? UNION ALL SELECT 1 FROM "
+                   "usage_rollups WHERE billing_alias = ? LIMIT 1",
+                   {*rule.billing_alias, *rule.billing_alias, *rule.billing_alias}));
+      if (known.empty()) {
+        return InvalidArgument("Billing alias '" + *rule.billing_alias +
+                               "' is not known here: no provider has been created for it and no "
+                               "usage is mapped to it. Check the alias, or create its provider "
+                               "first.");
+      }
     }
     auto opt = [](const std::optional<std::string>& v) -> store::Param {
       return v ? store::Param(*v) : store::Param(nullptr);

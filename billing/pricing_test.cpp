@@ -58,15 +58,16 @@ TEST(PricingTest, ValidatesTheBody) {
   ASSERT_TRUE(ok.ok()) << ok.error().message;
   EXPECT_EQ(*ok->billing_alias, "ACME");
   EXPECT_FALSE(parse(R"({"percent":"7.5","effectiveFrom":"2026-12-01"})").ok());
-  auto number = parse(R"({"billingAlias":"A","percent":7.5,"effectiveFrom":"2026-12-01"})");
+  auto number = parse(R"({"billingAlias":"AB","percent":7.5,"effectiveFrom":"2026-12-01"})");
   ASSERT_FALSE(number.ok());
   EXPECT_NE(number.error().message.find("decimal string"), std::string::npos);
-  EXPECT_FALSE(parse(R"({"billingAlias":"A","percent":"1e3","effectiveFrom":"2026-12-01"})").ok());
-  EXPECT_FALSE(parse(R"({"billingAlias":"A","percent":"-101","effectiveFrom":"2026-12-01"})").ok());
+  EXPECT_FALSE(parse(R"({"billingAlias":"AB","percent":"1e3","effectiveFrom":"2026-12-01"})").ok());
   EXPECT_FALSE(
-      parse(R"({"billingAlias":"A","percent":"1.00001","effectiveFrom":"2026-12-01"})").ok());
-  EXPECT_FALSE(parse(R"({"billingAlias":"A","percent":"1","effectiveFrom":"2026-02-30"})").ok());
-  EXPECT_FALSE(parse(R"({"billingAlias":"A","percent":"1","effectiveFrom":"2026-03-02",
+      parse(R"({"billingAlias":"AB","percent":"-101","effectiveFrom":"2026-12-01"})").ok());
+  EXPECT_FALSE(
+      parse(R"({"billingAlias":"AB","percent":"1.00001","effectiveFrom":"2026-12-01"})").ok());
+  EXPECT_FALSE(parse(R"({"billingAlias":"AB","percent":"1","effectiveFrom":"2026-02-30"})").ok());
+  EXPECT_FALSE(parse(R"({"billingAlias":"AB","percent":"1","effectiveFrom":"2026-03-02",
                          "effectiveTo":"2026-03-01"})")
                    .ok());
 }

@@ -26,6 +26,11 @@ const std::vector<Key>& Keys() {
       {"server.header_timeout", &Config::header_timeout},
       {"server.read_timeout", &Config::read_timeout},
       {"server.idle_timeout", &Config::idle_timeout},
+      {"server.header_limit", &Config::header_limit},
+      {"server.max_connections", &Config::max_connections},
+      {"server.max_concurrent_imports", &Config::max_concurrent_imports},
+      {"server.max_text_field", &Config::max_text_field},
+      {"metrics.token", &Config::metrics_token},
       {"log.level", &Config::log_level},
       {"security.session_ttl", &Config::session_ttl},
       {"security.secure_cookies", &Config::secure_cookies},
@@ -34,6 +39,8 @@ const std::vector<Key>& Keys() {
       {"security.login_failure_window", &Config::login_failure_window},
       {"security.login_base_lockout", &Config::login_base_lockout},
       {"security.secret_key_file", &Config::secret_key_file},
+      {"security.api_token_ttl_days", &Config::api_token_ttl_days},
+      {"security.password_hash_concurrency", &Config::password_hash_concurrency},
       {"upstream.sandbox_url", &Config::sandbox_url},
       {"upstream.entra_url", &Config::entra_url},
       {"upstream.partner_center_url", &Config::partner_center_url},
@@ -212,8 +219,21 @@ Status Validate(const Config& c) {
         {"security.login_failure_window", c.login_failure_window},
         {"security.login_base_lockout", c.login_base_lockout},
         {"security.login_max_failures_per_account", c.login_max_failures_per_account},
-        {"security.login_max_failures_per_address", c.login_max_failures_per_address}}) {
+        {"security.login_max_failures_per_address", c.login_max_failures_per_address},
+        {"server.max_connections", c.max_connections},
+        {"server.max_concurrent_imports", c.max_concurrent_imports},
+        {"security.api_token_ttl_days", c.api_token_ttl_days},
+        {"security.password_hash_concurrency", c.password_hash_concurrency}}) {
     if (v < 1) return InvalidArgument(std::string(name) + " must be at least 1");
+  }
+  if (c.header_limit < 1024 || c.header_limit > 60 * 1024) {
+    return InvalidArgument("server.header_limit must be 1024..61440 bytes");
+  }
+  if (c.max_text_field < 256 || c.max_text_field > c.body_limit) {
+    return InvalidArgument("server.max_text_field must be 256..server.body_limit");
+  }
+  if (c.api_token_ttl_days > 3650) {
+    return InvalidArgument("security.api_token_ttl_days must be 1..3650");
   }
   if (c.import_body_limit < c.body_limit) {
     return InvalidArgument("server.import_body_limit must be at least server.body_limit");

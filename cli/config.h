@@ -23,14 +23,21 @@ struct Config {
   int64_t header_timeout = 10;                           // server.header_timeout (s)
   int64_t read_timeout = 60;                             // server.read_timeout (s)
   int64_t idle_timeout = 30;                             // server.idle_timeout (s)
-  std::string log_level = "info";                        // log.level
-  int64_t session_ttl = 12 * 3600;                       // security.session_ttl (s)
-  bool secure_cookies = false;                           // security.secure_cookies
-  int64_t login_max_failures_per_account = 5;            // security.login_max_failures_per_account
-  int64_t login_max_failures_per_address = 20;           // security.login_max_failures_per_address
-  int64_t login_failure_window = 900;                    // security.login_failure_window (s)
-  int64_t login_base_lockout = 30;                       // security.login_base_lockout (s)
-  std::string secret_key_file = "data/secret.key";       // security.secret_key_file
+  int64_t header_limit = 16 * 1024;    // server.header_limit: request line + headers, and trailers
+  int64_t max_connections = 1024;      // server.max_connections open at once
+  int64_t max_concurrent_imports = 2;  // server.max_concurrent_imports: usage uploads at once
+  int64_t max_text_field = 4000;       // server.max_text_field: longest string in a JSON body
+  std::string metrics_token;        // metrics.token: Bearer token for /metrics ("" = loopback only)
+  std::string log_level = "info";   // log.level
+  int64_t session_ttl = 12 * 3600;  // security.session_ttl (s)
+  bool secure_cookies = false;      // security.secure_cookies
+  int64_t login_max_failures_per_account = 5;       // security.login_max_failures_per_account
+  int64_t login_max_failures_per_address = 20;      // security.login_max_failures_per_address
+  int64_t login_failure_window = 900;               // security.login_failure_window (s)
+  int64_t login_base_lockout = 30;                  // security.login_base_lockout (s)
+  std::string secret_key_file = "data/secret.key";  // security.secret_key_file
+  int64_t api_token_ttl_days = 90;        // security.api_token_ttl_days: default API token life
+  int64_t password_hash_concurrency = 2;  // security.password_hash_concurrency: argon2id at once
 
   // Upstreams. With upstream.sandbox_url set, every URL left empty points into the sandbox.
   std::string sandbox_url = "http://127.0.0.1:8081";  // upstream.sandbox_url

@@ -123,6 +123,8 @@ int RunService(const Config& config, store::Database& db,
   id_options.max_failures_per_address = static_cast<int>(config.login_max_failures_per_address);
   id_options.failure_window = std::chrono::seconds(config.login_failure_window);
   id_options.base_lockout = std::chrono::seconds(config.login_base_lockout);
+  id_options.api_token_ttl_days = config.api_token_ttl_days;
+  id_options.password_hash_concurrency = static_cast<int>(config.password_hash_concurrency);
   identity::IdentityService identity(db, id_options);
 
   http::HttpMetrics metrics;
@@ -135,6 +137,9 @@ int RunService(const Config& config, store::Database& db,
   } else {
     spdlog::info("web UI served from {}", ctx.options.web_root);
   }
+  ctx.options.import_body_limit = static_cast<uint64_t>(config.import_body_limit);
+  ctx.options.max_text_field = static_cast<size_t>(config.max_text_field);
+  ctx.options.metrics_token = config.metrics_token;
 
   // Secrets at rest, upstream clients (one HTTP client and rate limit per upstream, shared by
   // every worker), onboarding and its durable workers.
@@ -211,8 +216,9 @@ int RunService(const Config& config, store::Database& db,
   options.port = static_cast<uint16_t>(config.port);
   options.threads = static_cast<int>(config.threads);
   options.body_limit = static_cast<uint64_t>(config.body_limit);
-  options.large_body_prefix = "/api/v1/usage/";  // usage files are request bodies
-  options.large_body_limit = static_cast<uint64_t>(config.import_body_limit);
+  options.header_limit = static_cast<uint32_t>(config.header_limit);
+  options.max_connections = static_cast<int>(config.max_connections);
+  options.max_concurrent_spools = static_cast<int>(config.max_concurrent_imports);
   options.header_timeout = std::chrono::seconds(config.header_timeout);
   options.read_timeout = std::chrono::seconds(config.read_timeout);
   options.idle_timeout = std::chrono::seconds(config.idle_timeout);

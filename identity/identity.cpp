@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "core/random.h"
+#include "core/text.h"
 #include "core/time.h"
 #include "core/uuid.h"
 #include "identity/password.h"
@@ -92,11 +93,7 @@ Status ValidateName(std::string_view field, std::string_view name, bool required
   if (required && Trim(name).empty()) {
     return InvalidArgument("Field '" + std::string(field) + "' must not be empty");
   }
-  if (name.size() > kMaxName) {
-    return InvalidArgument("Field '" + std::string(field) + "' must have at most " +
-                           std::to_string(kMaxName) + " characters");
-  }
-  return {};
+  return CheckLineText(field, name, kMaxName);
 }
 
 bool IsOperator(const Principal& who) {
@@ -183,7 +180,7 @@ Principal SystemPrincipal() {
 }
 
 IdentityService::IdentityService(store::Database& db, IdentityOptions options)
-    : db_(db), options_(options) {}
+    : db_(db), options_(options), hasher_(options.password_hash_concurrency) {}
 
 Status IdentityService::Audit(Transaction& tx, const Principal& who,
                               std::optional<std::string> organization_id, std::string_view action,
@@ -204,8 +201,17 @@ Status IdentityService::Audit(Transaction& tx, const Principal& who,
 
 Result<LoginResult> IdentityService::Login(std::string_view email_in, std::string_view password,
                                            std::string_view client_addr, Throttled* retry_after) {
+  if (email_in.size() > kMaxEmail) {
+    return InvalidArgument("Field 'email' must have at most " + std::to_string(kMaxEmail) +
+                           " characters");
+  }
+  if (password.size() > kMaxPassword) {
+    return InvalidArgument("Field 'password' must have at most " + std::to_string(kMaxPassword) +
+                           " characters");
+  }
   std::string email = Lower(Trim(email_in));
-  std::string account_key = "account:" + email;
+  // Keyed by a digest: whatever is typed, a throttle row has the same small size.
+  std::string account_key = "account:" + Sha256Hex(email);
   std::string address_key = "address:" + std::string(client_addr);
   Timestamp now = Now();
 
@@ -248,7 +254,8 @@ Result<LoginResult> IdentityService::Login(std::string_view email_in, std::strin
     }
   }
   static const std::string kDummyHash = HashPassword("partnercloud-dummy-password");
-  bool password_ok = VerifyPassword(password, user ? hash : kDummyHash) && user.has_value();
+  PC_ASSIGN_OR_RETURN(bool verified, hasher_.Verify(password, user ? hash : kDummyHash));
+  bool password_ok = verified && user.has_value();
   bool ok = password_ok && !user->disabled;
 
   Principal actor;
@@ -382,9 +389,9 @@ Result<ApiToken> IdentityService::CreateApiToken(const Principal& who, std::stri
   token.name = Trim(name);
   Timestamp now = Now();
   token.created_at = FormatTimestamp(now);
-  if (expires_in_days) {
-    token.expires_at = FormatTimestamp(now + std::chrono::days(*expires_in_days));
-  }
+  // Every token expires: the caller's choice, else the configured default.
+  token.expires_at = FormatTimestamp(
+      now + std::chrono::days(expires_in_days.value_or(options_.api_token_ttl_days)));
   token.token = std::string(kApiTokenPrefix) + RandomToken(32);
   PC_RETURN_IF_ERROR(db_.InTransaction([&](Transaction& tx) -> Status {
     PC_RETURN_IF_ERROR(
@@ -550,7 +557,7 @@ Result<User> IdentityService::CreateUser(const Principal& who, const NewUser& in
   if (!IsOperator(who) && IsPartnerStaff(in.role)) {
     return PermissionDenied("Organization admins can grant only org_admin or org_member");
   }
-  std::string hash = HashPassword(in.password);
+  PC_ASSIGN_OR_RETURN(std::string hash, hasher_.Hash(in.password));
   User user;
   PC_RETURN_IF_ERROR(db_.InTransaction([&](Transaction& tx) -> Status {
     PC_ASSIGN_OR_RETURN(auto org, LoadOrganization(tx, in.organization_id));
@@ -583,8 +590,30 @@ Result<User> IdentityService::UpdateUser(const Principal& who, std::string_view 
                                          const UserChanges& changes) {
   if (changes.name) PC_RETURN_IF_ERROR(ValidateName("name", *changes.name, false));
   if (changes.password) PC_RETURN_IF_ERROR(ValidatePassword(*changes.password));
+  if (changes.password && id == who.user.id && who.via != Principal::Via::kSystem) {
+    // One's own password changes only with the current one: a stolen session alone cannot
+    // take the account over.
+    if (!changes.current_password || changes.current_password->empty()) {
+      return InvalidArgument("Field 'currentPassword' is required to change your own password");
+    }
+    if (changes.current_password->size() > kMaxPassword) {
+      return PermissionDenied("The current password is not correct");
+    }
+    std::string current_hash;
+    {
+      PC_ASSIGN_OR_RETURN(auto tx, db_.Begin());
+      PC_ASSIGN_OR_RETURN(
+          auto rows, tx->Query("SELECT password_hash FROM users WHERE id = ?", {std::string(id)}));
+      if (rows.empty()) return NotFound("User not found");
+      current_hash = rows[0].Text("password_hash");
+    }
+    PC_ASSIGN_OR_RETURN(bool matches, hasher_.Verify(*changes.current_password, current_hash));
+    if (!matches) return PermissionDenied("The current password is not correct");
+  }
   std::optional<std::string> hash;
-  if (changes.password) hash = HashPassword(*changes.password);
+  if (changes.password) {
+    PC_ASSIGN_OR_RETURN(hash, hasher_.Hash(*changes.password));
+  }
   User user;
   PC_RETURN_IF_ERROR(db_.InTransaction([&](Transaction& tx) -> Status {
     PC_ASSIGN_OR_RETURN(auto found, LoadUser(tx, id));
@@ -632,15 +661,15 @@ Result<User> IdentityService::UpdateUser(const Principal& who, std::string_view 
              : std::vector<Param>{user.name, std::string(RoleName(user.role)),
                                   int64_t{user.disabled}, user.updated_at, user.id}));
     if (user.disabled || hash) {
-      // A disabled user or a changed password ends every other session and token.
+      // A disabled user or a changed password (own or an admin's reset) ends every other
+      // session and every API token: whoever held them must log in again.
       PC_RETURN_IF_ERROR(tx.Execute(
           "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND id <> ?",
-          {user.updated_at, user.id, self ? who.credential_id : std::string()}));
-      if (user.disabled) {
-        PC_RETURN_IF_ERROR(tx.Execute(
-            "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
-            {user.updated_at, user.id}));
-      }
+          {user.updated_at, user.id,
+           self && who.via == Principal::Via::kSession ? who.credential_id : std::string()}));
+      PC_RETURN_IF_ERROR(tx.Execute(
+          "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+          {user.updated_at, user.id}));
     }
     return Audit(tx, who, user.organization_id, "user.updated", "user", user.id, detail);
   }));

@@ -11,6 +11,7 @@
 
 #include "core/json.h"
 #include "core/result.h"
+#include "identity/password.h"
 #include "store/store.h"
 
 namespace pc::identity {
@@ -98,6 +99,8 @@ struct UserChanges {
   std::optional<Role> role;
   std::optional<bool> disabled;
   std::optional<std::string> password;
+  // Required (and checked) when users change their own password.
+  std::optional<std::string> current_password;
 };
 
 struct IdentityOptions {
@@ -110,6 +113,11 @@ struct IdentityOptions {
   std::chrono::seconds failure_window{15 * 60};
   std::chrono::seconds base_lockout{30};
   std::chrono::seconds max_lockout{15 * 60};
+  // API tokens created without an explicit lifetime expire after this many days.
+  int64_t api_token_ttl_days = 90;
+  // argon2id hashes computed at once (each takes ~64 MiB and a core for ~0.1 s); a login or
+  // password change beyond that is refused with Unavailable (503, Retry-After) at once.
+  int password_hash_concurrency = 2;
 };
 
 // A refused login attempt because of throttling; carries the Retry-After seconds.
@@ -171,6 +179,7 @@ class IdentityService {
  private:
   store::Database& db_;
   IdentityOptions options_;
+  PasswordHasher hasher_;
 };
 
 json::object ToJson(const User& user);

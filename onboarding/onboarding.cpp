@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/text.h"
 #include "core/time.h"
 #include "core/uuid.h"
 
@@ -57,6 +58,11 @@ Status ValidateContact(const Contact& c) {
     return InvalidArgument("The Microsoft Customer Agreement contact needs an email address");
   }
   if (c.phone_number.size() > 40) return InvalidArgument("The contact's phone number is too long");
+  // Sent to Microsoft and shown to people: one line of text each.
+  PC_RETURN_IF_ERROR(CheckLineText("contact.firstName", c.first_name, 50));
+  PC_RETURN_IF_ERROR(CheckLineText("contact.lastName", c.last_name, 50));
+  PC_RETURN_IF_ERROR(CheckLineText("contact.email", c.email, 254));
+  PC_RETURN_IF_ERROR(CheckLineText("contact.phoneNumber", c.phone_number, 40));
   return {};
 }
 
@@ -200,6 +206,8 @@ Result<Provider> OnboardingService::CreateProvider(const Principal& who, const N
   if (in.description.size() > kMaxDescription) {
     return InvalidArgument("Field 'description' has at most 1000 characters");
   }
+  PC_RETURN_IF_ERROR(CheckLineText("name", in.name, kMaxName));
+  PC_RETURN_IF_ERROR(CheckMultilineText("description", in.description, kMaxDescription));
   if (in.mode == "existing-customer") return CreateExistingProvider(who, in);
   auto connection = deps_.connections.Find(in.connection_id, who.user.id);
   if (!connection) {

@@ -1,7 +1,12 @@
 // The SQLite backend: a small pool of connections to one file in WAL mode.
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -315,7 +320,28 @@ SqliteTransaction::~SqliteTransaction() {
 
 }  // namespace
 
+// The database holds password hashes, sealed secrets and bills: only its owner may read it.
+// SQLite creates the -wal and -shm files with the database file's mode, so creating that one
+// 0600 covers all three; files an older version created world-readable are tightened.
+Status RestrictPermissions(const std::string& path) {
+  if (path.empty() || path == ":memory:" || path.starts_with("file:")) return Status::Ok();
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return Error(ErrorCode::kUnavailable,
+                 "cannot open database file \"" + path + "\": " + std::strerror(errno));
+  }
+  ::close(fd);
+  for (const std::string& file : {path, path + "-wal", path + "-shm", path + "-journal"}) {
+    struct stat st;
+    if (::stat(file.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+      ::chmod(file.c_str(), st.st_mode & 0700);
+    }
+  }
+  return Status::Ok();
+}
+
 Result<std::unique_ptr<Database>> OpenSqlite(std::string_view path) {
+  PC_RETURN_IF_ERROR(RestrictPermissions(std::string(path)));
   auto db = std::make_unique<SqliteDatabase>(std::string(path));
   PC_RETURN_IF_ERROR(db->Warm());
   return std::unique_ptr<Database>(std::move(db));

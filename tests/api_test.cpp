@@ -78,7 +78,10 @@ class ApiTest : public ::testing::TestWithParam<Backend> {
 
   void ExpectServing() {
     auto res = Http("GET", Url("/healthz"));
-    EXPECT_EQ(res.status, 200) << "server stopped serving";
+    std::string err = server_.Stderr();
+    size_t report = err.find("ERROR: AddressSanitizer");
+    if (report == std::string::npos) report = err.size() > 4000 ? err.size() - 4000 : 0;
+    EXPECT_EQ(res.status, 200) << "server stopped serving: " << err.substr(report, 6000);
   }
 
   TestDatabase db_;

@@ -9,7 +9,10 @@ SpooledBody::~SpooledBody() {
 }
 
 Response JsonResponse(Status status, const json::value& body) {
-  return TextResponse(status, json::serialize(body), "application/json");
+  auto res = TextResponse(status, json::serialize(body), "application/json");
+  // API answers carry tokens, bills and personal data: no cache keeps them.
+  res.set(beast_http::field::cache_control, "no-store");
+  return res;
 }
 
 Response ErrorResponse(Status status, std::string_view code, std::string_view message) {

@@ -22,7 +22,7 @@ using Status = beast_http::status;
 using Verb = beast_http::verb;
 
 // A request body the server wrote to an unnamed temporary file rather than to memory (routes
-// under ServerOptions::large_body_prefix): read it with pread, from offset 0. Closed (and so
+// whose BodyPolicy says spool): read it with pread, from offset 0. Closed (and so
 // gone) with the last reference.
 struct SpooledBody {
   int fd = -1;
@@ -60,7 +60,7 @@ struct RequestContext {
   std::shared_ptr<ResponseStream> stream = nullptr;
 };
 
-// A response with a JSON body and the given status.
+// A response with a JSON body and the given status, marked Cache-Control: no-store.
 Response JsonResponse(Status status, const json::value& body);
 // The project's error body: {"error":{"code":"...","message":"..."}}.
 Response ErrorResponse(Status status, std::string_view code, std::string_view message);

@@ -43,8 +43,17 @@ bool Match(std::string_view pattern, const std::vector<std::string_view>& segmen
 
 Router::Router(ErrorResponder error_responder) : error_responder_(std::move(error_responder)) {}
 
-void Router::Add(Verb method, std::string pattern, Handler handler) {
-  routes_.push_back({method, std::move(pattern), std::move(handler)});
+void Router::Add(Verb method, std::string pattern, Handler handler, BodyPolicy body) {
+  routes_.push_back({method, std::move(pattern), std::move(handler), std::move(body)});
+}
+
+const Route* Router::Find(Verb method, std::string_view path) const {
+  auto segments = SplitPath(path);
+  for (const auto& route : routes_) {
+    bool same = route.method == method || (method == Verb::head && route.method == Verb::get);
+    if (same && Match(route.pattern, segments, nullptr)) return &route;
+  }
+  return nullptr;
 }
 
 Response Router::Dispatch(RequestContext& ctx) const {

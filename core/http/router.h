@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,11 +14,25 @@
 namespace pc::http {
 
 using Handler = std::function<Response(RequestContext&)>;
+using RequestHeader = beast_http::request_header<>;
+
+// What a route accepts before its body is read. The server consults it once the headers are in.
+struct BodyPolicy {
+  uint64_t limit = 0;  // largest body in bytes; 0: the server's default (ServerOptions)
+  // Write the body to an unnamed temporary file instead of memory (RequestContext::spooled).
+  // Spooling routes count against ServerOptions::max_concurrent_spools.
+  bool spool = false;
+  // Runs after the headers and before any of the body is read (e.g. authentication and
+  // authorization): a response here is sent instead, the body is never read, and the connection
+  // closes. Must be thread-safe. Empty: admit everything.
+  std::function<std::optional<Response>(const RequestHeader&, std::string_view client_addr)> admit;
+};
 
 struct Route {
   Verb method;
   std::string pattern;
   Handler handler;
+  BodyPolicy body;
 };
 
 // Builds the error response for router and server failures (404, 405, 400, 413, ...), so that
@@ -29,12 +44,17 @@ class Router {
  public:
   explicit Router(ErrorResponder error_responder = ErrorResponse);
 
-  void Add(Verb method, std::string pattern, Handler handler);
+  void Add(Verb method, std::string pattern, Handler handler, BodyPolicy body = {});
+  // The route that would handle `method` on the decoded `path`, or null (404, 405 or the
+  // fallback then).
+  const Route* Find(Verb method, std::string_view path) const;
   // Runs `handler` for a path that matches no route under any method (instead of the 404),
   // e.g. to serve the web app's files and deep links. Not listed in routes().
   void SetFallback(Handler handler) { fallback_ = std::move(handler); }
   // Routes in the order they were added (for the OpenAPI consistency test and docs).
   const std::vector<Route>& routes() const { return routes_; }
+  // Lets the builder adjust routes (e.g. a default admission) before the server starts.
+  std::vector<Route>& mutable_routes() { return routes_; }
 
   // Matches ctx.path and ctx.request.method(), fills ctx.params and ctx.route, runs the handler.
   // A handler that throws gets a 500 with the error body; the exception is not propagated.

@@ -33,6 +33,9 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
+// The most a connection's read buffer holds (see Session).
+constexpr size_t kReadBufferLimit = 64 << 10;
+
 // One open connection, as seen by Shutdown().
 struct Connection {
   asio::strand<asio::io_context::executor_type> strand;
@@ -80,6 +83,7 @@ struct Server::Impl {
   std::set<std::shared_ptr<Connection>> connections;
   std::vector<std::function<void()>> on_shutdown;
   std::once_flag shutdown_once;
+  std::chrono::steady_clock::time_point last_refusal_log{};  // only touched by Accept
 
   Impl(ServerOptions o, const Router& r, HttpMetrics* m)
       : options(std::move(o)), router(r), metrics(m), ioc(std::max(1, options.threads)) {}
@@ -92,13 +96,34 @@ struct Server::Impl {
         spdlog::warn("accept failed: {}", ec.message());
         continue;
       }
+      if (open_connections.load() >= options.max_connections) {
+        // Over the limit: the socket closes as it goes out of scope.
+        auto now = std::chrono::steady_clock::now();
+        if (now - last_refusal_log > std::chrono::seconds(10)) {
+          last_refusal_log = now;
+          spdlog::warn("{} connections open (server.max_connections): refusing more",
+                       options.max_connections);
+        }
+        continue;
+      }
       auto conn = std::make_shared<Connection>(asio::make_strand(ioc));
       {
         std::lock_guard lock(mu);
         if (draining) continue;  // socket closes as it goes out of scope
         connections.insert(conn);
+        open_connections.fetch_add(1);
       }
-      asio::co_spawn(conn->strand, Session(conn, std::move(socket)), asio::detached);
+      asio::co_spawn(conn->strand, Session(conn, std::move(socket)), [](std::exception_ptr e) {
+        // Session catches what a request throws; this is the last line of defence.
+        if (!e) return;
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          spdlog::error("connection ended by an uncaught error: {}", ex.what());
+        } catch (...) {
+          spdlog::error("connection ended by an uncaught error");
+        }
+      });
     }
   }
 
@@ -155,15 +180,6 @@ struct Server::Impl {
     co_return sent;
   }
 
-  bool LargeBody(std::string_view target) const {
-    return !options.large_body_prefix.empty() && target.starts_with(options.large_body_prefix);
-  }
-
-  uint64_t BodyLimitFor(std::string_view target) const {
-    if (LargeBody(target)) return std::max(options.body_limit, options.large_body_limit);
-    return options.body_limit;
-  }
-
   struct Spooled {
     boost::system::error_code ec;  // reading the request failed
     std::string disk_error;        // writing the file failed
@@ -202,62 +218,149 @@ struct Server::Impl {
     co_return out;
   }
 
-  awaitable<void> Session(std::shared_ptr<Connection> conn, tcp::socket socket) {
-    beast::tcp_stream stream(std::move(socket));
-    conn->stream = &stream;
-    std::string client_addr;
-    {
-      boost::system::error_code ec;
-      auto ep = stream.socket().remote_endpoint(ec);
-      if (!ec) client_addr = ep.address().to_string();
+  // Bytes of the fields of `fields` as they travel ("Name: value\r\n").
+  static size_t FieldBytes(const beast_http::fields& fields) {
+    size_t n = 0;
+    for (const auto& f : fields) n += f.name_string().size() + f.value().size() + 4;
+    return n;
+  }
+
+  // Holds one of the max_concurrent_spools slots while a body is written to disk.
+  struct SpoolSlot {
+    std::atomic<int>* count = nullptr;
+    SpoolSlot() = default;
+    SpoolSlot(const SpoolSlot&) = delete;
+    SpoolSlot& operator=(const SpoolSlot&) = delete;
+    ~SpoolSlot() {
+      if (count) count->fetch_sub(1);
     }
-    beast::flat_buffer buffer;
-    bool first = true;
+  };
+  std::atomic<int> spools{0};
+  std::atomic<int> open_connections{0};
+
+  // What one request/response exchange ended with.
+  enum class Next { kKeepAlive, kClose };
+
+  // The state of a connection that outlives one exchange (for the error path).
+  struct Exchange {
+    bool writing = false;  // a response has started to go out: nothing more can be said
+  };
+
+  // (Takes the response by reference: GCC 12 mishandles non-trivial temporaries passed by value
+  // to a coroutine inside co_await; callers pass named locals.)
+  awaitable<Next> WriteFinal(beast::tcp_stream& stream, Exchange& ex, Response& res) {
+    res.keep_alive(false);
+    ex.writing = true;
+    co_await Write(stream, res, false);
+    co_return Next::kClose;
+  }
+
+  // Reads one request (headers, admission, body), dispatches it and writes the response.
+  awaitable<Next> ServeOne(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                           const std::string& client_addr, bool first, Connection& conn,
+                           Exchange& ex) {
     const ErrorResponder& error = router.error_responder();
-    for (;;) {
-      conn->busy = false;
-      if (draining) break;
-      beast_http::request_parser<beast_http::string_body> parser;
-      parser.header_limit(16 * 1024);
-      parser.body_limit(boost::none);  // checked against the route's limit once headers are in
-      stream.expires_after(first ? options.header_timeout : options.idle_timeout);
-      first = false;
-      auto [ec, n] = co_await beast_http::async_read_header(stream, buffer, parser, kTuple);
-      if (ec == beast_http::error::end_of_stream || ec == asio::error::operation_aborted ||
-          ec == beast::error::timeout || ec == asio::error::connection_reset ||
-          ec == asio::error::eof) {
-        break;
-      }
-      auto started = std::chrono::steady_clock::now();
-      if (ec) {
-        Response res = ec == beast_http::error::header_limit
-                           ? error(Status::request_header_fields_too_large, "HeadersTooLarge",
-                                   "The request headers exceed 16 KiB.")
-                           : error(Status::bad_request, "BadRequest",
-                                   "The request is not valid HTTP/1.1: " + ec.message());
-        res.keep_alive(false);
-        co_await Write(stream, res, false);
-        break;
-      }
-      conn->busy = true;
-      if (metrics) metrics->RequestStarted();
-      const auto& header = parser.get();
-      bool head = header.method() == Verb::head;
-      const std::string target(header.target());  // `header` moves if the body is spooled
-      uint64_t limit = BodyLimitFor(target);
-      parser.body_limit(limit);
+    beast_http::request_parser<beast_http::string_body> parser;
+    parser.header_limit(options.header_limit);
+    parser.body_limit(boost::none);  // checked against the route's limit once headers are in
+    stream.expires_after(first ? options.header_timeout : options.idle_timeout);
+    auto [ec, n] = co_await beast_http::async_read_header(stream, buffer, parser, kTuple);
+    if (ec == beast_http::error::end_of_stream || ec == asio::error::operation_aborted ||
+        ec == beast::error::timeout || ec == asio::error::connection_reset ||
+        ec == asio::error::eof) {
+      co_return Next::kClose;
+    }
+    if (ec) {
+      bool too_large =
+          ec == beast_http::error::header_limit || ec == beast_http::error::buffer_overflow;
       Response res;
-      bool close_after = false;
-      std::string route;
-      std::string request_id(header["X-Request-Id"]);
-      if (request_id.empty() || request_id.size() > 128) request_id = RandomToken(12);
-      std::string method(beast_http::to_string(header.method()));
-      std::string path;
-      std::shared_ptr<ResponseStream> streamed;
+      if (too_large) {
+        res = error(Status::request_header_fields_too_large, "HeadersTooLarge",
+                    "The request line and headers exceed " +
+                        std::to_string(options.header_limit / 1024) + " KiB.");
+      } else {
+        res = error(Status::bad_request, "BadRequest",
+                    "The request is not valid HTTP/1.1: " + ec.message());
+      }
+      co_return co_await WriteFinal(stream, ex, res);
+    }
+    auto started = std::chrono::steady_clock::now();
+    conn.busy = true;
+    if (metrics) metrics->RequestStarted();
+    struct Finished {  // every started request is counted as finished exactly once
+      Impl* self;
+      std::string method, route;
+      int status = 0;
+      std::chrono::steady_clock::time_point started;
+      bool done = false;
+      void Done(int s, std::string r) {
+        if (done) return;
+        done = true;
+        status = s;
+        route = std::move(r);
+        if (self->metrics) {
+          self->metrics->RequestFinished(method, route, status,
+                                         std::chrono::duration_cast<std::chrono::microseconds>(
+                                             std::chrono::steady_clock::now() - started));
+        }
+      }
+      ~Finished() { Done(0, ""); }
+    };
+    const auto& header = parser.get();
+    Finished finished{this, std::string(beast_http::to_string(header.method())), "", 0, started};
+    bool head = header.method() == Verb::head;
+    const size_t header_bytes = FieldBytes(header);  // trailers, if any, come on top
+    const std::string target(header.target());       // `header` moves if the body is spooled
+    std::string request_id(header["X-Request-Id"]);
+    if (request_id.empty() || request_id.size() > 128 ||
+        std::any_of(request_id.begin(), request_id.end(),
+                    [](char c) { return c < 0x21 || c > 0x7e; })) {
+      request_id = RandomToken(12);
+    }
+    Response res;
+    bool close_after = false;
+    std::string route_pattern;
+    std::shared_ptr<ResponseStream> streamed;  // a handler's streamed body (server-sent events)
+    std::string path;
+    auto url = boost::urls::parse_origin_form(target);
+    if (!url) {
+      res = error(Status::bad_request, "BadRequest", "The request target is not a valid URL.");
+      close_after = !parser.is_done();
+    } else {
+      path = std::string(url->path());
+      const Route* route = router.Find(header.method(), path);
+      const BodyPolicy* policy = route ? &route->body : nullptr;
+      uint64_t limit = policy && policy->limit ? policy->limit : options.body_limit;
+      parser.body_limit(limit);
+      SpoolSlot slot;
+      bool spool = policy && policy->spool && !parser.is_done();
+      bool refused = false;
       if (parser.content_length() && *parser.content_length() > limit) {
+        refused = true;
         res = error(
             Status::payload_too_large, "PayloadTooLarge",
             "The request body is larger than the limit of " + std::to_string(limit) + " bytes.");
+      } else if (policy && policy->admit) {
+        if (auto answer = policy->admit(header, client_addr)) {
+          refused = true;
+          res = std::move(*answer);
+        }
+      }
+      if (!refused && spool) {
+        if (spools.fetch_add(1) >= options.max_concurrent_spools) {
+          spools.fetch_sub(1);
+          refused = true;
+          res = error(Status::service_unavailable, "Busy",
+                      "The server is receiving as many large uploads as it accepts at once (" +
+                          std::to_string(options.max_concurrent_spools) +
+                          "); try again in a few seconds.");
+          res.set(beast_http::field::retry_after, "5");
+        } else {
+          slot.count = &spools;
+        }
+      }
+      if (refused) {
+        // The body is never read: answer and close.
         close_after = true;
       } else {
         if (beast::iequals(header[beast_http::field::expect], "100-continue")) {
@@ -270,10 +373,10 @@ struct Server::Impl {
         std::shared_ptr<const SpooledBody> spooled;
         boost::system::error_code rec;
         std::string disk_error;
-        if (LargeBody(target) && !parser.is_done()) {
+        if (spool) {
           // Beast reads as much as the buffer has room for (at least 512 bytes): make room
           // for 64 KiB reads, or a large body takes one system call per 512 bytes.
-          buffer.reserve(64 << 10);
+          buffer.reserve(std::min<size_t>(64 << 10, buffer.max_size() - buffer.size()));
           beast_http::request_parser<beast_http::buffer_body> body_parser(std::move(parser));
           body_parser.body_limit(limit);
           Spooled s = co_await ReadSpooled(stream, buffer, body_parser);
@@ -290,7 +393,7 @@ struct Server::Impl {
           if (!rec) read.emplace(parser.release());
         }
         if (!disk_error.empty()) {
-          spdlog::error("request body of {} {}: {}", method, target, disk_error);
+          spdlog::error("request body of {} {}: {}", finished.method, target, disk_error);
           res = error(Status::insufficient_storage, "InsufficientStorage",
                       "The server could not store the request body; try again later.");
           close_after = true;
@@ -299,68 +402,120 @@ struct Server::Impl {
               Status::payload_too_large, "PayloadTooLarge",
               "The request body is larger than the limit of " + std::to_string(limit) + " bytes.");
           close_after = true;
+        } else if (rec == beast_http::error::buffer_overflow ||
+                   (read && FieldBytes(read->base()) > header_bytes + options.header_limit)) {
+          res = error(Status::request_header_fields_too_large, "TrailersTooLarge",
+                      "The chunked body's trailer fields (or a chunk header) exceed " +
+                          std::to_string(options.header_limit / 1024) + " KiB.");
+          close_after = true;
         } else if (rec) {
-          if (metrics) metrics->RequestFinished(method, "", 0, {});
-          if (rec != beast::error::timeout && rec != asio::error::eof &&
-              rec != beast_http::error::end_of_stream) {
-            res = error(Status::bad_request, "BadRequest",
-                        "The request body could not be read: " + rec.message());
-            res.keep_alive(false);
-            co_await Write(stream, res, false);
+          if (rec == beast::error::timeout || rec == asio::error::eof ||
+              rec == beast_http::error::end_of_stream || rec == asio::error::connection_reset ||
+              rec == asio::error::operation_aborted) {
+            co_return Next::kClose;
           }
-          break;
+          Response bad = error(Status::bad_request, "BadRequest",
+                               "The request body could not be read: " + rec.message());
+          co_return co_await WriteFinal(stream, ex, bad);
         } else {
           Request& req = *read;
-          RequestContext ctx{req, client_addr, "", {}, {}, "", request_id, spooled};
-          auto url = boost::urls::parse_origin_form(req.target());
-          if (!url) {
-            res =
-                error(Status::bad_request, "BadRequest", "The request target is not a valid URL.");
-          } else {
-            ctx.path = std::string(url->path());
-            for (auto param : url->params()) ctx.query[param.key] = param.value;
-            res = router.Dispatch(ctx);
-            route = ctx.route;
-            if (!head && res.result() == Status::ok) streamed = std::move(ctx.stream);
-          }
-          path = ctx.path;
+          RequestContext ctx{req, client_addr, path, {}, {}, "", request_id, spooled};
+          for (auto param : url->params()) ctx.query[param.key] = param.value;
+          res = router.Dispatch(ctx);
+          route_pattern = ctx.route;
+          if (!head && res.result() == Status::ok) streamed = std::move(ctx.stream);
           close_after = !req.keep_alive();
         }
       }
-      if (path.empty()) path = target.substr(0, target.find('?'));
-      if (draining) close_after = true;
-      res.keep_alive(!close_after);
-      res.set("X-Request-Id", request_id);
-      int status = res.result_int();
-      size_t bytes_out = res.body().size();
-      // Counted before the write, so a client that has its answer sees it in /metrics.
-      auto latency = std::chrono::duration_cast<std::chrono::microseconds>(
-          std::chrono::steady_clock::now() - started);
-      if (metrics) metrics->RequestFinished(method, route, status, latency);
-      bool written = false;
-      if (streamed) {
-        bytes_out = co_await WriteStream(stream, res, *streamed);
-        close_after = true;
-      } else {
-        written = co_await Write(stream, res, head);
+    }
+    if (path.empty()) path = target.substr(0, target.find('?'));
+    if (draining) close_after = true;
+    res.keep_alive(!close_after);
+    res.set("X-Request-Id", request_id);
+    int status = res.result_int();
+    size_t bytes_out = res.body().size();
+    // Counted before the write, so a client that has its answer sees it in /metrics.
+    auto latency = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started);
+    finished.Done(status, route_pattern);
+    ex.writing = true;
+    bool written = false;
+    if (streamed) {
+      bytes_out = co_await WriteStream(stream, res, *streamed);
+      close_after = true;
+    } else {
+      written = co_await Write(stream, res, head);
+    }
+    ex.writing = false;
+    if (options.access_log) {
+      std::string line =
+          "{\"time\":\"" + FormatTimestamp(Now()) + "\",\"remote\":" + JsonEscape(client_addr) +
+          ",\"method\":" + JsonEscape(finished.method) + ",\"path\":" + JsonEscape(path) +
+          ",\"route\":" + JsonEscape(route_pattern) + ",\"status\":" + std::to_string(status) +
+          ",\"durationMs\":" + std::to_string(latency.count() / 1000.0) +
+          ",\"bytesOut\":" + std::to_string(bytes_out) +
+          ",\"requestId\":" + JsonEscape(request_id) + "}\n";
+      std::cout << line << std::flush;
+    }
+    co_return written && !close_after ? Next::kKeepAlive : Next::kClose;
+  }
+
+  awaitable<void> Session(std::shared_ptr<Connection> conn, tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    conn->stream = &stream;
+    // Whatever happens below, the connection leaves the set.
+    struct Leave {
+      Impl* self;
+      std::shared_ptr<Connection> conn;
+      ~Leave() {
+        conn->stream = nullptr;
+        self->open_connections.fetch_sub(1);
+        std::lock_guard lock(self->mu);
+        self->connections.erase(conn);
       }
-      if (options.access_log) {
-        std::string line =
-            "{\"time\":\"" + FormatTimestamp(Now()) + "\",\"remote\":" + JsonEscape(client_addr) +
-            ",\"method\":" + JsonEscape(method) + ",\"path\":" + JsonEscape(path) +
-            ",\"route\":" + JsonEscape(route) + ",\"status\":" + std::to_string(status) +
-            ",\"durationMs\":" + std::to_string(latency.count() / 1000.0) +
-            ",\"bytesOut\":" + std::to_string(bytes_out) +
-            ",\"requestId\":" + JsonEscape(request_id) + "}\n";
-        std::cout << line << std::flush;
+    } leave{this, conn};
+    std::string client_addr;
+    {
+      boost::system::error_code ec;
+      auto ep = stream.socket().remote_endpoint(ec);
+      if (!ec) client_addr = ep.address().to_string();
+    }
+    // The read buffer is bounded: headers, chunk headers and trailers must fit in it, so no
+    // field can reach Beast's 64 KiB field limit and a client cannot grow it without bound.
+    beast::flat_buffer buffer(kReadBufferLimit);
+    bool first = true;
+    for (;;) {
+      conn->busy = false;
+      if (draining) break;
+      Exchange ex;
+      std::string failure;
+      Next next = Next::kClose;
+      try {
+        next = co_await ServeOne(stream, buffer, client_addr, first, *conn, ex);
+      } catch (const std::exception& e) {
+        failure = e.what();
+        if (failure.empty()) failure = "unknown error";
+      } catch (...) {
+        failure = "unknown error";
       }
-      if (!written || close_after) break;
+      first = false;
+      if (!failure.empty()) {
+        // One bad request ends its own connection, never the process.
+        spdlog::warn("connection from {} ended by an error: {}", client_addr, failure);
+        if (!ex.writing) {
+          Response bad = router.error_responder()(Status::bad_request, "BadRequest",
+                                                  "The request could not be processed: " + failure);
+          try {
+            co_await WriteFinal(stream, ex, bad);
+          } catch (const std::exception&) {
+          }
+        }
+        break;
+      }
+      if (next == Next::kClose) break;
     }
     boost::system::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    conn->stream = nullptr;
-    std::lock_guard lock(mu);
-    connections.erase(conn);
   }
 
   void BeginShutdown() {

@@ -655,6 +655,8 @@ export interface paths {
                         role?: string;
                         disabled?: boolean;
                         password?: string;
+                        /** @description required when changing one's own password */
+                        currentPassword?: string;
                     };
                 };
             };
