@@ -6,7 +6,7 @@ JOBS       ?= 2
 export CCACHE_BASEDIR := $(CURDIR)
 CMAKE_GEN  := -G Ninja
 
-.PHONY: setup build build-asan demo test format clean
+.PHONY: setup build build-asan web web-test demo test format clean
 
 setup:
 	@scripts/setup.sh
@@ -19,10 +19,18 @@ build-asan:
 	@cmake -S . -B $(TEST_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DPARTNERCLOUD_SANITIZE=ON >/dev/null
 	@cmake --build $(TEST_BUILD) -j $(JOBS)
 
-demo: setup build
+# The browser app: web/dist, served by partnercloud at / (see README "Web UI").
+web:
+	@cd web && npm run --silent build >/dev/null
+
+# Only the web UI's unit tests (Vitest); `make test` runs them and the browser tests too.
+web-test:
+	@cd web && npm test --silent
+
+demo: setup build web
 	$(BUILD)/partnercloud demo $(DEMO_ARGS)
 
-test: setup build-asan
+test: setup build-asan web
 	@scripts/test.sh $(TEST_BUILD)
 
 format:

@@ -2,6 +2,7 @@
 
 #include "api/respond.h"
 #include "api/routes.h"
+#include "api/web_routes.h"
 
 namespace pc::api {
 
@@ -29,6 +30,7 @@ http::Router BuildRouter(ApiContext& ctx) {
       return std::nullopt;
     };
   }
+  if (ctx.options.serve_web_app) router.SetFallback(WebAppHandler(ctx.options.web_root));
   return router;
 }
 

@@ -29,6 +29,9 @@ struct ApiOptions {
   uint64_t import_body_limit = uint64_t{2} << 30;  // largest usage file sent as a request body
   size_t max_text_field = 4000;  // longest string anywhere in a JSON request body (characters)
   std::string metrics_token;     // Bearer token for /metrics; empty: loopback clients only
+  // Serve the browser app at "/" from web_root (see api/web_routes.h); off in API-only tests.
+  bool serve_web_app = false;
+  std::string web_root;
 };
 
 // What the handlers need; owned by the caller and alive while the server runs.

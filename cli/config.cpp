@@ -73,6 +73,7 @@ const std::vector<Key>& Keys() {
       {"jobs.instance_file", &Config::job_instance_file},
       {"smtp.url", &Config::smtp_url},
       {"smtp.from", &Config::smtp_from},
+      {"web.root", &Config::web_root},
   };
   return keys;
 }

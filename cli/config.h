@@ -83,6 +83,7 @@ struct Config {
   std::string job_instance_file;  // jobs.instance_file ("": instance.id beside the secret key)
   std::string smtp_url;           // smtp.url ("" = emails wait in the outbox)
   std::string smtp_from = "cloud-integration@partner.example";  // smtp.from
+  std::string web_root;  // web.root: folder of the built web app ("" = found beside the binary)
 
   // The effective URL of an upstream: its own setting, else sandbox_url + prefix.
   std::string UpstreamUrl(const std::string& own, std::string_view sandbox_prefix) const;

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "api/api.h"
+#include "api/web_routes.h"
 #include "billing/clc_billing.h"
 #include "billing/month_close.h"
 #include "billing/usage_pull.h"
@@ -208,6 +209,13 @@ int RunService(const Config& config, store::Database& db,
   ctx.options.secure_cookies = config.secure_cookies;
   ctx.options.import_max_expanded_bytes = static_cast<uint64_t>(config.import_max_expanded_bytes);
   ctx.options.import_max_expansion_ratio = static_cast<uint64_t>(config.import_max_expansion_ratio);
+  ctx.options.serve_web_app = true;
+  ctx.options.web_root = api::FindWebRoot(config.web_root).string();
+  if (ctx.options.web_root.empty()) {
+    spdlog::warn("web UI not built (no web/dist/index.html found; set web.root): / says so");
+  } else {
+    spdlog::info("web UI served from {}", ctx.options.web_root);
+  }
   ctx.options.import_body_limit = static_cast<uint64_t>(config.import_body_limit);
   ctx.options.max_text_field = static_cast<size_t>(config.max_text_field);
   ctx.options.metrics_token = config.metrics_token;

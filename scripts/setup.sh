@@ -10,6 +10,7 @@ packages=(
   libsodium-dev libcli11-dev libtomlplusplus-dev libspdlog-dev libgmime-3.0-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   curl ca-certificates procps jq
+  chromium fonts-dejavu-core
 )
 
 missing=()
@@ -27,7 +28,18 @@ if ((${#missing[@]})); then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# npm packages for web/ join here once web/ exists.
-if [[ -f web/package.json && ! -d web/node_modules ]]; then
-  (cd web && npm ci --silent --no-audit --no-fund)
+# The web UI's npm packages (web/): installed with `npm ci` from the committed lock, again
+# whenever package-lock.json changes (a stamp file in node_modules remembers its digest).
+if [[ -f web/package-lock.json ]]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "setup: Node.js 20+ and npm are needed for the web UI (web/); install them first" >&2
+    exit 1
+  fi
+  stamp=web/node_modules/.package-lock.sha256
+  want=$(sha256sum web/package-lock.json | cut -d' ' -f1)
+  if [[ ! -f $stamp || "$(cat "$stamp")" != "$want" ]]; then
+    echo "setup: npm ci in web/"
+    (cd web && npm ci --silent --no-audit --no-fund)
+    echo "$want" >"$stamp"
+  fi
 fi

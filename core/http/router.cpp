@@ -87,6 +87,15 @@ Response Router::Dispatch(RequestContext& ctx) const {
     res.set(beast_http::field::allow, allow);
     return res;
   }
+  if (fallback_) {
+    try {
+      return fallback_(ctx);
+    } catch (const std::exception& e) {
+      spdlog::error("fallback handler for {} failed: {}", ctx.path, e.what());
+      return error_responder_(Status::internal_server_error, "Internal",
+                              "The server failed to handle this request; it has been logged.");
+    }
+  }
   return error_responder_(Status::not_found, "NotFound", "No route for " + ctx.path);
 }
 

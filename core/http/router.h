@@ -45,8 +45,12 @@ class Router {
   explicit Router(ErrorResponder error_responder = ErrorResponse);
 
   void Add(Verb method, std::string pattern, Handler handler, BodyPolicy body = {});
-  // The route that would handle `method` on the decoded `path`, or null (404 or 405 then).
+  // The route that would handle `method` on the decoded `path`, or null (404, 405 or the
+  // fallback then).
   const Route* Find(Verb method, std::string_view path) const;
+  // Runs `handler` for a path that matches no route under any method (instead of the 404),
+  // e.g. to serve the web app's files and deep links. Not listed in routes().
+  void SetFallback(Handler handler) { fallback_ = std::move(handler); }
   // Routes in the order they were added (for the OpenAPI consistency test and docs).
   const std::vector<Route>& routes() const { return routes_; }
   // Lets the builder adjust routes (e.g. a default admission) before the server starts.
@@ -60,6 +64,7 @@ class Router {
 
  private:
   std::vector<Route> routes_;
+  Handler fallback_;
   ErrorResponder error_responder_;
 };
 
