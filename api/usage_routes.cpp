@@ -5,6 +5,7 @@
 
 #include "api/respond.h"
 #include "api/routes.h"
+#include "billing/kept_aside.h"
 #include "billing/listings.h"
 #include "billing/usage_import.h"
 
@@ -74,6 +75,17 @@ void AddUsageRoutes(http::Router& router, ApiContext& ctx) {
             name != req.query.end() && !name->second.empty() ? name->second : "request body";
         options.container = *container;
         options.strict = req.query.count("strict") && req.query.at("strict") == "true";
+        if (auto mode = req.query.find("mode"); mode != req.query.end()) {
+          auto parsed = billing::ParseImportMode(mode->second);
+          if (!parsed.ok()) return ErrorReply(parsed.error());
+          options.mode = *parsed;
+        }
+        if (auto source = req.query.find("source"); source != req.query.end()) {
+          if (source->second.size() > 64) {
+            return ErrorReply(InvalidArgument("source: at most 64 characters"));
+          }
+          options.source = source->second;
+        }
         options.max_reported_rejections = 100;
         options.max_expanded_bytes = ctx.options.import_max_expanded_bytes;
         options.max_expansion_ratio = ctx.options.import_max_expansion_ratio;
@@ -121,6 +133,25 @@ void AddUsageRoutes(http::Router& router, ApiContext& ctx) {
                json::array items;
                for (const auto& k : *kept) items.push_back(billing::ToJson(k));
                return http::JsonResponse(http::Status::ok, json::object{{"items", items}});
+             }));
+  // An operator maps a kept-aside Azure subscription to a billing alias: its usage is billed
+  // from then on, each line once (billing/kept_aside.h).
+  router.Add(http::Verb::post, "/api/v1/usage/kept-aside/mappings",
+             Authed(ctx, [&ctx](http::RequestContext& req, const identity::Principal& who) {
+               auto body = JsonBody(req);
+               if (!body.ok()) return ErrorReply(body.error());
+               auto mapping = billing::SubscriptionMappingFromJson(*body);
+               if (!mapping.ok()) return ErrorReply(mapping.error());
+               auto attributed = billing::MapSubscription(ctx.db, who, *mapping);
+               if (!attributed.ok()) return ErrorReply(attributed.error());
+               json::array items;
+               for (const auto& a : *attributed) items.push_back(billing::ToJson(a));
+               return http::JsonResponse(
+                   http::Status::ok,
+                   json::object{{"azureSubscriptionId", mapping->azure_subscription_id},
+                                {"billingAlias", mapping->billing_alias},
+                                {"customerId", mapping->customer_id},
+                                {"attributed", std::move(items)}});
              }));
 }
 

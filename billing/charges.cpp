@@ -1,5 +1,6 @@
 #include "billing/charges.h"
 
+#include "billing/allocation.h"
 #include "billing/csv_writer.h"
 #include "billing/pricing.h"
 #include "core/money.h"
@@ -19,13 +20,29 @@ Status AddInto(std::map<std::string, Decimal>& sums, const std::string& key, con
   return {};
 }
 
+// Each part's amount rounded by the one allocation (allocation.h), so that the parts sum to the
+// rounded total; the exact amounts beside them.
+std::vector<std::string> Allocated(const std::map<std::string, Decimal>& sums, int minor_unit) {
+  std::vector<Decimal> parts;
+  parts.reserve(sums.size());
+  for (const auto& [key, amount] : sums) parts.push_back(amount);
+  auto allocated = AllocateRounding(parts, minor_unit);
+  std::vector<std::string> out;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    out.push_back(allocated.ok() ? allocated->at(i).ToString()
+                                 : parts[i].RoundHalfUp(minor_unit).ToString());
+  }
+  return out;
+}
+
 json::object Amounts(const std::map<std::string, Decimal>& sums, std::string_view key_name,
                      int minor_unit) {
   json::array items;
+  auto rounded = Allocated(sums, minor_unit);
+  size_t i = 0;
   for (const auto& [key, amount] : sums) {
-    items.push_back(json::object{{key_name, key},
-                                 {"charge", amount.RoundHalfUp(minor_unit).ToString()},
-                                 {"exactCharge", amount.ToString()}});
+    items.push_back(json::object{
+        {key_name, key}, {"charge", rounded[i++]}, {"exactCharge", amount.ToString()}});
   }
   return json::object{{"items", std::move(items)}};
 }
@@ -41,13 +58,13 @@ std::string Fixed(const Decimal& v, int places) {
 Result<std::vector<PricedRollup>> LoadPricedRollups(store::Transaction& tx,
                                                     const std::string& alias, YearMonth month) {
   PC_ASSIGN_OR_RETURN(auto rules, LoadRulesFor(tx, alias));
-  PC_ASSIGN_OR_RETURN(auto rows,
-                      tx.Query("SELECT azure_subscription_id, meter_category, usage_day, "
-                               "currency, quantity, charge, updated_at FROM usage_rollups "
-                               "WHERE billing_alias = ? AND usage_day >= ? AND usage_day < ? "
-                               "ORDER BY usage_day, azure_subscription_id, meter_category, "
-                               "customer_id, currency",
-                               {alias, month.ToString() + "-01", month.Next().ToString() + "-01"}));
+  PC_ASSIGN_OR_RETURN(
+      auto rows, tx.Query("SELECT azure_subscription_id, meter_category, usage_day, "
+                          "currency, quantity, charge, updated_at, line_count FROM usage_rollups "
+                          "WHERE billing_alias = ? AND usage_day >= ? AND usage_day < ? "
+                          "ORDER BY usage_day, azure_subscription_id, meter_category, "
+                          "customer_id, currency",
+                          {alias, month.ToString() + "-01", month.Next().ToString() + "-01"}));
   std::vector<PricedRollup> out;
   out.reserve(rows.size());
   for (const auto& r : rows) {
@@ -55,6 +72,9 @@ Result<std::vector<PricedRollup>> LoadPricedRollups(store::Transaction& tx,
     auto quantity = Decimal::Parse(r.Text(4));
     auto charge = Decimal::Parse(r.Text(5));
     if (!quantity.ok() || !charge.ok()) return Internal("a stored rollup is not a decimal");
+    // A group a later snapshot took back out entirely: kept (its updated_at tells a closed
+    // month's reconciliation that it changed), but not usage.
+    if (r.Int(7) == 0 && quantity->IsZero() && charge->IsZero()) continue;
     p.quantity = *quantity;
     PC_ASSIGN_OR_RETURN(p.charge,
                         ApplyRule(*charge, RuleInEffect(rules, alias, p.meter_category, p.day)));
@@ -114,8 +134,11 @@ Result<BillingSummary> SummarizeMonth(store::Transaction& tx, const std::string&
 json::object ToJson(const BillingSummary& s) {
   const int mu = s.minor_unit;
   json::array daily;
+  auto rounded = Allocated(s.by_day, mu);
+  size_t i = 0;
   for (const auto& [day, amount] : s.by_day) {
-    daily.push_back(json::object{{"day", day}, {"charge", Fixed(amount, mu)}});
+    daily.push_back(
+        json::object{{"day", day}, {"charge", rounded[i++]}, {"exactCharge", amount.ToString()}});
   }
   auto as_of = ParseTimestamp(s.latest_day);
   return json::object{
@@ -152,11 +175,24 @@ Result<std::string> DetailCsv(const std::vector<PricedRollup>& rows) {
   }
   // Subscription, category and currency come from usage files: text cells (neutralised);
   // quantity and charge are our own decimals: number cells.
+  // BilledCharge: the charge rounded by the one allocation (allocation.h) per currency, so the
+  // column sums exactly to the month's rounded total (the invoice line).
+  std::map<std::string, std::vector<Decimal>> by_currency;
+  for (const auto& [key, sums] : grouped) by_currency[std::get<3>(key)].push_back(sums.second);
+  std::map<std::string, std::vector<Decimal>> billed;
+  for (const auto& [currency, parts] : by_currency) {
+    auto code = Currency::FromCode(currency);
+    PC_ASSIGN_OR_RETURN(billed[currency],
+                        AllocateRounding(parts, code.ok() ? code->minor_unit : 2));
+  }
+  std::map<std::string, size_t> next;
   CsvWriter csv;
-  csv.Header({"AzureSubscriptionId", "MeterCategory", "Day", "Quantity", "Charge", "Currency"});
+  csv.Header({"AzureSubscriptionId", "MeterCategory", "Day", "Quantity", "Charge", "Currency",
+              "BilledCharge"});
   for (const auto& [key, sums] : grouped) {
     const auto& [sub, category, day, currency] = key;
     csv.Text(sub).Text(category).Text(day).Number(sums.first).Number(sums.second).Text(currency);
+    csv.Number(billed[currency][next[currency]++]);
     csv.EndRow();
   }
   return csv.Take();

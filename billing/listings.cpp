@@ -103,7 +103,8 @@ Result<std::vector<KeptAside>> ListKeptAsideUsage(store::Database& db, const Pri
   PC_ASSIGN_OR_RETURN(auto tx, db.Begin());
   PC_ASSIGN_OR_RETURN(
       auto rows, tx->Query("SELECT customer_id, azure_subscription_id, meter_category, usage_day, "
-                           "currency, quantity, charge, line_count FROM usage_unknown_rollups"));
+                           "currency, quantity, charge, line_count FROM usage_unknown_rollups "
+                           "WHERE line_count <> 0"));
   // Summed exactly in C++ (amounts are decimal text), newest month first.
   using Key = std::tuple<std::string, std::string, std::string, std::string>;  // month desc
   std::map<Key, KeptAside> sums;

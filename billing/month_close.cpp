@@ -4,6 +4,7 @@
 #include <set>
 
 #include "billing/charges.h"
+#include "billing/usage_import.h"
 #include "core/money.h"
 
 namespace pc::billing {
@@ -69,6 +70,8 @@ Result<std::vector<InvoiceLine>> RecordClose(store::Transaction& tx, const ident
     already_closed = true;
     return lines;
   }
+  // Usage kept aside whose subscription became known is billed by this close (issue 17 item 2).
+  PC_RETURN_IF_ERROR(AttributeKeptAside(tx));
   auto line = [&](const std::string& alias, const std::string& kind, YearMonth usage_month,
                   const std::string& currency, const Decimal& amount) {
     std::string key = alias + ":" + month.ToString() + ":" + kind;

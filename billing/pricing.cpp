@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "billing/month_close.h"
+#include "billing/precision.h"
 #include "core/text.h"
 #include "core/time.h"
 #include "core/uuid.h"
@@ -204,7 +205,7 @@ Result<Decimal> ApplyRule(const Decimal& charge, const PricingRule* rule) {
   // (100 + percent) / 100 as an exact decimal: the percent's digits shifted two places.
   PC_ASSIGN_OR_RETURN(Decimal factor, Decimal::FromInt(100).Add(rule->percent));
   PC_ASSIGN_OR_RETURN(factor, Decimal::FromParts(factor.mantissa(), factor.scale() + 2));
-  return charge.Mul(factor);
+  return MulRounded(charge, factor);  // rescaled beyond kChargeScale places (precision.h)
 }
 
 json::object ToJson(const PricingRule& rule) {

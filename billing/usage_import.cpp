@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -94,7 +95,9 @@ struct PartitionHashes {
   Result<std::vector<uint64_t>> Load(bool& repeated) {
     std::vector<uint64_t> all = std::move(memory);
     memory = {};
-    for (const auto& segment : spilled) PC_RETURN_IF_ERROR(segment.spill->Read(segment, all));
+    for (const auto& segment : spilled) {
+      PC_RETURN_IF_ERROR(segment.spill->Read(segment, all));
+    }
     spilled = {};
     std::sort(all.begin(), all.end());
     size_t count = all.size();
@@ -390,7 +393,10 @@ Status InsertRollups(store::Transaction& tx, const Groups& groups, bool billed,
         fresh.insert(std::move(k));
       }
       for (const auto* g : batch) {
-        if (!fresh.contains(g->first)) existing.insert(*g);
+        if (fresh.contains(g->first)) continue;
+        const Sums& sums = g->second;
+        PC_RETURN_IF_ERROR(
+            AddTo(existing[g->first], sums.quantity, sums.charge, sums.partner_cost, sums.lines));
       }
     }
     batch.clear();
@@ -473,6 +479,97 @@ Result<LineIdentityKey> LineIdentityKeyOf(store::Transaction& tx) {
   return LineIdentityKey::FromStored(rows[0].Text(0));
 }
 
+// Sorted unique a minus sorted unique b.
+std::vector<uint64_t> Minus(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
+  std::vector<uint64_t> out;
+  std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+std::string SourceOf(const ImportOptions& options, const std::string& format) {
+  if (!options.source.empty()) return options.source;
+  return format == "focus_csv" ? "focus" : "partner-center";
+}
+
+// What the source's last snapshot counted for a partition: its line hashes (empty if none).
+Result<std::vector<uint64_t>> SnapshotHashes(store::Transaction& tx, const std::string& source,
+                                             const std::string& sub, const std::string& day) {
+  PC_ASSIGN_OR_RETURN(auto rows, tx.Query("SELECT line_hashes FROM usage_snapshots WHERE "
+                                          "source = ? AND azure_subscription_id = ? AND "
+                                          "usage_day = ?",
+                                          {source, sub, day}));
+  if (rows.empty()) return std::vector<uint64_t>();
+  return HashesFromHex(rows[0].Text(0));
+}
+
+// Takes the sums the source's last snapshot added for a partition back out: adds their negation
+// to `billed` (alias known) or `unknown`.
+Status SubtractSnapshot(store::Transaction& tx, const std::string& source, const std::string& sub,
+                        const std::string& day, Groups& billed, Groups& unknown) {
+  PC_ASSIGN_OR_RETURN(auto rows,
+                      tx.Query("SELECT billing_alias, customer_id, meter_category, currency, "
+                               "quantity, charge, partner_cost, line_count FROM "
+                               "usage_snapshot_groups WHERE source = ? AND "
+                               "azure_subscription_id = ? AND usage_day = ?",
+                               {source, sub, day}));
+  for (const auto& r : rows) {
+    Decimal v[3];
+    for (int i = 0; i < 3; ++i) {
+      auto parsed = Decimal::Parse(r.Text(4 + i));
+      if (!parsed.ok()) return Internal("a stored snapshot sum is not a decimal");
+      v[i] = parsed->Negate();
+    }
+    GroupKey gk{r.Text(0), r.Text(1), sub, r.Text(2), day, r.Text(3)};
+    Groups& into = gk[0].empty() ? unknown : billed;
+    PC_RETURN_IF_ERROR(AddTo(into[gk], v[0], v[1], v[2], -r.Int(7)));
+  }
+  return {};
+}
+
+// Records what a snapshot import counted for each partition it replaced: its line hashes and
+// sums (usage_snapshots, usage_snapshot_groups), and the partition's lines (usage_partitions):
+// those of other imports and this snapshot's.
+template <typename Parts>
+Status RecordSnapshot(store::Transaction& tx, const ImportReport& report, const Parts& parts,
+                      const Groups& groups) {
+  for (const auto& [part, p] : parts) {
+    auto [sub, day] = SplitPartition(part);
+    PC_RETURN_IF_ERROR(tx.Execute(
+        "DELETE FROM usage_snapshot_groups WHERE source = ? AND azure_subscription_id = ? AND "
+        "usage_day = ?",
+        {report.source, sub, day}));
+    PC_RETURN_IF_ERROR(tx.Execute(
+        "INSERT INTO usage_snapshots (source, azure_subscription_id, usage_day, line_count, "
+        "line_hashes, import_id) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (source, "
+        "azure_subscription_id, usage_day) DO UPDATE SET line_count = excluded.line_count, "
+        "line_hashes = excluded.line_hashes, import_id = excluded.import_id",
+        {report.source, sub, day, static_cast<int64_t>(p.counted.size()), HashesHex(p.counted),
+         report.import_id}));
+    if (p.fresh) continue;  // claimed with the file's lines, which all count
+    std::vector<uint64_t> all;
+    std::merge(p.other.begin(), p.other.end(), p.counted.begin(), p.counted.end(),
+               std::back_inserter(all));
+    PC_RETURN_IF_ERROR(tx.Execute(
+        "UPDATE usage_partitions SET line_hashes = ?, line_count = ?, import_id = ? WHERE "
+        "azure_subscription_id = ? AND usage_day = ?",
+        {HashesHex(all), static_cast<int64_t>(all.size()), report.import_id, sub, day}));
+  }
+  for (const auto& [key, sums] : groups) {
+    PC_RETURN_IF_ERROR(tx.Execute(
+        "INSERT INTO usage_snapshot_groups (source, azure_subscription_id, usage_day, "
+        "billing_alias, customer_id, meter_category, currency, quantity, charge, partner_cost, "
+        "line_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        {report.source, key[2], key[4], key[0], key[1], key[3], key[5], sums.quantity.ToString(),
+         sums.charge.ToString(), sums.partner_cost.ToString(), sums.lines}));
+  }
+  return {};
+}
+
+// (customer, subscription, category, day, currency) of a kept-aside group, keyed for the rollups.
+GroupKey BilledKey(const std::string& alias, const store::Row& r) {
+  return GroupKey{alias, r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4)};
+}
+
 bool MayImport(const identity::Principal& who) {
   return who.via == identity::Principal::Via::kSystem || who.user.role == identity::Role::kOperator;
 }
@@ -538,19 +635,27 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
       report.digest = scan.digest;
     }
     digest = report.digest;
+    const bool snapshot = options.mode == ImportMode::kSnapshot;
+    report.mode = options.mode;
+    if (snapshot) report.source = SourceOf(options, report.format);
     std::string now = FormatTimestamp(Now());
     std::string by = who.via == identity::Principal::Via::kSystem ? "cli" : who.user.email;
     // The file's bytes are claimed first: a file imported before stops here.
     PC_ASSIGN_OR_RETURN(
         int64_t recorded,
         tx.Execute("INSERT INTO usage_imports (id, digest, file_name, format, rows_imported, "
-                   "rows_rejected, rows_unknown, rows_duplicate, imported_at, imported_by) "
-                   "VALUES (?, ?, ?, ?, 0, 0, 0, 0, ?, ?) ON CONFLICT (digest) DO NOTHING",
-                   {report.import_id, report.digest, report.file_name, report.format, now, by}));
+                   "rows_rejected, rows_unknown, rows_duplicate, imported_at, imported_by, "
+                   "mode, source) VALUES (?, ?, ?, ?, 0, 0, 0, 0, ?, ?, ?, ?) "
+                   "ON CONFLICT (digest) DO NOTHING",
+                   {report.import_id, report.digest, report.file_name, report.format, now, by,
+                    std::string(ImportModeName(options.mode)), report.source}));
     if (recorded == 0) {  // the same bytes were imported before: roll everything back
       already_imported = true;
       return FailedPrecondition("already imported");
     }
+
+    // Usage kept aside earlier whose subscription is known now is billed from now on.
+    PC_RETURN_IF_ERROR(AttributeKeptAside(tx));
 
     // Claim the partitions, in key order (a consistent lock order between concurrent imports).
     // A partition claimed now is new: its lines all count, unless the file repeats a line.
@@ -562,6 +667,14 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
     // Partition key → the hashes already counted (pass 2), or absent when all its lines count.
     std::unordered_map<std::string, std::vector<uint64_t>> recount;
     std::unordered_set<std::string> skip;  // partitions whose lines were all counted before
+    // Snapshot mode: the partitions the file replaces, with the lines it counts for each and the
+    // lines other imports counted there (which stay theirs).
+    struct SnapshotPart {
+      std::vector<uint64_t> counted, other;
+      bool fresh = false;  // claimed by this import
+    };
+    std::map<std::string, SnapshotPart> snapshot_parts;
+    Groups billed, unknown;  // added to existing rows (read-modify-write)
     for (size_t start = 0; start < keys.size(); start += kRowsPerStatement) {
       size_t end = std::min(keys.size(), start + kRowsPerStatement);
       std::string sql =
@@ -589,11 +702,14 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
           "RETURNING azure_subscription_id, usage_day";
       PC_ASSIGN_OR_RETURN(auto inserted, tx.Query(sql, params));
       for (size_t i : repeats) recount[keys[i]];  // nothing stored before: the empty set
-      if (inserted.size() == end - start) continue;
+      if (inserted.size() == end - start && !snapshot) continue;
       std::unordered_set<std::string> fresh;
       for (const auto& r : inserted) fresh.insert(r.Text(0) + kSep + r.Text(1));
       for (size_t i = start; i < end; ++i) {
-        if (fresh.contains(keys[i])) continue;
+        if (fresh.contains(keys[i])) {
+          if (snapshot) snapshot_parts[keys[i]] = {batch[i - start], {}, true};
+          continue;
+        }
         auto [sub, day] = SplitPartition(keys[i]);
         PC_ASSIGN_OR_RETURN(
             auto stored,
@@ -604,6 +720,24 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
         if (stored.size() != 1) return Internal("usage partition vanished inside the transaction");
         PC_ASSIGN_OR_RETURN(auto held, HashesFromHex(stored[0].Text(0)));
         const auto& mine = batch[i - start];
+        if (snapshot) {
+          // The source's last snapshot of the partition is replaced; lines others counted stay.
+          PC_ASSIGN_OR_RETURN(auto previous, SnapshotHashes(tx, report.source, sub, day));
+          auto other = Minus(held, previous);
+          auto counted = Minus(mine, other);
+          if (counted == previous) {  // the same lines as the last snapshot: nothing changes
+            recount.erase(keys[i]);
+            skip.insert(keys[i]);
+            ++report.partitions_unchanged;
+            continue;
+          }
+          if (!previous.empty()) ++report.partitions_replaced;
+          PC_RETURN_IF_ERROR(SubtractSnapshot(tx, report.source, sub, day, billed, unknown));
+          bool all = counted.size() == mine.size();
+          if (!all || recount.contains(keys[i])) recount[keys[i]] = other;
+          snapshot_parts[keys[i]] = {std::move(counted), std::move(other), false};
+          continue;
+        }
         if (std::includes(held.begin(), held.end(), mine.begin(), mine.end())) {
           recount.erase(keys[i]);
           skip.insert(keys[i]);  // every line of the file was counted before
@@ -617,8 +751,8 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
     // time in key order (rows that exist already are added to below); the groups of the other
     // partitions are recounted in pass 2.
     MappingCache mapping(tx);
-    Groups billed, unknown;  // added to existing rows (read-modify-write)
     Groups billed_batch, unknown_batch;
+    Groups snapshot_groups;  // what this snapshot adds, per partition and group
     auto add_group = [&](const std::string& key, const Sums& sums, bool fresh) -> Status {
       // Only the meter category is free text: it is what lies between the customer and the
       // currency (the last field).
@@ -636,6 +770,10 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
       Groups& into = fresh ? (alias ? billed_batch : unknown_batch) : (alias ? billed : unknown);
       PC_RETURN_IF_ERROR(
           AddTo(into[gk], sums.quantity, sums.charge, sums.partner_cost, sums.lines));
+      if (snapshot) {
+        PC_RETURN_IF_ERROR(
+            AddTo(snapshot_groups[gk], sums.quantity, sums.charge, sums.partner_cost, sums.lines));
+      }
       (alias ? report.rows_imported : report.rows_unknown) += sums.lines;
       if (billed_batch.size() >= kRowsPerStatement) {
         PC_RETURN_IF_ERROR(InsertRollups(tx, billed_batch, true, now, billed));
@@ -659,7 +797,9 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
       }
       std::sort(order.begin(), order.end(),
                 [](const auto* x, const auto* y) { return x->first < y->first; });
-      for (const auto* g : order) PC_RETURN_IF_ERROR(add_group(g->first, g->second, true));
+      for (const auto* g : order) {
+        PC_RETURN_IF_ERROR(add_group(g->first, g->second, true));
+      }
       PC_RETURN_IF_ERROR(InsertRollups(tx, billed_batch, true, now, billed));
       PC_RETURN_IF_ERROR(InsertRollups(tx, unknown_batch, false, now, unknown));
       billed_batch.clear();
@@ -691,9 +831,12 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
       // One parsing thread: each line is counted once, in file order.
       PC_ASSIGN_OR_RETURN(auto rescan, ScanUsage(std::move(bytes), reader_options, {&sink}));
       (void)rescan;
-      for (const auto& [k, sums] : groups) PC_RETURN_IF_ERROR(add_group(k, sums, false));
+      for (const auto& [k, sums] : groups) {
+        PC_RETURN_IF_ERROR(add_group(k, sums, false));
+      }
       // The partitions held before now hold the union.
       for (auto& [part, hashes] : added) {
+        if (snapshot) break;  // written below with the snapshot
         const auto& held = recount[part];
         if (held.empty()) continue;  // claimed by this import with the file's own set
         std::vector<uint64_t> all;
@@ -708,6 +851,7 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
       }
     }
     report.rows_duplicate = usage.rows - report.rows_imported - report.rows_unknown;
+    if (snapshot) PC_RETURN_IF_ERROR(RecordSnapshot(tx, report, snapshot_parts, snapshot_groups));
 
     // Rows that existed already and the recounted groups are added to.
     PC_RETURN_IF_ERROR(AddToRollups(tx, billed, true, now));
@@ -752,6 +896,122 @@ Result<ImportReport> ImportUsageFile(store::Database& db, const identity::Princi
       db, who, [&path] { return OpenFileSource(path); }, options);
 }
 
+std::string_view ImportModeName(ImportMode mode) {
+  return mode == ImportMode::kSnapshot ? "snapshot" : "additive";
+}
+
+Result<ImportMode> ParseImportMode(std::string_view text) {
+  std::string lower(text);
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "additive") return ImportMode::kAdditive;
+  if (lower == "snapshot") return ImportMode::kSnapshot;
+  return InvalidArgument(
+      "mode must be 'snapshot' (the file replaces what its source said for "
+      "each Azure subscription and day it covers) or 'additive' (the file "
+      "adds lines not counted before); got '" +
+      std::string(text) + "'");
+}
+
+Result<std::vector<Attribution>> AttributeKeptAside(store::Transaction& tx) {
+  const std::string lock = tx.dialect() == store::Dialect::kPostgres ? " FOR UPDATE OF u" : "";
+  PC_ASSIGN_OR_RETURN(
+      auto rows,
+      tx.Query("SELECT u.customer_id, u.azure_subscription_id, u.meter_category, u.usage_day, "
+               "u.currency, u.quantity, u.charge, u.partner_cost, u.line_count, m.billing_alias "
+               "FROM usage_unknown_rollups u JOIN azure_subscriptions_map m ON "
+               "m.azure_subscription_id = u.azure_subscription_id AND u.azure_subscription_id "
+               "<> '' AND (m.customer_id = '' OR m.customer_id = u.customer_id) "
+               "ORDER BY u.customer_id, u.azure_subscription_id, u.meter_category, u.usage_day, "
+               "u.currency" +
+               lock));
+  std::vector<Attribution> out;
+  if (rows.empty()) return out;
+  Groups billed;
+  std::map<std::tuple<std::string, std::string, std::string, std::string, std::string>, size_t>
+      summary;
+  std::map<std::pair<std::string, std::string>, std::string> alias_of;  // (sub, customer)
+  for (const auto& r : rows) {
+    const std::string alias = r.Text(9);
+    Decimal v[3];
+    for (int i = 0; i < 3; ++i) {
+      auto parsed = Decimal::Parse(r.Text(5 + i));
+      if (!parsed.ok()) return Internal("a stored rollup is not a decimal");
+      v[i] = *parsed;
+    }
+    PC_RETURN_IF_ERROR(AddTo(billed[BilledKey(alias, r)], v[0], v[1], v[2], r.Int(8)));
+    PC_RETURN_IF_ERROR(tx.Execute(
+        "DELETE FROM usage_unknown_rollups WHERE customer_id = ? AND azure_subscription_id = ? "
+        "AND meter_category = ? AND usage_day = ? AND currency = ?",
+        {r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4)}));
+    alias_of[{r.Text(1), r.Text(0)}] = alias;
+    if (r.Int(8) == 0 && v[1].IsZero() && v[0].IsZero()) continue;  // an emptied group
+    auto key = std::make_tuple(alias, r.Text(0), r.Text(1), r.Text(3).substr(0, 7), r.Text(4));
+    auto [it, fresh] = summary.emplace(key, out.size());
+    if (fresh) {
+      out.push_back(Attribution{alias, r.Text(0), r.Text(1), r.Text(3).substr(0, 7), r.Text(4),
+                                Decimal(), Decimal(), 0});
+    }
+    auto& a = out[it->second];
+    PC_ASSIGN_OR_RETURN(a.charge, a.charge.Add(v[1]));
+    PC_ASSIGN_OR_RETURN(a.quantity, a.quantity.Add(v[0]));
+    a.lines += r.Int(8);
+  }
+  PC_RETURN_IF_ERROR(AddToRollups(tx, billed, true, FormatTimestamp(Now())));
+  // Snapshots recorded these groups as kept aside: they are now the alias's, so that the next
+  // snapshot takes them back out of the right rollups.
+  for (const auto& [who, alias] : alias_of) {
+    const auto& [sub, customer] = who;
+    PC_ASSIGN_OR_RETURN(auto groups,
+                        tx.Query("SELECT source, usage_day, meter_category, currency, quantity, "
+                                 "charge, partner_cost, line_count FROM usage_snapshot_groups "
+                                 "WHERE azure_subscription_id = ? AND customer_id = ? AND "
+                                 "billing_alias = ''",
+                                 {sub, customer}));
+    for (const auto& g : groups) {
+      std::vector<store::Param> key{g.Text(0), sub,       g.Text(1), alias,
+                                    customer,  g.Text(2), g.Text(3)};
+      PC_RETURN_IF_ERROR(
+          tx.Execute("INSERT INTO usage_snapshot_groups (source, azure_subscription_id, usage_day, "
+                     "billing_alias, customer_id, meter_category, currency, quantity, charge, "
+                     "partner_cost, line_count) VALUES (?, ?, ?, ?, ?, ?, ?, '0', '0', '0', 0) "
+                     "ON CONFLICT DO NOTHING",
+                     key));
+      PC_ASSIGN_OR_RETURN(auto held, tx.Query("SELECT quantity, charge, partner_cost, "
+                                              "line_count FROM usage_snapshot_groups WHERE "
+                                              "source = ? AND azure_subscription_id = ? AND "
+                                              "usage_day = ? AND billing_alias = ? AND "
+                                              "customer_id = ? AND meter_category = ? AND "
+                                              "currency = ?",
+                                              key));
+      if (held.size() != 1) return Internal("snapshot group vanished inside the transaction");
+      Sums total;
+      PC_ASSIGN_OR_RETURN(total.quantity, Decimal::Parse(held[0].Text(0)));
+      PC_ASSIGN_OR_RETURN(total.charge, Decimal::Parse(held[0].Text(1)));
+      PC_ASSIGN_OR_RETURN(total.partner_cost, Decimal::Parse(held[0].Text(2)));
+      total.lines = held[0].Int(3);
+      Decimal v[3];
+      for (int i = 0; i < 3; ++i) {
+        PC_ASSIGN_OR_RETURN(v[i], Decimal::Parse(g.Text(4 + i)));
+      }
+      PC_RETURN_IF_ERROR(AddTo(total, v[0], v[1], v[2], g.Int(7)));
+      std::vector<store::Param> params{total.quantity.ToString(), total.charge.ToString(),
+                                       total.partner_cost.ToString(), total.lines};
+      params.insert(params.end(), key.begin(), key.end());
+      PC_RETURN_IF_ERROR(tx.Execute(
+          "UPDATE usage_snapshot_groups SET quantity = ?, charge = ?, partner_cost = ?, "
+          "line_count = ? WHERE source = ? AND azure_subscription_id = ? AND usage_day = ? AND "
+          "billing_alias = ? AND customer_id = ? AND meter_category = ? AND currency = ?",
+          params));
+      PC_RETURN_IF_ERROR(tx.Execute(
+          "DELETE FROM usage_snapshot_groups WHERE source = ? AND azure_subscription_id = ? AND "
+          "usage_day = ? AND billing_alias = '' AND customer_id = ? AND meter_category = ? AND "
+          "currency = ?",
+          {g.Text(0), sub, g.Text(1), customer, g.Text(2), g.Text(3)}));
+    }
+  }
+  return out;
+}
+
 json::object ToJson(const ImportReport& report) {
   json::array rejections;
   for (const auto& e : report.rejections) {
@@ -770,6 +1030,12 @@ json::object ToJson(const ImportReport& report) {
                    {"rejectionsTruncated",
                     static_cast<int64_t>(report.rejections.size()) < report.rows_rejected}};
   if (!report.import_id.empty()) out["importId"] = report.import_id;
+  out["mode"] = ImportModeName(report.mode);
+  if (report.mode == ImportMode::kSnapshot) {
+    out["source"] = report.source;
+    out["partitionsReplaced"] = report.partitions_replaced;
+    out["partitionsUnchanged"] = report.partitions_unchanged;
+  }
   return out;
 }
 

@@ -14,6 +14,15 @@
 // file twice, the same lines in another file (CRLF/BOM), an overlapping file or a file split in
 // parts all count each line exactly once. A restated line (same usage, new quantity) is a new
 // line, as it was with one row per line.
+// Snapshot mode (ImportMode::kSnapshot; Partner Center's unbilled and billed daily rated usage and
+// the Graph billing export deliver the whole state of a period): the file is what its source
+// says now about every (subscription, day) partition it covers. What the same source's earlier
+// snapshot counted for such a partition is taken back out of the rollups and the file's lines
+// are counted instead (usage_snapshots, usage_snapshot_groups), so a restated line replaces the
+// line it restates. A partition whose counted lines are the same as the source's last snapshot
+// is not touched (the same snapshot twice changes nothing). Lines of the partition counted by
+// other imports (additive files, other sources) stay theirs and are not counted again. A
+// partition the file does not cover is left as it is. All in the import's one transaction.
 // Usage of Azure subscriptions no billing alias is mapped to (azure_subscriptions_map) is kept
 // aside in usage_unknown_rollups and never billed. A crash mid-import commits nothing.
 // Thread-safe: concurrent imports (even of overlapping files) are safe on both backends (the
@@ -36,8 +45,20 @@
 
 namespace pc::billing {
 
+enum class ImportMode {
+  kAdditive,  // the file adds lines (each line counted once ever): hand-imported files' default
+  kSnapshot,  // the file replaces what its source said for each partition it covers
+};
+std::string_view ImportModeName(ImportMode mode);  // "additive", "snapshot"
+// "additive" or "snapshot" (any case); InvalidArgument naming the allowed values.
+Result<ImportMode> ParseImportMode(std::string_view text);
+
 struct ImportOptions {
   std::string file_name = "input";  // for messages and the import record
+  ImportMode mode = ImportMode::kAdditive;
+  // Whose snapshot this is (snapshot mode). Empty: by format, "partner-center" for Partner
+  // Center CSV and JSON lines (the pull's files), "focus" for FOCUS exports.
+  std::string source;
   ReaderOptions::Container container = ReaderOptions::Container::kAuto;
   bool strict = false;  // the first bad row rejects the whole file
   size_t max_reported_rejections = 100;
@@ -58,8 +79,12 @@ struct ImportReport {
   bool already_imported = false;
   int64_t rows_imported = 0;  // billed: counted into usage_rollups
   int64_t rows_rejected = 0;
-  int64_t rows_unknown = 0;          // of unknown customers: counted into usage_unknown_rollups
-  int64_t rows_duplicate = 0;        // lines already counted (this file or an earlier one)
+  int64_t rows_unknown = 0;    // of unknown customers: counted into usage_unknown_rollups
+  int64_t rows_duplicate = 0;  // lines already counted (this file or an earlier one)
+  ImportMode mode = ImportMode::kAdditive;
+  std::string source;                // snapshot mode: the source whose snapshot this is
+  int64_t partitions_replaced = 0;   // snapshot mode: partitions whose earlier state was replaced
+  int64_t partitions_unchanged = 0;  // snapshot mode: partitions equal to the source's last one
   std::vector<RowError> rejections;  // the first max_reported_rejections
 };
 
@@ -77,6 +102,20 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
 // The same for a file on disk.
 Result<ImportReport> ImportUsageFile(store::Database& db, const identity::Principal& who,
                                      const std::string& path, ImportOptions options);
+
+// Usage kept aside that has become known (issue 17 item 2): every group of usage_unknown_rollups
+// whose Azure subscription is now mapped to a billing alias (azure_subscriptions_map, customer
+// matching when the mapping names one) is moved into usage_rollups, in `tx`, so it is counted
+// exactly once: in the open month's charges, or, for a closed month, in the next close's
+// reconciliation line (its rollups carry updated_at = now). Snapshots' records follow it.
+// Called at the start of every import (and so by the scheduled pull), by every month close and
+// by the operator's manual mapping. Returns the groups moved.
+struct Attribution {
+  std::string billing_alias, customer_id, azure_subscription_id, month, currency;
+  Decimal charge, quantity;
+  int64_t lines = 0;
+};
+Result<std::vector<Attribution>> AttributeKeptAside(store::Transaction& tx);
 
 // The report as the API answers it.
 json::object ToJson(const ImportReport& report);

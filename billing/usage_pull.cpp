@@ -75,6 +75,9 @@ Result<ImportReport> PullLineItems(store::Database& db,
   ImportOptions options;
   options.file_name = name;
   options.container = ReaderOptions::Container::kJsonLines;
+  // Partner Center's daily rated usage is the whole state of its period: restated lines replace.
+  options.mode = ImportMode::kSnapshot;
+  options.source = "partner-center";
   return ImportUsageFile(db, identity::SystemPrincipal(), path, options);
 }
 

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "billing/byte_scan.h"
+#include "billing/precision.h"
 #include "core/time.h"
 
 namespace pc::billing {
@@ -1106,7 +1107,7 @@ bool MapPartnerCenter(RowContext& ctx, const LineIdentityKey& key, const RowRule
       Number(ctx, v, kPcBillingPreTaxTotal, c[kPcBillingPreTaxTotal], json, {kMaxCostDigits, true});
   auto currency = RequiredText(ctx, v, kPcBillingCurrency, c[kPcBillingCurrency], false);
   if (ctx.errors != errors_before) return false;
-  auto charge = price->Mul(*quantity);
+  auto charge = MulRounded(*price, *quantity);  // rescaled beyond 20 places (precision.h)
   if (!charge.ok()) {
     ctx.Error("UnitPrice",
               "UnitPrice × Quantity cannot be computed exactly: " + charge.error().message);
@@ -1148,7 +1149,7 @@ bool MapFocus(RowContext& ctx, const LineIdentityKey& key, const RowRules& rules
   if (!IsNull(v[kFoListUnitPrice], true) && !IsNull(v[kFoPricingQuantity], true)) {
     auto price = Number(ctx, v, kFoListUnitPrice, c[kFoListUnitPrice], true, price_bound);
     if (price) {
-      auto product = price->Mul(quantity);
+      auto product = MulRounded(*price, quantity);
       if (product.ok()) {
         charge = *product;
       } else {

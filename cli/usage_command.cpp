@@ -17,6 +17,8 @@ struct UsageImportFlags {
   std::string database;
   std::vector<std::string> sets;
   bool strict = false;
+  std::string mode = "additive";
+  std::string source;
   std::vector<std::string> files;
 };
 
@@ -42,10 +44,17 @@ int RunUsageImport(const UsageImportFlags& flags) {
     std::cerr << "error: " << db.error().message << "\n";
     return 2;
   }
+  auto mode = billing::ParseImportMode(flags.mode);
+  if (!mode.ok()) {
+    std::cerr << "error: --mode: " << mode.error().message << "\n";
+    return 2;
+  }
   int exit_code = 0;
   for (const auto& file : flags.files) {
     billing::ImportOptions options;
     options.strict = flags.strict;
+    options.mode = *mode;
+    options.source = flags.source;
     options.max_reported_rejections = 1000;
     options.max_expanded_bytes = static_cast<uint64_t>(config->import_max_expanded_bytes);
     options.max_expansion_ratio = static_cast<uint64_t>(config->import_max_expansion_ratio);
@@ -65,6 +74,11 @@ int RunUsageImport(const UsageImportFlags& flags) {
               << " of unknown customers (kept aside, not billed), " << report->rows_duplicate
               << " already imported (" << report->format << ", import " << report->import_id
               << ")\n";
+    if (report->mode == billing::ImportMode::kSnapshot) {
+      std::cout << "  snapshot of " << report->source << ": " << report->partitions_replaced
+                << " (subscription, day) partitions replaced, " << report->partitions_unchanged
+                << " unchanged\n";
+    }
     for (const auto& e : report->rejections) std::cout << "  rejected: " << e.ToString() << "\n";
     if (report->rows_rejected > static_cast<int64_t>(report->rejections.size())) {
       std::cout << "  ... and " << report->rows_rejected - report->rejections.size()
@@ -90,6 +104,13 @@ void AddUsageCommand(CLI::App& app) {
                      "Database URL: sqlite:PATH or postgresql://user@host:port/db");
   import->add_option("--set", flags->sets, "Override a configuration key");
   import->add_flag("--strict", flags->strict, "Reject a whole file at its first bad row");
+  import->add_option("--mode", flags->mode,
+                     "additive (default: the file adds lines not counted before) or snapshot "
+                     "(the file is the whole state of each Azure subscription and day it covers "
+                     "and replaces what its source said for them)");
+  import->add_option("--source", flags->source,
+                     "Snapshot mode: whose snapshot the file is (default: partner-center for "
+                     "Partner Center CSV and JSON lines, focus for FOCUS)");
   import->add_option("files", flags->files, "Usage files")->required()->check(CLI::ExistingFile);
   import->callback([flags] {
     int code = RunUsageImport(*flags);
