@@ -8,8 +8,8 @@ namespace pc::billing {
 Result<std::vector<Decimal>> AllocateRounding(const std::vector<Decimal>& parts, int minor_unit) {
   Decimal total;
   for (const auto& p : parts) {
- PC_ASSIGN_OR_RETURN(total, total.Add(p));
-}
+    PC_ASSIGN_OR_RETURN(total, total.Add(p));
+  }
   PC_ASSIGN_OR_RETURN(Decimal target, total.Rescale(std::max(total.scale(), minor_unit)));
   target = target.RoundHalfUp(minor_unit);
   std::vector<Decimal> out;

@@ -60,7 +60,8 @@ Result<std::vector<PricedRollup>> LoadPricedRollups(store::Transaction& tx,
   PC_ASSIGN_OR_RETURN(auto rules, LoadRulesFor(tx, alias));
   PC_ASSIGN_OR_RETURN(
       auto rows, tx.Query("SELECT azure_subscription_id, meter_category, usage_day, "
-                          "currency, quantity, charge, updated_at, line_count FROM usage_rollups "
+                          "currency, quantity, charge, updated_at, line_count, partner_cost FROM "
+                          "usage_rollups "
                           "WHERE billing_alias = ? AND usage_day >= ? AND usage_day < ? "
                           "ORDER BY usage_day, azure_subscription_id, meter_category, "
                           "customer_id, currency",
@@ -68,7 +69,7 @@ Result<std::vector<PricedRollup>> LoadPricedRollups(store::Transaction& tx,
   std::vector<PricedRollup> out;
   out.reserve(rows.size());
   for (const auto& r : rows) {
-    PricedRollup p{r.Text(0), r.Text(1), r.Text(2), r.Text(3), {}, {}, r.Text(6)};
+    PricedRollup p{r.Text(0), r.Text(1), r.Text(2), r.Text(3), {}, {}, r.Text(6), {}};
     auto quantity = Decimal::Parse(r.Text(4));
     auto charge = Decimal::Parse(r.Text(5));
     if (!quantity.ok() || !charge.ok()) return Internal("a stored rollup is not a decimal");
@@ -76,6 +77,9 @@ Result<std::vector<PricedRollup>> LoadPricedRollups(store::Transaction& tx,
     // month's reconciliation that it changed), but not usage.
     if (r.Int(7) == 0 && quantity->IsZero() && charge->IsZero()) continue;
     p.quantity = *quantity;
+    auto cost = Decimal::Parse(r.Text(8));
+    if (!cost.ok()) return Internal("a stored rollup is not a decimal");
+    p.partner_cost = *cost;
     PC_ASSIGN_OR_RETURN(p.charge,
                         ApplyRule(*charge, RuleInEffect(rules, alias, p.meter_category, p.day)));
     out.push_back(std::move(p));
@@ -196,6 +200,23 @@ Result<std::string> DetailCsv(const std::vector<PricedRollup>& rows) {
     csv.EndRow();
   }
   return csv.Take();
+}
+
+Result<BillingSummary> SummarizeAliasMonth(store::Database& db, const identity::Principal& who,
+                                           const std::string& alias, YearMonth month) {
+  return db.InTransaction<BillingSummary>([&](store::Transaction& tx) -> Result<BillingSummary> {
+    PC_RETURN_IF_ERROR(CheckAliasAccess(tx, who, alias));
+    return SummarizeMonth(tx, alias, month);
+  });
+}
+
+Result<std::string> AliasDetailCsv(store::Database& db, const identity::Principal& who,
+                                   const std::string& alias, YearMonth month) {
+  return db.InTransaction<std::string>([&](store::Transaction& tx) -> Result<std::string> {
+    PC_RETURN_IF_ERROR(CheckAliasAccess(tx, who, alias));
+    PC_ASSIGN_OR_RETURN(auto rows, LoadPricedRollups(tx, alias, month));
+    return DetailCsv(rows);
+  });
 }
 
 }  // namespace pc::billing

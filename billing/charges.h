@@ -26,9 +26,11 @@ struct PricedRollup {
   Decimal quantity;
   Decimal charge;  // exact, after the pricing rule
   std::string updated_at;
+  Decimal partner_cost;  // what Microsoft bills the partner (BillingPreTaxTotal), exact
 };
 
-// The month's rollups of `alias`, ordered by day, subscription, meter category.
+// The month's rollups of `alias`, ordered by day, subscription, meter category. This is the one
+// month-to-date computation: the summary, detail CSV, margin and month close all sum its rows.
 Result<std::vector<PricedRollup>> LoadPricedRollups(store::Transaction& tx,
                                                     const std::string& alias, YearMonth month);
 
@@ -57,6 +59,11 @@ inline constexpr std::string_view kNoUsageYet = "NoUsageYet";
 // The message of the NoUsageYet error.
 std::string NoUsageYetMessage(const std::string& alias, YearMonth month);
 
+// The same for `who`, in its own transaction: CheckAliasAccess first (NotFound for an alias
+// `who` may not read).
+Result<BillingSummary> SummarizeAliasMonth(store::Database& db, const identity::Principal& who,
+                                           const std::string& alias, YearMonth month);
+
 // The summary as GET /api/v1/billing/{alias} answers it (amounts as decimal strings).
 json::object ToJson(const BillingSummary& summary);
 // {"mtdEstimate":12.34,"eomEstimate":56.78}: the seed's body, numbers written from exact
@@ -68,5 +75,8 @@ std::string EstimateBody(const BillingSummary& summary);
 // Currency; one row per subscription, meter category and day, charges exact after pricing.
 // OutOfRange on overflow.
 Result<std::string> DetailCsv(const std::vector<PricedRollup>& rows);
+// The alias's detail CSV of `month` for `who` (CheckAliasAccess first).
+Result<std::string> AliasDetailCsv(store::Database& db, const identity::Principal& who,
+                                   const std::string& alias, YearMonth month);
 
 }  // namespace pc::billing

@@ -68,26 +68,26 @@ Result<std::vector<Attribution>> MapSubscription(store::Database& db,
                                      "azure_subscriptions_map WHERE azure_subscription_id = ?",
                                      {m.azure_subscription_id}));
         if (!existing.empty() && existing[0].Text(0) != m.billing_alias) {
-          return Conflict("Azure subscription " + m.azure_subscription_id +
-                          " is billed to alias " + existing[0].Text(0) +
-                          " already; its usage cannot be moved to " + m.billing_alias);
+          return Conflict("Azure subscription " + m.azure_subscription_id + " is billed to alias " +
+                          existing[0].Text(0) + " already; its usage cannot be moved to " +
+                          m.billing_alias);
         }
         if (existing.empty()) {
-          PC_RETURN_IF_ERROR(tx.Execute(
-              "INSERT INTO azure_subscriptions_map (azure_subscription_id, customer_id, "
-              "billing_alias, organization_id, created_at) VALUES (?, ?, ?, ?, ?)",
-              {m.azure_subscription_id, m.customer_id, m.billing_alias, alias[0].Text(0),
-               FormatTimestamp(Now())}));
+          PC_RETURN_IF_ERROR(
+              tx.Execute("INSERT INTO azure_subscriptions_map (azure_subscription_id, customer_id, "
+                         "billing_alias, organization_id, created_at) VALUES (?, ?, ?, ?, ?)",
+                         {m.azure_subscription_id, m.customer_id, m.billing_alias, alias[0].Text(0),
+                          FormatTimestamp(Now())}));
         }
         PC_ASSIGN_OR_RETURN(auto attributed, AttributeKeptAside(tx));
         json::array months;
         for (const auto& a : attributed) months.push_back(ToJson(a));
-        PC_RETURN_IF_ERROR(identity::IdentityService::Audit(
-            tx, who, alias[0].Text(0), "usage.mapped", "azure_subscription",
-            m.azure_subscription_id,
-            json::object{{"billingAlias", m.billing_alias},
-                         {"customerId", m.customer_id},
-                         {"attributed", std::move(months)}}));
+        PC_RETURN_IF_ERROR(
+            identity::IdentityService::Audit(tx, who, alias[0].Text(0), "usage.mapped",
+                                             "azure_subscription", m.azure_subscription_id,
+                                             json::object{{"billingAlias", m.billing_alias},
+                                                          {"customerId", m.customer_id},
+                                                          {"attributed", std::move(months)}}));
         return attributed;
       });
 }

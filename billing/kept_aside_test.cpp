@@ -45,11 +45,13 @@ class KeptAsideTest : public testing::TestWithParam<TestBackend> {
     ASSERT_TRUE(db.ok()) << db.error().message;
     db_ = std::move(db).value();
     ASSERT_TRUE(db_->Migrate().ok());
-    Exec("INSERT INTO organizations (id, name, kind, created_at) VALUES ('org-n', 'Newco', "
-         "'customer', '')");
-    Exec("INSERT INTO billing_aliases (alias, organization_id, company_name, country, "
-         "account_snapshot, created_at, updated_at) VALUES ('NEWC', 'org-n', 'Newco', 'US', "
-         "'{}', '', '')");
+    Exec(
+        "INSERT INTO organizations (id, name, kind, created_at) VALUES ('org-n', 'Newco', "
+        "'customer', '')");
+    Exec(
+        "INSERT INTO billing_aliases (alias, organization_id, company_name, country, "
+        "account_snapshot, created_at, updated_at) VALUES ('NEWC', 'org-n', 'Newco', 'US', "
+        "'{}', '', '')");
   }
   void TearDown() override { db_.reset(); }
 
@@ -65,8 +67,7 @@ class KeptAsideTest : public testing::TestWithParam<TestBackend> {
     options.file_name = name;
     auto r = ImportUsage(
         *db_, identity::SystemPrincipal(),
-        [&bytes]() -> Result<std::unique_ptr<ByteSource>> { return MemorySource(bytes); },
-        options);
+        [&bytes]() -> Result<std::unique_ptr<ByteSource>> { return MemorySource(bytes); }, options);
     EXPECT_TRUE(r.ok()) << r.error().message;
     return r.ok() ? *r : ImportReport{};
   }
@@ -84,8 +85,7 @@ class KeptAsideTest : public testing::TestWithParam<TestBackend> {
   }
   Result<CloseReport> Close(const char* month, const char* now) {
     return CloseMonth(*db_, identity::SystemPrincipal(), YearMonth::Parse(month).value(),
-                      ParseTimestamp(now).value(),
-                      [](const InvoiceLine&) -> Status { return {}; });
+                      ParseTimestamp(now).value(), [](const InvoiceLine&) -> Status { return {}; });
   }
 
   store::ScratchDatabase scratch_;
@@ -102,8 +102,9 @@ TEST_P(KeptAsideTest, UsageImportedBeforeOnboardingIsBilledOnceAfterIt) {
   EXPECT_EQ(Mtd("2024-05"), "none");
 
   // Onboarding records the subscription (onboarding_store does this insert).
-  Exec("INSERT INTO azure_subscriptions_map (azure_subscription_id, customer_id, billing_alias, "
-       "organization_id, created_at) VALUES ('sub-new', 'cust-7', 'NEWC', 'org-n', '')");
+  Exec(
+      "INSERT INTO azure_subscriptions_map (azure_subscription_id, customer_id, billing_alias, "
+      "organization_id, created_at) VALUES ('sub-new', 'cust-7', 'NEWC', 'org-n', '')");
   // The next import (here of later lines; the scheduled pull does this) attributes it.
   auto later = Import(Csv("sub-new", "2024-05", 10, 40), "later.csv");
   EXPECT_EQ(later.rows_imported, 10);
@@ -134,10 +135,9 @@ TEST_P(KeptAsideTest, KeptAsideUsageOfAClosedMonthBecomesOneReconciliationLine) 
   identity::Principal nobody;
   EXPECT_EQ(MapSubscription(*db_, nobody, {"sub-late", "NEWC", ""}).error().code,
             ErrorCode::kPermissionDenied);
-  EXPECT_EQ(MapSubscription(*db_, identity::SystemPrincipal(), {"sub-late", "NOPE", ""})
-                .error()
-                .code,
-            ErrorCode::kNotFound);
+  EXPECT_EQ(
+      MapSubscription(*db_, identity::SystemPrincipal(), {"sub-late", "NOPE", ""}).error().code,
+      ErrorCode::kNotFound);
   auto mapped = MapSubscription(*db_, identity::SystemPrincipal(), {"sub-late", "NEWC", ""});
   ASSERT_TRUE(mapped.ok()) << mapped.error().message;
   ASSERT_EQ(mapped->size(), 1u);
@@ -146,13 +146,13 @@ TEST_P(KeptAsideTest, KeptAsideUsageOfAClosedMonthBecomesOneReconciliationLine) 
   EXPECT_EQ(mapped->at(0).charge, TenThousandths(Milli(30)));
   EXPECT_TRUE(Kept().empty());
   // Another alias cannot take it now.
-  Exec("INSERT INTO billing_aliases (alias, organization_id, company_name, country, "
-       "account_snapshot, created_at, updated_at) VALUES ('OTHR', 'org-n', 'Other', 'US', "
-       "'{}', '', '')");
-  EXPECT_EQ(MapSubscription(*db_, identity::SystemPrincipal(), {"sub-late", "OTHR", ""})
-                .error()
-                .code,
-            ErrorCode::kConflict);
+  Exec(
+      "INSERT INTO billing_aliases (alias, organization_id, company_name, country, "
+      "account_snapshot, created_at, updated_at) VALUES ('OTHR', 'org-n', 'Other', 'US', "
+      "'{}', '', '')");
+  EXPECT_EQ(
+      MapSubscription(*db_, identity::SystemPrincipal(), {"sub-late", "OTHR", ""}).error().code,
+      ErrorCode::kConflict);
 
   auto june = Close("2024-06", "2024-07-01T00:00:00Z");
   ASSERT_TRUE(june.ok()) << june.error().message;

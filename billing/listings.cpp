@@ -73,10 +73,11 @@ Result<std::vector<ImportRecord>> ListUsageImports(store::Database& db, const Pr
   }
   PC_ASSIGN_OR_RETURN(auto tx, db.Begin());
   PC_ASSIGN_OR_RETURN(
-      auto rows, tx->Query("SELECT id, digest, file_name, format, rows_imported, rows_rejected, "
-                           "rows_unknown, rows_duplicate, imported_at, imported_by, rejections "
-                           "FROM usage_imports ORDER BY imported_at DESC, id DESC LIMIT ?",
-                           {limit}));
+      auto rows,
+      tx->Query("SELECT id, digest, file_name, format, rows_imported, rows_rejected, "
+                "rows_unknown, rows_duplicate, imported_at, imported_by, rejections, "
+                "mode, source FROM usage_imports ORDER BY imported_at DESC, id DESC LIMIT ?",
+                {limit}));
   std::vector<ImportRecord> out;
   for (const auto& r : rows) {
     ImportRecord rec;
@@ -89,6 +90,8 @@ Result<std::vector<ImportRecord>> ListUsageImports(store::Database& db, const Pr
     rec.rows_unknown = r.Int("rows_unknown");
     rec.rows_duplicate = r.Int("rows_duplicate");
     rec.created_at = r.Text("imported_at");
+    rec.mode = r.Text("mode");
+    rec.source = r.Text("source");
     const std::string& by = r.Text("imported_by");
     if (by.find('@') != std::string::npos) rec.created_by = by;
     auto rejections = ParseJson(r.Text("rejections"));
@@ -157,7 +160,9 @@ json::object ToJson(const ImportRecord& r) {
           {"rejections", r.rejections},
           {"rejectionsTruncated", static_cast<int64_t>(r.rejections.size()) < r.rows_rejected},
           {"createdAt", r.created_at},
-          {"createdBy", r.created_by ? json::value(*r.created_by) : json::value(nullptr)}};
+          {"createdBy", r.created_by ? json::value(*r.created_by) : json::value(nullptr)},
+          {"mode", r.mode},
+          {"source", r.source}};
 }
 
 json::object ToJson(const KeptAside& k) {

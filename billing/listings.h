@@ -44,6 +44,8 @@ struct ImportRecord {
   json::array rejections;  // the first 100: {line, column, reason, message}
   std::string created_at;
   std::optional<std::string> created_by;  // email; none for the CLI and the usage pull
+  std::string mode;                       // "additive" or "snapshot"
+  std::string source;                     // snapshot mode: whose snapshot ("" otherwise)
 };
 
 // Usage imports, newest first, at most `limit` (1..500). Operators only.

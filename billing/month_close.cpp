@@ -57,7 +57,8 @@ bool MayClose(const identity::Principal& who) {
 
 // Records the lines of closing `month`, or nothing if the month was closed before.
 Result<std::vector<InvoiceLine>> RecordClose(store::Transaction& tx, const identity::Principal& who,
-                                             YearMonth month, bool& already_closed) {
+                                             YearMonth month, bool& already_closed,
+                                             std::vector<std::string>& warnings) {
   PC_RETURN_IF_ERROR(LockBillingCloses(tx));
   const std::string now = FormatTimestamp(Now());
   const std::string by = who.via == identity::Principal::Via::kSystem ? "system" : who.user.email;
@@ -90,6 +91,14 @@ Result<std::vector<InvoiceLine>> RecordClose(store::Transaction& tx, const ident
                                MonthRange(month)));
   for (const auto& a : aliases) {
     PC_ASSIGN_OR_RETURN(auto totals, TotalsByCurrency(tx, a.Text(0), month));
+    if (totals.size() > 1) {  // never summed: one line per currency, and the operator is told
+      std::string names;
+      for (const auto& [currency, total] : totals) names += (names.empty() ? "" : ", ") + currency;
+      warnings.push_back("Billing alias " + a.Text(0) + " has usage in several currencies (" +
+                         names + ") in " + month.ToString() +
+                         "; one invoice line per currency was recorded: check the alias's "
+                         "CenturyLink Cloud account currency");
+    }
     for (const auto& [currency, total] : totals) {
       line(a.Text(0), "usage", month, currency, ToMinorUnit(total, currency));
     }
@@ -142,7 +151,8 @@ Result<std::vector<InvoiceLine>> RecordClose(store::Transaction& tx, const ident
   }
   PC_RETURN_IF_ERROR(identity::IdentityService::Audit(
       tx, who, std::nullopt, "billing.close", "billing_month", month.ToString(),
-      json::object{{"lines", static_cast<int64_t>(lines.size())}}));
+      json::object{{"lines", static_cast<int64_t>(lines.size())},
+                   {"warnings", static_cast<int64_t>(warnings.size())}}));
   return lines;
 }
 
@@ -168,7 +178,8 @@ Result<CloseReport> CloseMonth(store::Database& db, const identity::Principal& w
   PC_ASSIGN_OR_RETURN(report.created,
                       db.InTransaction<std::vector<InvoiceLine>>([&](store::Transaction& tx) {
                         already_closed = false;
-                        return RecordClose(tx, who, month, already_closed);
+                        report.warnings.clear();
+                        return RecordClose(tx, who, month, already_closed, report.warnings);
                       }));
   report.already_closed = already_closed;
   PC_ASSIGN_OR_RETURN(report.posted, PostPendingLines(db, post, report.failures));
@@ -236,6 +247,16 @@ Result<std::vector<InvoiceLine>> ListInvoiceLines(store::Transaction& tx,
   return out;
 }
 
+Result<std::vector<InvoiceLine>> AliasInvoiceLines(store::Database& db,
+                                                   const identity::Principal& who,
+                                                   const std::string& alias) {
+  return db.InTransaction<std::vector<InvoiceLine>>(
+      [&](store::Transaction& tx) -> Result<std::vector<InvoiceLine>> {
+        PC_RETURN_IF_ERROR(CheckAliasAccess(tx, who, alias));
+        return ListInvoiceLines(tx, alias);
+      });
+}
+
 json::object ToJson(const InvoiceLine& l) {
   json::object out{{"key", l.key},
                    {"billingAlias", l.billing_alias},
@@ -256,11 +277,14 @@ json::object ToJson(const CloseReport& r) {
   json::array created, failures;
   for (const auto& l : r.created) created.push_back(ToJson(l));
   for (const auto& f : r.failures) failures.push_back(json::string(f));
+  json::array warnings;
+  for (const auto& w : r.warnings) warnings.push_back(json::string(w));
   return json::object{{"month", r.month},
                       {"alreadyClosed", r.already_closed},
                       {"linesCreated", std::move(created)},
                       {"linesPosted", r.posted},
-                      {"failures", std::move(failures)}};
+                      {"failures", std::move(failures)},
+                      {"warnings", std::move(warnings)}};
 }
 
 }  // namespace pc::billing

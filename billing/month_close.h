@@ -56,6 +56,9 @@ struct CloseReport {
   std::vector<InvoiceLine> created;   // lines this close recorded
   int64_t posted = 0;                 // intents posted by this call (any month's)
   std::vector<std::string> failures;  // posts that failed (they stay intents)
+  // What an operator must look at: an alias with usage in several currencies in the month
+  // (its amounts are never summed across currencies: one line per currency).
+  std::vector<std::string> warnings;
 };
 
 // Serializes, on PostgreSQL, the transactions that close months or change what a closed month
@@ -82,6 +85,11 @@ Result<std::vector<YearMonth>> MonthsToClose(store::Database& db, Timestamp now,
 // The invoice lines of an alias, newest invoice month first. Authorization is the caller's
 // (CheckAliasAccess).
 Result<std::vector<InvoiceLine>> ListInvoiceLines(store::Transaction& tx, const std::string& alias);
+
+// The same for `who`, in its own transaction: CheckAliasAccess (charges.h) first.
+Result<std::vector<InvoiceLine>> AliasInvoiceLines(store::Database& db,
+                                                   const identity::Principal& who,
+                                                   const std::string& alias);
 
 json::object ToJson(const InvoiceLine& line);
 json::object ToJson(const CloseReport& report);

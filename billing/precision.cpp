@@ -11,8 +11,7 @@ __extension__ typedef unsigned __int128 UInt128;
 
 Wide ToWide(Int128 v) {
   bool negative = v < 0;
-  UInt128 m = negative ? static_cast<UInt128>(-(v + 1)) + 1
-                                 : static_cast<UInt128>(v);
+  UInt128 m = negative ? static_cast<UInt128>(-(v + 1)) + 1 : static_cast<UInt128>(v);
   Wide w = static_cast<uint64_t>(m >> 64);
   w <<= 64;
   w += static_cast<uint64_t>(m);

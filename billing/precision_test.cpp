@@ -88,7 +88,8 @@ TEST_P(HighPrecisionCloseTest, AMonthOfTwentyPlaceLinesWithAMarkupClosesToTheCen
     // 20 decimal places each; a product of 40 places and beyond 128 bits.
     std::string quantity = std::to_string(9000000 + i * 7) + "." +
                            std::to_string(12345678901234567890ULL - static_cast<uint64_t>(i));
-    std::string price = std::to_string(12 + i % 5) + ".9876543210987654321" + std::to_string(i % 10);
+    std::string price =
+        std::to_string(12 + i % 5) + ".9876543210987654321" + std::to_string(i % 10);
     csv += "cust-1,sub-a,2024-01-" + std::string(day < 10 ? "0" : "") + std::to_string(day) +
            ",Storage,/r/" + std::to_string(i) + "," + price + "," + quantity + ",1,USD,Usage\n";
     by_day[day] += Round(Units(price, 20) * Units(quantity, 20), 40, 20);
@@ -105,8 +106,8 @@ TEST_P(HighPrecisionCloseTest, AMonthOfTwentyPlaceLinesWithAMarkupClosesToTheCen
   Big total = 0;  // each day's rollup × 1.075, rounded to 20 places, summed
   for (const auto& [day, charge] : by_day) total += Round(charge * 1075, 23, 20);
   Big cents = Round(total, 20, 2);
-  std::string expected = Big(cents / 100).str() + "." + (cents % 100 < 10 ? "0" : "") +
-                         Big(cents % 100).str();
+  std::string expected =
+      Big(cents / 100).str() + "." + (cents % 100 < 10 ? "0" : "") + Big(cents % 100).str();
 
   std::vector<InvoiceLine> posted;
   auto close = CloseMonth(*db_, identity::SystemPrincipal(), YearMonth::Parse("2024-01").value(),

@@ -1106,8 +1106,18 @@ bool MapPartnerCenter(RowContext& ctx, const LineIdentityKey& key, const RowRule
   auto cost =
       Number(ctx, v, kPcBillingPreTaxTotal, c[kPcBillingPreTaxTotal], json, {kMaxCostDigits, true});
   auto currency = RequiredText(ctx, v, kPcBillingCurrency, c[kPcBillingCurrency], false);
+  // PCToBCExchangeRate: pricing currency (UnitPrice's) to billing currency, as Partner Center
+  // computes BillingPreTaxTotal. Absent or empty: the currencies are the same.
+  std::optional<Decimal> rate;
+  if (std::string_view r = v[kPcExchangeRate]; Present(r) && !r.empty() && r != "null") {
+    rate = Number(ctx, v, kPcExchangeRate, c[kPcExchangeRate], json,
+                  {kMaxUnitPriceDigits, false, "an exchange rate is never negative"});
+  }
   if (ctx.errors != errors_before) return false;
-  auto charge = MulRounded(*price, *quantity);  // rescaled beyond 20 places (precision.h)
+  // The customer charge in the billing currency: UnitPrice × Quantity × PCToBCExchangeRate,
+  // rescaled beyond 20 places after each product (precision.h).
+  auto charge = MulRounded(*price, *quantity);
+  if (charge.ok() && rate) charge = MulRounded(*charge, *rate);
   if (!charge.ok()) {
     ctx.Error("UnitPrice",
               "UnitPrice × Quantity cannot be computed exactly: " + charge.error().message);
@@ -1161,6 +1171,20 @@ bool MapFocus(RowContext& ctx, const LineIdentityKey& key, const RowRules& rules
     charge = Number(ctx, v, kFoListCost, c[kFoListCost], true, cost_bound);
   }
   if (ctx.errors != errors_before) return false;
+  // ChargeCategory (FOCUS 1.0): Usage and Purchase rows are the customer's charges. Tax is not
+  // pre-tax usage: neither charged nor in the partner's cost (CenturyLink taxes its own
+  // invoice). Credit and Adjustment rows are between Microsoft and the partner: in the
+  // partner's cost (BilledCost), not charged to the customer. Absent: Usage.
+  const std::string_view charge_category =
+      IsNull(v[kFoChargeCategory], true) ? std::string_view() : v[kFoChargeCategory];
+  if (ContainsCaseless(charge_category, "tax")) {
+    quantity = Decimal();
+    charge = Decimal();
+    billed = Decimal();
+  } else if (ContainsCaseless(charge_category, "credit") ||
+             ContainsCaseless(charge_category, "adjustment")) {
+    charge = Decimal();
+  }
   row.customer_id =
       IsNull(v[kFoCustomerId], true) ? std::string_view() : LowerView(v[kFoCustomerId], s.customer);
   row.azure_subscription_id = IsNull(v[kFoSubAccountId], true)

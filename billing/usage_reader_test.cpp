@@ -733,3 +733,51 @@ TEST(UsageReaderTest, ReadsTheFocusSampleFile) {
 
 }  // namespace
 }  // namespace pc::billing
+
+namespace pc::billing {
+namespace {
+
+// Issue 17 items 3 and 4: FOCUS ChargeCategory decides what the customer is charged; Partner
+// Center's charge is in the billing currency at PCToBCExchangeRate.
+TEST(UsageReaderChargeKindsTest, FocusCategoriesAndTheExchangeRate) {
+  std::string focus =
+      "BilledCost,ChargePeriodStart,SubAccountId,ListCost,PricingQuantity,BillingCurrency,"
+      "ServiceName,ChargeCategory\n"
+      "8,2024-09-01T00:00:00Z,S1,10,2,USD,VM,Usage\n"
+      "50,2024-09-01T00:00:00Z,S1,60,1,USD,VM,Purchase\n"
+      "1.5,2024-09-01T00:00:00Z,S1,1.5,0,USD,VM,Tax\n"
+      "-3,2024-09-01T00:00:00Z,S1,-3,0,USD,VM,Credit\n"
+      "-1,2024-09-01T00:00:00Z,S1,-1,0,USD,VM,Adjustment\n";
+  auto f = ReadAll(focus, 4 << 20, 1);
+  ASSERT_FALSE(f.open_error) << f.open_error->message;
+  ASSERT_TRUE(f.errors.empty()) << f.errors[0].ToString();
+  ASSERT_EQ(f.rows.size(), 5u);
+  std::vector<std::string> charges, costs;
+  for (const auto& r : f.rows) {
+    charges.push_back(r.charge.ToString());
+    costs.push_back(r.partner_cost.ToString());
+  }
+  EXPECT_EQ(charges, (std::vector<std::string>{"10", "60", "0", "0", "0"}));
+  EXPECT_EQ(costs, (std::vector<std::string>{"8", "50", "0", "-3", "-1"}));
+
+  std::string pc =
+      "CustomerId,EntitlementId,UsageDate,MeterCategory,UnitPrice,Quantity,BillingPreTaxTotal,"
+      "BillingCurrency,PCToBCExchangeRate\n"
+      "c,s,2024-09-01,VM,0.096,24,1.82,GBP,0.7913\n"
+      "c,s,2024-09-02,VM,0.096,24,2.30,USD,\n";
+  auto p = ReadAll(pc, 4 << 20, 1);
+  ASSERT_FALSE(p.open_error) << p.open_error->message;
+  ASSERT_TRUE(p.errors.empty()) << p.errors[0].ToString();
+  ASSERT_EQ(p.rows.size(), 2u);
+  EXPECT_EQ(p.rows[0].charge.ToString(), "1.8231552");  // 0.096 × 24 × 0.7913
+  EXPECT_EQ(p.rows[0].currency, "GBP");
+  EXPECT_EQ(p.rows[1].charge.ToString(), "2.304");  // no rate: the same currency
+  auto bad = ReadAll(
+      "CustomerId,EntitlementId,UsageDate,MeterCategory,UnitPrice,Quantity,BillingPreTaxTotal,"
+      "BillingCurrency,PCToBCExchangeRate\nc,s,2024-09-01,VM,1,1,1,GBP,-0.8\n");
+  ASSERT_EQ(bad.errors.size(), 1u);
+  EXPECT_THAT(bad.errors[0].ToString(), HasSubstr("PCToBCExchangeRate"));
+}
+
+}  // namespace
+}  // namespace pc::billing

@@ -118,8 +118,7 @@ class UsageSnapshotTest : public testing::TestWithParam<TestBackend> {
     options.mode = mode;
     return ImportUsage(
         *db_, identity::SystemPrincipal(),
-        [&bytes]() -> Result<std::unique_ptr<ByteSource>> { return MemorySource(bytes); },
-        options);
+        [&bytes]() -> Result<std::unique_ptr<ByteSource>> { return MemorySource(bytes); }, options);
   }
 
   // ACME's exact month-to-date of January 2024, as the billing summary computes it.
@@ -132,9 +131,8 @@ class UsageSnapshotTest : public testing::TestWithParam<TestBackend> {
   }
 
   std::string One(const std::string& sql) {
-    auto rows = db_->InTransaction<store::Rows>([&](store::Transaction& tx) {
-      return tx.Query(sql);
-    });
+    auto rows =
+        db_->InTransaction<store::Rows>([&](store::Transaction& tx) { return tx.Query(sql); });
     EXPECT_TRUE(rows.ok() && !rows->empty());
     return rows.ok() && !rows->empty() ? rows->front().Text(0) : "";
   }
@@ -161,7 +159,7 @@ TEST_P(UsageSnapshotTest, ASecondPullWithRestatedLinesReplacesTheFirst) {
   // ACME's days with a restated line, and the unknown subscription's (every 20th line of
   // sub-unknown), were replaced; the others are left untouched.
   EXPECT_GE(b->partitions_replaced, static_cast<int64_t>(restated_days.size()));
-  EXPECT_EQ(b->partitions_replaced + b->partitions_unchanged, 20);  // 2 subscriptions × 10 days
+  EXPECT_EQ(b->partitions_replaced + b->partitions_unchanged, 20);     // 2 subscriptions × 10 days
   EXPECT_EQ(One("SELECT SUM(line_count) FROM usage_rollups"), "343");  // 400 - 57 unknown
 
   // The same snapshot again (other bytes: BOM and CRLF) changes nothing, not even a timestamp.
@@ -235,9 +233,8 @@ TEST_P(UsageSnapshotTest, ARestatedClosedMonthGetsExactlyOneReconciliationLine) 
 
   ASSERT_TRUE(Import(Csv(second), ImportMode::kSnapshot).ok());
   ASSERT_TRUE(Import(Csv(second, true), ImportMode::kSnapshot).ok());  // the same state again
-  auto february =
-      CloseMonth(*db_, identity::SystemPrincipal(), YearMonth::Parse("2024-02").value(),
-                 ParseTimestamp("2024-03-01T00:00:00Z").value(), post);
+  auto february = CloseMonth(*db_, identity::SystemPrincipal(), YearMonth::Parse("2024-02").value(),
+                             ParseTimestamp("2024-03-01T00:00:00Z").value(), post);
   ASSERT_TRUE(february.ok()) << february.error().message;
   ASSERT_EQ(february->created.size(), 1u);
   const auto& update = february->created[0];

@@ -67,6 +67,7 @@ int RunBillingClose(const BillingCloseFlags& flags) {
   }
   std::cout << report->posted << " lines posted to the CenturyLink Cloud invoice\n";
   for (const auto& f : report->failures) std::cerr << "not posted yet: " << f << "\n";
+  for (const auto& w : report->warnings) std::cerr << "warning: " << w << "\n";
   return report->failures.empty() ? 0 : 1;
 }
 

@@ -95,6 +95,10 @@ std::vector<UsageLine> DailyUsage(uint64_t seed, const UsageSubscription& sub, T
     l.effective_unit_price = l.unit_price;
     l.quantity = Quantity(r, m.max_quantity);
     l.exchange_rate = Decimal::FromInt(1);
+    if (sub.customer_country == "GB") {
+      l.billing_currency = "GBP";
+      l.exchange_rate = Decimal::Parse(kUsdToGbpRate).value();
+    }
     lines.push_back(std::move(l));
   }
   if (r.Below(10) == 0) {  // an Azure credit now and then
@@ -108,6 +112,7 @@ std::vector<UsageLine> DailyUsage(uint64_t seed, const UsageSubscription& sub, T
   for (auto& l : lines) {
     l.billing_pre_tax_total =
         l.effective_unit_price.Mul(l.quantity).value().Mul(l.exchange_rate).value().Floor(2);
+    l.pricing_pre_tax_total = l.effective_unit_price.Mul(l.quantity).value().Floor(2);
   }
   return lines;
 }
@@ -160,6 +165,7 @@ std::vector<UsageLine> WindowUsage(uint64_t seed, const UsageSubscription& sub,
     l.additional_info = window_info;
     l.billing_pre_tax_total =
         l.effective_unit_price.Mul(l.quantity).value().Mul(l.exchange_rate).value().Floor(2);
+    l.pricing_pre_tax_total = l.effective_unit_price.Mul(l.quantity).value().Floor(2);
   }
   return lines;
 }
@@ -226,8 +232,8 @@ json::object UsageExportJson(const UsageLine& l, bool full, const std::string& i
       {"Quantity", true, money(l.quantity)},
       {"UnitType", true, ""},
       {"BillingPreTaxTotal", true, DecimalJson(total)},
-      {"BillingCurrency", true, "USD"},
-      {"PricingPreTaxTotal", true, DecimalJson(total)},
+      {"BillingCurrency", true, json::string(l.billing_currency)},
+      {"PricingPreTaxTotal", true, DecimalJson(l.pricing_pre_tax_total.ToString())},
       {"PricingCurrency", true, "USD"},
       {"ServiceInfo1", false, ""},
       {"ServiceInfo2", false, ""},
@@ -296,8 +302,8 @@ json::object UsageLineJson(const UsageLine& l) {
       {"quantity", DecimalJson(l.quantity.ToString())},
       {"unitType", ""},
       {"billingPreTaxTotal", DecimalJson(l.billing_pre_tax_total.ToString())},
-      {"billingCurrency", "USD"},
-      {"pricingPreTaxTotal", DecimalJson(l.billing_pre_tax_total.ToString())},
+      {"billingCurrency", l.billing_currency},
+      {"pricingPreTaxTotal", DecimalJson(l.pricing_pre_tax_total.ToString())},
       {"pricingCurrency", "USD"},
       {"entitlementId", s.azure_subscription_id},
       {"entitlementDescription", "Azure subscription"},
@@ -370,8 +376,8 @@ void WriteUsageCsvRow(std::ostream& out, const UsageLine& l) {
       l.quantity.ToString(),
       "",
       total,
-      "USD",
-      total,
+      l.billing_currency,
+      l.pricing_pre_tax_total.ToString(),
       "USD",
       "",
       "",
@@ -434,6 +440,8 @@ int64_t GenerateUsageCsv(std::ostream& out, int64_t rows,
                                              .Mul(more.exchange_rate)
                                              .value()
                                              .Floor(2);
+            more.pricing_pre_tax_total =
+                more.effective_unit_price.Mul(more.quantity).value().Floor(2);
             WriteUsageCsvRow(out, more);
           }
           ++written;

@@ -28,9 +28,17 @@ struct UsageLine {
   std::string tags;         // JSON text, may contain commas and quotes
   std::string additional_info;
   Decimal unit_price, effective_unit_price, quantity, exchange_rate, billing_pre_tax_total;
+  // Prices are in USD (the pricing currency); a customer in GB is billed in GBP at
+  // kUsdToGbpRate (PCToBCExchangeRate), any other in USD at 1.
+  std::string billing_currency = "USD";
+  Decimal pricing_pre_tax_total;  // floor(EffectiveUnitPrice × Quantity, 2), USD
   int partner_earned_credit_percentage = 0;
   int credit_percentage = 0;
 };
+
+// The sandbox's USD to GBP rate (PCToBCExchangeRate of GB customers' usage; about the rate of
+// late 2026).
+inline constexpr std::string_view kUsdToGbpRate = "0.7913";
 
 // The lines of one subscription for one day (midnight UTC). 2 to 6 lines; now and then one
 // credit line with a negative effective price. BillingPreTaxTotal = floor(EffectiveUnitPrice ×

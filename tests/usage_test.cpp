@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <thread>
 
 #include "core/decimal.h"
@@ -430,6 +431,98 @@ TEST_P(UsageTest, SigkillMidImportCommitsNothing) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(ImportCount(), 1);
   EXPECT_EQ(Totals("usage_rollups"), ExpectedAcme(n));
+}
+
+// UsageCsv(n, seed) restated: ACME's lines with i % 20 == 2 now have quantity 3.5 (cost 0.44).
+std::string RestatedUsageCsv(int n, int seed) {
+  std::string out = UsageCsv(n, seed);
+  for (int i = 2; i < n; i += 20) {
+    std::string from = "/r/" + std::to_string(seed) + "/" + std::to_string(i) + ",0.125,2.5,0.31,";
+    size_t at = out.find(from);
+    if (at != std::string::npos) {
+      out.replace(at, from.size(),
+                  "/r/" + std::to_string(seed) + "/" + std::to_string(i) + ",0.125,3.5,0.44,");
+    }
+  }
+  return out;
+}
+
+// The totals RestatedUsageCsv(n) alone gives ACME, computed independently.
+std::string ExpectedRestatedAcme(int n) {
+  Decimal charge, cost, quantity;
+  int64_t lines = 0;
+  for (int i = 0; i < n; i += 2) {
+    ++lines;
+    const char* q = i % 10 == 0 ? "-2.5" : i % 20 == 2 ? "3.5" : "2.5";
+    const char* c = i % 10 == 0 ? "-0.31" : i % 20 == 2 ? "0.44" : "0.31";
+    charge = *charge.Add(*Decimal::Parse("0.125")->Mul(*Decimal::Parse(q)));
+    cost = *cost.Add(*Decimal::Parse(c));
+    quantity = *quantity.Add(*Decimal::Parse(q));
+  }
+  return charge.ToString() + "|" + cost.ToString() + "|" + quantity.ToString() + "|" +
+         std::to_string(lines);
+}
+
+// A SIGKILL while a snapshot replaces an earlier one (the file read, the replace under way)
+// leaves the old state or the new one, never a mix; the snapshot imported again gives the new
+// state alone.
+TEST_P(UsageTest, SigkillMidSnapshotReplaceLeavesTheOldOrTheNewState) {
+  const int n = 100000;
+  std::string first = WriteTemp(dir_, "pull-1.csv", UsageCsv(n, 9));
+  std::string second = WriteTemp(dir_, "pull-2.csv", RestatedUsageCsv(n, 9));
+  auto r = RunCommand({"usage", "import", "--mode", "snapshot", "--database", db_.url, first});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("snapshot of partner-center"), std::string::npos) << r.out;
+  const std::string old_state = Totals("usage_rollups");
+  ASSERT_EQ(old_state, ExpectedAcme(n));
+  const std::string new_state = ExpectedRestatedAcme(n);
+  ASSERT_NE(old_state, new_state);
+
+  std::string binary = BinaryPath();
+  std::vector<std::string> args = {binary,     "usage",      "import", "--mode",
+                                   "snapshot", "--database", db_.url,  second};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  pid_t pid = -1;
+  ASSERT_EQ(posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  // Killed once it has read the whole file (/proc/PID/io rchar): it is then replacing.
+  const int64_t size = static_cast<int64_t>(std::filesystem::file_size(second));
+  auto read_so_far = [pid] {
+    std::ifstream io("/proc/" + std::to_string(pid) + "/io");
+    std::string key;
+    int64_t value = 0;
+    while (io >> key >> value) {
+      if (key == "rchar:") return value;
+    }
+    return int64_t{0};
+  };
+  int status = 0;
+  bool finished = false;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (read_so_far() < size && std::chrono::steady_clock::now() < deadline) {
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      finished = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+  if (!finished) {
+    kill(pid, SIGKILL);
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  }
+  std::string after = Totals("usage_rollups");
+  EXPECT_TRUE(after == old_state || after == new_state) << after;
+  std::cout << "killed " << (WIFSIGNALED(status) ? "mid-import" : "after the import ended")
+            << ": state is " << (after == old_state ? "the old one" : "the new one") << "\n";
+
+  auto again = RunCommand({"usage", "import", "--mode", "snapshot", "--database", db_.url, second});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(Totals("usage_rollups"), new_state);
 }
 
 // The server's peak memory (VmHWM, reset through /proc/PID/clear_refs), in bytes.

@@ -1189,6 +1189,10 @@ export interface paths {
                     name?: string;
                     /** @description Reject the whole file at its first bad row */
                     strict?: boolean;
+                    /** @description additive (default): the file adds lines not counted before. snapshot: the file is the whole state of each (Azure subscription, day) it covers and replaces what its source said for them (restated usage replaces; differences in a closed month go to the next reconciliation line) */
+                    mode?: "additive" | "snapshot";
+                    /** @description snapshot mode: whose snapshot the file is (default: partner-center for Partner Center CSV and JSON lines, focus for FOCUS) */
+                    source?: string;
                 };
                 header?: {
                     "Content-Encoding"?: "gzip" | "identity";
@@ -1267,6 +1271,61 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/usage/kept-aside/mappings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Map a kept-aside Azure subscription to a billing alias (operators): its kept-aside usage is billed once, in the open month or through the next close's reconciliation line for a closed month */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        azureSubscriptionId: string;
+                        billingAlias: string;
+                        /** @description bill only this CSP customer's usage of the subscription (default: any) */
+                        customerId?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The mapping and the usage it attributed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            azureSubscriptionId: string;
+                            billingAlias: string;
+                            customerId: string;
+                            attributed: components["schemas"]["Attribution"][];
+                        };
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -1464,6 +1523,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/billing/margin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Partner margin of a month (operators): per billing alias and currency, the partner's cost beside the customer's price and the margin */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description YYYY-MM (default: the current month, UTC) */
+                    month?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Margins, by alias */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            month: string;
+                            items: components["schemas"]["MarginLine"][];
+                        };
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing/margin.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Partner margin of a month as CSV (operators): BillingAlias, Month, Currency, PartnerCost, CustomerPrice, Margin, PartnerCostExact, CustomerPriceExact */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description YYYY-MM (default: the current month, UTC) */
+                    month?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description CSV */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/billing/{alias}": {
         parameters: {
             query?: never;
@@ -1519,7 +1665,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Usage detail of a month as CSV (RFC 4180): Azure subscription, meter category, day, quantity, charge, currency */
+        /** Usage detail of a month as CSV (RFC 4180): Azure subscription, meter category, day, quantity, charge (exact), currency, billed charge (rounded by largest remainder so the column sums to the month's rounded total) */
         get: {
             parameters: {
                 query?: {
@@ -1826,6 +1972,14 @@ export interface components {
                 message: string;
             }[];
             rejectionsTruncated: boolean;
+            /** @enum {string} */
+            mode?: "additive" | "snapshot";
+            /** @description snapshot mode only: the source whose snapshot this is */
+            source?: string;
+            /** @description snapshot mode only: (subscription, day) partitions whose earlier state was replaced */
+            partitionsReplaced?: number;
+            /** @description snapshot mode only: partitions equal to the source's last snapshot (not touched) */
+            partitionsUnchanged?: number;
         };
         /** @description mode new-customer needs connectionId, billingAlias and (unless accepted before for the alias) terms; mode existing-customer needs existingAccount */
         NewProvider: {
@@ -1919,6 +2073,10 @@ export interface components {
             createdAt: string;
             /** @description email of the importing user; null for the command line and the scheduled usage pull */
             createdBy: string | null;
+            /** @enum {string} */
+            mode?: "additive" | "snapshot";
+            /** @description snapshot mode: whose snapshot the file was; empty for additive imports */
+            source?: string;
         };
         KeptAsideUsage: {
             customerId: string;
@@ -1935,19 +2093,21 @@ export interface components {
         DailyCharge: {
             /** Format: date */
             day: string;
-            /** @description rounded half-up to the currency's minor unit */
+            /** @description rounded to the currency's minor unit by largest remainder: the days sum exactly to mtd */
             charge: string;
+            /** @description exact */
+            exactCharge?: string;
         };
         MeterCategoryCharge: {
             meterCategory: string;
-            /** @description rounded half-up to the currency's minor unit */
+            /** @description rounded to the currency's minor unit by largest remainder: the items sum exactly to mtd */
             charge: string;
             /** @description exact, unrounded */
             exactCharge: string;
         };
         AzureSubscriptionCharge: {
             azureSubscriptionId: string;
-            /** @description rounded half-up to the currency's minor unit */
+            /** @description rounded to the currency's minor unit by largest remainder: the items sum exactly to mtd */
             charge: string;
             /** @description exact, unrounded */
             exactCharge: string;
@@ -2003,6 +2163,8 @@ export interface components {
             linesCreated: components["schemas"]["InvoiceLine"][];
             linesPosted: number;
             failures: string[];
+            /** @description aliases with usage in several currencies in the month (one line per currency, never summed) */
+            warnings?: string[];
         };
         BillingAliasEntry: {
             billingAlias: string;
@@ -2024,6 +2186,33 @@ export interface components {
             note: string;
             createdAt: string;
             createdBy: string;
+        };
+        Attribution: {
+            billingAlias: string;
+            customerId: string;
+            subscriptionId: string;
+            month: string;
+            currency: string;
+            /** @description list-price charge moved into the alias's billed usage, exact */
+            amount: string;
+            /** @description exact */
+            quantity: string;
+            lines: number;
+        };
+        MarginLine: {
+            billingAlias: string;
+            month: string;
+            currency: string;
+            /** @description what Microsoft bills the partner (BillingPreTaxTotal, after partner-earned credit), rounded half-up */
+            partnerCost: string;
+            /** @description the customer's charges after pricing rules, rounded half-up (what the close invoices) */
+            customerPrice: string;
+            /** @description customerPrice - partnerCost */
+            margin: string;
+            /** @description exact */
+            partnerCostExact: string;
+            /** @description exact */
+            customerPriceExact: string;
         };
     };
     responses: {

@@ -1,0 +1,147 @@
+// Currencies (issue 17 item 3), on SQLite and PostgreSQL: the sandbox's usage of a GB customer
+// (BRIT when GB is allowed) is in GBP at PCToBCExchangeRate; the import charges UnitPrice ×
+// Quantity × PCToBCExchangeRate and the close bills it in GBP, to the cent of an independent
+// computation from the sandbox's own line values.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "billing/charges.h"
+#include "billing/month_close.h"
+#include "billing/usage_import.h"
+#include "sandbox/usage.h"
+#include "store/scratch_database.h"
+
+namespace pc::billing {
+namespace {
+
+using store::TestBackend;
+
+class CurrencyTest : public testing::TestWithParam<TestBackend> {
+ protected:
+  void SetUp() override {
+    auto created = scratch_.Create(GetParam());
+    ASSERT_TRUE(created.ok()) << created.error().message;
+    auto db = store::Database::Open(scratch_.url());
+    ASSERT_TRUE(db.ok()) << db.error().message;
+    db_ = std::move(db).value();
+    ASSERT_TRUE(db_->Migrate().ok());
+  }
+  store::ScratchDatabase scratch_;
+  std::unique_ptr<store::Database> db_;
+};
+
+TEST_P(CurrencyTest, GbpUsageOfBritIsBilledInGbpAtTheExchangeRateToTheCent) {
+  const YearMonth march = YearMonth::Parse("2024-03").value();
+  sandbox::UsageSubscription brit{"cust-gb", "Brit Ltd", "brit.onmicrosoft.com", "GB", "PLAN-GB",
+                                  "sub-gb", march.Start()};
+  sandbox::UsageSubscription acme{"cust-us", "Acme", "acme.onmicrosoft.com", "US", "PLAN-US",
+                                  "sub-us", march.Start()};
+  const std::vector<sandbox::UsageSubscription> subs{brit, acme};  // the lines point into it
+  auto lines = sandbox::MonthUsage(7, subs, march, march.End());
+  std::ostringstream csv;
+  sandbox::WriteUsageCsvHeader(csv);
+  // Independent computation: Decimal products of the sandbox's own values (each exact: prices
+  // of 4 places, quantities of 6, the rate of 4), rounded once at the end.
+  Decimal gbp, usd;
+  size_t gbp_lines = 0;
+  for (const auto& l : lines) {
+    sandbox::WriteUsageCsvRow(csv, l);
+    Decimal charge = l.unit_price.Mul(l.quantity).value().Mul(l.exchange_rate).value();
+    if (l.subscription->customer_country == "GB") {
+      EXPECT_EQ(l.billing_currency, "GBP");
+      EXPECT_EQ(l.exchange_rate, Decimal::Parse(sandbox::kUsdToGbpRate).value());
+      gbp = gbp.Add(charge).value();
+      ++gbp_lines;
+    } else {
+      EXPECT_EQ(l.billing_currency, "USD");
+      usd = usd.Add(l.unit_price.Mul(l.quantity).value()).value();
+    }
+  }
+  ASSERT_GT(gbp_lines, 30u);
+  ASSERT_TRUE(db_->InTransaction([](store::Transaction& tx) -> Status {
+                   PC_RETURN_IF_ERROR(tx.Execute(
+                       "INSERT INTO azure_subscriptions_map (azure_subscription_id, customer_id, "
+                       "billing_alias) VALUES ('sub-gb', 'cust-gb', 'BRIT'), "
+                       "('sub-us', 'cust-us', 'ACME')"));
+                   return {};
+                 })
+                  .ok());
+  std::string bytes = csv.str();
+  ImportOptions options;
+  options.file_name = "march.csv";
+  auto report = ImportUsage(
+      *db_, identity::SystemPrincipal(),
+      [&bytes]() -> Result<std::unique_ptr<ByteSource>> { return MemorySource(bytes); }, options);
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  ASSERT_EQ(report->rows_rejected, 0);
+  ASSERT_EQ(report->rows_imported, static_cast<int64_t>(lines.size()));
+
+  auto summary = db_->InTransaction<BillingSummary>(
+      [&](store::Transaction& tx) { return SummarizeMonth(tx, "BRIT", march); });
+  ASSERT_TRUE(summary.ok()) << summary.error().message;
+  EXPECT_EQ(summary->currency, "GBP");
+  EXPECT_EQ(summary->estimate.mtd, gbp);
+
+  auto close = CloseMonth(*db_, identity::SystemPrincipal(), march, march.End(),
+                          [](const InvoiceLine&) -> Status { return {}; });
+  ASSERT_TRUE(close.ok()) << close.error().message;
+  ASSERT_EQ(close->created.size(), 2u);
+  for (const auto& line : close->created) {
+    if (line.billing_alias == "BRIT") {
+      EXPECT_EQ(line.currency, "GBP");
+      EXPECT_EQ(line.key, "BRIT:2024-03:usage:GBP");
+      EXPECT_EQ(line.amount, gbp.RoundHalfUp(2).Rescale(2).value().ToString());
+    } else {
+      EXPECT_EQ(line.currency, "USD");
+      EXPECT_EQ(line.amount, usd.RoundHalfUp(2).Rescale(2).value().ToString());
+    }
+  }
+}
+
+// Mixed currencies for one alias in one month are never summed: the summary is refused with both
+// currencies named, and the close records one line per currency and warns the operator.
+TEST_P(CurrencyTest, MixedCurrenciesInOneAliasMonthAreAnErrorTheOperatorSees) {
+  std::string csv =
+      "CustomerId,EntitlementId,UsageDate,MeterCategory,UnitPrice,Quantity,BillingPreTaxTotal,"
+      "BillingCurrency,PCToBCExchangeRate\n"
+      "c,sub-m,2024-04-01,VM,1,10,10,USD,1\n"
+      "c,sub-m,2024-04-02,VM,1,10,7.91,GBP,0.7913\n";
+  ASSERT_TRUE(db_->InTransaction([](store::Transaction& tx) -> Status {
+                   PC_RETURN_IF_ERROR(tx.Execute(
+                       "INSERT INTO azure_subscriptions_map (azure_subscription_id, customer_id, "
+                       "billing_alias) VALUES ('sub-m', 'c', 'MIXD')"));
+                   return {};
+                 })
+                  .ok());
+  ImportOptions options;
+  ASSERT_TRUE(ImportUsage(
+                  *db_, identity::SystemPrincipal(),
+                  [&csv]() -> Result<std::unique_ptr<ByteSource>> { return MemorySource(csv); },
+                  options)
+                  .ok());
+  const YearMonth april = YearMonth::Parse("2024-04").value();
+  auto summary = db_->InTransaction<BillingSummary>(
+      [&](store::Transaction& tx) { return SummarizeMonth(tx, "MIXD", april); });
+  ASSERT_FALSE(summary.ok());
+  EXPECT_EQ(summary.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(summary.error().message.find("GBP"), std::string::npos);
+  auto close = CloseMonth(*db_, identity::SystemPrincipal(), april, april.End(),
+                          [](const InvoiceLine&) -> Status { return {}; });
+  ASSERT_TRUE(close.ok()) << close.error().message;
+  ASSERT_EQ(close->created.size(), 2u);
+  EXPECT_EQ(close->created[0].amount, "7.91");  // GBP: 10 × 0.7913
+  EXPECT_EQ(close->created[1].amount, "10.00");
+  ASSERT_EQ(close->warnings.size(), 1u);
+  EXPECT_NE(close->warnings[0].find("MIXD has usage in several currencies (GBP, USD)"),
+            std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, CurrencyTest,
+                         testing::Values(TestBackend::kSqlite, TestBackend::kPostgres),
+                         [](const auto& info) {
+                           return info.param == TestBackend::kSqlite ? "Sqlite" : "Postgres";
+                         });
+
+}  // namespace
+}  // namespace pc::billing
