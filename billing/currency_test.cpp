@@ -33,10 +33,10 @@ class CurrencyTest : public testing::TestWithParam<TestBackend> {
 
 TEST_P(CurrencyTest, GbpUsageOfBritIsBilledInGbpAtTheExchangeRateToTheCent) {
   const YearMonth march = YearMonth::Parse("2024-03").value();
-  sandbox::UsageSubscription brit{"cust-gb", "Brit Ltd", "brit.onmicrosoft.com", "GB", "PLAN-GB",
-                                  "sub-gb", march.Start()};
-  sandbox::UsageSubscription acme{"cust-us", "Acme", "acme.onmicrosoft.com", "US", "PLAN-US",
-                                  "sub-us", march.Start()};
+  sandbox::UsageSubscription brit{"cust-gb", "Brit Ltd", "brit.onmicrosoft.com", "GB",
+                                  "PLAN-GB", "sub-gb",   march.Start()};
+  sandbox::UsageSubscription acme{"cust-us", "Acme",   "acme.onmicrosoft.com", "US",
+                                  "PLAN-US", "sub-us", march.Start()};
   const std::vector<sandbox::UsageSubscription> subs{brit, acme};  // the lines point into it
   auto lines = sandbox::MonthUsage(7, subs, march, march.End());
   std::ostringstream csv;

@@ -60,11 +60,11 @@ TEST_P(MarginTest, PartnerCostBesideCustomerPriceAndTheMarginAddUp) {
   ASSERT_EQ(lines->size(), 2u);
   auto acme = ToJson(lines->at(0));
   EXPECT_EQ(acme.at("billingAlias").as_string(), "ACME");
-  EXPECT_EQ(acme.at("partnerCost").as_string(), "3.40");     // 4 × 0.85
-  EXPECT_EQ(acme.at("customerPrice").as_string(), "4.40");   // 4 × 1 × 1.10
+  EXPECT_EQ(acme.at("partnerCost").as_string(), "3.40");    // 4 × 0.85
+  EXPECT_EQ(acme.at("customerPrice").as_string(), "4.40");  // 4 × 1 × 1.10
   EXPECT_EQ(acme.at("margin").as_string(), "1.00");
   auto beta = ToJson(lines->at(1));
-  EXPECT_EQ(beta.at("partnerCost").as_string(), "2.55");     // 3 × 0.85
+  EXPECT_EQ(beta.at("partnerCost").as_string(), "2.55");  // 3 × 0.85
   EXPECT_EQ(beta.at("customerPrice").as_string(), "3.00");
   EXPECT_EQ(beta.at("margin").as_string(), "0.45");
   std::string csv_out = MarginCsv(*lines);
@@ -75,8 +75,8 @@ TEST_P(MarginTest, PartnerCostBesideCustomerPriceAndTheMarginAddUp) {
       << csv_out;
   EXPECT_NE(csv_out.find("\r\nBETA,2024-04,USD,2.55,3.00,0.45,2.55,3.0"), std::string::npos)
       << csv_out;
-  EXPECT_TRUE(
-      MonthMargins(*db_, identity::SystemPrincipal(), YearMonth::Parse("2024-05").value())->empty());
+  EXPECT_TRUE(MonthMargins(*db_, identity::SystemPrincipal(), YearMonth::Parse("2024-05").value())
+                  ->empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, MarginTest,
