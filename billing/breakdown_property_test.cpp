@@ -53,10 +53,10 @@ TEST_P(BreakdownPropertyTest, EveryBreakdownSumsToTheMonthToDateAndTheInvoiceLin
     const int subscriptions = 1 + static_cast<int>(r() % 4);
     auto st = db_->InTransaction([&](store::Transaction& tx) -> Status {
       for (int s = 0; s < subscriptions; ++s) {
-        PC_RETURN_IF_ERROR(tx.Execute(
-            "INSERT INTO azure_subscriptions_map (azure_subscription_id, customer_id, "
-            "billing_alias) VALUES (?, '', ?)",
-            {"sub-" + std::to_string(seed) + "-" + std::to_string(s), alias}));
+        PC_RETURN_IF_ERROR(
+            tx.Execute("INSERT INTO azure_subscriptions_map (azure_subscription_id, customer_id, "
+                       "billing_alias) VALUES (?, '', ?)",
+                       {"sub-" + std::to_string(seed) + "-" + std::to_string(s), alias}));
       }
       // A markup or discount with up to 4 decimals on one category, sometimes.
       if (r() % 2) {

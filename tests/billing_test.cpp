@@ -212,6 +212,82 @@ TEST_P(BillingTest, DetailCsvNeutralisesFormulasFromUsageFilesAndKeepsNumbers) {
             "sub-a,Storage,2025-03-06,10.5,2.625,USD,2.63\r\n");
 }
 
+// Issue 17 over HTTP: snapshot imports, the operator's mapping of kept-aside usage and the
+// partner margin, each refusing bad input with a 4xx a person can act on.
+TEST_P(BillingTest, SnapshotImportsKeptAsideMappingAndMarginOverTheApi) {
+  std::string ops = Login("ops@partner.example");
+  std::string acme = Login("admin@acme.example");
+  auto post = [&](const std::string& path, const std::string& body, const std::string& type,
+                  const std::string& token) {
+    return Http("POST", server_.BaseUrl() + path, body,
+                {"Content-Type: " + type, "Authorization: Bearer " + token});
+  };
+  std::string march = kHeader + Line("cust-1", "sub-a", "2024-03-05", "Storage", "s1", "1", "2") +
+                      Line("cust-9", "sub-new", "2024-03-06", "Storage", "n1", "0.5", "3");
+  auto bad_mode = post("/api/v1/usage/imports?mode=replace", march, "text/csv", ops);
+  EXPECT_EQ(bad_mode.status, 400) << bad_mode.body;
+  EXPECT_NE(bad_mode.body.find("snapshot"), std::string::npos) << bad_mode.body;
+  auto first = post("/api/v1/usage/imports?mode=snapshot", march, "text/csv", ops);
+  ASSERT_EQ(first.status, 201) << first.body;
+  EXPECT_EQ(Json(first.body).at("mode").as_string(), "snapshot");
+  EXPECT_EQ(Json(first.body).at("source").as_string(), "partner-center");
+  // Restated: quantity 2 -> 4. The month holds the restatement alone: 4.00, not 6.00.
+  std::string restated = kHeader +
+                         Line("cust-1", "sub-a", "2024-03-05", "Storage", "s1", "1", "4") +
+                         Line("cust-9", "sub-new", "2024-03-06", "Storage", "n1", "0.5", "3");
+  auto second = post("/api/v1/usage/imports?mode=snapshot", restated, "text/csv", ops);
+  ASSERT_EQ(second.status, 201) << second.body;
+  EXPECT_EQ(Json(second.body).at("partitionsReplaced").as_int64(), 1);
+  auto summary = Get("/api/v1/billing/ACME?month=2024-03", acme);
+  ASSERT_EQ(summary.status, 200) << summary.body;
+  EXPECT_EQ(Json(summary.body).at("mtd").as_string(), "4.00");
+
+  // sub-new is kept aside until an operator maps it.
+  auto kept = Get("/api/v1/usage/kept-aside", ops);
+  ASSERT_EQ(kept.status, 200);
+  ASSERT_EQ(Json(kept.body).at("items").as_array().size(), 1u) << kept.body;
+  const std::string mappings = "/api/v1/usage/kept-aside/mappings";
+  EXPECT_EQ(post(mappings, R"({"azureSubscriptionId":"sub-new","billingAlias":"ACME"})",
+                 "application/json", acme)
+                .status,
+            403);
+  auto no_alias = post(mappings, R"({"azureSubscriptionId":"sub-new"})", "application/json", ops);
+  EXPECT_EQ(no_alias.status, 400) << no_alias.body;
+  EXPECT_NE(no_alias.body.find("billingAlias"), std::string::npos) << no_alias.body;
+  EXPECT_EQ(post(mappings, "not json", "application/json", ops).status, 400);
+  EXPECT_EQ(post(mappings, R"({"azureSubscriptionId":"sub-new","billingAlias":"NOPE"})",
+                 "application/json", ops)
+                .status,
+            404);
+  EXPECT_EQ(post(mappings, R"({"azureSubscriptionId":"sub-b","billingAlias":"ACME"})",
+                 "application/json", ops)
+                .status,
+            409);  // billed to BRIT already
+  auto mapped = post(mappings, R"({"azureSubscriptionId":"sub-new","billingAlias":"acme"})",
+                     "application/json", ops);
+  ASSERT_EQ(mapped.status, 200) << mapped.body;
+  auto attributed = Json(mapped.body).at("attributed").as_array();
+  ASSERT_EQ(attributed.size(), 1u) << mapped.body;
+  EXPECT_EQ(attributed[0].at("amount").as_string(), "1.5");  // 0.5 × 3, exact
+  EXPECT_EQ(Json(Get("/api/v1/billing/ACME?month=2024-03", acme).body).at("mtd").as_string(),
+            "5.50");
+  EXPECT_TRUE(Json(Get("/api/v1/usage/kept-aside", ops).body).at("items").as_array().empty());
+
+  // Margin: operators only; the partner's cost here is 0 (BillingPreTaxTotal 0).
+  EXPECT_EQ(Get("/api/v1/billing/margin?month=2024-03", acme).status, 403);
+  EXPECT_EQ(Get("/api/v1/billing/margin?month=March", ops).status, 400);
+  auto margin = Get("/api/v1/billing/margin?month=2024-03", ops);
+  ASSERT_EQ(margin.status, 200) << margin.body;
+  auto items = Json(margin.body).at("items").as_array();
+  ASSERT_EQ(items.size(), 1u) << margin.body;
+  EXPECT_EQ(items[0].at("billingAlias").as_string(), "ACME");
+  EXPECT_EQ(items[0].at("customerPrice").as_string(), "5.50");
+  EXPECT_EQ(items[0].at("margin").as_string(), "5.50");
+  auto csv = Get("/api/v1/billing/margin.csv?month=2024-03", ops);
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_NE(csv.body.find("ACME,2024-03,USD,0.00,5.50,5.50,"), std::string::npos) << csv.body;
+}
+
 TEST_P(BillingTest, MonthCloseOnceThenReconciliation) {
   std::string march = kHeader +
                       Line("cust-1", "sub-a", "2024-03-05", "Storage", "m1", "0.125", "10.05") +
