@@ -152,7 +152,11 @@ class UsagePuller {
   void Loop() {
     using Clock = std::chrono::steady_clock;
     auto next = Clock::now();  // at start
+#pragma GCC diagnostic push
+// GCC 12 at -O3 (Release) sees the optional's value as maybe uninitialized; it is not read unset.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
     std::optional<Clock::time_point> after_ready;
+#pragma GCC diagnostic pop
     int64_t ready = after_ready_.count() > 0 ? ReadyProviders() : -1;
     std::unique_lock lock(mu_);
     while (!stopping_) {
