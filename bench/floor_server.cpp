@@ -3,10 +3,10 @@
 // a coroutine per connection, keep-alive, N threads on one io_context). Whatever partnercloud
 // does beyond this per request is the cost the benchmark shows. Benchmark tool, not a test.
 //   floor_server [PORT] [THREADS]      (PORT 0: a free one; prints "port N" when listening)
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <thread>

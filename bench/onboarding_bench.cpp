@@ -9,6 +9,7 @@
 // sandbox answered. unlimited: no limit on either side (the earlier benchmark).
 #include <signal.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
 #include <iostream>
@@ -157,20 +158,38 @@ int main(int argc, char** argv) {
                     : "DUPLICATES OR MISSING\n");
   if (limited) {
     auto counted = Json(Http("GET", sandbox.BaseUrl() + "/sandbox/control/rate-limits").body);
-    double pc_calls = static_cast<double>(counted.at("partnerCenterAdmitted").as_int64());
+    double pc_limited = static_cast<double>(counted.at("partnerCenterAdmitted").as_int64());
     double arm_writes = static_cast<double>(counted.at("armWritesAdmitted").as_int64());
     int64_t answered_429 =
         counted.at("partnerCenter429").as_int64() + counted.at("arm429").as_int64();
+    // Every call the service made to each upstream (the client paces all of them).
+    double pc_all = 0, arm_all = 0;
+    for (const auto& [route, count] : state.at("requestCounts").as_object()) {
+      std::string r(route);
+      double c = static_cast<double>(count.as_int64());
+      if (r.find(" /partnercenter/") != std::string::npos) pc_all += c;
+      if (r.find(" /arm/") != std::string::npos) arm_all += c;
+    }
     // The calls of the one-provider phase came before t1: count them out at the same share.
-    double bound = pc_calls * n / (n + 1) / (500.0 / 60.0);
+    double share = static_cast<double>(n) / (n + 1);
+    // Microsoft's limits: 500/min on the limited Partner Center paths; ARM's hourly write
+    // budgets (a bucket that starts full) bind only beyond 1,200 writes in a subscription or
+    // outside subscriptions, which one onboarding each does not reach.
+    double bound = pc_limited * share / (500.0 / 60.0);
+    // The service's own pace (upstream.*_requests_per_minute: 500 and 1,200, on every call).
+    double pace_bound =
+        std::max(pc_all * share / (500.0 / 60.0), arm_all * share / (1200.0 / 60.0));
     std::cout << "under the limits (Partner Center 500/min on customers, orders and "
                  "subscriptions; ARM 1,200 writes/h per subscription"
               << (two ? "; two service instances" : "") << "):\n"
-              << "  Partner Center calls on limited paths: " << pc_calls
-              << ", ARM writes: " << arm_writes << "\n"
-              << "  lower bound (calls / rate): " << bound << " s; took " << all
-              << " s = " << (bound > 0 ? all / bound : 0) << "x the bound (target within 5%: "
-              << (bound > 0 && all <= bound * 1.05 ? "met" : "MISSED") << ")\n"
+              << "  calls: Partner Center " << pc_all << " (" << pc_limited
+              << " on limited paths), ARM " << arm_all << " (" << arm_writes << " writes)\n"
+              << "  lower bound under Microsoft's limits (limited calls / rate): " << bound
+              << " s; took " << all << " s = " << (bound > 0 ? all / bound : 0)
+              << "x (target within 5%: " << (bound > 0 && all <= bound * 1.05 ? "met" : "MISSED")
+              << ")\n"
+              << "  bound at the service's own client pace (all calls / 500 and 1,200 a minute): "
+              << pace_bound << " s = " << (pace_bound > 0 ? all / pace_bound : 0) << "x\n"
               << "  429 answered by the sandbox: " << answered_429
               << " (target 0: " << (answered_429 == 0 ? "met" : "MISSED") << ")\n";
   }

@@ -16,8 +16,7 @@ http::Response AddClcAccounts(State& state, const json::object& body) {
   }
   if (!state.clc_accounts.count(parent)) return bad("No CLC account '" + parent + "'");
   const auto* list = body.if_contains("aliases");
-  if (!list || !list->is_array() || list->as_array().empty() ||
-      list->as_array().size() > 50000) {
+  if (!list || !list->is_array() || list->as_array().empty() || list->as_array().size() > 50000) {
     return bad("Field 'aliases' must be an array of 1 to 50000 account aliases");
   }
   int64_t added = 0;

@@ -68,7 +68,8 @@ std::optional<http::Response> RateLimits::Check(const http::RequestContext& ctx)
     http::Response res = ArmError(
         http::Status::too_many_requests, "TooManyRequests",
         "The request is being throttled as the limit has been reached for operation type - "
-        "Write. Retry after " + std::to_string(wait) + " seconds.");
+        "Write. Retry after " +
+            std::to_string(wait) + " seconds.");
     res.set("Retry-After", std::to_string(wait));
     res.set("x-ms-ratelimit-remaining-subscription-writes", "0");
     return res;
