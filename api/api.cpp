@@ -22,11 +22,13 @@ http::Router BuildRouter(ApiContext& ctx) {
         route.pattern == "/api/v1/session") {
       continue;
     }
-    route.body.admit = [&ctx](const http::RequestHeader& header,
-                              std::string_view client_addr) -> std::optional<http::Response> {
+    // The principal found here goes to the handler (RequestContext::admitted): authenticated once.
+    route.body.admit = [&ctx](const http::RequestHeader& header, std::string_view client_addr,
+                              std::any& admitted) -> std::optional<http::Response> {
       if (!HasBody(header)) return std::nullopt;
       auto who = AuthenticateHeader(header, client_addr, ctx);
       if (!who.ok()) return ErrorReply(who.error());
+      admitted = *std::move(who);
       return std::nullopt;
     };
   }

@@ -78,6 +78,8 @@ std::string_view CookieValue(std::string_view header, std::string_view name) {
 }  // namespace
 
 Result<identity::Principal> Authenticate(http::RequestContext& req, ApiContext& ctx) {
+  // Already authenticated from the headers by the route's admission (requests with a body).
+  if (const auto* who = std::any_cast<identity::Principal>(&req.admitted)) return *who;
   return AuthenticateHeader(req.request, req.client_addr, ctx);
 }
 

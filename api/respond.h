@@ -17,7 +17,8 @@ http::Response Reply(const Result<json::value>& result, http::Status status = ht
 http::Response Reply(const Status& status);  // 204 or the error
 
 // Authenticates the request: `Authorization: Bearer <session or API token>` or the session
-// cookie. Cookie-authenticated writes (anything but GET/HEAD) must carry X-CSRF-Token.
+// cookie. Cookie-authenticated writes (anything but GET/HEAD) must carry X-CSRF-Token. The
+// principal the route's admission already found (RequestContext::admitted) is used as is.
 // Errors: Unauthenticated (401), PermissionDenied (403) for a missing or wrong CSRF token.
 Result<identity::Principal> Authenticate(http::RequestContext& req, ApiContext& ctx);
 // The same from the request headers alone (before the body is read).

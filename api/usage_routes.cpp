@@ -106,13 +106,14 @@ void AddUsageRoutes(http::Router& router, ApiContext& ctx) {
       http::BodyPolicy{
           .limit = ctx.options.import_body_limit,
           .spool = true,
-          .admit = [&ctx](const http::RequestHeader& header,
-                          std::string_view client_addr) -> std::optional<http::Response> {
+          .admit = [&ctx](const http::RequestHeader& header, std::string_view client_addr,
+                          std::any& admitted) -> std::optional<http::Response> {
             auto who = AuthenticateHeader(header, client_addr, ctx);
             if (!who.ok()) return ErrorReply(who.error());
             if (who->user.role != identity::Role::kOperator) {
               return ErrorReply(PermissionDenied("Only operators may import usage"));
             }
+            admitted = *std::move(who);
             return std::nullopt;
           }});
   router.Add(http::Verb::get, "/api/v1/usage/imports",

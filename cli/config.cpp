@@ -41,6 +41,8 @@ const std::vector<Key>& Keys() {
       {"security.secret_key_file", &Config::secret_key_file},
       {"security.api_token_ttl_days", &Config::api_token_ttl_days},
       {"security.password_hash_concurrency", &Config::password_hash_concurrency},
+      {"security.auth_cache_seconds", &Config::auth_cache_seconds},
+      {"security.token_use_flush_seconds", &Config::token_use_flush_seconds},
       {"upstream.sandbox_url", &Config::sandbox_url},
       {"upstream.entra_url", &Config::entra_url},
       {"upstream.partner_center_url", &Config::partner_center_url},
@@ -49,6 +51,7 @@ const std::vector<Key>& Keys() {
       {"upstream.clc_url", &Config::clc_url},
       {"upstream.partner_center_requests_per_minute", &Config::partner_center_requests_per_minute},
       {"upstream.arm_requests_per_minute", &Config::arm_requests_per_minute},
+      {"upstream.shared_rate_limit", &Config::shared_rate_limit},
       {"upstream.timeout_seconds", &Config::upstream_timeout},
       {"partner.tenant_id", &Config::partner_tenant_id},
       {"partner.client_id", &Config::partner_client_id},
@@ -236,6 +239,12 @@ Status Validate(const Config& c) {
   }
   if (c.max_text_field < 256 || c.max_text_field > c.body_limit) {
     return InvalidArgument("server.max_text_field must be 256..server.body_limit");
+  }
+  if (c.auth_cache_seconds < 0 || c.auth_cache_seconds > 60) {
+    return InvalidArgument("security.auth_cache_seconds must be 0..60");
+  }
+  if (c.token_use_flush_seconds < 1 || c.token_use_flush_seconds > 3600) {
+    return InvalidArgument("security.token_use_flush_seconds must be 1..3600");
   }
   if (c.api_token_ttl_days > 3650) {
     return InvalidArgument("security.api_token_ttl_days must be 1..3650");

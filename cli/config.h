@@ -38,6 +38,8 @@ struct Config {
   std::string secret_key_file = "data/secret.key";  // security.secret_key_file
   int64_t api_token_ttl_days = 90;        // security.api_token_ttl_days: default API token life
   int64_t password_hash_concurrency = 2;  // security.password_hash_concurrency: argon2id at once
+  int64_t auth_cache_seconds = 5;         // security.auth_cache_seconds: cross-instance revocation
+  int64_t token_use_flush_seconds = 30;   // security.token_use_flush_seconds: lastUsedAt writes
 
   // Upstreams. With upstream.sandbox_url set, every URL left empty points into the sandbox.
   std::string sandbox_url = "http://127.0.0.1:8081";  // upstream.sandbox_url
@@ -48,7 +50,8 @@ struct Config {
   std::string clc_url;                                // upstream.clc_url
   int64_t partner_center_requests_per_minute = 500;   // upstream.partner_center_requests_per_minute
   int64_t arm_requests_per_minute = 1200;             // upstream.arm_requests_per_minute
-  int64_t upstream_timeout = 60;                      // upstream.timeout_seconds
+  bool shared_rate_limit = true;  // upstream.shared_rate_limit: pace through the database
+  int64_t upstream_timeout = 60;  // upstream.timeout_seconds
 
   // The partner: CSP tenant and the platform's multi-tenant application (sandbox fixtures).
   std::string partner_tenant_id = "11111111-1111-4111-8111-111111111111";  // partner.tenant_id

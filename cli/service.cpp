@@ -4,6 +4,7 @@
 
 #include <condition_variable>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -24,6 +25,7 @@
 #include "identity/identity.h"
 #include "jobs/instance.h"
 #include "jobs/runner.h"
+#include "jobs/shared_bucket.h"
 #include "notify/outbox.h"
 #include "onboarding/onboarding.h"
 
@@ -150,7 +152,11 @@ class UsagePuller {
   void Loop() {
     using Clock = std::chrono::steady_clock;
     auto next = Clock::now();  // at start
+#pragma GCC diagnostic push
+// GCC 12 at -O3 (Release) sees the optional's value as maybe uninitialized; it is not read unset.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
     std::optional<Clock::time_point> after_ready;
+#pragma GCC diagnostic pop
     int64_t ready = after_ready_.count() > 0 ? ReadyProviders() : -1;
     std::unique_lock lock(mu_);
     while (!stopping_) {
@@ -202,6 +208,8 @@ int RunService(const Config& config, store::Database& db,
   id_options.base_lockout = std::chrono::seconds(config.login_base_lockout);
   id_options.api_token_ttl_days = config.api_token_ttl_days;
   id_options.password_hash_concurrency = static_cast<int>(config.password_hash_concurrency);
+  id_options.auth_cache_ttl = std::chrono::seconds(config.auth_cache_seconds);
+  id_options.token_use_flush_interval = std::chrono::seconds(config.token_use_flush_seconds);
   identity::IdentityService identity(db, id_options);
 
   http::HttpMetrics metrics;
@@ -236,11 +244,20 @@ int RunService(const Config& config, store::Database& db,
     }
     client_secret = *opened;
   }
-  auto upstream = [&config](std::string name, int64_t per_minute) {
+  // Partner Center's and ARM's limits belong to the partner tenant: with
+  // upstream.shared_rate_limit every instance on this database paces itself through one bucket
+  // per upstream kept in the database (jobs/shared_bucket.h).
+  std::map<std::string, std::unique_ptr<jobs::SharedTokenBucket>> shared_buckets;
+  auto upstream = [&config, &db, &shared_buckets](std::string name, int64_t per_minute) {
     connectors::HttpClientOptions o;
     o.upstream = std::move(name);
     o.requests_per_minute = static_cast<double>(per_minute);
     o.burst = 50;
+    if (config.shared_rate_limit && per_minute > 0) {
+      auto& bucket = shared_buckets[o.upstream];
+      bucket = std::make_unique<jobs::SharedTokenBucket>(db, o.upstream, per_minute, 50);
+      o.acquire = [b = bucket.get()] { b->Acquire(); };
+    }
     o.max_timeout = std::chrono::seconds(config.upstream_timeout);
     return o;
   };

@@ -193,7 +193,11 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& request) {
   const auto& policy = options_.retry;
   Error last_error = Unavailable(options_.upstream + ": no attempt made");
   for (int attempt = 1; attempt <= policy.max_attempts; ++attempt) {
-    if (bucket_) bucket_->Acquire();
+    if (options_.acquire) {
+      options_.acquire();
+    } else if (bucket_) {
+      bucket_->Acquire();
+    }
     auto started = std::chrono::steady_clock::now();
     auto result = SendOnce(request);
     auto took = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -70,6 +70,9 @@ struct HttpClientOptions {
   RetryPolicy retry;
   double requests_per_minute = 0;  // 0: no client-side limit
   double burst = 50;
+  // When set, called before each attempt instead of this client's own token bucket: a pace
+  // shared with other processes (jobs/shared_bucket.h). Blocks until the attempt may go.
+  std::function<void()> acquire;
   // If not zero, no attempt waits longer than this for an answer (upstream.timeout_seconds).
   std::chrono::milliseconds max_timeout{0};
   // The largest response body kept, as decoded (a gzip answer counts by what it expands to):

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 #include "core/random.h"
 #include "core/text.h"
@@ -180,7 +181,79 @@ Principal SystemPrincipal() {
 }
 
 IdentityService::IdentityService(store::Database& db, IdentityOptions options)
-    : db_(db), options_(options), hasher_(options.password_hash_concurrency) {}
+    : db_(db), options_(options), hasher_(options.password_hash_concurrency) {
+  if (options_.token_use_flush_interval.count() > 0)
+    flusher_ = std::thread([this] { FlushLoop(); });
+}
+
+IdentityService::~IdentityService() {
+  {
+    std::lock_guard lock(flush_mu_);
+    stopping_ = true;
+  }
+  flush_cv_.notify_all();
+  if (flusher_.joinable()) flusher_.join();
+  if (auto st = FlushTokenUse(); !st.ok()) {
+    // Only last-used times are lost; nothing to do but say so.
+    std::fprintf(stderr, "identity: last-used times of API tokens not written: %s\n",
+                 st.error().message.c_str());
+  }
+}
+
+void IdentityService::FlushLoop() {
+  std::unique_lock lock(flush_mu_);
+  while (!stopping_) {
+    flush_cv_.wait_for(lock, options_.token_use_flush_interval, [this] { return stopping_; });
+    if (stopping_) break;
+    lock.unlock();
+    (void)FlushTokenUse();  // a failure keeps nothing worth retrying: the next use records again
+    lock.lock();
+  }
+}
+
+void IdentityService::RecordTokenUse(const std::string& token_id) {
+  Timestamp now = Now();
+  std::lock_guard lock(use_mu_);
+  token_use_[token_id] = now;
+}
+
+Status IdentityService::FlushTokenUse() {
+  std::unordered_map<std::string, Timestamp> pending;
+  {
+    std::lock_guard lock(use_mu_);
+    pending.swap(token_use_);
+  }
+  if (pending.empty()) return {};
+  return db_.InTransaction([&](Transaction& tx) -> Status {
+    for (const auto& [id, at] : pending) {
+      // Never moves a time backwards (another instance may have written a later one).
+      std::string text = FormatTimestamp(at);
+      PC_RETURN_IF_ERROR(tx.Execute(
+          "UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR "
+          "last_used_at < ?)",
+          {text, id, text}));
+    }
+    return Status{};
+  });
+}
+
+void IdentityService::ForgetAuthentications() {
+  std::unique_lock lock(cache_mu_);
+  ++cache_generation_;
+  cache_.clear();
+}
+
+std::optional<Principal> IdentityService::FromCache(const std::string& token_hash) {
+  if (options_.auth_cache_ttl.count() <= 0) return std::nullopt;
+  std::shared_lock lock(cache_mu_);
+  auto it = cache_.find(token_hash);
+  if (it == cache_.end()) return std::nullopt;
+  if (std::chrono::steady_clock::now() - it->second.checked >= options_.auth_cache_ttl) {
+    return std::nullopt;
+  }
+  if (it->second.expires_at && *it->second.expires_at <= Now()) return std::nullopt;
+  return it->second.principal;
+}
 
 Status IdentityService::Audit(Transaction& tx, const Principal& who,
                               std::optional<std::string> organization_id, std::string_view action,
@@ -322,47 +395,67 @@ Status IdentityService::Logout(const Principal& who) {
         "Only a session can be ended; revoke API tokens with "
         "DELETE /api/v1/tokens/{id}");
   }
-  return db_.InTransaction([&](Transaction& tx) -> Status {
+  Status st = db_.InTransaction([&](Transaction& tx) -> Status {
     PC_RETURN_IF_ERROR(tx.Execute("UPDATE sessions SET revoked_at = ? WHERE id = ?",
                                   {NowText(), who.credential_id}));
     return Audit(tx, who, who.organization.id, "session.deleted", "session", who.credential_id);
   });
+  ForgetAuthentications();
+  return st;
 }
 
 Result<Principal> IdentityService::Authenticate(std::string_view token,
                                                 std::string_view client_addr) {
   if (token.empty() || token.size() > 512) return Unauthenticated("Missing or invalid token");
   bool api = token.starts_with(kApiTokenPrefix);
-  std::string now = NowText();
-  std::string sql =
-      std::string("SELECT t.id AS t_id, ") +
-      (api ? "'' AS t_csrf, t.last_used_at AS t_used, " : "t.csrf_hash AS t_csrf, '' AS t_used, ") +
-      std::string(kUserColumns) + ", " + std::string(kOrgColumns) + " FROM " +
-      (api ? "api_tokens" : "sessions") +
-      " t JOIN users u ON u.id = t.user_id JOIN organizations o ON o.id = "
-      "u.organization_id WHERE t.token_hash = ? AND t.revoked_at IS NULL AND "
-      "(t.expires_at IS NULL OR t.expires_at > ?)";
-  PC_ASSIGN_OR_RETURN(auto tx, db_.Begin());
-  PC_ASSIGN_OR_RETURN(auto rows, tx->Query(sql, {Sha256Hex(token), now}));
-  if (rows.empty()) return Unauthenticated("The session or token is unknown, expired or revoked");
+  std::string token_hash = Sha256Hex(token);
+  if (auto cached = FromCache(token_hash)) {
+    cached->client_addr = std::string(client_addr);
+    if (api) RecordTokenUse(cached->credential_id);
+    return *std::move(cached);
+  }
+  uint64_t generation = 0;
+  {
+    std::shared_lock lock(cache_mu_);
+    generation = cache_generation_;
+  }
+  std::string sql = std::string("SELECT t.id AS t_id, t.expires_at AS t_expires, ") +
+                    (api ? "'' AS t_csrf, " : "t.csrf_hash AS t_csrf, ") +
+                    std::string(kUserColumns) + ", " + std::string(kOrgColumns) + " FROM " +
+                    (api ? "api_tokens" : "sessions") +
+                    " t JOIN users u ON u.id = t.user_id JOIN organizations o ON o.id = "
+                    "u.organization_id WHERE t.token_hash = ? AND t.revoked_at IS NULL AND "
+                    "(t.expires_at IS NULL OR t.expires_at > ?)";
+  std::optional<Timestamp> expires_at;
   Principal p;
-  p.user = UserFromRow(rows[0]);
-  p.organization = OrgFromRow(rows[0]);
-  if (p.user.disabled) return Unauthenticated("This user is disabled");
-  p.via = api ? Principal::Via::kApiToken : Principal::Via::kSession;
-  p.credential_id = rows[0].Text("t_id");
-  p.csrf_hash = rows[0].Text("t_csrf");
-  p.client_addr = std::string(client_addr);
-  if (api) {
-    // Record use at most once a minute, so reads stay reads.
-    std::string used = rows[0].Text("t_used");
-    auto last = ParseTimestamp(used);
-    if (used.empty() || !last.ok() || Now() - *last > std::chrono::minutes(1)) {
-      PC_RETURN_IF_ERROR(tx->Execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?",
-                                     {now, p.credential_id}));
-      PC_RETURN_IF_ERROR(tx->Commit());
+  {
+    PC_ASSIGN_OR_RETURN(auto tx, db_.Begin());
+    PC_ASSIGN_OR_RETURN(auto rows, tx->Query(sql, {token_hash, NowText()}));
+    if (rows.empty()) {
+      return Unauthenticated("The session or token is unknown, expired or revoked");
+    }
+    p.user = UserFromRow(rows[0]);
+    p.organization = OrgFromRow(rows[0]);
+    if (p.user.disabled) return Unauthenticated("This user is disabled");
+    p.via = api ? Principal::Via::kApiToken : Principal::Via::kSession;
+    p.credential_id = rows[0].Text("t_id");
+    p.csrf_hash = rows[0].Text("t_csrf");
+    if (!rows[0].IsNull("t_expires")) {
+      auto parsed = ParseTimestamp(rows[0].Text("t_expires"));
+      if (parsed.ok()) expires_at = *parsed;
     }
   }
+  if (api) RecordTokenUse(p.credential_id);
+  if (options_.auth_cache_ttl.count() > 0) {
+    std::unique_lock lock(cache_mu_);
+    // A change made through this service while we read forgot everything: do not bring back
+    // what we read before it.
+    if (generation == cache_generation_) {
+      if (cache_.size() >= options_.auth_cache_max_entries) cache_.clear();
+      cache_[token_hash] = CachedAuth{p, expires_at, std::chrono::steady_clock::now()};
+    }
+  }
+  p.client_addr = std::string(client_addr);
   return p;
 }
 
@@ -416,11 +509,17 @@ Result<std::vector<ApiToken>> IdentityService::ListApiTokens(const Principal& wh
     out.push_back({r.Text("id"), r.Text("name"), r.Text("created_at"), OptText(r, "expires_at"),
                    OptText(r, "last_used_at"), std::nullopt});
   }
+  // Uses not yet written (FlushTokenUse) are newer than what the database says.
+  std::lock_guard lock(use_mu_);
+  for (auto& t : out) {
+    auto it = token_use_.find(t.id);
+    if (it != token_use_.end()) t.last_used_at = FormatTimestamp(it->second);
+  }
   return out;
 }
 
 Status IdentityService::RevokeApiToken(const Principal& who, std::string_view token_id) {
-  return db_.InTransaction([&](Transaction& tx) -> Status {
+  Status st = db_.InTransaction([&](Transaction& tx) -> Status {
     PC_ASSIGN_OR_RETURN(int64_t n, tx.Execute("UPDATE api_tokens SET revoked_at = ? WHERE id = ? "
                                               "AND user_id = ? AND revoked_at IS NULL",
                                               {NowText(), std::string(token_id), who.user.id}));
@@ -428,6 +527,8 @@ Status IdentityService::RevokeApiToken(const Principal& who, std::string_view to
     return Audit(tx, who, who.organization.id, "api_token.revoked", "api_token",
                  std::string(token_id));
   });
+  ForgetAuthentications();
+  return st;
 }
 
 // ---- Organizations ----
@@ -504,6 +605,7 @@ Result<Organization> IdentityService::RenameOrganization(const Principal& who, s
     return Audit(tx, who, org.id, "organization.renamed", "organization", org.id,
                  json::object{{"from", old_name}, {"to", org.name}});
   }));
+  ForgetAuthentications();
   return org;
 }
 
@@ -673,6 +775,7 @@ Result<User> IdentityService::UpdateUser(const Principal& who, std::string_view 
     }
     return Audit(tx, who, user.organization_id, "user.updated", "user", user.id, detail);
   }));
+  ForgetAuthentications();  // role, name, disabled or revoked credentials
   return user;
 }
 

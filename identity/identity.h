@@ -5,12 +5,18 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
+#include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "core/json.h"
 #include "core/result.h"
+#include "core/time.h"
 #include "identity/password.h"
 #include "store/store.h"
 
@@ -118,6 +124,17 @@ struct IdentityOptions {
   // argon2id hashes computed at once (each takes ~64 MiB and a core for ~0.1 s); a login or
   // password change beyond that is refused with Unavailable (503, Retry-After) at once.
   int password_hash_concurrency = 2;
+  // Authentication cache: a session or API token found valid is remembered this long, so a
+  // request costs no database read. A logout, revocation or user change made through this
+  // service forgets every remembered check at once (immediate on this instance); one made by
+  // another instance on the same database takes effect here within this bound. 0: every request
+  // reads the database (one indexed read).
+  std::chrono::milliseconds auth_cache_ttl{5000};
+  size_t auth_cache_max_entries = 100000;  // the cache is emptied when it would grow beyond
+  // API tokens' last-used times are kept in memory and written in one transaction this often
+  // (and when the service is destroyed), never on a request. 0: no background writer (tests
+  // call FlushTokenUse).
+  std::chrono::milliseconds token_use_flush_interval{30000};
 };
 
 // A refused login attempt because of throttling; carries the Retry-After seconds.
@@ -128,6 +145,9 @@ struct Throttled {
 class IdentityService {
  public:
   IdentityService(store::Database& db, IdentityOptions options = {});
+  ~IdentityService();  // writes the pending last-used times
+  IdentityService(const IdentityService&) = delete;
+  IdentityService& operator=(const IdentityService&) = delete;
 
   // Password login. Errors: Unauthenticated "Invalid email or password" (never says which);
   // ResourceExhausted when throttled (retry_after filled in).
@@ -136,10 +156,16 @@ class IdentityService {
   // Revokes the session the principal authenticated with.
   Status Logout(const Principal& who);
   // Resolves a session token or an API token ("pct_...") to a principal. Errors:
-  // Unauthenticated for unknown, expired, revoked tokens and disabled users.
+  // Unauthenticated for unknown, expired, revoked tokens and disabled users. Costs one indexed
+  // read, or none when checked within IdentityOptions::auth_cache_ttl; never writes.
   Result<Principal> Authenticate(std::string_view token, std::string_view client_addr);
   // Checks an X-CSRF-Token against the principal's session.
   bool CheckCsrf(const Principal& who, std::string_view csrf_token);
+  // Writes the API tokens' last-used times recorded since the previous flush, in one
+  // transaction (the background writer calls it every token_use_flush_interval).
+  Status FlushTokenUse();
+  // Forgets every remembered authentication; each change made through this service does it.
+  void ForgetAuthentications();
 
   Result<ApiToken> CreateApiToken(const Principal& who, std::string_view name,
                                   std::optional<int64_t> expires_in_days);
@@ -177,9 +203,27 @@ class IdentityService {
                       const json::object& detail = {});
 
  private:
+  struct CachedAuth {
+    Principal principal;  // without client_addr
+    std::optional<Timestamp> expires_at;
+    std::chrono::steady_clock::time_point checked;
+  };
+  std::optional<Principal> FromCache(const std::string& token_hash);
+  void RecordTokenUse(const std::string& token_id);
+  void FlushLoop();
+
   store::Database& db_;
   IdentityOptions options_;
   PasswordHasher hasher_;
+  std::shared_mutex cache_mu_;
+  std::unordered_map<std::string, CachedAuth> cache_;  // by token hash
+  uint64_t cache_generation_ = 0;                      // bumped by ForgetAuthentications
+  std::mutex use_mu_;
+  std::unordered_map<std::string, Timestamp> token_use_;  // API token id -> last use, unwritten
+  std::mutex flush_mu_;
+  std::condition_variable flush_cv_;
+  bool stopping_ = false;
+  std::thread flusher_;
 };
 
 json::object ToJson(const User& user);

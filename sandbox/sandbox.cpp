@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "core/uuid.h"
+#include "sandbox/bench_accounts.h"
 #include "sandbox/services.h"
 
 namespace pc::sandbox {
@@ -219,6 +220,10 @@ http::Response Sandbox::Handle(http::RequestContext& ctx) {
       faulted = false;
       break;
   }
+  if (auto limited = faulted ? std::nullopt : rate_limits_.Check(ctx)) {  // rate_limits.h
+    res = std::move(*limited);
+    faulted = true;
+  }
 
   std::string request_id = Header(req, "MS-RequestId");
   std::string replay_key;
@@ -330,6 +335,7 @@ http::Response Sandbox::Control(http::RequestContext& ctx) {
     if (req.body().empty()) return json::object{};
     return ParseJsonObject(req.body());
   };
+  if (what == "/rate-limits") return rate_limits_.Control(req);  // sandbox/rate_limits.h
   std::lock_guard lock(state_.mu);
   if (what == "/state" && (req.method() == http::Verb::get || req.method() == http::Verb::head)) {
     return http::JsonResponse(http::Status::ok, state_.Snapshot());
@@ -393,6 +399,7 @@ http::Response Sandbox::Control(http::RequestContext& ctx) {
     state_.usage_lag = std::chrono::seconds(**lag);
     return http::JsonResponse(http::Status::ok, json::object{{"lagSeconds", **lag}});
   }
+  if (what == "/clc-accounts") return AddClcAccounts(state_, o);  // sandbox/bench_accounts.h
   if (what == "/faults") {
     auto plan = FaultPlan::Parse(o);
     if (!plan.ok()) return bad(plan.error().message);

@@ -9,7 +9,7 @@ packages=(
   libcurl4-openssl-dev libssl-dev libsqlite3-dev libpq-dev postgresql-15 zlib1g-dev
   libsodium-dev libcli11-dev libtomlplusplus-dev libspdlog-dev libgmime-3.0-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  curl ca-certificates procps jq
+  curl ca-certificates procps jq wrk
   chromium fonts-dejavu-core
 )
 

@@ -1,6 +1,7 @@
 // The request and response types shared by the HTTP server, the router and the handlers.
 #pragma once
 
+#include <any>
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <cstdint>
@@ -58,6 +59,9 @@ struct RequestContext {
   std::shared_ptr<const SpooledBody> spooled = nullptr;
   // Set by a handler whose response body continues after the first part (see ResponseStream).
   std::shared_ptr<ResponseStream> stream = nullptr;
+  // What the route's BodyPolicy::admit left for the handler (e.g. the authenticated principal,
+  // so a request with a body is authenticated once); empty when admit did not run.
+  std::any admitted{};
 };
 
 // A response with a JSON body and the given status, marked Cache-Control: no-store.

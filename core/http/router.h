@@ -4,6 +4,7 @@
 // Routes are added before the server starts; Dispatch is then thread-safe.
 #pragma once
 
+#include <any>
 #include <functional>
 #include <optional>
 #include <string>
@@ -24,8 +25,11 @@ struct BodyPolicy {
   bool spool = false;
   // Runs after the headers and before any of the body is read (e.g. authentication and
   // authorization): a response here is sent instead, the body is never read, and the connection
-  // closes. Must be thread-safe. Empty: admit everything.
-  std::function<std::optional<Response>(const RequestHeader&, std::string_view client_addr)> admit;
+  // closes. Whatever it stores in `admitted` reaches the handler as RequestContext::admitted.
+  // Must be thread-safe. Empty: admit everything.
+  std::function<std::optional<Response>(const RequestHeader&, std::string_view client_addr,
+                                        std::any& admitted)>
+      admit;
 };
 
 struct Route {

@@ -333,6 +333,7 @@ struct Server::Impl {
       uint64_t limit = policy && policy->limit ? policy->limit : options.body_limit;
       parser.body_limit(limit);
       SpoolSlot slot;
+      std::any admitted;  // what the admission hands to the handler
       bool spool = policy && policy->spool && !parser.is_done();
       bool refused = false;
       if (parser.content_length() && *parser.content_length() > limit) {
@@ -341,7 +342,7 @@ struct Server::Impl {
             Status::payload_too_large, "PayloadTooLarge",
             "The request body is larger than the limit of " + std::to_string(limit) + " bytes.");
       } else if (policy && policy->admit) {
-        if (auto answer = policy->admit(header, client_addr)) {
+        if (auto answer = policy->admit(header, client_addr, admitted)) {
           refused = true;
           res = std::move(*answer);
         }
@@ -420,6 +421,7 @@ struct Server::Impl {
         } else {
           Request& req = *read;
           RequestContext ctx{req, client_addr, path, {}, {}, "", request_id, spooled};
+          ctx.admitted = std::move(admitted);
           for (auto param : url->params()) ctx.query[param.key] = param.value;
           res = router.Dispatch(ctx);
           route_pattern = ctx.route;

@@ -42,15 +42,15 @@ struct Fixture {
           uint64_t size = req.spooled ? req.spooled->size : req.request.body().size();
           return JsonResponse(Status::ok, pc::json::object{{"bytes", size}});
         },
-        BodyPolicy{
-            .limit = 1 << 20,
-            .spool = true,
-            .admit = [](const RequestHeader& h, std::string_view) -> std::optional<Response> {
-              if (h["Authorization"] != "Bearer fuzz") {
-                return ErrorResponse(Status::unauthorized, "Unauthenticated", "no");
-              }
-              return std::nullopt;
-            }});
+        BodyPolicy{.limit = 1 << 20,
+                   .spool = true,
+                   .admit = [](const RequestHeader& h, std::string_view,
+                               std::any&) -> std::optional<Response> {
+                     if (h["Authorization"] != "Bearer fuzz") {
+                       return ErrorResponse(Status::unauthorized, "Unauthenticated", "no");
+                     }
+                     return std::nullopt;
+                   }});
     router.Add(Verb::get, "/throws",
                [](RequestContext&) -> Response { throw std::runtime_error("handler failure"); });
     ServerOptions options;
