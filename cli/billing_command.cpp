@@ -8,6 +8,7 @@
 #include "cli/config.h"
 #include "cli/service.h"
 #include "connectors/clc_client.h"
+#include "connectors/tls_trust.h"
 #include "identity/identity.h"
 
 namespace pc::cli {
@@ -47,6 +48,7 @@ int RunBillingClose(const BillingCloseFlags& flags) {
   }
   connectors::HttpClientOptions http_options;
   http_options.upstream = "clc";
+  connectors::SetUpstreamCaFile(config.tls_ca_file);
   connectors::HttpClient http(http_options);
   connectors::ClcClient clc(http, config.UpstreamUrl(config.clc_url, "/clc"));
   auto post =

@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <variant>
 
@@ -53,6 +54,7 @@ const std::vector<Key>& Keys() {
       {"upstream.arm_requests_per_minute", &Config::arm_requests_per_minute},
       {"upstream.shared_rate_limit", &Config::shared_rate_limit},
       {"upstream.timeout_seconds", &Config::upstream_timeout},
+      {"tls.ca_file", &Config::tls_ca_file},
       {"partner.tenant_id", &Config::partner_tenant_id},
       {"partner.client_id", &Config::partner_client_id},
       {"partner.client_secret", &Config::partner_client_secret},
@@ -233,6 +235,10 @@ Status Validate(const Config& c) {
         {"security.api_token_ttl_days", c.api_token_ttl_days},
         {"security.password_hash_concurrency", c.password_hash_concurrency}}) {
     if (v < 1) return InvalidArgument(std::string(name) + " must be at least 1");
+  }
+  if (!c.tls_ca_file.empty() && !std::filesystem::is_regular_file(c.tls_ca_file)) {
+    return InvalidArgument("tls.ca_file: " + c.tls_ca_file +
+                           " is not a readable file (a PEM file of CA certificates)");
   }
   if (c.header_limit < 1024 || c.header_limit > 60 * 1024) {
     return InvalidArgument("server.header_limit must be 1024..61440 bytes");

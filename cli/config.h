@@ -51,7 +51,10 @@ struct Config {
   int64_t partner_center_requests_per_minute = 500;   // upstream.partner_center_requests_per_minute
   int64_t arm_requests_per_minute = 1200;             // upstream.arm_requests_per_minute
   bool shared_rate_limit = true;  // upstream.shared_rate_limit: pace through the database
-  int64_t upstream_timeout = 60;  // upstream.timeout_seconds
+  int64_t upstream_timeout = 60;                      // upstream.timeout_seconds
+  // The CA certificates (PEM) the upstream connectors verify servers with instead of the
+  // system's store, e.g. the sandbox's DATA/tls/ca.pem for its HTTPS port. "" = the system's.
+  std::string tls_ca_file;  // tls.ca_file
 
   // The partner: CSP tenant and the platform's multi-tenant application (sandbox fixtures).
   std::string partner_tenant_id = "11111111-1111-4111-8111-111111111111";  // partner.tenant_id

@@ -1,5 +1,6 @@
 #include "cli/sandbox_command.h"
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -8,6 +9,7 @@
 #include "core/http/server.h"
 #include "core/time.h"
 #include "sandbox/sandbox.h"
+#include "sandbox/tls.h"
 #include "sandbox/usage.h"
 #include "store/store.h"
 
@@ -19,7 +21,8 @@ struct SandboxFlags {
   std::string address = "127.0.0.1";
   int port = 8081;
   int smtp_port = 0;
-  std::string port_file;
+  int https_port = -2;  // -2: 8443, or a free port when --port is 0; -1: no HTTPS
+  std::string port_file, https_port_file;
   std::optional<uint64_t> seed;
   std::string data_dir;
   int64_t usage_lag = 3600;
@@ -41,6 +44,30 @@ void WritePort(const std::string& path, uint16_t port) {
   std::filesystem::rename(tmp, path);
 }
 
+// The folder for the TLS files: the data folder, or (memory-only sandbox) a new temporary one.
+std::string TlsDir(const std::string& data_dir) {
+  if (!data_dir.empty()) return data_dir;
+  std::string tmp = (std::filesystem::temp_directory_path() / "partnercloud-sandbox-XXXXXX");
+  if (!::mkdtemp(tmp.data())) return "";
+  return tmp;
+}
+
+// Starts the TLS front for the sandbox on http_port; prints where it is and the CA file.
+Result<std::unique_ptr<sandbox::TlsFront>> StartTls(const std::string& address, int https_port,
+                                                    const std::string& data_dir, uint16_t http_port,
+                                                    uint16_t& bound) {
+  std::string dir = TlsDir(data_dir);
+  if (dir.empty()) return Unavailable("cannot create a temporary folder for the TLS files");
+  PC_ASSIGN_OR_RETURN(sandbox::TlsFiles files, sandbox::EnsureTlsFiles(dir));
+  auto front = std::make_unique<sandbox::TlsFront>(address, static_cast<uint16_t>(https_port),
+                                                   files, http_port);
+  PC_ASSIGN_OR_RETURN(bound, front->Listen());
+  std::cerr << "partnercloud sandbox HTTPS on https://" << address << ":" << bound
+            << " (the same routes; clients trust its CA file " << files.ca_cert
+            << ", e.g. NODE_EXTRA_CA_CERTS, curl --cacert, tls.ca_file)\n";
+  return front;
+}
+
 int RunSandbox(const SandboxFlags& flags) {
   if (flags.address != "127.0.0.1" && flags.address != "localhost" && flags.address != "::1") {
     std::cerr << "error: the sandbox binds loopback only (127.0.0.1); got " << flags.address
@@ -49,6 +76,10 @@ int RunSandbox(const SandboxFlags& flags) {
   }
   if (flags.port < 0 || flags.port > 65535 || flags.smtp_port < 0 || flags.smtp_port > 65535) {
     std::cerr << "error: --port and --smtp-port must be 0..65535\n";
+    return 2;
+  }
+  if (flags.https_port < -2 || flags.https_port > 65535) {
+    std::cerr << "error: --https-port must be 0..65535, or -1 for no HTTPS\n";
     return 2;
   }
   if (flags.usage_lag < 0 || flags.usage_lag > 90 * 86400) {
@@ -83,6 +114,19 @@ int RunSandbox(const SandboxFlags& flags) {
     return 2;
   }
   server.HandleSignals();
+  std::unique_ptr<sandbox::TlsFront> tls;
+  if (flags.https_port != -1) {
+    int https_port = flags.https_port == -2 ? (flags.port == 0 ? 0 : 8443) : flags.https_port;
+    uint16_t bound = 0;
+    auto started = StartTls(flags.address, https_port, flags.data_dir, *port, bound);
+    if (!started.ok()) {
+      std::cerr << "error: HTTPS: " << started.error().message
+                << " (give --https-port N, or -1 for HTTP only)\n";
+      return 2;
+    }
+    tls = std::move(started).value();
+    WritePort(flags.https_port_file, bound);
+  }
   WritePort(flags.port_file, *port);
   std::cerr << "partnercloud sandbox listening on http://" << flags.address << ":" << *port
             << " (/login /partnercenter /graph /arm /clc /blob /sandbox/control)\n"
@@ -185,6 +229,12 @@ void AddSandboxCommand(CLI::App& app, std::function<void(int)> exit_with) {
   cmd->add_option("--address", flags->address, "Listen address (loopback only; default 127.0.0.1)");
   cmd->add_option("--port", flags->port, "Listen port (default 8081; 0 picks a free one)");
   cmd->add_option("--port-file", flags->port_file, "Write the bound port to this file");
+  cmd->add_option("--https-port", flags->https_port,
+                  "HTTPS port, serving the same routes with a certificate made on first start "
+                  "and kept in the data folder (default 8443, or a free port when --port is 0; "
+                  "-1: no HTTPS)");
+  cmd->add_option("--https-port-file", flags->https_port_file,
+                  "Write the bound HTTPS port to this file");
   cmd->add_option("--smtp-port", flags->smtp_port,
                   "SMTP mailbox port (default 0: a free one, printed and in GET state smtpPort)");
   cmd->add_option("--seed", flags->seed,
@@ -237,6 +287,15 @@ BackgroundSandbox StartBackgroundSandbox(const std::string& address, uint16_t po
     return {};
   }
   BackgroundSandbox out{*bound, 0, sb->loaded()};
+  uint16_t https = 0;
+  auto tls = StartTls(address, port == 0 ? 0 : 8443, data_dir, *bound, https);
+  if (tls.ok()) {
+    static sandbox::TlsFront* front = tls->release();  // lives until exit
+    (void)front;
+    out.https_port = https;
+  } else {
+    std::cerr << "warning: sandbox HTTPS: " << tls.error().message << "\n";
+  }
   auto smtp = sb->StartSmtp(address, 0);
   if (smtp.ok()) {
     std::cerr << "  sandbox SMTP mailbox: smtp://" << address << ":" << *smtp << "\n";

@@ -19,6 +19,7 @@
 #include "connectors/clc_client.h"
 #include "connectors/entra_client.h"
 #include "connectors/partner_center_client.h"
+#include "connectors/tls_trust.h"
 #include "core/http/server.h"
 #include "core/secret_box.h"
 #include "governance/catalog.h"
@@ -261,6 +262,7 @@ int RunService(const Config& config, store::Database& db,
     o.max_timeout = std::chrono::seconds(config.upstream_timeout);
     return o;
   };
+  connectors::SetUpstreamCaFile(config.tls_ca_file);  // tls.ca_file, for every connector
   connectors::HttpClient entra_http(upstream("entra", 0));
   connectors::HttpClient pc_http(
       upstream("partner_center", config.partner_center_requests_per_minute));

@@ -8,6 +8,7 @@
 #include <random>
 #include <thread>
 
+#include "connectors/tls_trust.h"
 #include "core/random.h"
 
 namespace pc::connectors {
@@ -58,6 +59,21 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
 std::string LoggableUrl(const std::string& url) { return url.substr(0, url.find('?')); }
 
 }  // namespace
+
+namespace {
+std::mutex ca_file_mu;
+std::string ca_file;  // guarded by ca_file_mu
+}  // namespace
+
+void SetUpstreamCaFile(std::string path) {
+  std::lock_guard lock(ca_file_mu);
+  ca_file = std::move(path);
+}
+
+std::string UpstreamCaFile() {
+  std::lock_guard lock(ca_file_mu);
+  return ca_file;
+}
 
 std::string HttpResponse::Header(const std::string& name) const {
   auto it = headers.find(name);
@@ -172,6 +188,11 @@ Result<HttpResponse> HttpClient::SendOnce(const HttpRequest& request) {
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (std::string ca = UpstreamCaFile(); !ca.empty()) {
+    curl_easy_setopt(h, CURLOPT_CAINFO, ca.c_str());
+  }
   CURLcode rc = curl_easy_perform(h);
   if (rc == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &res.status);
   curl_slist_free_all(headers);

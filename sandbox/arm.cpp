@@ -2,8 +2,10 @@
 // assignments, policy assignments (with the built-in Allowed / Not allowed resource types
 // definitions), generic resource PUT with policy enforcement, Microsoft.Subscription aliases.
 #include <boost/algorithm/string/case_conv.hpp>
+#include <boost/algorithm/string/erase.hpp>
 #include <boost/algorithm/string/predicate.hpp>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "core/uuid.h"
@@ -84,10 +86,81 @@ json::object BuiltInPolicy(std::string_view guid) {
 
 std::string LastSegment(std::string_view id) { return std::string(id.substr(id.rfind('/') + 1)); }
 
+// The value inside quotes of `clause` after `prefix` and before `suffix` ("principalId eq '",
+// "'"), or nullopt when the clause has another shape. Case-insensitive prefix.
+std::optional<std::string> Quoted(std::string_view clause, std::string_view prefix,
+                                  std::string_view suffix) {
+  if (clause.size() < prefix.size() + suffix.size() || !boost::istarts_with(clause, prefix) ||
+      !clause.ends_with(suffix)) {
+    return std::nullopt;
+  }
+  return std::string(clause.substr(prefix.size(), clause.size() - prefix.size() - suffix.size()));
+}
+
+// "a and b and c" -> {"a","b","c"} (trimmed, case-insensitive "and").
+std::vector<std::string> AndClauses(const std::string& filter) {
+  std::vector<std::string> out;
+  std::string lower = boost::to_lower_copy(filter);
+  size_t start = 0;
+  for (;;) {
+    size_t at = lower.find(" and ", start);
+    std::string part =
+        filter.substr(start, at == std::string::npos ? std::string::npos : at - start);
+    while (!part.empty() && part.front() == ' ') part.erase(part.begin());
+    while (!part.empty() && part.back() == ' ') part.pop_back();
+    out.push_back(part);
+    if (at == std::string::npos) break;
+    start = at + 5;
+  }
+  return out;
+}
+
+// ARM's audit fields: who (the caller's application) and when.
+json::object SystemData(const std::string& created_by, const std::string& created_at,
+                        const std::string& modified_by, const std::string& modified_at) {
+  return json::object{{"createdBy", created_by},
+                      {"createdByType", "Application"},
+                      {"createdAt", created_at},
+                      {"lastModifiedBy", modified_by},
+                      {"lastModifiedByType", "Application"},
+                      {"lastModifiedAt", modified_at}};
+}
+
+// The caller's identity as ARM records it (createdBy): the application id of the token.
+std::string Caller() { return std::string(kClientId); }
+
+// Whether `principal` is a user or service principal of `tenant` in the sandbox's Graph.
+bool PrincipalExists(const State& state, const std::string& tenant, const std::string& principal) {
+  for (const auto* list : {&state.users, &state.service_principals}) {
+    for (const auto& o : *list) {
+      if (boost::iequals(std::string(o.at("id").as_string()), principal) &&
+          boost::iequals(std::string(o.at("tenantId").as_string()), tenant)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 http::Response Ok(http::Status status, const json::value& v) {
   auto res = http::JsonResponse(status, v);
   res.set(http::beast_http::field::content_type, "application/json; charset=utf-8");
   return res;
+}
+
+json::object SubscriptionJson(const AzureSubscription& s) {
+  return json::object{
+      {"authorizationSource", "RoleBased"},
+      {"displayName", s.display_name},
+      {"id", "/subscriptions/" + s.subscription_id},
+      {"managedByTenants", json::array{json::object{{"tenantId", kPartnerTenantId}}}},
+      {"state", "Enabled"},
+      {"subscriptionId", s.subscription_id},
+      {"subscriptionPolicies", json::object{{"locationPlacementId", "Public_2014-09-01"},
+                                            {"quotaId", "CSP_2015-05-01"},
+                                            {"spendingLimit", "Off"}}},
+      {"tags", json::object{}},
+      {"tenantId", s.tenant_id}};
 }
 
 // Common checks: token, api-version, and (when `sub` is non-empty) an existing subscription.
@@ -255,15 +328,37 @@ void RoleAssignmentRoutes(http::Router& router, State& state, const std::string&
     }
     std::string scope = scope_of(ctx);
     std::string role_guid = boost::to_lower_copy(LastSegment(role));
-    std::string role_id = std::string(kAuth) + "/roleDefinitions/" + role_guid;
-    for (const auto& [id, rd] : state.role_definitions) {
-      if (boost::iequals(LastSegment(id), role_guid)) role_id = id;
+    // Kept in the form it was sent (canonical segment casing), as ARM returns it.
+    std::string role_id = NormalizeArmPath(role);
+    // ARM looks the principal up in the subscription's directory. With a principalType it
+    // does not wait for the directory (a principal just created may not have replicated yet).
+    const std::string& tenant = state.FindAzureSubscription(ctx.params["sub"])->tenant_id;
+    if (!FindCi(props->as_object(), "principalType") &&
+        !PrincipalExists(state, tenant, principal)) {
+      return ArmError(http::Status::bad_request, "PrincipalNotFound",
+                      "Principal " + boost::erase_all_copy(principal, "-") +
+                          " does not exist in the directory " + tenant +
+                          ". Check that you have the correct principal ID. If you are creating "
+                          "this principal and then immediately assigning a role, this error "
+                          "might be related to a replication delay. In this case, set the role "
+                          "assignment principalType property to a value, such as "
+                          "ServicePrincipal, User, or Group.  See "
+                          "https://aka.ms/docs-principaltype");
     }
     std::string id = scope + std::string(kAuth) + "/roleAssignments/" + name;
+    std::string now = Iso(state.Now());
+    std::string caller = Caller();
     json::object out_props{{"roleDefinitionId", role_id},
                            {"principalId", principal},
                            {"principalType", principal_type},
-                           {"scope", scope}};
+                           {"scope", scope},
+                           {"condition", nullptr},
+                           {"conditionVersion", nullptr},
+                           {"createdOn", now},
+                           {"updatedOn", now},
+                           {"createdBy", caller},
+                           {"updatedBy", caller},
+                           {"delegatedManagedIdentityResourceId", nullptr}};
     if (auto* d = FindCi(props->as_object(), "description"); d && d->is_string()) {
       out_props["description"] = *d;
     }
@@ -321,16 +416,34 @@ void RoleAssignmentRoutes(http::Router& router, State& state, const std::string&
                if (auto err = Check(state, ctx, ctx.params["sub"])) return std::move(*err);
                std::string scope = scope_of(ctx);
                std::string filter = ctx.query["$filter"];
+               // ARM's filters: atScope(), principalId eq '{id}', assignedTo('{id}'), and
+               // atScope() with one of the others.
                std::string principal;
-               if (boost::istarts_with(filter, "principalId eq '")) {
-                 principal = filter.substr(16, filter.size() - 17);
+               bool at_scope = false;
+               for (const auto& clause :
+                    filter.empty() ? std::vector<std::string>{} : AndClauses(filter)) {
+                 auto eq = Quoted(clause, "principalId eq '", "'");
+                 auto to = Quoted(clause, "assignedTo('", "')");
+                 if (boost::iequals(clause, "atScope()")) {
+                   at_scope = true;
+                 } else if ((eq || to) && principal.empty()) {
+                   principal = eq ? *eq : *to;
+                 } else {
+                   return ArmError(http::Status::bad_request, "UnsupportedQuery",
+                                   "The filter '" + filter +
+                                       "' is not supported. Supported filters are either "
+                                       "'atScope()' or 'principalId eq '{value}'' or "
+                                       "'assignedTo('{value}')'.");
+                 }
                }
                json::array value;
                for (const auto& [id, ra] : state.role_assignments) {
                  const auto& p = ra.at("properties").as_object();
                  std::string s(p.at("scope").as_string());
-                 // Assignments at this scope, above it and below it.
-                 if (!boost::istarts_with(s, scope) && !boost::istarts_with(scope, s)) continue;
+                 bool above = boost::iequals(s, scope) || boost::istarts_with(scope, s + "/");
+                 bool below = boost::istarts_with(s, scope + "/");
+                 // Assignments at this scope and above it; below it too unless atScope().
+                 if (!above && (at_scope || !below)) continue;
                  if (!principal.empty() &&
                      !boost::iequals(std::string(p.at("principalId").as_string()), principal)) {
                    continue;
@@ -342,6 +455,32 @@ void RoleAssignmentRoutes(http::Router& router, State& state, const std::string&
 }
 
 }  // namespace
+
+std::string NormalizeArmPath(std::string_view path) {
+  static constexpr std::string_view kCanonical[] = {"subscriptions",
+                                                    "resourceGroups",
+                                                    "providers",
+                                                    "roleAssignments",
+                                                    "roleDefinitions",
+                                                    "policyAssignments",
+                                                    "policyDefinitions",
+                                                    "aliases",
+                                                    "acceptOwnershipStatus",
+                                                    "register",
+                                                    "Microsoft.Authorization",
+                                                    "Microsoft.Subscription",
+                                                    "Microsoft.Resources"};
+  std::string out;
+  for (std::string_view segment : http::SplitPath(path)) {
+    out += '/';
+    std::string_view canonical = segment;
+    for (std::string_view c : kCanonical) {
+      if (boost::iequals(c, segment)) canonical = c;
+    }
+    out += canonical;
+  }
+  return out.empty() ? "/" : out;
+}
 
 http::Response ArmError(http::Status status, std::string_view code, std::string_view message) {
   auto res = http::JsonResponse(
@@ -356,21 +495,21 @@ void AddArmRoutes(http::Router& router, State& state) {
   router.Add(http::Verb::get, sub, [&state](http::RequestContext& ctx) {
     std::lock_guard lock(state.mu);
     if (auto err = Check(state, ctx, ctx.params["sub"])) return std::move(*err);
-    const AzureSubscription& s = *state.FindAzureSubscription(ctx.params["sub"]);
-    return Ok(
-        http::Status::ok,
-        json::object{
-            {"authorizationSource", "RoleBased"},
-            {"displayName", s.display_name},
-            {"id", "/subscriptions/" + s.subscription_id},
-            {"managedByTenants", json::array{json::object{{"tenantId", kPartnerTenantId}}}},
-            {"state", "Enabled"},
-            {"subscriptionId", s.subscription_id},
-            {"subscriptionPolicies", json::object{{"locationPlacementId", "Public_2014-09-01"},
-                                                  {"quotaId", "CSP_2015-05-01"},
-                                                  {"spendingLimit", "Off"}}},
-            {"tags", json::object{}},
-            {"tenantId", s.tenant_id}});
+    return Ok(http::Status::ok, SubscriptionJson(*state.FindAzureSubscription(ctx.params["sub"])));
+  });
+  // The subscriptions the caller's tenant can see: its own (the partner's tenant: every one,
+  // as the CSP partner administers its customers' subscriptions).
+  router.Add(http::Verb::get, "/arm/subscriptions", [&state](http::RequestContext& ctx) {
+    std::lock_guard lock(state.mu);
+    if (auto err = Check(state, ctx, "")) return std::move(*err);
+    std::string tenant = state.Bearer(ctx.request)->tenant_id;
+    json::array value;
+    for (const auto& s : state.azure_subscriptions) {
+      if (tenant == kPartnerTenantId || boost::iequals(s.tenant_id, tenant)) {
+        value.push_back(SubscriptionJson(s));
+      }
+    }
+    return Ok(http::Status::ok, json::object{{"value", std::move(value)}});
   });
 
   // Providers: POST register answers Registering; GET shows Registering for two more polls.
@@ -474,6 +613,45 @@ void AddArmRoutes(http::Router& router, State& state) {
         return Ok(existed ? http::Status::ok : http::Status::created, rd);
       });
 
+  // Role definitions list: built-ins and this subscription's custom roles, with
+  // $filter=roleName eq '{name}' or type eq 'BuiltInRole' | 'CustomRole'.
+  auto list_roles = [&state](http::RequestContext& ctx) {
+    std::lock_guard lock(state.mu);
+    std::string sub_id = ctx.params.count("sub") ? ctx.params["sub"] : "";
+    if (auto err = Check(state, ctx, sub_id)) return std::move(*err);
+    std::string prefix = sub_id.empty() ? "" : "/subscriptions/" + sub_id;
+    std::string filter = ctx.query["$filter"];
+    std::optional<std::string> role_name, type;
+    if (!filter.empty()) {
+      role_name = Quoted(filter, "roleName eq '", "'");
+      type = Quoted(filter, "type eq '", "'");
+      if (!role_name && !type) {
+        return ArmError(http::Status::bad_request, "UnsupportedQuery",
+                        "The filter '" + filter +
+                            "' is not supported. Supported filters are 'roleName eq "
+                            "'{value}'' and 'type eq 'BuiltInRole|CustomRole''.");
+      }
+    }
+    json::array value;
+    auto add = [&](const json::object& rd) {
+      const auto& p = rd.at("properties").as_object();
+      if (role_name && !boost::iequals(std::string(p.at("roleName").as_string()), *role_name)) {
+        return;
+      }
+      if (type && !boost::iequals(std::string(p.at("type").as_string()), *type)) return;
+      value.push_back(rd);
+    };
+    for (const auto& r : kBuiltInRoles) add(BuiltInRoleJson(r, prefix));
+    for (const auto& [id, rd] : state.role_definitions) {
+      if (prefix.empty() || boost::istarts_with(id, prefix + "/")) add(rd);
+    }
+    return Ok(http::Status::ok, json::object{{"value", std::move(value)}});
+  };
+  router.Add(http::Verb::get, "/arm/providers/Microsoft.Authorization/roleDefinitions", list_roles);
+  router.Add(http::Verb::get, sub + std::string(kAuth) + "/roleDefinitions", list_roles);
+  router.Add(http::Verb::get,
+             sub + "/resourceGroups/{rg}" + std::string(kAuth) + "/roleDefinitions", list_roles);
+
   RoleAssignmentRoutes(router, state, sub);
   RoleAssignmentRoutes(router, state, sub + "/resourceGroups/{rg}");
 
@@ -509,14 +687,62 @@ void AddArmRoutes(http::Router& router, State& state) {
     if (!p.contains("parameters")) p["parameters"] = json::object{};
     if (!p.contains("enforcementMode")) p["enforcementMode"] = "Default";
     p["scope"] = scope;
+    p["policyDefinitionId"] = NormalizeArmPath(def_id);
     std::string id = scope + std::string(kAuth) + "/policyAssignments/" + name;
+    std::string now = Iso(state.Now());
+    std::string created_at = now;
+    if (auto it = state.policy_assignments.find(id); it != state.policy_assignments.end()) {
+      if (auto* sd = it->second.if_contains("systemData"); sd && sd->is_object()) {
+        created_at = StringCi(sd->as_object(), "createdAt");
+      }
+    }
     json::object pa{{"properties", p},
                     {"id", id},
                     {"type", "Microsoft.Authorization/policyAssignments"},
-                    {"name", name}};
+                    {"name", name},
+                    {"location", body->contains("location") ? body->at("location") : nullptr},
+                    {"systemData", SystemData(Caller(), created_at, Caller(), now)}};
+    bool existed = state.policy_assignments.count(id) > 0;
     state.policy_assignments[id] = pa;
-    return Ok(http::Status::created, pa);
+    return Ok(existed ? http::Status::ok : http::Status::created, pa);
   });
+  // Policy assignments list: those that apply to the subscription; $filter=atScope() (at it or
+  // above), atExactScope(), policyDefinitionId eq '{id}'.
+  router.Add(
+      http::Verb::get, sub + std::string(kAuth) + "/policyAssignments",
+      [&state](http::RequestContext& ctx) {
+        std::lock_guard lock(state.mu);
+        if (auto err = Check(state, ctx, ctx.params["sub"])) return std::move(*err);
+        std::string scope = "/subscriptions/" + ctx.params["sub"];
+        std::string filter = ctx.query["$filter"];
+        std::optional<std::string> definition;
+        bool exact = false;
+        if (!filter.empty() && !boost::iequals(filter, "atScope()")) {
+          exact = boost::iequals(filter, "atExactScope()");
+          definition = Quoted(filter, "policyDefinitionId eq '", "'");
+          if (!exact && !definition) {
+            return ArmError(http::Status::bad_request, "InvalidFilterInQueryString",
+                            "The filter '" + filter +
+                                "' is not supported. Supported filters are atScope(), "
+                                "atExactScope() and policyDefinitionId eq '{value}'.");
+          }
+        }
+        json::array value;
+        for (const auto& [id, pa] : state.policy_assignments) {
+          const auto& p = pa.at("properties").as_object();
+          std::string s(p.at("scope").as_string());
+          if (exact ? !boost::iequals(s, scope)
+                    : !(boost::iequals(s, scope) || boost::istarts_with(scope, s + "/"))) {
+            continue;
+          }
+          if (definition && !boost::iequals(std::string(p.at("policyDefinitionId").as_string()),
+                                            NormalizeArmPath(*definition))) {
+            continue;
+          }
+          value.push_back(pa);
+        }
+        return Ok(http::Status::ok, json::object{{"value", std::move(value)}});
+      });
   router.Add(http::Verb::get, pa_item, [&state](http::RequestContext& ctx) {
     std::lock_guard lock(state.mu);
     if (auto err = Check(state, ctx, ctx.params["sub"])) return std::move(*err);
@@ -600,10 +826,60 @@ void AddArmRoutes(http::Router& router, State& state) {
     if (auto* p = body->if_contains("properties"); p && p->is_object()) props = p->as_object();
     props["provisioningState"] = "Succeeded";
     resource["properties"] = props;
+    std::string now = Iso(state.Now());
+    std::string created_at = now;
+    if (auto it = state.resources.find(id); it != state.resources.end()) {
+      if (auto* sd = it->second.if_contains("systemData"); sd && sd->is_object()) {
+        created_at = StringCi(sd->as_object(), "createdAt");
+      }
+    }
+    resource["systemData"] = SystemData(Caller(), created_at, Caller(), now);
     bool existed = state.resources.count(id) > 0;
     state.resources[id] = resource;
     return Ok(existed ? http::Status::ok : http::Status::created, resource);
   };
+  // Generic resource GET and DELETE (by path, which is also the id arm-resources' getById uses).
+  auto find_resource = [&state](http::RequestContext& ctx) -> std::string {
+    std::string id = ctx.path.substr(4);  // without "/arm"
+    for (const auto& [k, r] : state.resources) {
+      if (boost::iequals(k, id)) return k;
+    }
+    return "";
+  };
+  auto not_found = [](http::RequestContext& ctx) {
+    std::string type = ctx.params["ns"] + "/" + ctx.params["type"];
+    std::string name = ctx.params["name"];
+    if (ctx.params.count("child")) {
+      type += "/" + ctx.params["child"];
+      name += "/" + ctx.params["childName"];
+    }
+    return ArmError(http::Status::not_found, "ResourceNotFound",
+                    "The Resource '" + type + "/" + name + "' under resource group '" +
+                        ctx.params["rg"] +
+                        "' was not found. For more details please go to "
+                        "https://aka.ms/ARMResourceNotFoundFix");
+  };
+  auto get_resource = [&state, find_resource, not_found](http::RequestContext& ctx) {
+    std::lock_guard lock(state.mu);
+    if (auto err = Check(state, ctx, ctx.params["sub"])) return std::move(*err);
+    std::string id = find_resource(ctx);
+    if (id.empty()) return not_found(ctx);
+    return Ok(http::Status::ok, state.resources.at(id));
+  };
+  auto delete_resource = [&state, find_resource](http::RequestContext& ctx) {
+    std::lock_guard lock(state.mu);
+    if (auto err = Check(state, ctx, ctx.params["sub"])) return std::move(*err);
+    std::string id = find_resource(ctx);
+    if (id.empty()) return http::Response{http::Status::no_content, 11};
+    state.resources.erase(id);
+    return http::Response{http::Status::ok, 11};
+  };
+  for (const char* pattern : {"/resourceGroups/{rg}/providers/{ns}/{type}/{name}",
+                              "/resourceGroups/{rg}/providers/{ns}/{type}/{name}/{child}/"
+                              "{childName}"}) {
+    router.Add(http::Verb::get, sub + pattern, get_resource);
+    router.Add(http::Verb::delete_, sub + pattern, delete_resource);
+  }
   router.Add(http::Verb::put, sub + "/resourceGroups/{rg}/providers/{ns}/{type}/{name}",
              put_resource);
   router.Add(http::Verb::put,
@@ -677,6 +953,39 @@ void AddArmRoutes(http::Router& router, State& state) {
     state.aliases[name] = out;
     return Ok(http::Status::created, out);
   });
+  router.Add(http::Verb::get, "/arm/providers/Microsoft.Subscription/aliases",
+             [&state](http::RequestContext& ctx) {
+               std::lock_guard lock(state.mu);
+               if (auto err = Check(state, ctx, "")) return std::move(*err);
+               json::array value;
+               for (const auto& [name, a] : state.aliases) value.push_back(a);
+               return Ok(http::Status::ok, json::object{{"value", std::move(value)}});
+             });
+  router.Add(
+      http::Verb::get,
+      "/arm/providers/Microsoft.Subscription/subscriptions/{sub}/acceptOwnershipStatus",
+      [&state](http::RequestContext& ctx) {
+        std::lock_guard lock(state.mu);
+        if (auto err = Check(state, ctx, ctx.params["sub"])) return std::move(*err);
+        const AzureSubscription& s = *state.FindAzureSubscription(ctx.params["sub"]);
+        std::string accept = "Completed", provisioning = "Succeeded";
+        json::value tags = json::object{};
+        for (const auto& [name, a] : state.aliases) {
+          const auto& p = a.at("properties").as_object();
+          if (boost::iequals(std::string(p.at("subscriptionId").as_string()), s.subscription_id)) {
+            accept = std::string(p.at("acceptOwnershipState").as_string());
+            provisioning = std::string(p.at("provisioningState").as_string());
+            tags = p.at("tags");
+          }
+        }
+        return Ok(http::Status::ok, json::object{{"subscriptionId", s.subscription_id},
+                                                 {"acceptOwnershipState", accept},
+                                                 {"provisioningState", provisioning},
+                                                 {"billingOwner", ""},
+                                                 {"subscriptionTenantId", s.tenant_id},
+                                                 {"displayName", s.display_name},
+                                                 {"tags", tags}});
+      });
   router.Add(http::Verb::get, alias, [&state](http::RequestContext& ctx) {
     std::lock_guard lock(state.mu);
     if (auto err = Check(state, ctx, "")) return std::move(*err);

@@ -1,5 +1,9 @@
 #include "sandbox/jwt.h"
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
 #include <sodium.h>
 
 #include <cstring>
@@ -58,6 +62,91 @@ Result<json::object> VerifyHs256(std::string_view token, std::string_view key) {
   }
   PC_ASSIGN_OR_RETURN(std::string claims, FromBase64Url(token.substr(a + 1, b - a - 1)));
   return ParseJsonObject(claims);
+}
+
+}  // namespace pc::sandbox
+
+namespace pc::sandbox {
+
+namespace {
+
+std::string BigNumParam(EVP_PKEY* key, const char* name) {
+  BIGNUM* bn = nullptr;
+  if (EVP_PKEY_get_bn_param(key, name, &bn) != 1) return "";
+  std::string bytes(static_cast<size_t>(BN_num_bytes(bn)), '\0');
+  BN_bn2bin(bn, reinterpret_cast<unsigned char*>(bytes.data()));
+  BN_free(bn);
+  return Base64Url(bytes);
+}
+
+}  // namespace
+
+Rs256Signer::Rs256Signer() {
+  EVP_PKEY* key = EVP_RSA_gen(2048);
+  if (!key) throw std::runtime_error("RSA key generation failed");
+  key_ = key;
+  n_ = BigNumParam(key, OSSL_PKEY_PARAM_RSA_N);
+  e_ = BigNumParam(key, OSSL_PKEY_PARAM_RSA_E);
+  // A thumbprint-like key id, as Entra's x5t/kid: base64url of 20 bytes of the modulus's hash.
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(n_.data(), n_.size(), digest, &len, EVP_sha1(), nullptr);
+  kid_ = Base64Url(std::string_view(reinterpret_cast<char*>(digest), len));
+}
+
+Rs256Signer::~Rs256Signer() { EVP_PKEY_free(static_cast<EVP_PKEY*>(key_)); }
+
+const Rs256Signer& Rs256Signer::Instance() {
+  static const Rs256Signer* signer = new Rs256Signer();  // lives until exit
+  return *signer;
+}
+
+std::string Rs256Signer::Sign(const json::object& claims) const {
+  json::object header{{"typ", "JWT"}, {"alg", "RS256"}, {"x5t", kid_}, {"kid", kid_}};
+  std::string input = Base64Url(json::serialize(header)) + "." + Base64Url(json::serialize(claims));
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  size_t len = 0;
+  std::string sig;
+  if (EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, static_cast<EVP_PKEY*>(key_)) == 1 &&
+      EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(input.data()),
+                     input.size()) == 1) {
+    sig.resize(len);
+    if (EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len,
+                       reinterpret_cast<const unsigned char*>(input.data()), input.size()) != 1) {
+      len = 0;
+    }
+    sig.resize(len);
+  }
+  EVP_MD_CTX_free(ctx);
+  return input + "." + Base64Url(sig);
+}
+
+Result<json::object> Rs256Signer::Verify(std::string_view token) const {
+  size_t a = token.find('.');
+  size_t b = a == std::string_view::npos ? a : token.find('.', a + 1);
+  if (b == std::string_view::npos) return InvalidArgument("The token is not a JWT");
+  PC_ASSIGN_OR_RETURN(std::string sig, FromBase64Url(token.substr(b + 1)));
+  std::string_view input = token.substr(0, b);
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  bool ok =
+      EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, static_cast<EVP_PKEY*>(key_)) ==
+          1 &&
+      EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
+                       reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1;
+  EVP_MD_CTX_free(ctx);
+  if (!ok) return Unauthenticated("The token signature is not valid");
+  PC_ASSIGN_OR_RETURN(std::string claims, FromBase64Url(token.substr(a + 1, b - a - 1)));
+  return ParseJsonObject(claims);
+}
+
+json::object Rs256Signer::Jwks(const std::string& issuer) const {
+  return json::object{{"keys", json::array{json::object{{"kty", "RSA"},
+                                                        {"use", "sig"},
+                                                        {"kid", kid_},
+                                                        {"x5t", kid_},
+                                                        {"n", n_},
+                                                        {"e", e_},
+                                                        {"issuer", issuer}}}}};
 }
 
 }  // namespace pc::sandbox

@@ -23,3 +23,25 @@ TEST(JwtTest, SignsAndVerifies) {
 
 }  // namespace
 }  // namespace pc::sandbox
+
+namespace pc::sandbox {
+namespace {
+
+TEST(JwtTest, Rs256SignsWhatItsKeySetVerifies) {
+  const auto& signer = Rs256Signer::Instance();
+  json::object claims{{"aud", "https://management.azure.com"}, {"tid", "t"}};
+  std::string token = signer.Sign(claims);
+  auto back = signer.Verify(token);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->at("aud"), "https://management.azure.com");
+  auto jwks = signer.Jwks("https://issuer/");
+  const auto& key = jwks.at("keys").as_array().at(0).as_object();
+  EXPECT_EQ(key.at("kid").as_string(), signer.kid());
+  EXPECT_EQ(key.at("e"), "AQAB");
+  EXPECT_GT(key.at("n").as_string().size(), 300u);  // 2048 bits, base64url
+  token[token.size() - 5] = token[token.size() - 5] == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(signer.Verify(token).ok());
+}
+
+}  // namespace
+}  // namespace pc::sandbox

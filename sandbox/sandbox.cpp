@@ -158,7 +158,12 @@ Result<uint16_t> Sandbox::StartSmtp(const std::string& address, uint16_t port) {
 
 http::Response Sandbox::Handle(http::RequestContext& ctx) {
   Service service = ServiceOf(ctx.path);
+  if (service == Service::kNone && IsEntraRootPath(ctx.path)) {  // authority host: the origin
+    ctx.path = "/login" + ctx.path;
+    service = Service::kEntra;
+  }
   if (service == Service::kControl) return Control(ctx);
+  if (service == Service::kArm) ctx.path = NormalizeArmPath(ctx.path);  // ARM's path rules
   if (service == Service::kNone) {
     return GenericError(http::Status::not_found, "NotFound",
                         "No emulated service at " + ctx.path +

@@ -8,7 +8,10 @@
 
 namespace pc::sandbox {
 
-void AddEntraRoutes(http::Router& router, State& state);          // /login
+void AddEntraRoutes(http::Router& router, State& state);  // /login
+// True for Entra paths without the /login prefix (/{tenant}/v2.0/.well-known/..., /{tenant}/
+// oauth2/..., /{tenant}/discovery/...): clients whose authority host is the sandbox's origin.
+bool IsEntraRootPath(std::string_view path);
 void AddPartnerCenterRoutes(http::Router& router, State& state);  // /partnercenter
 void AddGraphRoutes(http::Router& router, State& state);          // /graph
 void AddArmRoutes(http::Router& router, State& state);            // /arm
@@ -17,6 +20,11 @@ void AddClcRoutes(http::Router& router, State& state);            // /clc
 void AddBillingExportRoutes(http::Router& router, State& state);
 // The export's blobs, as Azure Blob Storage serves them (/blob/{container}/...).
 void AddBlobRoutes(http::Router& router, State& state);
+
+// An ARM path or id in canonical form: one slash between segments, none at the end, and ARM's
+// own segments (subscriptions, resourceGroups, providers, Microsoft.Authorization, ...) in their
+// canonical case whatever case they were sent in ("/resourcegroups/" -> "/resourceGroups/").
+std::string NormalizeArmPath(std::string_view path);
 
 // Entra: {"error":"invalid_request","error_description":"AADSTS900144: ...","error_codes":[..]}.
 http::Response EntraError(http::Status status, std::string_view error, int aadsts,

@@ -6,11 +6,13 @@
 #include <boost/algorithm/string/predicate.hpp>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
 #include "core/random.h"
+#include "sandbox/tls.h"
 
 namespace pc::sandbox {
 
@@ -505,7 +507,18 @@ std::string BaseUrl(const http::Request& req) {
       plain = false;
     }
   }
-  return "http://" + (plain ? host : std::string("127.0.0.1"));
+  if (!plain) return "http://127.0.0.1";
+  // Through the TLS front (same Host port as a front of this process): https.
+  size_t colon = host.rfind(':');
+  if (colon != std::string::npos && host.find(']', colon) == std::string::npos) {
+    uint16_t port = 0;
+    std::string_view digits = std::string_view(host).substr(colon + 1);
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    if (ec == std::errc() && end == digits.data() + digits.size() && IsTlsFrontPort(port)) {
+      return "https://" + host;
+    }
+  }
+  return "http://" + host;
 }
 
 std::string Iso(Timestamp t) { return FormatTimestamp(t).substr(0, 19) + "Z"; }

@@ -194,8 +194,9 @@ std::string SerializeExact(const json::value& v);
 json::value DecimalJson(const std::string& decimal_text);
 http::Response ExactJsonResponse(http::Status status, const json::value& body);
 std::string Iso(Timestamp t);  // "2026-11-22T10:04:05Z"
-// "http://<Host header>" (or http://127.0.0.1 when it is missing or odd): the sandbox's own
-// base URL, for absolute links such as Location headers and blob URLs.
+// "http://<Host header>" (or http://127.0.0.1 when it is missing or odd; "https://<Host>" when
+// the Host's port is this process's TLS front): the sandbox's own base URL, for absolute links such
+// as Location headers and blob URLs.
 std::string BaseUrl(const http::Request& req);
 
 }  // namespace pc::sandbox

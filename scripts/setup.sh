@@ -43,3 +43,14 @@ if [[ -f web/package-lock.json ]]; then
     echo "$want" >"$stamp"
   fi
 fi
+
+# The conformance suite's npm packages (conformance/: Microsoft's SDKs), the same way.
+if [[ -f conformance/package-lock.json ]]; then
+  stamp=conformance/node_modules/.package-lock.sha256
+  want=$(sha256sum conformance/package-lock.json | cut -d' ' -f1)
+  if [[ ! -f $stamp || "$(cat "$stamp")" != "$want" ]]; then
+    echo "setup: npm ci in conformance/"
+    (cd conformance && npm ci --silent --no-audit --no-fund --no-update-notifier --loglevel=error)
+    echo "$want" >"$stamp"
+  fi
+fi

@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 #include <filesystem>
+#include <regex>
 #include <thread>
 
 #include "tests/harness.h"
@@ -242,6 +243,43 @@ TEST_F(OnboardingTest, HappyPathThenASecondSubscriptionUnderTheSameCustomer) {
                              "vm1?api-version=2023-03-01",
                          R"({"location":"eastus","tags":{},"properties":{}})", arm);
   EXPECT_LT(allowed_vm.status, 300) << allowed_vm.body;
+}
+
+// The production TLS path: every connector (Entra ID, Partner Center, Graph, ARM, CLC) reaches
+// the sandbox over HTTPS, verifying its certificate against tls.ca_file; without that CA the
+// certificate is refused.
+TEST_F(OnboardingTest, ConnectorsReachTheSandboxOverHttpsTrustingItsCa) {
+  static const std::regex kHttps(R"(HTTPS on (https://127\.0\.0\.1:\d+) .*CA file (\S+),)");
+  std::smatch m;
+  std::string err = sandbox_.Stderr();
+  ASSERT_TRUE(std::regex_search(err, m, kHttps)) << err;
+  std::string https = m[1], ca = m[2];
+  ASSERT_TRUE(std::filesystem::exists(ca)) << ca;
+
+  {
+    ServerProcess untrusting;
+    untrusting.Start({"serve", "--database", db_.url, "--set", "upstream.sandbox_url=" + https,
+                      "--set", "security.secret_key_file=" + dir_ + "/secret.key"});
+    auto auth = test::Login(untrusting.BaseUrl(), "admin@acme.example").Bearer();
+    auto refused = Http("POST", untrusting.BaseUrl() + "/api/v1/clc/connections",
+                        R"({"username":"acme.admin","password":"sandbox"})", auth);
+    EXPECT_GE(refused.status, 500) << refused.body;
+  }
+
+  StartServer({"--set", "upstream.sandbox_url=" + https, "--set", "tls.ca_file=" + ca});
+  auto admin = Login("admin@acme.example");
+  auto connected = Connect(admin, "acme.admin");
+  ASSERT_EQ(connected.status, 201) << connected.body;
+  auto created = CreateProvider(admin, Str(Json(connected.body).at("connectionId")), "ACME",
+                                "Acme Azure over HTTPS");
+  ASSERT_EQ(created.status, 202) << created.body;
+  auto ready =
+      WaitForState(admin, Str(Json(created.body).at("id")), "ready", std::chrono::seconds(60));
+  for (const auto& s : ready.at("steps").as_array()) EXPECT_EQ(Str(s.at("state")), "done");
+  auto state = SandboxState();
+  EXPECT_EQ(state.at("azureSubscriptions").as_array().size(), 1u);
+  EXPECT_EQ(state.at("roleAssignments").as_array().size(), 1u);
+  EXPECT_EQ(state.at("policyAssignments").as_array().size(), 1u);
 }
 
 TEST_F(OnboardingTest, IneligibleAccountsGetTheOriginalMessagesAndNothingIsWritten) {
