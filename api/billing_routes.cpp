@@ -35,13 +35,6 @@ Result<YearMonth> MonthParam(const http::RequestContext& req) {
   return YearMonth::Parse(it->second);
 }
 
-http::Response NoUsageYetOr(const Error& error) {
-  if (error.code == ErrorCode::kNotFound && error.message.starts_with("No Azure usage")) {
-    return http::ErrorResponse(http::Status::not_found, billing::kNoUsageYet, error.message);
-  }
-  return ErrorReply(error);
-}
-
 // True when the bearer token looks like a CLC v2 token (a JWT: three dot-separated parts);
 // our session and API tokens never contain a dot.
 bool IsClcToken(std::string_view token) { return std::count(token.begin(), token.end(), '.') == 2; }
@@ -78,7 +71,7 @@ void AddBillingRoutes(http::Router& router, ApiContext& ctx) {
                    ctx.db.InTransaction<billing::BillingSummary>([&](store::Transaction& tx) {
                      return billing::SummarizeMonth(tx, *alias, month);
                    });
-               if (!summary.ok()) return NoUsageYetOr(summary.error());
+               if (!summary.ok()) return ErrorReply(summary.error());
                return http::TextResponse(http::Status::ok, billing::EstimateBody(*summary),
                                          "application/json");
              });
@@ -123,7 +116,7 @@ void AddBillingRoutes(http::Router& router, ApiContext& ctx) {
                      PC_RETURN_IF_ERROR(billing::CheckAliasAccess(tx, who, *alias));
                      return billing::SummarizeMonth(tx, *alias, *month);
                    });
-               if (!summary.ok()) return NoUsageYetOr(summary.error());
+               if (!summary.ok()) return ErrorReply(summary.error());
                return http::JsonResponse(http::Status::ok, billing::ToJson(*summary));
              }));
 

@@ -106,14 +106,7 @@ void AddOnboardingRoutes(http::Router& router, ApiContext& ctx) {
                auto password = RequiredString(*body, "password");
                if (!password.ok()) return ErrorReply(password.error());
                auto c = ctx.onboarding->Connect(who, *user, *password, req.client_addr);
-               if (!c.ok()) {
-                 if (c.error().code == ErrorCode::kUnauthenticated) {
-                   // CenturyLink Cloud refused the login: its own message, not ours.
-                   return http::ErrorResponse(http::Status::bad_request, "ClcLoginFailed",
-                                              c.error().message);
-                 }
-                 return ErrorReply(c.error());
-               }
+               if (!c.ok()) return ErrorReply(c.error());
                return http::JsonResponse(http::Status::created, onboarding::ToJson(*c));
              }));
 
@@ -131,14 +124,7 @@ void AddOnboardingRoutes(http::Router& router, ApiContext& ctx) {
                auto in = ParseNewProvider(*body);
                if (!in.ok()) return ErrorReply(in.error());
                auto p = ctx.onboarding->CreateProvider(who, *in);
-               if (!p.ok()) {
-                 if (onboarding::IsExistingAccountRejection(p.error())) {
-                   return http::ErrorResponse(http::Status::bad_request,
-                                              onboarding::kExistingAccountRejected,
-                                              p.error().message);
-                 }
-                 return ErrorReply(p.error());
-               }
+               if (!p.ok()) return ErrorReply(p.error());
                bool ready = p->state == "ready";  // existing-customer: nothing left to do
                if (!ready && ctx.on_work_queued) ctx.on_work_queued();
                auto res = http::JsonResponse(ready ? http::Status::created : http::Status::accepted,
@@ -172,55 +158,55 @@ void AddOnboardingRoutes(http::Router& router, ApiContext& ctx) {
   // unavailable (or five minutes). The server sends the rest of the stream from a timer, so an
   // idle stream holds no thread (core/http/message.h ResponseStream); each tick (4 a second) is
   // one small query, and the provider is read again only when it changed.
-  router.Add(
-      http::Verb::get, "/api/v1/providers/{id}/events",
-      WithOnboarding(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
-        std::string id = req.params["id"];
-        auto p = ctx.onboarding->GetProvider(who, id);
-        if (!p.ok()) return ErrorReply(p.error());
-        if (++open_event_streams > kMaxEventStreams) {
-          --open_event_streams;
-          auto busy = ErrorReply(Unavailable(
-              "Too many event streams are open; poll GET /api/v1/providers/" + id + " instead"));
-          busy.set(boost::beast::http::field::retry_after, "5");
-          return busy;
-        }
-        auto slot = std::make_shared<EventStreamSlot>();
-        std::string last = json::serialize(onboarding::ToJson(*p));
-        auto res = http::TextResponse(http::Status::ok, "retry: 3000\n\n" + ProviderEvent(last),
+  router.Add(http::Verb::get, "/api/v1/providers/{id}/events",
+             WithOnboarding(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
+               std::string id = req.params["id"];
+               auto p = ctx.onboarding->GetProvider(who, id);
+               if (!p.ok()) return ErrorReply(p.error());
+               if (++open_event_streams > kMaxEventStreams) {
+                 --open_event_streams;
+                 return ErrorReply(RetryAfter(
+                     Unavailable("Too many event streams are open; poll GET /api/v1/providers/" +
+                                 id + " instead"),
+                     std::chrono::seconds(5)));
+               }
+               auto slot = std::make_shared<EventStreamSlot>();
+               std::string last = json::serialize(onboarding::ToJson(*p));
+               auto res =
+                   http::TextResponse(http::Status::ok, "retry: 3000\n\n" + ProviderEvent(last),
                                       "text/event-stream; charset=utf-8");
-        res.set(boost::beast::http::field::cache_control, "no-store");
-        if (Settled(*p)) return res;  // nothing more will happen: the stream ends here
-        auto stream = std::make_shared<http::ResponseStream>();
-        stream->interval = std::chrono::milliseconds(250);
-        stream->max_duration = std::chrono::minutes(5);
-        auto version = ctx.onboarding->ProviderVersion(id);
-        stream->next = [&ctx, who, id, slot, last, seen = version.ok() ? *version : "", quiet = 0,
-                        settled = false]() mutable -> std::optional<std::string> {
-          if (settled) return std::nullopt;
-          // One small query a tick; the provider is read (and authorized) again on a change.
-          auto now_version = ctx.onboarding->ProviderVersion(id);
-          if (!now_version.ok()) return std::nullopt;
-          if (*now_version == seen) {
-            if (++quiet >= 60) {  // a comment every 15 s, so proxies keep the stream open
-              quiet = 0;
-              return std::string(": keep-alive\n\n");
-            }
-            return std::string();
-          }
-          seen = std::move(*now_version);
-          quiet = 0;
-          auto now = ctx.onboarding->GetProvider(who, id);
-          if (!now.ok()) return std::nullopt;  // deleted meanwhile
-          std::string body = json::serialize(onboarding::ToJson(*now));
-          settled = Settled(*now);
-          if (body == last) return std::string();
-          last = std::move(body);
-          return ProviderEvent(last);
-        };
-        req.stream = std::move(stream);
-        return res;
-      }));
+               res.set(boost::beast::http::field::cache_control, "no-store");
+               if (Settled(*p)) return res;  // nothing more will happen: the stream ends here
+               auto stream = std::make_shared<http::ResponseStream>();
+               stream->interval = std::chrono::milliseconds(250);
+               stream->max_duration = std::chrono::minutes(5);
+               auto version = ctx.onboarding->ProviderVersion(id);
+               stream->next = [&ctx, who, id, slot, last, seen = version.ok() ? *version : "",
+                               quiet = 0, settled = false]() mutable -> std::optional<std::string> {
+                 if (settled) return std::nullopt;
+                 // One small query a tick; the provider is read (and authorized) again on a change.
+                 auto now_version = ctx.onboarding->ProviderVersion(id);
+                 if (!now_version.ok()) return std::nullopt;
+                 if (*now_version == seen) {
+                   if (++quiet >= 60) {  // a comment every 15 s, so proxies keep the stream open
+                     quiet = 0;
+                     return std::string(": keep-alive\n\n");
+                   }
+                   return std::string();
+                 }
+                 seen = std::move(*now_version);
+                 quiet = 0;
+                 auto now = ctx.onboarding->GetProvider(who, id);
+                 if (!now.ok()) return std::nullopt;  // deleted meanwhile
+                 std::string body = json::serialize(onboarding::ToJson(*now));
+                 settled = Settled(*now);
+                 if (body == last) return std::string();
+                 last = std::move(body);
+                 return ProviderEvent(last);
+               };
+               req.stream = std::move(stream);
+               return res;
+             }));
 
   router.Add(http::Verb::get, "/api/v1/jobs",
              Authed(ctx, [&ctx](http::RequestContext& req, const Principal& who) {

@@ -1687,7 +1687,11 @@ export interface components {
     schemas: {
         Error: {
             error: {
-                code: string;
+                /**
+                 * @description Stable code a client may rely on (README "Error codes"); the message is for people and may change.
+                 * @enum {string}
+                 */
+                code: "InvalidArgument" | "Unauthenticated" | "PermissionDenied" | "NotFound" | "Conflict" | "FailedPrecondition" | "PayloadTooLarge" | "TooManyRequests" | "OutOfRange" | "Unavailable" | "Internal" | "NoUsageYet" | "ClcLoginFailed" | "ExistingAccountRejected" | "BadRequest" | "MethodNotAllowed" | "HeadersTooLarge" | "TrailersTooLarge" | "InsufficientStorage" | "Busy";
                 message: string;
             };
         };
