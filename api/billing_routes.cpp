@@ -35,6 +35,15 @@ Result<YearMonth> MonthParam(const http::RequestContext& req) {
   return YearMonth::Parse(it->second);
 }
 
+// The capabilities these routes use (api/api.h).
+billing::ClcTokenVerifier* ClcTokens(const ApiContext& ctx) {
+  return ctx.capabilities.Find<billing::ClcTokenVerifier>(capability::kClcTokens);
+}
+InvoicePoster PostInvoiceLine(const ApiContext& ctx) {
+  auto* post = ctx.capabilities.Find<InvoicePoster>(capability::kInvoicePoster);
+  return post ? *post : InvoicePoster{};
+}
+
 // True when the bearer token looks like a CLC v2 token (a JWT: three dot-separated parts);
 // our session and API tokens never contain a dot.
 bool IsClcToken(std::string_view token) { return std::count(token.begin(), token.end(), '.') == 2; }
@@ -45,10 +54,11 @@ Status AuthorizeEstimate(http::RequestContext& req, ApiContext& ctx, const std::
   std::string_view auth = req.request[boost::beast::http::field::authorization];
   if (auth.size() > 7 && boost::beast::iequals(auth.substr(0, 7), "Bearer ") &&
       IsClcToken(auth.substr(7))) {
-    if (!ctx.clc_tokens) {
+    auto* clc_tokens = ClcTokens(ctx);
+    if (!clc_tokens) {
       return Unauthenticated("CenturyLink Cloud tokens are not accepted by this server");
     }
-    return ctx.clc_tokens->Verify(std::string(auth.substr(7)), alias);
+    return clc_tokens->Verify(std::string(auth.substr(7)), alias);
   }
   PC_ASSIGN_OR_RETURN(auto who, Authenticate(req, ctx));
   return ctx.db.InTransaction(
@@ -58,6 +68,8 @@ Status AuthorizeEstimate(http::RequestContext& req, ApiContext& ctx, const std::
 }  // namespace
 
 void AddBillingRoutes(http::Router& router, ApiContext& ctx) {
+  ClcTokens(ctx);  // looked up now: the startup check knows these routes use them
+  PostInvoiceLine(ctx);
   // The seed's Usage Estimates API (seed-system.md §4.3), at its original path and shape.
   router.Add(http::Verb::get, "/accounts/{alias}/azure/billingestimate",
              [&ctx](http::RequestContext& req) -> http::Response {
@@ -167,7 +179,7 @@ void AddBillingRoutes(http::Router& router, ApiContext& ctx) {
                if (!text.ok()) return ErrorReply(text.error());
                auto month = YearMonth::Parse(*text);
                if (!month.ok()) return ErrorReply(month.error());
-               auto report = billing::CloseMonth(ctx.db, who, *month, Now(), ctx.post_invoice_line);
+               auto report = billing::CloseMonth(ctx.db, who, *month, Now(), PostInvoiceLine(ctx));
                if (!report.ok()) return ErrorReply(report.error());
                return http::JsonResponse(
                    report->already_closed ? http::Status::ok : http::Status::created,

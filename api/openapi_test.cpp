@@ -24,7 +24,7 @@ TEST(OpenApiTest, DocumentMatchesRouter) {
   ASSERT_TRUE(db.ok()) << db.error().message;
   identity::IdentityService identity(**db);
   http::HttpMetrics metrics;
-  ApiContext ctx{**db, identity, metrics, {}, nullptr, nullptr, nullptr, nullptr};
+  ApiContext ctx({.db = **db, .identity = identity, .metrics = metrics});
   http::Router router = BuildRouter(ctx);
 
   std::set<std::string> routed;

@@ -205,7 +205,7 @@ int RunService(const Config& config, store::Database& db,
   identity::IdentityService identity(db, id_options);
 
   http::HttpMetrics metrics;
-  api::ApiContext ctx{db, identity, metrics, {}, nullptr, nullptr, nullptr, nullptr};
+  api::ApiContext ctx({.db = db, .identity = identity, .metrics = metrics});
   ctx.options.secure_cookies = config.secure_cookies;
   ctx.options.import_max_expanded_bytes = static_cast<uint64_t>(config.import_max_expanded_bytes);
   ctx.options.import_max_expansion_ratio = static_cast<uint64_t>(config.import_max_expansion_ratio);
@@ -285,17 +285,26 @@ int RunService(const Config& config, store::Database& db,
   runner_options.incarnation = instance.incarnation();
   jobs::JobRunner runner(db, runner_options);
   onboarding.RegisterWorkflow(runner);
-  ctx.onboarding = &onboarding;
   billing::ClcTokenVerifier clc_tokens(
       clc, std::chrono::seconds(config.billing_clc_token_cache_seconds));
-  ctx.clc_tokens = &clc_tokens;
-  ctx.post_invoice_line =
+  api::InvoicePoster post_invoice_line =
       billing::MakeClcLinePoster(clc, config.partner_clc_username, config.partner_clc_password);
   auto grace = std::chrono::hours(config.billing_close_grace_hours);
-  Periodic scheduler(std::chrono::seconds(config.billing_close_check_seconds),
-                     [&db, &ctx, grace] { CloseEndedMonths(db, ctx.post_invoice_line, grace); });
-  ctx.on_work_queued = [&runner] { runner.Poke(); };
+  Periodic scheduler(
+      std::chrono::seconds(config.billing_close_check_seconds),
+      [&db, &post_invoice_line, grace] { CloseEndedMonths(db, post_invoice_line, grace); });
+  api::WorkQueued work_queued = [&runner] { runner.Poke(); };
+  // The API's capabilities, by name (api/api.h); a route needing one not provided here stops
+  // the start below.
+  ctx.capabilities.Provide(api::capability::kOnboarding, onboarding);
+  ctx.capabilities.Provide(api::capability::kClcTokens, clc_tokens);
+  ctx.capabilities.Provide(api::capability::kInvoicePoster, post_invoice_line);
+  ctx.capabilities.Provide(api::capability::kWorkQueued, work_queued);
   http::Router router = api::BuildRouter(ctx);
+  if (Status complete = ctx.capabilities.CheckComplete(); !complete.ok()) {
+    spdlog::error("{}", complete.error().message);
+    return 1;
+  }
 
   http::ServerOptions options;
   options.address = config.address;
@@ -345,7 +354,7 @@ int RunService(const Config& config, store::Database& db,
   if (prepare) {
     uint16_t bound = *port;
     preparing = std::thread([&, bound] {
-      RunningService running{db, partner_center, ctx.post_invoice_line, bound, stopping};
+      RunningService running{db, partner_center, post_invoice_line, bound, stopping};
       prepare(running);
       if (!stopping) start_schedules();
     });
