@@ -3,7 +3,12 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <set>
 #include <string>
+#include <string_view>
+#include <typeinfo>
+#include <vector>
 
 #include "core/http/metrics.h"
 #include "core/http/router.h"
@@ -34,18 +39,83 @@ struct ApiOptions {
   std::string web_root;
 };
 
+// The services every route needs. Built once by the caller, by name (not by position).
+struct ApiServices {
+  store::Database& db;
+  identity::IdentityService& identity;
+  http::HttpMetrics& metrics;
+};
+
+// Optional capabilities (onboarding, billing's CLC token check, ...), each registered by name.
+// A route module looks its capabilities up once when it adds its routes (BuildRouter; so provide
+// every capability before it) and again in its handlers, which answer without one as the module
+// says (e.g. 503). The lookups made while adding routes are remembered: CheckComplete() at
+// startup names every capability a route asked for that was not provided, so a process cannot
+// start with a capability forgotten. A new capability is one Provide where the service is built
+// and its lookups in its own route module.
+// Filled on one thread; BuildRouter seals it, after which it is read-only and thread-safe.
+class Capabilities {
+ public:
+  // Registers `service` as `name`. Throws std::logic_error if `name` is provided twice.
+  template <class T>
+  void Provide(std::string_view name, T& service) {
+    Put(name, typeid(T), &service);
+  }
+  // The service registered as `name`, or null. Throws std::logic_error if it was registered with
+  // another type (a wiring bug, found at startup since routes look up when they are added).
+  template <class T>
+  T* Find(std::string_view name) const {
+    return static_cast<T*>(Get(name, typeid(T)));
+  }
+  // FailedPrecondition naming each capability looked up but not provided; OK otherwise.
+  Status CheckComplete() const;
+  std::vector<std::string> Provided() const;
+  // No Provide after this; lookups are no longer remembered (BuildRouter calls it).
+  void Seal() { sealed_ = true; }
+
+ private:
+  struct Entry {
+    const std::type_info* type;
+    void* service;
+  };
+  void Put(std::string_view name, const std::type_info& type, void* service);
+  void* Get(std::string_view name, const std::type_info& type) const;
+  std::map<std::string, Entry, std::less<>> provided_;
+  mutable std::set<std::string, std::less<>> wanted_;
+  bool sealed_ = false;
+};
+
+// The capability names in use (one constant per capability; the type is checked on lookup).
+namespace capability {
+// onboarding::OnboardingService: the onboarding routes (503 without it).
+inline constexpr std::string_view kOnboarding = "onboarding";
+// WorkQueued: wakes the job workers after a job is queued (without it they find it by polling).
+inline constexpr std::string_view kWorkQueued = "work-queued";
+// billing::ClcTokenVerifier: CLC bearer tokens for the seed's billingestimate API (401 without).
+inline constexpr std::string_view kClcTokens = "clc-tokens";
+// InvoicePoster: the invoice sink month close posts to (without it closes record lines and
+// posting fails until one is set).
+inline constexpr std::string_view kInvoicePoster = "invoice-poster";
+}  // namespace capability
+
+using WorkQueued = std::function<void()>;
+using InvoicePoster = std::function<Status(const billing::InvoiceLine&)>;
+
 // What the handlers need; owned by the caller and alive while the server runs.
 struct ApiContext {
+  explicit ApiContext(const ApiServices& services, ApiOptions opts = {})
+      : db(services.db),
+        identity(services.identity),
+        metrics(services.metrics),
+        options(std::move(opts)) {}
+  ApiContext(const ApiContext&) = delete;
+  ApiContext& operator=(const ApiContext&) = delete;
+
   store::Database& db;
   identity::IdentityService& identity;
   http::HttpMetrics& metrics;
   ApiOptions options;
-  onboarding::OnboardingService* onboarding = nullptr;  // null: onboarding routes answer 503
-  std::function<void()> on_work_queued;                 // wakes the job workers
-  // Billing: CLC bearer tokens for the seed's billingestimate API (null: refused with 401) and
-  // the invoice sink month close posts to (null: closes record lines, posting fails until set).
-  billing::ClcTokenVerifier* clc_tokens = nullptr;
-  std::function<Status(const billing::InvoiceLine&)> post_invoice_line;
+  Capabilities capabilities;
 };
 
 // Every route of the service, in one router.

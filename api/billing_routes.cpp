@@ -37,11 +37,13 @@ Result<YearMonth> MonthParam(const http::RequestContext& req) {
   return YearMonth::Parse(it->second);
 }
 
-http::Response NoUsageYetOr(const Error& error) {
-  if (error.code == ErrorCode::kNotFound && error.message.starts_with("No Azure usage")) {
-    return http::ErrorResponse(http::Status::not_found, billing::kNoUsageYet, error.message);
-  }
-  return ErrorReply(error);
+// The capabilities these routes use (api/api.h).
+billing::ClcTokenVerifier* ClcTokens(const ApiContext& ctx) {
+  return ctx.capabilities.Find<billing::ClcTokenVerifier>(capability::kClcTokens);
+}
+InvoicePoster PostInvoiceLine(const ApiContext& ctx) {
+  auto* post = ctx.capabilities.Find<InvoicePoster>(capability::kInvoicePoster);
+  return post ? *post : InvoicePoster{};
 }
 
 // True when the bearer token looks like a CLC v2 token (a JWT: three dot-separated parts);
@@ -54,10 +56,11 @@ Status AuthorizeEstimate(http::RequestContext& req, ApiContext& ctx, const std::
   std::string_view auth = req.request[boost::beast::http::field::authorization];
   if (auth.size() > 7 && boost::beast::iequals(auth.substr(0, 7), "Bearer ") &&
       IsClcToken(auth.substr(7))) {
-    if (!ctx.clc_tokens) {
+    auto* clc_tokens = ClcTokens(ctx);
+    if (!clc_tokens) {
       return Unauthenticated("CenturyLink Cloud tokens are not accepted by this server");
     }
-    return ctx.clc_tokens->Verify(std::string(auth.substr(7)), alias);
+    return clc_tokens->Verify(std::string(auth.substr(7)), alias);
   }
   PC_ASSIGN_OR_RETURN(auto who, Authenticate(req, ctx));
   return ctx.db.InTransaction(
@@ -67,6 +70,8 @@ Status AuthorizeEstimate(http::RequestContext& req, ApiContext& ctx, const std::
 }  // namespace
 
 void AddBillingRoutes(http::Router& router, ApiContext& ctx) {
+  ClcTokens(ctx);  // looked up now: the startup check knows these routes use them
+  PostInvoiceLine(ctx);
   // The seed's Usage Estimates API (seed-system.md §4.3), at its original path and shape.
   router.Add(http::Verb::get, "/accounts/{alias}/azure/billingestimate",
              [&ctx](http::RequestContext& req) -> http::Response {
@@ -80,7 +85,7 @@ void AddBillingRoutes(http::Router& router, ApiContext& ctx) {
                    ctx.db.InTransaction<billing::BillingSummary>([&](store::Transaction& tx) {
                      return billing::SummarizeMonth(tx, *alias, month);
                    });
-               if (!summary.ok()) return NoUsageYetOr(summary.error());
+               if (!summary.ok()) return ErrorReply(summary.error());
                return http::TextResponse(http::Status::ok, billing::EstimateBody(*summary),
                                          "application/json");
              });
@@ -148,7 +153,7 @@ void AddBillingRoutes(http::Router& router, ApiContext& ctx) {
                auto month = MonthParam(req);
                if (!month.ok()) return ErrorReply(month.error());
                auto summary = billing::SummarizeAliasMonth(ctx.db, who, *alias, *month);
-               if (!summary.ok()) return NoUsageYetOr(summary.error());
+               if (!summary.ok()) return ErrorReply(summary.error());
                return http::JsonResponse(http::Status::ok, billing::ToJson(*summary));
              }));
 
@@ -187,7 +192,7 @@ void AddBillingRoutes(http::Router& router, ApiContext& ctx) {
                if (!text.ok()) return ErrorReply(text.error());
                auto month = YearMonth::Parse(*text);
                if (!month.ok()) return ErrorReply(month.error());
-               auto report = billing::CloseMonth(ctx.db, who, *month, Now(), ctx.post_invoice_line);
+               auto report = billing::CloseMonth(ctx.db, who, *month, Now(), PostInvoiceLine(ctx));
                if (!report.ok()) return ErrorReply(report.error());
                return http::JsonResponse(
                    report->already_closed ? http::Status::ok : http::Status::created,

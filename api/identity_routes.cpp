@@ -47,17 +47,8 @@ void AddIdentityRoutes(http::Router& router, ApiContext& ctx) {
         if (!email.ok()) return ErrorReply(email.error());
         auto password = RequiredString(*body, "password");
         if (!password.ok()) return ErrorReply(password.error());
-        identity::Throttled throttled;
-        auto login = ctx.identity.Login(*email, *password, req.client_addr, &throttled);
-        if (!login.ok()) {
-          auto res = ErrorReply(login.error());
-          if (login.error().code == ErrorCode::kResourceExhausted &&
-              throttled.retry_after_seconds > 0) {
-            res.set(boost::beast::http::field::retry_after,
-                    std::to_string(throttled.retry_after_seconds));
-          }
-          return res;
-        }
+        auto login = ctx.identity.Login(*email, *password, req.client_addr);
+        if (!login.ok()) return ErrorReply(login.error());
         json::object out{{"token", login->token},
                          {"csrfToken", login->csrf_token},
                          {"expiresAt", login->expires_at},

@@ -12,11 +12,22 @@ namespace {
 
 using identity::Principal;
 
+// The capabilities these routes use (api/api.h).
+onboarding::OnboardingService* Onboarding(const ApiContext& ctx) {
+  return ctx.capabilities.Find<onboarding::OnboardingService>(capability::kOnboarding);
+}
+// Wakes the job workers after a job was queued (without it they find it by polling).
+void PokeWorkers(const ApiContext& ctx) {
+  if (auto* poke = ctx.capabilities.Find<api::WorkQueued>(capability::kWorkQueued); poke && *poke) {
+    (*poke)();
+  }
+}
+
 // Authenticated, and onboarding is configured on this server.
 template <class Fn>
 http::Handler WithOnboarding(ApiContext& ctx, Fn fn) {
   return Authed(ctx, [&ctx, fn](http::RequestContext& req, const Principal& who) {
-    if (!ctx.onboarding) {
+    if (!Onboarding(ctx)) {
       return ErrorReply(Unavailable("Onboarding is not configured on this server"));
     }
     return fn(req, who);
@@ -97,6 +108,8 @@ struct EventStreamSlot {
 }  // namespace
 
 void AddOnboardingRoutes(http::Router& router, ApiContext& ctx) {
+  Onboarding(ctx);  // looked up now: the startup check knows these routes use them
+  ctx.capabilities.Find<api::WorkQueued>(capability::kWorkQueued);
   router.Add(http::Verb::post, "/api/v1/clc/connections",
              WithOnboarding(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
                auto body = JsonBody(req);
@@ -105,21 +118,14 @@ void AddOnboardingRoutes(http::Router& router, ApiContext& ctx) {
                if (!user.ok()) return ErrorReply(user.error());
                auto password = RequiredString(*body, "password");
                if (!password.ok()) return ErrorReply(password.error());
-               auto c = ctx.onboarding->Connect(who, *user, *password, req.client_addr);
-               if (!c.ok()) {
-                 if (c.error().code == ErrorCode::kUnauthenticated) {
-                   // CenturyLink Cloud refused the login: its own message, not ours.
-                   return http::ErrorResponse(http::Status::bad_request, "ClcLoginFailed",
-                                              c.error().message);
-                 }
-                 return ErrorReply(c.error());
-               }
+               auto c = Onboarding(ctx)->Connect(who, *user, *password, req.client_addr);
+               if (!c.ok()) return ErrorReply(c.error());
                return http::JsonResponse(http::Status::created, onboarding::ToJson(*c));
              }));
 
   router.Add(http::Verb::get, "/api/v1/terms",
              WithOnboarding(ctx, [&ctx](http::RequestContext&, const Principal&) {
-               auto terms = ctx.onboarding->Terms();
+               auto terms = Onboarding(ctx)->Terms();
                if (!terms.ok()) return ErrorReply(terms.error());
                return http::JsonResponse(http::Status::ok, *terms);
              }));
@@ -130,17 +136,10 @@ void AddOnboardingRoutes(http::Router& router, ApiContext& ctx) {
                if (!body.ok()) return ErrorReply(body.error());
                auto in = ParseNewProvider(*body);
                if (!in.ok()) return ErrorReply(in.error());
-               auto p = ctx.onboarding->CreateProvider(who, *in);
-               if (!p.ok()) {
-                 if (onboarding::IsExistingAccountRejection(p.error())) {
-                   return http::ErrorResponse(http::Status::bad_request,
-                                              onboarding::kExistingAccountRejected,
-                                              p.error().message);
-                 }
-                 return ErrorReply(p.error());
-               }
+               auto p = Onboarding(ctx)->CreateProvider(who, *in);
+               if (!p.ok()) return ErrorReply(p.error());
                bool ready = p->state == "ready";  // existing-customer: nothing left to do
-               if (!ready && ctx.on_work_queued) ctx.on_work_queued();
+               if (!ready) PokeWorkers(ctx);
                auto res = http::JsonResponse(ready ? http::Status::created : http::Status::accepted,
                                              onboarding::ToJson(*p));
                res.set(boost::beast::http::field::location, "/api/v1/providers/" + p->id);
@@ -149,7 +148,7 @@ void AddOnboardingRoutes(http::Router& router, ApiContext& ctx) {
 
   router.Add(http::Verb::get, "/api/v1/providers",
              WithOnboarding(ctx, [&ctx](http::RequestContext&, const Principal& who) {
-               auto list = ctx.onboarding->ListProviders(who);
+               auto list = Onboarding(ctx)->ListProviders(who);
                if (!list.ok()) return ErrorReply(list.error());
                json::array items;
                for (const auto& p : *list) items.push_back(onboarding::ToJson(p));
@@ -158,69 +157,69 @@ void AddOnboardingRoutes(http::Router& router, ApiContext& ctx) {
 
   router.Add(http::Verb::get, "/api/v1/providers/{id}",
              WithOnboarding(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
-               auto p = ctx.onboarding->GetProvider(who, req.params["id"]);
+               auto p = Onboarding(ctx)->GetProvider(who, req.params["id"]);
                if (!p.ok()) return ErrorReply(p.error());
                return http::JsonResponse(http::Status::ok, onboarding::ToJson(*p));
              }));
 
   router.Add(http::Verb::delete_, "/api/v1/providers/{id}",
              WithOnboarding(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
-               return Reply(ctx.onboarding->DeleteProvider(who, req.params["id"]));
+               return Reply(Onboarding(ctx)->DeleteProvider(who, req.params["id"]));
              }));
 
   // Server-sent events: the provider now, then after each change, until it is ready or
   // unavailable (or five minutes). The server sends the rest of the stream from a timer, so an
   // idle stream holds no thread (core/http/message.h ResponseStream); each tick (4 a second) is
   // one small query, and the provider is read again only when it changed.
-  router.Add(
-      http::Verb::get, "/api/v1/providers/{id}/events",
-      WithOnboarding(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
-        std::string id = req.params["id"];
-        auto p = ctx.onboarding->GetProvider(who, id);
-        if (!p.ok()) return ErrorReply(p.error());
-        if (++open_event_streams > kMaxEventStreams) {
-          --open_event_streams;
-          auto busy = ErrorReply(Unavailable(
-              "Too many event streams are open; poll GET /api/v1/providers/" + id + " instead"));
-          busy.set(boost::beast::http::field::retry_after, "5");
-          return busy;
-        }
-        auto slot = std::make_shared<EventStreamSlot>();
-        std::string last = json::serialize(onboarding::ToJson(*p));
-        auto res = http::TextResponse(http::Status::ok, "retry: 3000\n\n" + ProviderEvent(last),
+  router.Add(http::Verb::get, "/api/v1/providers/{id}/events",
+             WithOnboarding(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
+               std::string id = req.params["id"];
+               auto p = Onboarding(ctx)->GetProvider(who, id);
+               if (!p.ok()) return ErrorReply(p.error());
+               if (++open_event_streams > kMaxEventStreams) {
+                 --open_event_streams;
+                 return ErrorReply(RetryAfter(
+                     Unavailable("Too many event streams are open; poll GET /api/v1/providers/" +
+                                 id + " instead"),
+                     std::chrono::seconds(5)));
+               }
+               auto slot = std::make_shared<EventStreamSlot>();
+               std::string last = json::serialize(onboarding::ToJson(*p));
+               auto res =
+                   http::TextResponse(http::Status::ok, "retry: 3000\n\n" + ProviderEvent(last),
                                       "text/event-stream; charset=utf-8");
-        res.set(boost::beast::http::field::cache_control, "no-store");
-        if (Settled(*p)) return res;  // nothing more will happen: the stream ends here
-        auto stream = std::make_shared<http::ResponseStream>();
-        stream->interval = std::chrono::milliseconds(250);
-        stream->max_duration = std::chrono::minutes(5);
-        auto version = ctx.onboarding->ProviderVersion(id);
-        stream->next = [&ctx, who, id, slot, last, seen = version.ok() ? *version : "", quiet = 0,
-                        settled = false]() mutable -> std::optional<std::string> {
-          if (settled) return std::nullopt;
-          // One small query a tick; the provider is read (and authorized) again on a change.
-          auto now_version = ctx.onboarding->ProviderVersion(id);
-          if (!now_version.ok()) return std::nullopt;
-          if (*now_version == seen) {
-            if (++quiet >= 60) {  // a comment every 15 s, so proxies keep the stream open
-              quiet = 0;
-              return std::string(": keep-alive\n\n");
-            }
-            return std::string();
-          }
-          seen = std::move(*now_version);
-          quiet = 0;
-          auto now = ctx.onboarding->GetProvider(who, id);
-          if (!now.ok()) return std::nullopt;  // deleted meanwhile
-          std::string body = json::serialize(onboarding::ToJson(*now));
-          settled = Settled(*now);
-          if (body == last) return std::string();
-          last = std::move(body);
-          return ProviderEvent(last);
-        };
-        req.stream = std::move(stream);
-        return res;
-      }));
+               res.set(boost::beast::http::field::cache_control, "no-store");
+               if (Settled(*p)) return res;  // nothing more will happen: the stream ends here
+               auto stream = std::make_shared<http::ResponseStream>();
+               stream->interval = std::chrono::milliseconds(250);
+               stream->max_duration = std::chrono::minutes(5);
+               auto version = Onboarding(ctx)->ProviderVersion(id);
+               stream->next = [&ctx, who, id, slot, last, seen = version.ok() ? *version : "",
+                               quiet = 0, settled = false]() mutable -> std::optional<std::string> {
+                 if (settled) return std::nullopt;
+                 // One small query a tick; the provider is read (and authorized) again on a change.
+                 auto now_version = Onboarding(ctx)->ProviderVersion(id);
+                 if (!now_version.ok()) return std::nullopt;
+                 if (*now_version == seen) {
+                   if (++quiet >= 60) {  // a comment every 15 s, so proxies keep the stream open
+                     quiet = 0;
+                     return std::string(": keep-alive\n\n");
+                   }
+                   return std::string();
+                 }
+                 seen = std::move(*now_version);
+                 quiet = 0;
+                 auto now = Onboarding(ctx)->GetProvider(who, id);
+                 if (!now.ok()) return std::nullopt;  // deleted meanwhile
+                 std::string body = json::serialize(onboarding::ToJson(*now));
+                 settled = Settled(*now);
+                 if (body == last) return std::string();
+                 last = std::move(body);
+                 return ProviderEvent(last);
+               };
+               req.stream = std::move(stream);
+               return res;
+             }));
 
   router.Add(http::Verb::get, "/api/v1/jobs",
              Authed(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
@@ -239,15 +238,15 @@ void AddOnboardingRoutes(http::Router& router, ApiContext& ctx) {
              }));
   router.Add(http::Verb::post, "/api/v1/providers/{id}/resume",
              WithOnboarding(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
-               auto p = ctx.onboarding->Resume(who, req.params["id"]);
+               auto p = Onboarding(ctx)->Resume(who, req.params["id"]);
                if (!p.ok()) return ErrorReply(p.error());
-               if (ctx.on_work_queued) ctx.on_work_queued();
+               PokeWorkers(ctx);
                return http::JsonResponse(http::Status::ok, onboarding::ToJson(*p));
              }));
 
   router.Add(http::Verb::get, "/api/v1/providers/{id}/admin-credentials",
              WithOnboarding(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
-               auto c = ctx.onboarding->TakeAdminCredentials(who, req.params["id"]);
+               auto c = Onboarding(ctx)->TakeAdminCredentials(who, req.params["id"]);
                if (!c.ok()) return ErrorReply(c.error());
                auto res = http::JsonResponse(
                    http::Status::ok,

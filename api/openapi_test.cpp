@@ -6,6 +6,7 @@
 #include <set>
 
 #include "api/api.h"
+#include "core/error_codes.h"
 #include "core/json.h"
 
 namespace pc::api {
@@ -23,7 +24,7 @@ TEST(OpenApiTest, DocumentMatchesRouter) {
   ASSERT_TRUE(db.ok()) << db.error().message;
   identity::IdentityService identity(**db);
   http::HttpMetrics metrics;
-  ApiContext ctx{**db, identity, metrics, {}, nullptr, nullptr, nullptr, nullptr};
+  ApiContext ctx({.db = **db, .identity = identity, .metrics = metrics});
   http::Router router = BuildRouter(ctx);
 
   std::set<std::string> routed;
@@ -125,6 +126,27 @@ TEST(OpenApiTest, BodiesAreDescribed) {
       }
     }
   }
+}
+
+// Every code the API can answer (core/error_codes.h) is in the Error schema's enum, and the
+// enum lists nothing else.
+TEST(OpenApiTest, ErrorCodesAreDocumented) {
+  auto doc = ParseJson(OpenApiDocument());
+  ASSERT_TRUE(doc.ok()) << doc.error().message;
+  const auto& code = doc->at("components")
+                         .at("schemas")
+                         .at("Error")
+                         .at("properties")
+                         .at("error")
+                         .at("properties")
+                         .at("code")
+                         .as_object();
+  ASSERT_TRUE(code.contains("enum"));
+  std::set<std::string> documented;
+  for (const auto& v : code.at("enum").as_array()) documented.insert(std::string(v.as_string()));
+  std::set<std::string> answered;
+  for (auto c : codes::AllErrorCodes()) answered.insert(std::string(c));
+  EXPECT_EQ(documented, answered);
 }
 
 }  // namespace

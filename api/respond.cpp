@@ -39,9 +39,11 @@ http::Status StatusFor(ErrorCode code) {
 }
 
 http::Response ErrorReply(const Error& error) {
-  auto res = http::ErrorResponse(StatusFor(error.code), ErrorCodeName(error.code), error.message);
-  if (error.retry_after.count() > 0) {
-    res.set(bh::field::retry_after, std::to_string((error.retry_after.count() + 999) / 1000));
+  http::Status status = StatusFor(error.code);
+  auto res = http::ErrorResponse(status, error.StableCode(), error.message);
+  if (status == http::Status::too_many_requests || status == http::Status::service_unavailable) {
+    auto after = error.retry_after.count() > 0 ? error.retry_after : kDefaultRetryAfter;
+    res.set(bh::field::retry_after, std::to_string((after.count() + 999) / 1000));
   }
   if (error.code == ErrorCode::kUnauthenticated) {
     res.set(bh::field::www_authenticate, "Bearer realm=\"partnercloud\"");

@@ -1,6 +1,8 @@
 // Mapping of service results to HTTP responses, and request authentication.
 #pragma once
 
+#include <chrono>
+
 #include "api/api.h"
 #include "core/http/message.h"
 #include "core/http/router.h"
@@ -10,7 +12,12 @@ namespace pc::api {
 
 // The HTTP status for an expected failure.
 http::Status StatusFor(ErrorCode code);
-// The project's JSON error body for `error`.
+// Retry-After of a 429 or 503 whose error gives no advice of its own.
+inline constexpr std::chrono::milliseconds kDefaultRetryAfter{5000};
+// The project's JSON error body for `error`: {"error":{"code","message"}} with the error's stable
+// code (Error::StableCode, core/error_codes.h) and the status of its kind (StatusFor). A 429 or
+// 503 always carries Retry-After: the error's retry_after in whole seconds (rounded up), or
+// kDefaultRetryAfter. A 401 carries WWW-Authenticate.
 http::Response ErrorReply(const Error& error);
 // 200 (or `status`) with the JSON value, or the error.
 http::Response Reply(const Result<json::value>& result, http::Status status = http::Status::ok);

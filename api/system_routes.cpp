@@ -29,8 +29,7 @@ void AddSystemRoutes(http::Router& router, ApiContext& ctx) {
   router.Add(http::Verb::get, "/readyz", [&ctx](http::RequestContext&) {
     Status ping = ctx.db.Ping();
     if (!ping.ok()) {
-      return http::ErrorResponse(http::Status::service_unavailable, "Unavailable",
-                                 "The database is not reachable: " + ping.error().message);
+      return ErrorReply(Unavailable("The database is not reachable: " + ping.error().message));
     }
     return http::JsonResponse(http::Status::ok, json::object{{"status", "ready"}});
   });

@@ -4,6 +4,8 @@
 #include <sstream>
 #include <vector>
 
+#include "core/result.h"
+
 namespace pc::api {
 
 namespace {
@@ -98,7 +100,8 @@ http::Handler WebAppHandler(fs::path root) {
     auto segments = http::SplitPath(ctx.path);
     bool api = !segments.empty() && segments.front() == "api";
     if (api || (method != http::Verb::get && method != http::Verb::head)) {
-      return http::ErrorResponse(http::Status::not_found, "NotFound", "No route for " + ctx.path);
+      return http::ErrorResponse(http::Status::not_found, ErrorCodeName(ErrorCode::kNotFound),
+                                 "No route for " + ctx.path);
     }
     std::string body;
     if (root.empty() || !ReadFile(root / "index.html", body)) {

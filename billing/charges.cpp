@@ -3,6 +3,7 @@
 #include "billing/allocation.h"
 #include "billing/csv_writer.h"
 #include "billing/pricing.h"
+#include "core/error_codes.h"
 #include "core/money.h"
 
 namespace pc::billing {
@@ -111,7 +112,7 @@ std::string NoUsageYetMessage(const std::string& alias, YearMonth month) {
 Result<BillingSummary> SummarizeMonth(store::Transaction& tx, const std::string& alias,
                                       YearMonth month) {
   PC_ASSIGN_OR_RETURN(auto rows, LoadPricedRollups(tx, alias, month));
-  if (rows.empty()) return NotFound(NoUsageYetMessage(alias, month));
+  if (rows.empty()) return Error(codes::kNoUsageYet, NoUsageYetMessage(alias, month));
   BillingSummary s;
   s.alias = alias;
   s.month = month;

@@ -50,12 +50,10 @@ struct BillingSummary {
   std::map<std::string, Decimal> by_day, by_meter_category, by_subscription;  // exact
 };
 
-// The month's summary. NotFound with the message kNoUsageYet when the alias has no usage in the
-// month (the caller answers code NoUsageYet). FailedPrecondition when the month mixes
-// currencies.
+// The month's summary. codes::kNoUsageYet (a NotFound, core/error_codes.h) when the alias has
+// no usage in the month. FailedPrecondition when the month mixes currencies.
 Result<BillingSummary> SummarizeMonth(store::Transaction& tx, const std::string& alias,
                                       YearMonth month);
-inline constexpr std::string_view kNoUsageYet = "NoUsageYet";
 // The message of the NoUsageYet error.
 std::string NoUsageYetMessage(const std::string& alias, YearMonth month);
 

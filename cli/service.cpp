@@ -25,6 +25,7 @@
 #include "governance/catalog.h"
 #include "identity/identity.h"
 #include "jobs/instance.h"
+#include "jobs/recurring.h"
 #include "jobs/runner.h"
 #include "jobs/shared_bucket.h"
 #include "notify/outbox.h"
@@ -40,56 +41,20 @@ Result<std::unique_ptr<store::Database>> OpenDatabase(const Config& config) {
 
 namespace {
 
-// Runs `tick` at start and then every `interval` on its own thread, until Stop().
-class Periodic {
- public:
-  Periodic(std::chrono::seconds interval, std::function<void()> tick)
-      : interval_(interval), tick_(std::move(tick)) {}
-  ~Periodic() { Stop(); }
+// The recurring jobs' names (their kind in GET /api/v1/jobs).
+constexpr std::string_view kUsagePull = "usage-pull";
+constexpr std::string_view kMonthClose = "month-close";
 
-  void Start() {
-    thread_ = std::thread([this] {
-      std::unique_lock lock(mu_);
-      while (!stopping_) {
-        lock.unlock();
-        tick_();
-        lock.lock();
-        cv_.wait_for(lock, interval_, [this] { return stopping_; });
-      }
-    });
-  }
-  void Stop() {
-    {
-      std::lock_guard lock(mu_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
-
- private:
-  std::chrono::seconds interval_;
-  std::function<void()> tick_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
-};
-
-// Closes every month that ended (plus the grace period) and posts pending invoice lines.
-// Several processes may run it: billing_closes makes each close happen once.
-void CloseEndedMonths(store::Database& db, const billing::LinePoster& post,
-                      std::chrono::seconds grace) {
-  auto months = billing::MonthsToClose(db, Now(), grace);
-  if (!months.ok()) {
-    spdlog::warn("billing close scheduler: {}", months.error().message);
-    return;
-  }
-  for (const auto& month : *months) {
+// Closes every month that ended (plus the grace period) and posts pending invoice lines: one
+// tick of the recurring job "month-close". billing_closes makes each close happen once anyway.
+Status CloseEndedMonths(store::Database& db, const billing::LinePoster& post,
+                        std::chrono::seconds grace) {
+  PC_ASSIGN_OR_RETURN(auto months, billing::MonthsToClose(db, Now(), grace));
+  for (const auto& month : months) {
     auto report = billing::CloseMonth(db, identity::SystemPrincipal(), month, Now(), post);
     if (!report.ok()) {
-      spdlog::warn("billing close of {}: {}", month.ToString(), report.error().message);
-      return;
+      return Error(report.error().code,
+                   "billing close of " + month.ToString() + ": " + report.error().message);
     }
     if (!report->already_closed) {
       spdlog::info("billing: closed {} ({} invoice lines)", month.ToString(),
@@ -99,18 +64,20 @@ void CloseEndedMonths(store::Database& db, const billing::LinePoster& post,
   std::vector<std::string> failures;
   auto posted = billing::PostPendingLines(db, post, failures);
   for (const auto& f : failures) spdlog::warn("billing: invoice line not posted yet: {}", f);
-  if (!posted.ok()) spdlog::warn("billing: {}", posted.error().message);
+  if (!posted.ok()) return posted.error();
+  return {};
 }
 
-// Pulls Partner Center's unbilled usage (current and previous period). Imports are idempotent,
-// so several processes pulling the same usage is harmless.
-void PullUsage(store::Database& db, connectors::PartnerCenterClient& pc) {
+// Pulls Partner Center's unbilled usage (current and previous period): one tick of the
+// recurring job "usage-pull". Imports are idempotent, so a tick run again is harmless.
+Status PullUsage(store::Database& db, connectors::PartnerCenterClient& pc) {
   for (const char* period : {"previous", "current"}) {
     auto report = billing::PullUnbilledUsage(
         db, pc, period,
         (std::filesystem::temp_directory_path() / "partnercloud-usage-pull").string());
     if (!report.ok()) {
-      spdlog::warn("usage pull ({}): {}", period, report.error().message);
+      return Error(report.error().code,
+                   std::string("usage pull (") + period + "): " + report.error().message);
     } else if (!report->already_imported) {
       spdlog::info("usage pull ({}): {} rows imported, {} rejected, {} of unknown customers",
                    period, report->rows_imported, report->rows_rejected, report->rows_unknown);
@@ -118,16 +85,17 @@ void PullUsage(store::Database& db, connectors::PartnerCenterClient& pc) {
       spdlog::info("usage pull ({}): nothing new", period);
     }
   }
+  return {};
 }
 
-// The scheduled usage pull: at start, then every `interval`; and, with `after_ready` > 0, that
-// long after a provider becomes ready (its new Azure subscription's first usage).
-class UsagePuller {
+// With billing.usage_pull_after_ready_seconds: when a provider becomes ready (its new Azure
+// subscription's first usage), makes the usage pull due that long after. Every process may
+// watch; the pull itself still runs once (jobs/recurring.h).
+class ReadyWatcher {
  public:
-  UsagePuller(store::Database& db, connectors::PartnerCenterClient& pc,
-              std::chrono::seconds interval, std::chrono::seconds after_ready)
-      : db_(db), pc_(pc), interval_(interval), after_ready_(after_ready) {}
-  ~UsagePuller() { Stop(); }
+  ReadyWatcher(store::Database& db, std::chrono::seconds after_ready)
+      : db_(db), after_ready_(after_ready) {}
+  ~ReadyWatcher() { Stop(); }
 
   void Start() {
     thread_ = std::thread([this] { Loop(); });
@@ -151,45 +119,29 @@ class UsagePuller {
   }
 
   void Loop() {
-    using Clock = std::chrono::steady_clock;
-    auto next = Clock::now();  // at start
-#pragma GCC diagnostic push
-// GCC 12 at -O3 (Release) sees the optional's value as maybe uninitialized; it is not read unset.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-    std::optional<Clock::time_point> after_ready;
-#pragma GCC diagnostic pop
-    int64_t ready = after_ready_.count() > 0 ? ReadyProviders() : -1;
+    int64_t ready = ReadyProviders();
     std::unique_lock lock(mu_);
-    while (!stopping_) {
-      auto now = Clock::now();
-      if (now >= next || (after_ready && now >= *after_ready)) {
-        lock.unlock();
-        PullUsage(db_, pc_);
-        lock.lock();
-        now = Clock::now();
-        next = now + interval_;
-        if (after_ready && now >= *after_ready) after_ready.reset();
-        continue;
-      }
-      auto wake = next;
-      if (after_ready) wake = std::min(wake, *after_ready);
-      if (after_ready_.count() > 0) wake = std::min(wake, now + std::chrono::seconds(2));
-      cv_.wait_until(lock, wake, [this] { return stopping_; });
-      if (stopping_ || after_ready_.count() == 0) continue;
+    while (!cv_.wait_for(lock, std::chrono::seconds(2), [this] { return stopping_; })) {
       lock.unlock();
       int64_t count = ReadyProviders();
-      lock.lock();
-      if (count > ready && ready >= 0 && !after_ready) {
-        after_ready = Clock::now() + after_ready_;
-        spdlog::info("usage pull: a provider became ready; pulling in {} s", after_ready_.count());
+      if (count > ready && ready >= 0) {
+        auto due = jobs::RecurringJobs::DueBy(
+            db_, kUsagePull,
+            Now() + std::chrono::duration_cast<std::chrono::microseconds>(after_ready_));
+        if (due.ok()) {
+          spdlog::info("usage pull: a provider became ready; pulling in {} s",
+                       after_ready_.count());
+        } else {
+          spdlog::warn("usage pull: {}", due.error().message);
+        }
       }
       if (count >= 0) ready = count;
+      lock.lock();
     }
   }
 
   store::Database& db_;
-  connectors::PartnerCenterClient& pc_;
-  std::chrono::seconds interval_, after_ready_;
+  std::chrono::seconds after_ready_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
@@ -214,7 +166,7 @@ int RunService(const Config& config, store::Database& db,
   identity::IdentityService identity(db, id_options);
 
   http::HttpMetrics metrics;
-  api::ApiContext ctx{db, identity, metrics, {}, nullptr, nullptr, nullptr, nullptr};
+  api::ApiContext ctx({.db = db, .identity = identity, .metrics = metrics});
   ctx.options.secure_cookies = config.secure_cookies;
   ctx.options.import_max_expanded_bytes = static_cast<uint64_t>(config.import_max_expanded_bytes);
   ctx.options.import_max_expansion_ratio = static_cast<uint64_t>(config.import_max_expansion_ratio);
@@ -304,17 +256,37 @@ int RunService(const Config& config, store::Database& db,
   runner_options.incarnation = instance.incarnation();
   jobs::JobRunner runner(db, runner_options);
   onboarding.RegisterWorkflow(runner);
-  ctx.onboarding = &onboarding;
   billing::ClcTokenVerifier clc_tokens(
       clc, std::chrono::seconds(config.billing_clc_token_cache_seconds));
-  ctx.clc_tokens = &clc_tokens;
-  ctx.post_invoice_line =
+  api::InvoicePoster post_invoice_line =
       billing::MakeClcLinePoster(clc, config.partner_clc_username, config.partner_clc_password);
-  auto grace = std::chrono::hours(config.billing_close_grace_hours);
-  Periodic scheduler(std::chrono::seconds(config.billing_close_check_seconds),
-                     [&db, &ctx, grace] { CloseEndedMonths(db, ctx.post_invoice_line, grace); });
-  ctx.on_work_queued = [&runner] { runner.Poke(); };
+  // Schedules: recurring jobs, each tick run by one process of all sharing the database.
+  jobs::RecurringJobs recurring(db, runner);
+  if (config.billing_auto_close) {
+    auto grace = std::chrono::hours(config.billing_close_grace_hours);
+    recurring.Register({std::string(kMonthClose),
+                        std::chrono::seconds(config.billing_close_check_seconds),
+                        [&db, &post_invoice_line, grace] {
+                          return CloseEndedMonths(db, post_invoice_line, grace);
+                        }});
+  }
+  if (config.billing_usage_pull_seconds > 0) {
+    recurring.Register({std::string(kUsagePull),
+                        std::chrono::seconds(config.billing_usage_pull_seconds),
+                        [&db, &partner_center] { return PullUsage(db, partner_center); }});
+  }
+  api::WorkQueued work_queued = [&runner] { runner.Poke(); };
+  // The API's capabilities, by name (api/api.h); a route needing one not provided here stops
+  // the start below.
+  ctx.capabilities.Provide(api::capability::kOnboarding, onboarding);
+  ctx.capabilities.Provide(api::capability::kClcTokens, clc_tokens);
+  ctx.capabilities.Provide(api::capability::kInvoicePoster, post_invoice_line);
+  ctx.capabilities.Provide(api::capability::kWorkQueued, work_queued);
   http::Router router = api::BuildRouter(ctx);
+  if (Status complete = ctx.capabilities.CheckComplete(); !complete.ok()) {
+    spdlog::error("{}", complete.error().message);
+    return 1;
+  }
 
   http::ServerOptions options;
   options.address = config.address;
@@ -342,29 +314,31 @@ int RunService(const Config& config, store::Database& db,
                                                     instance.incarnation());
     outbox->Start();
   }
-  UsagePuller usage_pull(
-      db, partner_center,
-      std::chrono::seconds(std::max<int64_t>(1, config.billing_usage_pull_seconds)),
-      std::chrono::seconds(config.billing_usage_pull_after_ready_seconds));
-  auto start_schedules = [&config, &scheduler, &usage_pull] {
-    if (config.billing_usage_pull_seconds > 0) usage_pull.Start();
-    if (config.billing_auto_close) scheduler.Start();
+  ReadyWatcher ready_watcher(db,
+                             std::chrono::seconds(config.billing_usage_pull_after_ready_seconds));
+  auto start_schedules = [&config, &recurring, &ready_watcher] {
+    if (Status started = recurring.Start(); !started.ok()) {
+      spdlog::error("schedules not started: {}", started.error().message);
+    }
+    if (config.billing_usage_pull_seconds > 0 &&
+        config.billing_usage_pull_after_ready_seconds > 0) {
+      ready_watcher.Start();
+    }
   };
   std::thread preparing;
   std::atomic<bool> stopping{false};
-  server.OnShutdown([&runner, &scheduler, &outbox, &usage_pull, &preparing, &stopping] {
+  server.OnShutdown([&runner, &outbox, &ready_watcher, &preparing, &stopping] {
     stopping = true;
     if (preparing.joinable()) preparing.join();
     runner.Stop();
-    scheduler.Stop();
-    usage_pull.Stop();
+    ready_watcher.Stop();
     if (outbox) outbox->Stop();
   });
   runner.Start();
   if (prepare) {
     uint16_t bound = *port;
     preparing = std::thread([&, bound] {
-      RunningService running{db, partner_center, ctx.post_invoice_line, bound, stopping};
+      RunningService running{db, partner_center, post_invoice_line, bound, stopping};
       prepare(running);
       if (!stopping) start_schedules();
     });

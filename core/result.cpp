@@ -1,5 +1,7 @@
 #include "core/result.h"
 
+#include "core/error_codes.h"
+
 namespace pc {
 
 std::string_view ErrorCodeName(ErrorCode code) {
@@ -29,5 +31,19 @@ std::string_view ErrorCodeName(ErrorCode code) {
   }
   return "Internal";
 }
+
+namespace codes {
+
+std::vector<std::string_view> AllErrorCodes() {
+  std::vector<std::string_view> all;
+  for (int k = 0; k <= static_cast<int>(ErrorCode::kInternal); ++k) {
+    all.push_back(ErrorCodeName(static_cast<ErrorCode>(k)));
+  }
+  for (const DomainCode* d : kDomainCodes) all.push_back(d->name);
+  for (std::string_view c : kHttpLayerCodes) all.push_back(c);
+  return all;
+}
+
+}  // namespace codes
 
 }  // namespace pc

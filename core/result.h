@@ -26,21 +26,42 @@ enum class ErrorCode {
   kResourceExhausted,   // 429: throttled
   kOutOfRange,          // 400: arithmetic overflow or a value outside its domain
   kUnavailable,         // 503: a dependency is down or busy; retry later
-  kInternal,            // 500: a bug or an unexpected failure
+  kInternal,            // 500: a bug or an unexpected failure (keep last: codes::AllErrorCodes)
 };
 
 // Short stable name of a code, e.g. "InvalidArgument".
 std::string_view ErrorCodeName(ErrorCode code);
 
+// A failure callers tell apart from others of its kind (e.g. "no usage yet" among NotFound):
+// a stable name the API returns as `error.code`, and the kind that sets its HTTP status. Each
+// is one constant in core/error_codes.h; a caller compares with Error::Is, never the message.
+struct DomainCode {
+  std::string_view name;
+  ErrorCode kind;
+};
+
 struct Error {
-  ErrorCode code = ErrorCode::kInternal;
-  std::string message;
-  // For an upstream's throttling: the least time to wait before trying again (0 = no advice).
+  ErrorCode code = ErrorCode::kInternal;  // the kind: decides the HTTP status
+  std::string message;                    // for a person; free text, never matched on
+  // For throttling or a busy dependency: the least time to wait before trying again (0 = no
+  // advice). The API sends it as Retry-After.
   std::chrono::milliseconds retry_after{0};
+  const DomainCode* domain = nullptr;  // set for failures with a code of their own
 
   Error() = default;
   Error(ErrorCode c, std::string m) : code(c), message(std::move(m)) {}
+  Error(const DomainCode& d, std::string m) : code(d.kind), message(std::move(m)), domain(&d) {}
+
+  // The stable code the API returns: the domain code's name, or else the kind's name.
+  std::string_view StableCode() const { return domain ? domain->name : ErrorCodeName(code); }
+  bool Is(const DomainCode& d) const { return domain == &d; }
 };
+
+// `e` with the advice to retry after `after` (sent as Retry-After).
+inline Error RetryAfter(Error e, std::chrono::milliseconds after) {
+  e.retry_after = after;
+  return e;
+}
 
 inline Error InvalidArgument(std::string m) { return {ErrorCode::kInvalidArgument, std::move(m)}; }
 inline Error NotFound(std::string m) { return {ErrorCode::kNotFound, std::move(m)}; }

@@ -273,7 +273,7 @@ Status IdentityService::Audit(Transaction& tx, const Principal& who,
 // ---- Login, sessions, tokens ----
 
 Result<LoginResult> IdentityService::Login(std::string_view email_in, std::string_view password,
-                                           std::string_view client_addr, Throttled* retry_after) {
+                                           std::string_view client_addr) {
   if (email_in.size() > kMaxEmail) {
     return InvalidArgument("Field 'email' must have at most " + std::to_string(kMaxEmail) +
                            " characters");
@@ -296,14 +296,12 @@ Result<LoginResult> IdentityService::Login(std::string_view email_in, std::strin
       if (!st.locked_until) continue;
       auto until = ParseTimestamp(*st.locked_until);
       if (until.ok() && *until > now) {
-        if (retry_after) {
-          auto secs = std::chrono::duration_cast<std::chrono::seconds>(*until - now).count();
-          retry_after->retry_after_seconds = std::max<int64_t>(1, secs + 1);
-        }
-        return Error(ErrorCode::kResourceExhausted,
-                     "Too many failed logins; try again in " +
-                         std::to_string(retry_after ? retry_after->retry_after_seconds : 60) +
-                         " seconds");
+        auto secs = std::max<int64_t>(
+            1, std::chrono::duration_cast<std::chrono::seconds>(*until - now).count() + 1);
+        return RetryAfter(
+            Error(ErrorCode::kResourceExhausted,
+                  "Too many failed logins; try again in " + std::to_string(secs) + " seconds"),
+            std::chrono::seconds(secs));
       }
     }
   }

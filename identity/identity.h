@@ -137,11 +137,6 @@ struct IdentityOptions {
   std::chrono::milliseconds token_use_flush_interval{30000};
 };
 
-// A refused login attempt because of throttling; carries the Retry-After seconds.
-struct Throttled {
-  int64_t retry_after_seconds = 0;
-};
-
 class IdentityService {
  public:
   IdentityService(store::Database& db, IdentityOptions options = {});
@@ -150,9 +145,9 @@ class IdentityService {
   IdentityService& operator=(const IdentityService&) = delete;
 
   // Password login. Errors: Unauthenticated "Invalid email or password" (never says which);
-  // ResourceExhausted when throttled (retry_after filled in).
+  // ResourceExhausted when throttled, with Error::retry_after the time until the lock ends.
   Result<LoginResult> Login(std::string_view email, std::string_view password,
-                            std::string_view client_addr, Throttled* retry_after);
+                            std::string_view client_addr);
   // Revokes the session the principal authenticated with.
   Status Logout(const Principal& who);
   // Resolves a session token or an API token ("pct_...") to a principal. Errors:

@@ -147,7 +147,7 @@ Status JobRunner::Record(const Job& job, const StepResult& result_in) {
       sql =
           "UPDATE jobs SET step = ?, data = ?, attempts = 0, run_after = ?, last_error = NULL, "
           "lease_owner = NULL, lease_expires_at = NULL, updated_at = ?";
-      params = {result.next_step, data, now, now};
+      params = {result.next_step, data, result.delay ? At(*result.delay) : now, now};
       break;
     case StepResult::Kind::kDone:
       sql =

@@ -41,18 +41,23 @@ struct Job {
 // What a step handler decided.
 struct StepResult {
   enum class Kind {
-    kNext,   // the step is done; continue with `next_step` (immediately)
+    kNext,   // the step is done; continue with `next_step` (immediately, or after `delay`)
     kDone,   // the job is finished
     kRetry,  // try this step again later (transient failure or waiting on an upstream)
     kFail,   // stop the job: a person must act (message says what); an operator can resume it
   } kind = Kind::kDone;
   std::string next_step;
   std::string message;                             // kRetry / kFail: why
-  std::optional<std::chrono::milliseconds> delay;  // kRetry: at least this long (Retry-After)
+  std::optional<std::chrono::milliseconds> delay;  // kRetry: at least this long (Retry-After);
+                                                   // kNext: the next step runs this much later
   bool counts_as_failure = true;  // kRetry: false for "still waiting", which is not
                                   // an error and does not use up attempts
 
   static StepResult Next(std::string step) { return {Kind::kNext, std::move(step), "", {}, true}; }
+  // The step is done (attempts reset, last error cleared); `step` runs after `delay`.
+  static StepResult NextAfter(std::string step, std::chrono::milliseconds delay) {
+    return {Kind::kNext, std::move(step), "", delay, true};
+  }
   static StepResult Done() { return {Kind::kDone, "", "", {}, true}; }
   static StepResult Retry(std::string why, std::optional<std::chrono::milliseconds> delay = {}) {
     return {Kind::kRetry, "", std::move(why), delay, true};

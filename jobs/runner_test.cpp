@@ -16,6 +16,7 @@
 #include "core/random.h"
 #include "core/time.h"
 #include "jobs/instance.h"
+#include "jobs/recurring.h"
 #include "store/scratch_database.h"
 
 namespace pc::jobs {
@@ -406,6 +407,58 @@ TEST(InstanceIdentityTest, SurvivesRestartsAndIsNeverSharedByTwoLiveHolders) {
   EXPECT_FALSE(nowhere.durable());
   EXPECT_FALSE(nowhere.instance().empty());
   std::filesystem::remove_all(dir);
+}
+
+// Recurring jobs (jobs/recurring.h): two runners (two processes) each register the same
+// schedule; every tick runs once, the next a full interval after, and a failing tick is retried.
+TEST_P(RunnerTest, RecurringJobRunsEachTickOnceAcrossRunners) {
+  auto other_db = Open();
+  std::atomic<int> ticks{0};
+  std::atomic<int> fail_next{0};
+  std::mutex mu;
+  std::vector<std::chrono::steady_clock::time_point> at;
+  auto tick = [&]() -> Status {
+    {
+      std::lock_guard lock(mu);
+      at.push_back(std::chrono::steady_clock::now());
+    }
+    if (fail_next.exchange(0) > 0) return Unavailable("upstream down");
+    ticks.fetch_add(1);
+    return {};
+  };
+  constexpr auto kInterval = std::chrono::milliseconds(300);
+  RunnerOptions options;
+  options.workers = 3;
+  options.poll_interval = std::chrono::milliseconds(10);
+  options.base_backoff = std::chrono::milliseconds(10);
+  JobRunner a(*db_, options), b(*other_db, options);
+  RecurringJobs ra(*db_, a), rb(*other_db, b);
+  ra.Register({"test-tick", kInterval, tick});
+  rb.Register({"test-tick", kInterval, tick});
+  a.Start();
+  b.Start();
+  ASSERT_TRUE(ra.Start().ok());
+  ASSERT_TRUE(rb.Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return ticks.load() >= 4; }, std::chrono::seconds(60)));
+  fail_next = 1;
+  ASSERT_TRUE(WaitFor([&] { return ticks.load() >= 6; }, std::chrono::seconds(60)));
+  a.Stop();
+  b.Stop();
+  std::lock_guard lock(mu);
+  for (size_t i = 1; i < at.size(); ++i) {
+    // One tick at a time, each at least the interval after the previous one began (the next
+    // is due an interval after one ends), never two processes at once.
+    EXPECT_GE(at[i] - at[i - 1], kInterval) << "tick " << i;
+  }
+  auto tx = db_->Begin();
+  ASSERT_TRUE(tx.ok());
+  auto rows = (*tx)->Query("SELECT state, data FROM jobs WHERE id = ?",
+                           {RecurringJobs::JobId("test-tick")});
+  ASSERT_TRUE(rows.ok() && rows->size() == 1u);
+  EXPECT_EQ((*rows)[0].Text("state"), "queued");
+  auto data = ParseJsonObject((*rows)[0].Text("data"));
+  ASSERT_TRUE(data.ok());
+  EXPECT_EQ(data->at("runs").as_int64(), ticks.load());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, RunnerTest,

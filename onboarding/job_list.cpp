@@ -38,8 +38,9 @@ Result<std::vector<JobView>> ListOnboardingJobs(store::Database& db, const ident
       " AS view_state, (SELECT s.label FROM provider_steps s WHERE s.provider_id = p.id AND "
       "s.state <> 'done' ORDER BY s.position LIMIT 1) AS open_step, (SELECT s.label FROM "
       "provider_steps s WHERE s.provider_id = p.id ORDER BY s.position DESC LIMIT 1) AS "
-      "last_step FROM jobs j JOIN providers p ON p.job_id = j.id WHERE j.kind = 'onboarding' "
-      "AND p.deleted_at IS NULL) t";
+      "last_step, j.data FROM jobs j LEFT JOIN providers p ON p.job_id = j.id WHERE "
+      "(j.kind = 'onboarding' AND p.id IS NOT NULL AND p.deleted_at IS NULL) OR "
+      "j.id LIKE 'recurring:%') t";
   std::vector<store::Param> params{now, now};
   if (state) {
     sql += " WHERE view_state = ?";
@@ -55,15 +56,28 @@ Result<std::vector<JobView>> ListOnboardingJobs(store::Database& db, const ident
     JobView j;
     j.id = r.Text("id");
     j.kind = r.Text("kind");
-    j.provider_id = r.Text("provider_id");
-    j.provider_name = r.Text("provider_name");
-    j.organization_id = r.Text("organization_id");
-    j.billing_alias = r.IsNull("billing_alias") ? "" : r.Text("billing_alias");
+    if (!r.IsNull("provider_id")) {
+      j.provider_id = r.Text("provider_id");
+      j.provider_name = r.Text("provider_name");
+      j.organization_id = r.Text("organization_id");
+      j.billing_alias = r.IsNull("billing_alias") ? "" : r.Text("billing_alias");
+    }
     j.state = r.Text("view_state");
     j.step = r.Text("step");
     j.step_title = !r.IsNull("open_step")   ? r.Text("open_step")
                    : !r.IsNull("last_step") ? r.Text("last_step")
                                             : "";
+    if (!j.provider_id) {  // a recurring job (jobs/recurring.h): its schedule and last run
+      auto data = ParseJsonObject(r.Text("data"));
+      if (data.ok() && data->contains("intervalSeconds")) {
+        j.step_title = "Every " + json::serialize(data->at("intervalSeconds")) + " s";
+        if (data->contains("lastSuccessAt")) {
+          j.step_title += ", last done " + std::string(data->at("lastSuccessAt").as_string());
+        }
+      } else {
+        j.step_title = "Not run yet";
+      }
+    }
     j.attempts = r.Int("attempts");
     if (!r.IsNull("last_error")) j.last_error = r.Text("last_error");
     if (j.state == "queued" || j.state == "waiting") j.next_attempt_at = r.Text("run_after");
@@ -80,10 +94,10 @@ json::object ToJson(const JobView& j) {
   };
   return {{"id", j.id},
           {"kind", j.kind},
-          {"providerId", j.provider_id},
-          {"providerName", j.provider_name},
-          {"organizationId", j.organization_id},
-          {"billingAlias", j.billing_alias},
+          {"providerId", optional(j.provider_id)},
+          {"providerName", optional(j.provider_name)},
+          {"organizationId", optional(j.organization_id)},
+          {"billingAlias", optional(j.billing_alias)},
           {"state", j.state},
           {"step", j.step},
           {"stepTitle", j.step_title},

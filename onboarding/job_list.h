@@ -16,11 +16,12 @@ namespace pc::onboarding {
 
 struct JobView {
   std::string id;
-  std::string kind;  // "onboarding"
-  std::string provider_id;
-  std::string provider_name;
-  std::string organization_id;
-  std::string billing_alias;
+  std::string kind;  // "onboarding", or a recurring job's name ("usage-pull", "month-close")
+  // The provider an onboarding job builds; none for a recurring job (jobs/recurring.h).
+  std::optional<std::string> provider_id;
+  std::optional<std::string> provider_name;
+  std::optional<std::string> organization_id;
+  std::optional<std::string> billing_alias;
   // queued (ready to run) | running (a worker holds its lease) | waiting (retrying later) |
   // stopped (failed: an operator may resume the provider) | done
   std::string state;
@@ -33,9 +34,9 @@ struct JobView {
   std::string updated_at;
 };
 
-// Jobs of providers not deleted, most recently changed first, at most `limit` (1..500), only
-// those in `state` when given. Operators and support agents (read-only); PermissionDenied for
-// anyone else; InvalidArgument for an unknown state or limit.
+// Jobs of providers not deleted and the recurring jobs, most recently changed first, at most
+// `limit` (1..500), only those in `state` when given. Operators and support agents (read-only);
+// PermissionDenied for anyone else; InvalidArgument for an unknown state or limit.
 Result<std::vector<JobView>> ListOnboardingJobs(store::Database& db, const identity::Principal& who,
                                                 const std::optional<std::string>& state,
                                                 int64_t limit);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/error_codes.h"
 #include "core/text.h"
 #include "core/time.h"
 #include "core/uuid.h"
@@ -117,10 +118,6 @@ Status ValidateExistingAccount(const ExistingAccount& a) {
 
 }  // namespace
 
-bool IsExistingAccountRejection(const Error& error) {
-  return error.code == ErrorCode::kInvalidArgument && error.message.starts_with(kRejectedPrefix);
-}
-
 const std::vector<std::pair<std::string, std::string>>& StepLabels() {
   static const std::vector<std::pair<std::string, std::string>> steps = {
       {"details", "Provides Microsoft your account details"},
@@ -146,7 +143,12 @@ Result<ClcConnection> OnboardingService::Connect(const Principal& who, const std
         "Enter the username and password of a CenturyLink Cloud Account "
         "Administrator");
   }
-  PC_ASSIGN_OR_RETURN(connectors::ClcLogin login, deps_.clc.Login(username, password));
+  auto clc_login = deps_.clc.Login(username, password);
+  if (!clc_login.ok() && clc_login.error().code == ErrorCode::kUnauthenticated) {
+    // CenturyLink Cloud refused the login: its own message, and not a 401 of ours.
+    return Error(codes::kClcLoginFailed, clc_login.error().message);
+  }
+  PC_ASSIGN_OR_RETURN(connectors::ClcLogin login, std::move(clc_login));
   if (!IsAccountAdmin(login.roles)) return PermissionDenied(std::string(kNotAdminMessage));
   PC_ASSIGN_OR_RETURN(connectors::ClcAccount home,
                       deps_.clc.GetAccount(login.bearer_token, login.account_alias));
@@ -492,12 +494,13 @@ Result<Provider> OnboardingService::CreateExistingProvider(const Principal& who,
     // Entra's own reason, after "Entra ID refused a token for <audience> in <tenant>: ".
     const std::string& refusal = token.error().message;
     size_t reason = refusal.find(": ");
-    return InvalidArgument(std::string(kRejectedPrefix) + "Entra ID did not give application " +
-                           account.client_id + " a token in tenant " + account.tenant_id +
-                           " with this secret (" +
-                           (reason == std::string::npos ? refusal : refusal.substr(reason + 2)) +
-                           "). Check the Tenant ID, the Client ID and the Secret (the secret's "
-                           "value, not its id).");
+    return Error(codes::kExistingAccountRejected,
+                 std::string(kRejectedPrefix) + "Entra ID did not give application " +
+                     account.client_id + " a token in tenant " + account.tenant_id +
+                     " with this secret (" +
+                     (reason == std::string::npos ? refusal : refusal.substr(reason + 2)) +
+                     "). Check the Tenant ID, the Client ID and the Secret (the secret's "
+                     "value, not its id).");
   }
   connectors::ArmClient arm = deps_.arm.WithTokens(*tokens);
   auto subscription = arm.GetSubscription(account.tenant_id, account.subscription_id);
@@ -506,13 +509,14 @@ Result<Provider> OnboardingService::CreateExistingProvider(const Principal& who,
         subscription.error().code != ErrorCode::kUnauthenticated) {
       return subscription.error();
     }
-    return InvalidArgument(std::string(kRejectedPrefix) +
-                           "Azure Resource Manager does not show "
-                           "subscription " +
-                           account.subscription_id + " to application " + account.client_id + " (" +
-                           subscription.error().message +
-                           "). Check the Subscription ID, and give the application a role "
-                           "(such as Reader) on the subscription.");
+    return Error(codes::kExistingAccountRejected,
+                 std::string(kRejectedPrefix) +
+                     "Azure Resource Manager does not show "
+                     "subscription " +
+                     account.subscription_id + " to application " + account.client_id + " (" +
+                     subscription.error().message +
+                     "). Check the Subscription ID, and give the application a role "
+                     "(such as Reader) on the subscription.");
   }
 
   Provider created;

@@ -116,12 +116,6 @@ struct NewProvider {
   std::optional<ExistingAccount> existing_account;
 };
 
-// The error code the API answers when Entra or ARM refuse an existing account.
-inline constexpr std::string_view kExistingAccountRejected = "ExistingAccountRejected";
-// True for the InvalidArgument errors CreateProvider returns when Entra refuses the existing
-// account's secret or ARM does not show its subscription to that application.
-bool IsExistingAccountRejection(const Error& error);
-
 struct AdminCredentials {
   std::string user_name;
   std::string password;
@@ -136,7 +130,7 @@ class OnboardingService {
 
   // Logs in to CLC (the password is used once and kept nowhere), checks the AccountAdmin role,
   // lists the account and its sub-accounts with their eligibility. Errors, in the seed's order:
-  // Unauthenticated with CLC's message; PermissionDenied with the non-admin message;
+  // codes::kClcLoginFailed with CLC's message; PermissionDenied with the non-admin message;
   // PermissionDenied with the not-billable or territory message when no alias is billable.
   Result<ClcConnection> Connect(const identity::Principal& who, const std::string& username,
                                 const std::string& password, std::string_view client_addr);
@@ -147,7 +141,7 @@ class OnboardingService {
   // gets a token from Entra with the customer's application (client credentials in its tenant)
   // and reads the subscription from ARM with it; the secret is sealed at rest; the provider is
   // ready at once, not billed and not supported, and no Partner Center call is made. A refusal
-  // is an InvalidArgument for which IsExistingAccountRejection holds; a subscription this
+  // is codes::kExistingAccountRejected (an InvalidArgument); a subscription this
   // platform already bills is a Conflict.
   Result<Provider> CreateProvider(const identity::Principal& who, const NewProvider& in);
   // Providers not deleted, newest first: the organization's, or all for partner staff.

@@ -1105,7 +1105,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Onboarding jobs (operators; support agents read-only), most recently changed first */
+        /** Onboarding jobs and recurring jobs (operators; support agents read-only), most recently changed first */
         get: {
             parameters: {
                 query?: {
@@ -1833,7 +1833,11 @@ export interface components {
     schemas: {
         Error: {
             error: {
-                code: string;
+                /**
+                 * @description Stable code a client may rely on (README "Error codes"); the message is for people and may change.
+                 * @enum {string}
+                 */
+                code: "InvalidArgument" | "Unauthenticated" | "PermissionDenied" | "NotFound" | "Conflict" | "FailedPrecondition" | "PayloadTooLarge" | "TooManyRequests" | "OutOfRange" | "Unavailable" | "Internal" | "NoUsageYet" | "ClcLoginFailed" | "ExistingAccountRejected" | "BadRequest" | "MethodNotAllowed" | "HeadersTooLarge" | "TrailersTooLarge" | "InsufficientStorage" | "Busy";
                 message: string;
             };
         };
@@ -2026,12 +2030,16 @@ export interface components {
         };
         Job: {
             id: string;
-            /** @enum {string} */
-            kind: "onboarding";
-            providerId: string;
-            providerName: string;
-            organizationId: string;
-            billingAlias: string;
+            /**
+             * @description onboarding: a provider's workflow; usage-pull, month-close: recurring jobs (one process of all runs each tick; stepTitle gives the interval and last run)
+             * @enum {string}
+             */
+            kind: "onboarding" | "usage-pull" | "month-close";
+            /** @description null for a recurring job */
+            providerId: string | null;
+            providerName: string | null;
+            organizationId: string | null;
+            billingAlias: string | null;
             /**
              * @description queued: ready to run; running: a worker holds it; waiting: retrying later (nextAttemptAt); stopped: failed, an operator may resume it (POST /api/v1/providers/{providerId}/resume); done
              * @enum {string}

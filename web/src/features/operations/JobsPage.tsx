@@ -82,7 +82,7 @@ export function JobsPage() {
               {jobs.data.items.map((j) => (
                 <tr key={j.id}>
                   <td data-label="Provider">
-                    <Link to={`/providers/${j.providerId ?? ''}`}>{j.providerName ?? j.providerId}</Link>
+                    {j.providerId ? <Link to={`/providers/${j.providerId}`}>{j.providerName ?? j.providerId}</Link> : <span>{j.kind}</span>}
                   </td>
                   <td data-label="Alias">{j.billingAlias}</td>
                   <td data-label="State">
@@ -97,7 +97,7 @@ export function JobsPage() {
                   </td>
                   <td data-label="Updated">{formatTime(j.updatedAt)}</td>
                   <td>
-                    {canResume && j.state === 'stopped' && (
+                    {canResume && j.state === 'stopped' && j.providerId && (
                       <button type="button" className="btn btn-small" onClick={() => void resume(j)} aria-label={`Resume ${j.providerName ?? 'job'}`}>
                         Resume
                       </button>

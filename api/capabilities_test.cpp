@@ -1,0 +1,59 @@
+// Capabilities: wiring by name, checked at startup.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <stdexcept>
+
+#include "api/api.h"
+
+namespace pc::api {
+namespace {
+
+struct Desk {
+  int tickets = 3;
+};
+
+TEST(CapabilitiesTest, ProvidedByNameFoundByNameAndType) {
+  Capabilities caps;
+  Desk desk;
+  caps.Provide("support-desk", desk);
+  EXPECT_EQ(caps.Find<Desk>("support-desk"), &desk);
+  EXPECT_EQ(caps.Find<Desk>("governance"), nullptr);
+  EXPECT_THROW(caps.Provide("support-desk", desk), std::logic_error);  // twice
+  EXPECT_THROW(caps.Find<int>("support-desk"), std::logic_error);      // another type
+}
+
+TEST(CapabilitiesTest, CheckCompleteNamesWhatRoutesLookedUpAndNobodyProvided) {
+  Capabilities caps;
+  Desk desk;
+  caps.Provide("support-desk", desk);
+  EXPECT_TRUE(caps.CheckComplete().ok());
+  caps.Find<Desk>("support-desk");
+  caps.Find<Desk>("budgets");
+  Status complete = caps.CheckComplete();
+  ASSERT_FALSE(complete.ok());
+  EXPECT_NE(complete.error().message.find("budgets"), std::string::npos);
+  EXPECT_EQ(complete.error().message.find("support-desk"), std::string::npos);
+}
+
+TEST(CapabilitiesTest, TheRouterNamesTheCapabilitiesItsRoutesNeed) {
+  auto dir = std::filesystem::temp_directory_path() / "pc-capabilities-test";
+  std::filesystem::create_directories(dir);
+  auto db = store::Database::Open("sqlite:" + (dir / "db.sqlite").string());
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  identity::IdentityService identity(**db);
+  http::HttpMetrics metrics;
+  ApiContext ctx({.db = **db, .identity = identity, .metrics = metrics});
+  http::Router router = BuildRouter(ctx);
+  Status complete = ctx.capabilities.CheckComplete();
+  ASSERT_FALSE(complete.ok());
+  for (auto name : {capability::kOnboarding, capability::kClcTokens, capability::kInvoicePoster,
+                    capability::kWorkQueued}) {
+    EXPECT_NE(complete.error().message.find(name), std::string::npos) << name;
+  }
+  Desk late;
+  EXPECT_THROW(ctx.capabilities.Provide("late", late), std::logic_error);  // sealed
+}
+
+}  // namespace
+}  // namespace pc::api
