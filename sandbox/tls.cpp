@@ -30,6 +30,9 @@ using asio::ip::tcp;
 using namespace asio::experimental::awaitable_operators;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
+// Connections at once, like the plain server's max_connections: more are closed on accept.
+constexpr int kMaxSessions = 1024;
+
 std::mutex front_ports_mu;
 std::set<uint16_t> front_ports;
 
@@ -169,6 +172,7 @@ struct TlsFront::Impl {
   TlsFiles files;
   uint16_t backend_port;
   uint16_t bound = 0;
+  int open = 0;  // sessions (only touched on the io thread)
   asio::io_context io;
   asio::ssl::context ssl{asio::ssl::context::tls_server};
   tcp::acceptor acceptor{io};
@@ -198,7 +202,9 @@ struct TlsFront::Impl {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
         continue;
       }
-      asio::co_spawn(io, Session(std::move(socket)), asio::detached);
+      if (open >= kMaxSessions) continue;  // the socket closes as it goes out of scope
+      ++open;
+      asio::co_spawn(io, Session(std::move(socket)), [this](std::exception_ptr) { --open; });
     }
   }
 };
