@@ -1079,6 +1079,14 @@ TEST_F(SandboxTest, ArmPathRulesFiltersGraphPagingAndDiscovery) {
   }
   EXPECT_EQ(Http("GET", Url("/login/nobody.example/v2.0/.well-known/openid-configuration")).status,
             400);
+  // Instance discovery, as MSAL asks it about an authority it does not know.
+  auto instance =
+      Http("GET", Url("/login/common/discovery/instance?api-version=1.1&"
+                      "authorization_endpoint=" +
+                      server_.BaseUrl() + "/login/" + tenant + "/oauth2/v2.0/authorize"));
+  ASSERT_EQ(instance.status, 200) << instance.body;
+  EXPECT_EQ(Json(instance.body).at("tenant_discovery_endpoint").as_string(),
+            server_.BaseUrl() + "/login/" + tenant + "/v2.0/.well-known/openid-configuration");
 }
 
 TEST_F(SandboxTest, AllowedResourceTypesPolicyDeniesOnlyIndexedTypes) {
