@@ -30,6 +30,9 @@ using asio::ip::tcp;
 using namespace asio::experimental::awaitable_operators;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
+// Connections at once, like the plain server's max_connections: more are closed on accept.
+constexpr int kMaxSessions = 1024;
+
 std::mutex front_ports_mu;
 std::set<uint16_t> front_ports;
 
@@ -75,8 +78,8 @@ Result<Cert> MakeCert(EVP_PKEY* key, const char* common_name, X509* issuer, EVP_
   X509_set_pubkey(cert.get(), key);
   X509_NAME* name = X509_get_subject_name(cert.get());
   X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("partnercloud sandbox"), -1,
-                             -1, 0);
+                             reinterpret_cast<const unsigned char*>("partnercloud sandbox"), -1, -1,
+                             0);
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
                              reinterpret_cast<const unsigned char*>(common_name), -1, -1, 0);
   X509* signer = issuer ? issuer : cert.get();
@@ -87,11 +90,11 @@ Result<Cert> MakeCert(EVP_PKEY* key, const char* common_name, X509* issuer, EVP_
     ok = ok && AddExtension(cert.get(), signer, NID_basic_constraints, "critical,CA:TRUE") &&
          AddExtension(cert.get(), signer, NID_key_usage, "critical,keyCertSign,cRLSign");
   } else {
-    ok = ok && AddExtension(cert.get(), signer, NID_basic_constraints, "critical,CA:FALSE") &&
-         AddExtension(cert.get(), signer, NID_key_usage, "critical,digitalSignature") &&
-         AddExtension(cert.get(), signer, NID_ext_key_usage, "serverAuth") &&
-         AddExtension(cert.get(), signer, NID_subject_alt_name,
-                      "DNS:localhost,IP:127.0.0.1,IP:::1");
+    ok =
+        ok && AddExtension(cert.get(), signer, NID_basic_constraints, "critical,CA:FALSE") &&
+        AddExtension(cert.get(), signer, NID_key_usage, "critical,digitalSignature") &&
+        AddExtension(cert.get(), signer, NID_ext_key_usage, "serverAuth") &&
+        AddExtension(cert.get(), signer, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1,IP:::1");
   }
   if (!ok) return Internal(OpenSslError("certificate extensions"));
   if (X509_sign(cert.get(), issuer_key ? issuer_key : key, EVP_sha256()) == 0) {
@@ -116,10 +119,10 @@ Status Generate(const std::string& folder) {
   Key ca_key(EVP_EC_gen("P-256"));
   Key server_key(EVP_EC_gen("P-256"));
   if (!ca_key || !server_key) return Internal(OpenSslError("EVP_EC_gen"));
-  PC_ASSIGN_OR_RETURN(Cert ca, MakeCert(ca_key.get(), "partnercloud sandbox CA", nullptr,
-                                        nullptr, true));
-  PC_ASSIGN_OR_RETURN(
-      Cert server, MakeCert(server_key.get(), "localhost", ca.get(), ca_key.get(), false));
+  PC_ASSIGN_OR_RETURN(Cert ca,
+                      MakeCert(ca_key.get(), "partnercloud sandbox CA", nullptr, nullptr, true));
+  PC_ASSIGN_OR_RETURN(Cert server,
+                      MakeCert(server_key.get(), "localhost", ca.get(), ca_key.get(), false));
   PC_RETURN_IF_ERROR(WritePem(folder + "/ca.pem", ca.get(), nullptr, nullptr));
   PC_RETURN_IF_ERROR(WritePem(folder + "/server.pem", server.get(), ca.get(), nullptr));
   PC_RETURN_IF_ERROR(WritePem(folder + "/server-key.pem", nullptr, nullptr, server_key.get()));
@@ -169,6 +172,7 @@ struct TlsFront::Impl {
   TlsFiles files;
   uint16_t backend_port;
   uint16_t bound = 0;
+  int open = 0;  // sessions (only touched on the io thread)
   asio::io_context io;
   asio::ssl::context ssl{asio::ssl::context::tls_server};
   tcp::acceptor acceptor{io};
@@ -198,7 +202,9 @@ struct TlsFront::Impl {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
         continue;
       }
-      asio::co_spawn(io, Session(std::move(socket)), asio::detached);
+      if (open >= kMaxSessions) continue;  // the socket closes as it goes out of scope
+      ++open;
+      asio::co_spawn(io, Session(std::move(socket)), [this](std::exception_ptr) { --open; });
     }
   }
 };

@@ -1,8 +1,10 @@
 // HTTPS for the sandbox: a certificate authority and a server certificate (for 127.0.0.1 and
 // localhost) generated with OpenSSL on first start and kept in a folder, and a TLS front that
 // terminates TLS on its own port and passes each connection, byte for byte, to the sandbox's
-// plain HTTP port on loopback. Clients trust the sandbox by trusting the CA file (e.g.
-// NODE_EXTRA_CA_CERTS, curl --cacert, the service's tls.ca_file).
+// plain HTTP port on loopback: at most 1024 connections at once, a TLS handshake must finish
+// within 10 s, and the plain server's own timeouts and limits apply after it. Clients trust the
+// sandbox by trusting the CA file (NODE_EXTRA_CA_CERTS, curl --cacert, the service's
+// tls.ca_file).
 #pragma once
 
 #include <cstdint>

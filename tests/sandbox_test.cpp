@@ -968,6 +968,127 @@ TEST_F(SandboxTest, ReplaysArmFixtures) {
   EXPECT_FALSE(missing.Header("x-ms-ratelimit-remaining-subscription-reads").empty());
 }
 
+// What the official SDKs rely on (conformance/ drives them over HTTPS), checked here over HTTP
+// without Node: ARM's path rules, role assignment filters and principal checks, Graph paging and
+// the OpenID discovery documents.
+TEST_F(SandboxTest, ArmPathRulesFiltersGraphPagingAndDiscovery) {
+  const std::string sub = "5a1b0000-0000-4000-8000-00000000beef";
+  const std::string tenant = "7e7e0000-0000-4000-8000-00000000beef";
+  ASSERT_EQ(Control("azure-subscriptions",
+                    R"({"subscriptionId":")" + sub + R"(","tenantId":")" + tenant + R"("})")
+                .status,
+            201);
+  arm_token_ = Token(tenant, "https://management.azure.com/");
+  // Any case, repeated slashes; ids come back canonical.
+  EXPECT_EQ(Arm("GET", "//SUBSCRIPTIONS/" + sub + "?api-version=2022-12-01").status, 200);
+  auto put = Arm("PUT",
+                 "/subscriptions/" + sub +
+                     "/resourcegroups/rg1/providers/Microsoft.Storage//storageAccounts/"
+                     "s1?api-version=2023-01-01",
+                 R"({"location":"eastus"})");
+  ASSERT_EQ(put.status, 201) << put.body;
+  const std::string id = "/subscriptions/" + sub +
+                         "/resourceGroups/rg1/providers/Microsoft.Storage/storageAccounts/s1";
+  EXPECT_EQ(Json(put.body).at("id").as_string(), id);
+  EXPECT_EQ(Arm("GET", id + "?api-version=2023-01-01").status, 200);
+  auto missing = Arm("GET", id + "x?api-version=2023-01-01");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(Json(missing.body).at("error").at("code").as_string(), "ResourceNotFound");
+  auto subs = Arm("GET", "/subscriptions?api-version=2022-12-01");
+  ASSERT_EQ(subs.status, 200);
+  ASSERT_EQ(Json(subs.body).at("value").as_array().size(), 1u);
+
+  // Role assignments: an unknown principal without principalType is refused as ARM does.
+  const std::string role = "/subscriptions/" + sub +
+                           "/providers/Microsoft.Authorization/roleDefinitions/"
+                           "acdd72a7-3385-48ef-bd42-f606fba81ae7";
+  auto ra = [&](const std::string& name, const std::string& principal, const std::string& type) {
+    return Arm("PUT",
+               "/subscriptions/" + sub + "/providers/Microsoft.Authorization/roleAssignments/" +
+                   name + "?api-version=2022-04-01",
+               R"({"properties":{"roleDefinitionId":")" + role + R"(","principalId":")" +
+                   principal + "\"" + type + "}}");
+  };
+  auto unknown =
+      ra("0f0e0d0c-0000-4000-8000-000000000001", "0badbad0-0000-4000-8000-000000000001", "");
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_EQ(Json(unknown.body).at("error").at("code").as_string(), "PrincipalNotFound");
+  auto created = ra("0f0e0d0c-0000-4000-8000-000000000002", "0badbad0-0000-4000-8000-000000000001",
+                    R"(,"principalType":"User")");
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto props = Json(created.body).at("properties");
+  EXPECT_EQ(props.at("roleDefinitionId").as_string(), role);  // as sent
+  EXPECT_FALSE(props.at("createdOn").as_string().empty());
+  const std::string list =
+      "/subscriptions/" + sub + "/providers/Microsoft.Authorization/roleAssignments";
+  auto filtered = [&](const std::string& filter) {
+    return Arm("GET", list + "?api-version=2022-04-01&$filter=" + filter);
+  };
+  auto mine = filtered("assignedTo('0badbad0-0000-4000-8000-000000000001')");
+  ASSERT_EQ(mine.status, 200);
+  EXPECT_EQ(Json(mine.body).at("value").as_array().size(), 1u);
+  auto other = filtered("assignedTo('0badbad0-0000-4000-8000-000000000002')");
+  EXPECT_EQ(Json(other.body).at("value").as_array().size(), 0u);
+  auto bad = filtered("roleName%20eq%20'Reader'");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("is not supported"), std::string::npos) << bad.body;
+  auto readers = Arm("GET", "/subscriptions/" + sub +
+                                "/providers/Microsoft.Authorization/roleDefinitions?api-version="
+                                "2022-04-01&$filter=roleName%20eq%20'Reader'");
+  ASSERT_EQ(readers.status, 200) << readers.body;
+  EXPECT_EQ(Json(readers.body).at("value").as_array().size(), 1u);
+
+  // Graph: $top and @odata.nextLink through every user of the tenant.
+  auto graph = Auth(Token(tenant, "https://graph.microsoft.com"));
+  for (int i = 0; i < 3; ++i) {
+    std::string n = std::to_string(i);
+    ASSERT_EQ(Http("POST", Url("/graph/v1.0/users"),
+                   R"({"accountEnabled":true,"displayName":"U)" + n + R"(","mailNickname":"u)" + n +
+                       R"(","userPrincipalName":"u)" + n +
+                       R"(@beef.example","passwordProfile":{"password":"Temp-1234!"}})",
+                   graph)
+                  .status,
+              201);
+  }
+  auto page = Http("GET", Url("/graph/v1.0/users?$top=2"), "", graph);
+  ASSERT_EQ(page.status, 200) << page.body;
+  auto first = Json(page.body);
+  EXPECT_EQ(first.at("value").as_array().size(), 2u);
+  std::string next(first.at("@odata.nextLink").as_string());
+  ASSERT_EQ(next.rfind(server_.BaseUrl() + "/graph/v1.0/users?", 0), 0u) << next;
+  auto second = Json(Http("GET", next, "", graph).body);
+  EXPECT_EQ(second.at("value").as_array().size(), 1u);
+  EXPECT_FALSE(second.as_object().contains("@odata.nextLink"));
+  auto by_upn = Http("GET", Url("/graph/v1.0/users/u1@beef.example"), "", graph);
+  ASSERT_EQ(by_upn.status, 200);
+  EXPECT_EQ(Json(by_upn.body).at("displayName").as_string(), "U1");
+  EXPECT_EQ(Http("DELETE", Url("/graph/v1.0/users/u1@beef.example"), "", graph).status, 204);
+  EXPECT_EQ(Http("GET", Url("/graph/v1.0/users/u1@beef.example"), "", graph).status, 404);
+
+  // OpenID discovery, under /login and at the origin's root, on the origin the client called.
+  for (const std::string& path : {"/login/" + tenant + "/v2.0/.well-known/openid-configuration",
+                                  "/" + tenant + "/v2.0/.well-known/openid-configuration"}) {
+    auto doc = Http("GET", Url(path));
+    ASSERT_EQ(doc.status, 200) << path << " " << doc.body;
+    auto d = Json(doc.body);
+    EXPECT_EQ(d.at("issuer").as_string(), server_.BaseUrl() + "/login/" + tenant + "/v2.0");
+    EXPECT_EQ(std::string(d.at("token_endpoint").as_string()).rfind(server_.BaseUrl(), 0), 0u);
+    auto keys = Http("GET", std::string(d.at("jwks_uri").as_string()));
+    ASSERT_EQ(keys.status, 200);
+    EXPECT_EQ(Json(keys.body).at("keys").at(0).at("kty").as_string(), "RSA");
+  }
+  EXPECT_EQ(Http("GET", Url("/login/nobody.example/v2.0/.well-known/openid-configuration")).status,
+            400);
+  // Instance discovery, as MSAL asks it about an authority it does not know.
+  auto instance =
+      Http("GET", Url("/login/common/discovery/instance?api-version=1.1&"
+                      "authorization_endpoint=" +
+                      server_.BaseUrl() + "/login/" + tenant + "/oauth2/v2.0/authorize"));
+  ASSERT_EQ(instance.status, 200) << instance.body;
+  EXPECT_EQ(Json(instance.body).at("tenant_discovery_endpoint").as_string(),
+            server_.BaseUrl() + "/login/" + tenant + "/v2.0/.well-known/openid-configuration");
+}
+
 TEST_F(SandboxTest, AllowedResourceTypesPolicyDeniesOnlyIndexedTypes) {
   const std::string definition = FixturesDir() +
                                  "/Azure+azure-policy/built-in-policies/policyDefinitions/General/"
