@@ -125,8 +125,7 @@ int RunMailIn(const MailInFlags& flags) {
       break;
     case Outcome::kStored:
       std::cout << "stored " << result->raw_id << " in " << result->ticket_id.value_or("-") << " ("
-                << result->thread_match << ")"
-                << (result->auto_answered ? ", answered" : "")
+                << result->thread_match << ")" << (result->auto_answered ? ", answered" : "")
                 << (result->reason.empty() ? "" : "; " + result->reason) << "\n";
       break;
   }

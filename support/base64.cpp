@@ -17,8 +17,7 @@ Result<std::string> Base64Decode(std::string_view text) {
   std::string out(text.size() / 4 * 3 + 3, '\0');
   size_t len = 0;
   if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
-                        text.size(), " \r\n", &len, nullptr,
-                        sodium_base64_VARIANT_ORIGINAL) != 0) {
+                        text.size(), " \r\n", &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
     return InvalidArgument("Not base64 data");
   }
   out.resize(len);

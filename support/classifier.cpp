@@ -29,11 +29,9 @@ std::string LowerAscii(std::string_view s) {
 // `phrase` occurs in `text` (both lower-case) with no word character right before or after.
 bool ContainsPhrase(const std::string& text, const std::string& phrase) {
   if (phrase.empty()) return false;
-  for (size_t pos = text.find(phrase); pos != std::string::npos;
-       pos = text.find(phrase, pos + 1)) {
-    bool start_ok =
-        pos == 0 || !IsWordByte(static_cast<unsigned char>(text[pos - 1])) ||
-        !IsWordByte(static_cast<unsigned char>(phrase.front()));
+  for (size_t pos = text.find(phrase); pos != std::string::npos; pos = text.find(phrase, pos + 1)) {
+    bool start_ok = pos == 0 || !IsWordByte(static_cast<unsigned char>(text[pos - 1])) ||
+                    !IsWordByte(static_cast<unsigned char>(phrase.front()));
     size_t end = pos + phrase.size();
     bool end_ok = end == text.size() || !IsWordByte(static_cast<unsigned char>(text[end])) ||
                   !IsWordByte(static_cast<unsigned char>(phrase.back()));
@@ -45,11 +43,11 @@ bool ContainsPhrase(const std::string& text, const std::string& phrase) {
 // Words that carry no topic.
 const std::set<std::string>& StopWords() {
   static const std::set<std::string> words = {
-      "a",    "an",   "the",  "and",   "or",    "to",   "of",   "in",    "on",    "for",
-      "is",   "are",  "was",  "be",    "we",    "our",  "us",   "you",   "your",  "i",
-      "me",   "my",   "it",   "this",  "that",  "with", "can", "could", "would", "please",
-      "hi",   "hello", "dear", "thanks", "thank", "regards", "at", "as", "from", "by",
-      "have", "has",  "do",   "does",  "re",    "fw",   "fwd", "team", "support", "best"};
+      "a",    "an",    "the",  "and",    "or",    "to",      "of",  "in",    "on",      "for",
+      "is",   "are",   "was",  "be",     "we",    "our",     "us",  "you",   "your",    "i",
+      "me",   "my",    "it",   "this",   "that",  "with",    "can", "could", "would",   "please",
+      "hi",   "hello", "dear", "thanks", "thank", "regards", "at",  "as",    "from",    "by",
+      "have", "has",   "do",   "does",   "re",    "fw",      "fwd", "team",  "support", "best"};
   return words;
 }
 
@@ -78,7 +76,8 @@ Result<RuleSet> ParseRules(const json::value& document) {
       permille = digits.empty() ? -1 : std::stoll(digits);
     }
     if (permille < 0 || permille > 1000) {
-      return InvalidArgument("Field 'minConfidence' must be a decimal between 0 and 1, e.g. \"0.45\"");
+      return InvalidArgument(
+          "Field 'minConfidence' must be a decimal between 0 and 1, e.g. \"0.45\"");
     }
     set.min_confidence_permille = permille;
   }
@@ -109,11 +108,13 @@ Result<RuleSet> ParseRules(const json::value& document) {
     rule.topic = *topic;
     auto any = r.find("any");
     if (any == r.end() || !any->value().is_array() || any->value().as_array().empty()) {
-      return InvalidArgument(where + " (" + rule.id + "): 'any' must be a non-empty array of phrases");
+      return InvalidArgument(where + " (" + rule.id +
+                             "): 'any' must be a non-empty array of phrases");
     }
     for (const auto& p : any->value().as_array()) {
       if (!p.is_string() || p.as_string().empty()) {
-        return InvalidArgument(where + " (" + rule.id + "): every phrase must be a non-empty string");
+        return InvalidArgument(where + " (" + rule.id +
+                               "): every phrase must be a non-empty string");
       }
       rule.any.push_back(LowerAscii(std::string_view(p.as_string())));
     }
@@ -164,10 +165,9 @@ std::optional<Prediction> NaiveBayes::Predict(std::string_view text) const {
   std::map<std::string, double> score;
   for (const auto& [topic, docs] : docs_per_topic_) {
     double s = std::log(static_cast<double>(docs) / static_cast<double>(documents_));
-    double denominator = static_cast<double>(features_per_topic_.count(topic)
-                                                 ? features_per_topic_.at(topic)
-                                                 : 0) +
-                         vocabulary;
+    double denominator =
+        static_cast<double>(features_per_topic_.count(topic) ? features_per_topic_.at(topic) : 0) +
+        vocabulary;
     for (const auto& f : features) {
       const auto& per = counts_.at(f);
       auto it = per.find(topic);

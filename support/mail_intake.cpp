@@ -153,10 +153,10 @@ Result<IntakeResult> Process(store::Transaction& tx, SupportService& support, co
   IntakeResult result;
   result.raw_id = raw_id;
   auto record = [&](const IntakeResult& r) -> Status {
-    PC_RETURN_IF_ERROR(tx.Execute(
-        "UPDATE support_raw_messages SET ticket_id = ?, thread_match = ? WHERE id = ?",
-        {r.ticket_id ? store::Param(*r.ticket_id) : store::Param(nullptr), r.thread_match,
-         raw_id}));
+    PC_RETURN_IF_ERROR(
+        tx.Execute("UPDATE support_raw_messages SET ticket_id = ?, thread_match = ? WHERE id = ?",
+                   {r.ticket_id ? store::Param(*r.ticket_id) : store::Param(nullptr),
+                    r.thread_match, raw_id}));
     return Status::Ok();
   };
   // Our own mail coming back (a loop through a forwarder): kept, nothing else.
@@ -171,15 +171,14 @@ Result<IntakeResult> Process(store::Transaction& tx, SupportService& support, co
   PC_ASSIGN_OR_RETURN(auto sender, SenderOrganization(tx, m.from_address));
   std::string loop = LoopReason(m, options.address);
   std::string text = TextWithDroppedNotes(m, options.max_attachment_bytes);
-  NewMessage message{.kind = "in",
-                     .from = m.from_name.empty() ? m.from_address
-                                                 : m.from_name + " <" + m.from_address + ">",
-                     .text = text,
-                     .html = m.html,
-                     .message_id = m.message_id.empty()
-                                       ? std::optional<std::string>()
-                                       : std::optional<std::string>(m.message_id),
-                     .raw_id = raw_id};
+  NewMessage message{
+      .kind = "in",
+      .from = m.from_name.empty() ? m.from_address : m.from_name + " <" + m.from_address + ">",
+      .text = text,
+      .html = m.html,
+      .message_id = m.message_id.empty() ? std::optional<std::string>()
+                                         : std::optional<std::string>(m.message_id),
+      .raw_id = raw_id};
 
   PC_ASSIGN_OR_RETURN(auto candidates, Candidates(tx, m, options.address));
   std::string refused;
@@ -189,9 +188,8 @@ Result<IntakeResult> Process(store::Transaction& tx, SupportService& support, co
       if (ticket.error().code == ErrorCode::kNotFound) continue;
       return ticket.error();
     }
-    bool belongs = ticket->organization_id
-                       ? sender.organization_id == ticket->organization_id
-                       : Lower(ticket->requester_email) == m.from_address;
+    bool belongs = ticket->organization_id ? sender.organization_id == ticket->organization_id
+                                           : Lower(ticket->requester_email) == m.from_address;
     if (!belongs) {
       if (refused.empty()) refused = "refused:" + c.how;
       continue;
@@ -214,7 +212,12 @@ Result<IntakeResult> Process(store::Transaction& tx, SupportService& support, co
 
   // A new ticket.
   NewTicket n;
-  n.subject = Cut(m.subject.empty() ? std::string("(no subject)") : m.subject, kMaxSubjectBytes);
+  // Another ticket's token in the subject (a reply that did not join it) is not kept.
+  static const std::regex kAnyToken(R"(\s*\[#T-[0-9]{1,15}\]\s*)");
+  std::string subject = std::regex_replace(m.subject, kAnyToken, " ");
+  subject.erase(0, subject.find_first_not_of(' '));
+  subject.erase(subject.find_last_not_of(' ') + 1);
+  n.subject = Cut(subject.empty() ? std::string("(no subject)") : subject, kMaxSubjectBytes);
   n.requester_email = m.from_address;
   n.requester_name = !m.from_name.empty() ? m.from_name : sender.user_name;
   n.organization_id = sender.organization_id;
@@ -224,11 +227,11 @@ Result<IntakeResult> Process(store::Transaction& tx, SupportService& support, co
   n.classification = decision.classification;
   if (!sender.csp_customer) {
     n.scope = "not-customer";
-    n.classification.reason = std::string(sender.organization_id
-                                              ? "the sender's organization has no Azure "
-                                                "customer account of the platform; "
-                                              : "the sender is not a user of a customer; ") +
-                              n.classification.reason;
+    n.classification.reason =
+        std::string(sender.organization_id ? "the sender's organization has no Azure "
+                                             "customer account of the platform; "
+                                           : "the sender is not a user of a customer; ") +
+        n.classification.reason;
   }
   SetDueTimes(n, Now(), options);
   PC_ASSIGN_OR_RETURN(auto ticket, CreateTicket(tx, n));
@@ -239,8 +242,8 @@ Result<IntakeResult> Process(store::Transaction& tx, SupportService& support, co
   if (!loop.empty()) {
     result.reason = "no automatic answer: " + loop;
   } else {
-    PC_ASSIGN_OR_RETURN(bool slot, TakeAutoReplySlot(tx, m.from_address,
-                                                     options.max_auto_replies_per_hour));
+    PC_ASSIGN_OR_RETURN(bool slot,
+                        TakeAutoReplySlot(tx, m.from_address, options.max_auto_replies_per_hour));
     if (!slot) {
       result.reason = "no automatic answer: support.max_auto_replies_per_hour reached";
     } else {
@@ -282,10 +285,9 @@ Result<IntakeResult> Quarantine(store::Database& db, std::string_view raw,
 Result<IntakeResult> ReceiveMail(SupportService& support, std::string_view raw) {
   const SupportOptions& options = support.options();
   if (static_cast<int64_t>(raw.size()) > options.max_message_bytes) {
-    return Error(ErrorCode::kPayloadTooLarge,
-                 "message of " + std::to_string(raw.size()) +
-                     " bytes is over support.max_message_bytes (" +
-                     std::to_string(options.max_message_bytes) + ")");
+    return Error(ErrorCode::kPayloadTooLarge, "message of " + std::to_string(raw.size()) +
+                                                  " bytes is over support.max_message_bytes (" +
+                                                  std::to_string(options.max_message_bytes) + ")");
   }
   auto parsed = ParseMail(raw, options.max_attachment_bytes);
   std::string dedup_key = parsed.ok() && !parsed->message_id.empty()
@@ -314,18 +316,18 @@ Result<IntakeResult> ReceiveMail(SupportService& support, std::string_view raw) 
   if (stored.ok()) return stored;
   // Processing failed: keep the message whole, quarantined with the reason. If that fails too the
   // database is the problem; the caller asks the MTA to retry.
-  auto kept = Quarantine(support.db(), raw, dedup_key,
-                         "could not be processed: " + stored.error().message);
+  auto kept =
+      Quarantine(support.db(), raw, dedup_key, "could not be processed: " + stored.error().message);
   if (!kept.ok()) return stored.error();
   return kept;
 }
 
 Result<IntakeResult> ReplayMail(SupportService& support, std::string_view raw_id) {
-  PC_ASSIGN_OR_RETURN(auto rows, support.db().InTransaction<store::Rows>([&](store::Transaction&
-                                                                                  tx) {
-    return tx.Query("SELECT raw, state FROM support_raw_messages WHERE id = ?",
-                    {std::string(raw_id)});
-  }));
+  PC_ASSIGN_OR_RETURN(auto rows,
+                      support.db().InTransaction<store::Rows>([&](store::Transaction& tx) {
+                        return tx.Query("SELECT raw, state FROM support_raw_messages WHERE id = ?",
+                                        {std::string(raw_id)});
+                      }));
   if (rows.empty()) return NotFound("No quarantined message " + std::string(raw_id));
   if (rows[0].Text(1) != "quarantined") {
     return FailedPrecondition("Message " + std::string(raw_id) + " is " + rows[0].Text(1) +
@@ -349,14 +351,15 @@ Result<IntakeResult> ReplayMail(SupportService& support, std::string_view raw_id
         t.requester_email = "unknown";
         t.scope = "not-customer";
         t.topic = std::string(kFallbackTopic);
-        t.classification = {"rule", "replayed from quarantine without parsing: " +
-                                        parsed.error().message,
+        t.classification = {"rule",
+                            "replayed from quarantine without parsing: " + parsed.error().message,
                             std::nullopt, true};
         PC_ASSIGN_OR_RETURN(auto ticket, CreateTicket(tx, t));
-        PC_RETURN_IF_ERROR(AppendMessage(
-            tx, ticket.id,
-            {.kind = "in", .from = "unknown", .text = Cut(ValidUtf8(raw), 1 << 20), .raw_id =
-                                                                                  std::string(raw_id)}));
+        PC_RETURN_IF_ERROR(AppendMessage(tx, ticket.id,
+                                         {.kind = "in",
+                                          .from = "unknown",
+                                          .text = Cut(ValidUtf8(raw), 1 << 20),
+                                          .raw_id = std::string(raw_id)}));
         IntakeResult r;
         r.raw_id = std::string(raw_id);
         r.ticket_id = ticket.id;

@@ -102,7 +102,7 @@ void WalkPart(GMimeObject* object, Walk& w, int depth) {
     MailAttachment a;
     const char* subject = g_mime_message_get_subject(inner);
     a.name = ValidUtf8(subject != nullptr && *subject ? std::string(subject) + ".eml"
-                                                     : std::string("message.eml"));
+                                                      : std::string("message.eml"));
     a.content_type = "message/rfc822";
     a.size = static_cast<int64_t>(array->len);
     if (a.size > w.max_attachment_bytes) {
@@ -159,14 +159,14 @@ bool HasEmptyReturnPath(std::string_view raw) {
   size_t end = raw.find("\r\n\r\n");
   size_t end2 = raw.find("\n\n");
   size_t headers_end = std::min(end, end2);
-  std::string head = Lower(raw.substr(0, headers_end == std::string_view::npos ? raw.size()
-                                                                               : headers_end));
+  std::string head =
+      Lower(raw.substr(0, headers_end == std::string_view::npos ? raw.size() : headers_end));
   for (size_t pos = head.find("return-path:"); pos != std::string::npos;
        pos = head.find("return-path:", pos + 1)) {
     if (pos != 0 && head[pos - 1] != '\n') continue;
     size_t eol = head.find('\n', pos);
-    std::string value = Trim(head.substr(pos + 12, eol == std::string::npos ? std::string::npos
-                                                                             : eol - pos - 12));
+    std::string value =
+        Trim(head.substr(pos + 12, eol == std::string::npos ? std::string::npos : eol - pos - 12));
     if (value == "<>" || value.empty()) return true;
   }
   return false;
@@ -190,16 +190,16 @@ void AddAddresses(InternetAddressList* list, std::vector<std::string>& out) {
 
 const std::set<std::string>& AllowedTags() {
   static const std::set<std::string> tags = {
-      "p",  "br", "div",   "span",  "b",     "strong", "i",  "em", "u",  "ul", "ol",
-      "li", "a",  "blockquote", "pre", "code", "table", "thead", "tbody", "tr", "td", "th",
-      "h1", "h2", "h3",    "h4",    "h5",    "h6",     "hr", "font", "small", "sub", "sup"};
+      "p",  "br", "div",        "span", "b",    "strong", "i",     "em",    "u",     "ul",  "ol",
+      "li", "a",  "blockquote", "pre",  "code", "table",  "thead", "tbody", "tr",    "td",  "th",
+      "h1", "h2", "h3",         "h4",   "h5",   "h6",     "hr",    "font",  "small", "sub", "sup"};
   return tags;
 }
 
 const std::set<std::string>& BlockTags() {
-  static const std::set<std::string> tags = {"p",  "br", "div", "li", "tr", "h1", "h2", "h3",
-                                             "h4", "h5", "h6",  "hr", "blockquote", "pre",
-                                             "table", "ul", "ol"};
+  static const std::set<std::string> tags = {"p",          "br",  "div",   "li", "tr", "h1",
+                                             "h2",         "h3",  "h4",    "h5", "h6", "hr",
+                                             "blockquote", "pre", "table", "ul", "ol"};
   return tags;
 }
 
@@ -229,7 +229,11 @@ std::string DecodeEntities(std::string_view s) {
       {"euro", 0x20AC},  {"mdash", 0x2014}, {"ndash", 0x2013}, {"hellip", 0x2026},
       {"rsquo", 0x2019}, {"lsquo", 0x2018}, {"rdquo", 0x201D}, {"ldquo", 0x201C},
       {"uuml", 0xFC},    {"ouml", 0xF6},    {"auml", 0xE4},    {"szlig", 0xDF},
-      {"eacute", 0xE9},  {"egrave", 0xE8},  {"agrave", 0xE0},  {"ccedil", 0xE7}};
+      {"eacute", 0xE9},  {"egrave", 0xE8},  {"agrave", 0xE0},  {"ccedil", 0xE7},
+      {"aacute", 0xE1},  {"iacute", 0xED},  {"oacute", 0xF3},  {"uacute", 0xFA},
+      {"ntilde", 0xF1},  {"iquest", 0xBF},  {"iexcl", 0xA1},   {"Auml", 0xC4},
+      {"Ouml", 0xD6},    {"Uuml", 0xDC},    {"laquo", 0xAB},   {"raquo", 0xBB},
+      {"bull", 0x2022},  {"middot", 0xB7},  {"trade", 0x2122}, {"pound", 0xA3}};
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] != '&') {
@@ -285,12 +289,23 @@ std::string EscapeHtml(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -341,8 +356,8 @@ void Tokenize(std::string_view html, const std::function<void(std::string_view)>
     }
     // Attributes up to '>' (quotes respected).
     while (p < html.size() && html[p] != '>') {
-      while (p < html.size() && (std::isspace(static_cast<unsigned char>(html[p])) ||
-                                 html[p] == '/')) {
+      while (p < html.size() &&
+             (std::isspace(static_cast<unsigned char>(html[p])) || html[p] == '/')) {
         ++p;
       }
       std::string name;
@@ -373,7 +388,7 @@ void Tokenize(std::string_view html, const std::function<void(std::string_view)>
       if (name.empty() && p < html.size() && html[p] != '>') ++p;
     }
     i = p < html.size() ? p + 1 : html.size();
-    static const std::set<std::string> kSkipContent = {"script", "style", "head", "title",
+    static const std::set<std::string> kSkipContent = {"script",   "style",    "head", "title",
                                                        "noscript", "template", "xml"};
     if (!tag.closing && kSkipContent.count(tag.name)) {
       std::string lower_rest;
@@ -588,6 +603,23 @@ Result<ParsedMail> ParseMail(std::string_view raw, int64_t max_attachment_bytes)
     }
   }
   m.text = Trim(text);
+  if (m.text.empty() && !m.html && m.attachments.empty()) {
+    // Nothing readable came out of the MIME structure (e.g. a multipart whose boundary never
+    // appears): keep the body as it was written.
+    size_t body = raw.find("\r\n\r\n");
+    size_t skip = 4;
+    if (size_t lf = raw.find("\n\n"); lf != std::string_view::npos && lf < body) {
+      body = lf;
+      skip = 2;
+    }
+    if (body != std::string_view::npos) {
+      std::string rest;
+      for (char c : raw.substr(body + skip, 1 << 20)) {
+        if (c != '\r') rest += c;
+      }
+      m.text = Trim(ValidUtf8(rest));
+    }
+  }
   return m;
 }
 

@@ -24,11 +24,11 @@ struct MailAttachment {
 };
 
 struct ParsedMail {
-  std::string message_id;  // without brackets; "" if none
+  std::string message_id;    // without brackets; "" if none
   std::string from_address;  // lower-cased
   std::string from_name;
   std::string subject;
-  std::string text;                // UTF-8
+  std::string text;                 // UTF-8
   std::optional<std::string> html;  // sanitized
   std::vector<MailAttachment> attachments;
   std::string in_reply_to;              // without brackets

@@ -39,8 +39,7 @@ std::string Sign(const std::string& key, int64_t number) {
   std::string msg = "ticket:" + std::to_string(number);
   unsigned char mac[crypto_auth_hmacsha256_BYTES];
   crypto_auth_hmacsha256_state st;
-  crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(key.data()),
-                              key.size());
+  crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(key.data()), key.size());
   crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(msg.data()),
                                 msg.size());
   crypto_auth_hmacsha256_final(&st, mac);
@@ -55,17 +54,14 @@ std::string NewMessageId(int64_t number) {
   return Uuid::V4().ToString() + ".T" + std::to_string(number) + std::string(kOurDomain);
 }
 
-bool IsOurMessageId(std::string_view message_id) {
-  return Lower(message_id).ends_with(kOurDomain);
-}
+bool IsOurMessageId(std::string_view message_id) { return Lower(message_id).ends_with(kOurDomain); }
 
 Result<std::string> ReplyToken(store::Transaction& tx, int64_t number) {
   PC_ASSIGN_OR_RETURN(auto key, TokenKey(tx));
   return std::to_string(number) + "-" + Sign(key, number);
 }
 
-Result<bool> CheckReplyToken(store::Transaction& tx, std::string_view token,
-                             int64_t* number_out) {
+Result<bool> CheckReplyToken(store::Transaction& tx, std::string_view token, int64_t* number_out) {
   size_t dash = token.find('-');
   if (dash == std::string_view::npos || dash == 0 || dash > 18 || token.size() != dash + 9) {
     return false;

@@ -22,8 +22,7 @@ bool IsOurMessageId(std::string_view message_id);
 // The signed reply token of a ticket number: "<number>-<8 hex>" (HMAC-SHA-256 with the
 // database's token key, truncated), and its check.
 Result<std::string> ReplyToken(store::Transaction& tx, int64_t number);
-Result<bool> CheckReplyToken(store::Transaction& tx, std::string_view token,
-                             int64_t* number_out);
+Result<bool> CheckReplyToken(store::Transaction& tx, std::string_view token, int64_t* number_out);
 
 // The plus-address with the token: support+<token>@domain for support@domain.
 std::string PlusAddress(std::string_view address, std::string_view token);

@@ -53,9 +53,9 @@ int ParseClock(std::string_view t) {
 }  // namespace
 
 Result<Calendar> ParseCalendar(std::string_view hours, std::string_view holidays) {
-  Error bad = InvalidArgument(
-      "support.business_hours must look like \"Mon-Fri 08:00-18:00\" (UTC), got '" +
-      std::string(hours) + "'");
+  Error bad =
+      InvalidArgument("support.business_hours must look like \"Mon-Fri 08:00-18:00\" (UTC), got '" +
+                      std::string(hours) + "'");
   Calendar c;
   size_t space = hours.find(' ');
   if (space == std::string_view::npos) return bad;
@@ -150,9 +150,9 @@ Timestamp AddBusinessMinutes(const Calendar& calendar, Timestamp start, int64_t 
 }
 
 void SetDueTimes(NewTicket& ticket, Timestamp created, const SupportOptions& options) {
-  auto calendar = ParseCalendar(options.business_hours.empty() ? "Mon-Fri 08:00-18:00"
-                                                               : options.business_hours,
-                                options.holidays);
+  auto calendar =
+      ParseCalendar(options.business_hours.empty() ? "Mon-Fri 08:00-18:00" : options.business_hours,
+                    options.holidays);
   auto targets = ParseTargets(options.sla_targets);
   if (!calendar.ok() || !targets.ok()) return;
   Target target = targets->count(ticket.topic) ? targets->at(ticket.topic) : targets->at("default");

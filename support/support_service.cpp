@@ -69,8 +69,8 @@ Status CheckTemplates(const json::value& doc) {
       auto f = it->value().as_object().find(field);
       if (f == it->value().as_object().end() || !f->value().is_string() ||
           f->value().as_string().empty()) {
-        return InvalidArgument(std::string("Template '") + name + "' needs a non-empty '" +
-                               field + "' string");
+        return InvalidArgument(std::string("Template '") + name + "' needs a non-empty '" + field +
+                               "' string");
       }
     }
   }
@@ -122,17 +122,16 @@ Result<Rendered> RenderTemplate(store::Transaction& tx, std::string_view name, c
 
 Result<std::optional<std::string>> ReadyAliasOfOrganization(store::Transaction& tx,
                                                             std::string_view organization_id) {
-  PC_ASSIGN_OR_RETURN(
-      auto rows, tx.Query("SELECT billing_alias FROM providers WHERE organization_id = ? AND "
-                          "state = 'ready' AND billing_alias IS NOT NULL ORDER BY created_at "
-                          "LIMIT 1",
-                          {std::string(organization_id)}));
+  PC_ASSIGN_OR_RETURN(auto rows,
+                      tx.Query("SELECT billing_alias FROM providers WHERE organization_id = ? AND "
+                               "state = 'ready' AND billing_alias IS NOT NULL ORDER BY created_at "
+                               "LIMIT 1",
+                               {std::string(organization_id)}));
   if (rows.empty()) return std::optional<std::string>();
   return std::optional<std::string>(rows[0].Text(0));
 }
 
-Result<std::optional<CustomerMatch>> MatchCustomer(store::Transaction& tx,
-                                                   std::string_view email) {
+Result<std::optional<CustomerMatch>> MatchCustomer(store::Transaction& tx, std::string_view email) {
   PC_ASSIGN_OR_RETURN(auto rows,
                       tx.Query("SELECT u.organization_id, u.name FROM users u JOIN organizations "
                                "o ON o.id = u.organization_id WHERE u.email = ? AND o.kind = "
@@ -153,10 +152,9 @@ Status SupportService::ReloadClassifier() {
   PC_ASSIGN_OR_RETURN(auto rules, ParseRules(doc));
   auto model = std::make_shared<NaiveBayes>();
   for (const auto& e : ShippedTrainingSet()) model->Add(e);
-  PC_ASSIGN_OR_RETURN(auto corrections,
-                      db_.InTransaction<store::Rows>([](store::Transaction& tx) {
-                        return tx.Query("SELECT text, topic FROM support_training ORDER BY id");
-                      }));
+  PC_ASSIGN_OR_RETURN(auto corrections, db_.InTransaction<store::Rows>([](store::Transaction& tx) {
+    return tx.Query("SELECT text, topic FROM support_training ORDER BY id");
+  }));
   for (const auto& r : corrections) model->Add({r.Text(0), r.Text(1)});
   std::lock_guard lock(mu_);
   rules_ = std::make_shared<RuleSet>(std::move(rules));
@@ -196,8 +194,7 @@ Result<Ticket> SupportService::Visible(store::Transaction& tx, const Principal& 
   return t;
 }
 
-Result<std::vector<Ticket>> SupportService::ListTickets(const Principal& who,
-                                                        TicketFilter filter) {
+Result<std::vector<Ticket>> SupportService::ListTickets(const Principal& who, TicketFilter filter) {
   if (!IsStaff(who)) filter.organization_id = who.user.organization_id;
   return db_.InTransaction<std::vector<Ticket>>(
       [&](store::Transaction& tx) { return support::ListTickets(tx, filter); });
@@ -253,9 +250,10 @@ Result<Ticket> SupportService::CreateTicket(const Principal& who, const NewTicke
       PC_ASSIGN_OR_RETURN(auto ready_alias, ReadyAliasOfOrganization(tx, who.user.organization_id));
       if (!ready_alias) {
         n.scope = "not-customer";
-        n.classification.reason = "the organization has no Azure customer account (ready "
-                                  "provider) of the platform; " +
-                                  n.classification.reason;
+        n.classification.reason =
+            "the organization has no Azure customer account (ready "
+            "provider) of the platform; " +
+            n.classification.reason;
       }
       if (req.billing_alias) {
         PC_ASSIGN_OR_RETURN(auto owner,
@@ -297,8 +295,8 @@ Result<Ticket> SupportService::CreateTicket(const Principal& who, const NewTicke
     std::string tpl = AnswerTemplateFor(t);
     if (!tpl.empty()) {
       PC_ASSIGN_OR_RETURN(auto answer, RenderTemplate(tx, tpl, t));
-      PC_ASSIGN_OR_RETURN(auto slot, TakeAutoReplySlot(tx, t.requester_email,
-                                                       options_.max_auto_replies_per_hour));
+      PC_ASSIGN_OR_RETURN(
+          auto slot, TakeAutoReplySlot(tx, t.requester_email, options_.max_auto_replies_per_hour));
       NewMessage out{.kind = "out",
                      .from = options_.address,
                      .text = answer.text,
@@ -358,8 +356,7 @@ Result<Ticket> SupportService::PatchTicket(const Principal& who, std::string_vie
     return InvalidArgument("scope must be in, out or not-customer");
   }
   if (patch.topic && FindTopic(*patch.topic) == nullptr) {
-    return InvalidArgument("Unknown topic '" + *patch.topic +
-                           "'; see GET /api/v1/support/topics");
+    return InvalidArgument("Unknown topic '" + *patch.topic + "'; see GET /api/v1/support/topics");
   }
   if (patch.assignee && !patch.assignee->empty()) {
     PC_RETURN_IF_ERROR(CheckLineText("assignee", *patch.assignee, 320));
@@ -371,23 +368,23 @@ Result<Ticket> SupportService::PatchTicket(const Principal& who, std::string_vie
       PC_ASSIGN_OR_RETURN(auto staff_user,
                           tx.Query("SELECT role FROM users WHERE email = ? AND disabled = 0",
                                    {Lower(*patch.assignee)}));
-      if (staff_user.empty() || (staff_user[0].Text(0) != "support_agent" &&
-                                 staff_user[0].Text(0) != "operator")) {
+      if (staff_user.empty() ||
+          (staff_user[0].Text(0) != "support_agent" && staff_user[0].Text(0) != "operator")) {
         return InvalidArgument("assignee must be the email of a support agent or operator");
       }
     }
     TicketChanges c;
     if (patch.assignee) c.assignee = patch.assignee->empty() ? "" : Lower(*patch.assignee);
-    bool reclassified = (patch.topic && *patch.topic != t.topic) ||
-                        (patch.scope && *patch.scope != t.scope);
+    bool reclassified =
+        (patch.topic && *patch.topic != t.topic) || (patch.scope && *patch.scope != t.scope);
     if (reclassified) {
       c.topic = patch.topic.value_or(t.topic);
       c.scope = patch.scope.value_or(t.scope);
-      c.classification = Classification{
-          "agent",
-          Actor(who) + " set " + *c.scope + "/" + *c.topic + " (was " + t.scope + "/" + t.topic +
-              ", by " + t.classification.by + ")",
-          std::nullopt, false};
+      c.classification =
+          Classification{"agent",
+                         Actor(who) + " set " + *c.scope + "/" + *c.topic + " (was " + t.scope +
+                             "/" + t.topic + ", by " + t.classification.by + ")",
+                         std::nullopt, false};
       // The correction trains the model: the customer's text with the agent's topic.
       std::string text = t.subject;
       for (const auto& m : t.messages) {
@@ -404,8 +401,8 @@ Result<Ticket> SupportService::PatchTicket(const Principal& who, std::string_vie
              Actor(who)}));
         retrain = true;
       }
-      NewMessage event{.kind = "event", .from = Actor(who), .text = "Reclassified: " +
-                                                                   c.classification->reason};
+      NewMessage event{
+          .kind = "event", .from = Actor(who), .text = "Reclassified: " + c.classification->reason};
       PC_RETURN_IF_ERROR(AppendMessage(tx, t.id, event));
     }
     PC_RETURN_IF_ERROR(UpdateTicket(tx, t.id, c));
@@ -415,9 +412,8 @@ Result<Ticket> SupportService::PatchTicket(const Principal& who, std::string_vie
     if (patch.assignee) detail["assignee"] = *patch.assignee;
     if (patch.topic) detail["topic"] = *patch.topic;
     if (patch.scope) detail["scope"] = *patch.scope;
-    PC_RETURN_IF_ERROR(identity::IdentityService::Audit(tx, who, t.organization_id,
-                                                        "support.ticket.update", "ticket", t.id,
-                                                        detail));
+    PC_RETURN_IF_ERROR(identity::IdentityService::Audit(
+        tx, who, t.organization_id, "support.ticket.update", "ticket", t.id, detail));
     return support::LoadTicket(tx, t.id, true, true);
   });
   if (updated.ok() && retrain) {
@@ -436,8 +432,8 @@ Result<Ticket> SupportService::EscalateTicket(const Principal& who, std::string_
     return Visible(tx, who, id, true);
   }));
   if (t.scope != "in") {
-    return FailedPrecondition("Only in-scope tickets are escalated to Microsoft; " + t.id +
-                              " is " + t.scope);
+    return FailedPrecondition("Only in-scope tickets are escalated to Microsoft; " + t.id + " is " +
+                              t.scope);
   }
   if (t.escalation) {
     return FailedPrecondition(t.id + " is already escalated (service request " +
@@ -462,32 +458,33 @@ Result<Ticket> SupportService::EscalateTicket(const Principal& who, std::string_
 
 Result<Ticket> SupportService::ApproveRequest(const Principal& who, std::string_view id) {
   if (!IsOperator(who)) return PermissionDenied("Only operators approve structured requests");
-  PC_ASSIGN_OR_RETURN(auto t, db_.InTransaction<Ticket>([&](store::Transaction& tx) -> Result<Ticket> {
-    PC_ASSIGN_OR_RETURN(auto t, Visible(tx, who, id, false));
-    if (!t.request) return FailedPrecondition(t.id + " carries no structured request");
-    if (t.request->state != "pending-approval") {
-      return FailedPrecondition("The request of " + t.id + " is " + t.request->state +
-                                ", not pending-approval");
-    }
-    PC_RETURN_IF_ERROR(SetRequestState(tx, t.id, "approved", Actor(who), std::nullopt));
-    NewMessage event{.kind = "event",
-                     .from = Actor(who),
-                     .text = "Request approved (" + t.request->kind + ")"};
-    PC_RETURN_IF_ERROR(AppendMessage(tx, t.id, event));
-    PC_RETURN_IF_ERROR(identity::IdentityService::Audit(tx, who, t.organization_id,
-                                                        "support.request.approve", "ticket", t.id,
-                                                        {{"kind", t.request->kind}}));
-    return support::LoadTicket(tx, t.id, false);
-  }));
+  PC_ASSIGN_OR_RETURN(
+      auto t, db_.InTransaction<Ticket>([&](store::Transaction& tx) -> Result<Ticket> {
+        PC_ASSIGN_OR_RETURN(auto t, Visible(tx, who, id, false));
+        if (!t.request) return FailedPrecondition(t.id + " carries no structured request");
+        if (t.request->state != "pending-approval") {
+          return FailedPrecondition("The request of " + t.id + " is " + t.request->state +
+                                    ", not pending-approval");
+        }
+        PC_RETURN_IF_ERROR(SetRequestState(tx, t.id, "approved", Actor(who), std::nullopt));
+        NewMessage event{.kind = "event",
+                         .from = Actor(who),
+                         .text = "Request approved (" + t.request->kind + ")"};
+        PC_RETURN_IF_ERROR(AppendMessage(tx, t.id, event));
+        PC_RETURN_IF_ERROR(identity::IdentityService::Audit(tx, who, t.organization_id,
+                                                            "support.request.approve", "ticket",
+                                                            t.id, {{"kind", t.request->kind}}));
+        return support::LoadTicket(tx, t.id, false);
+      }));
   auto outcome = RunApprovedRequest(actions_, who, t);
   return db_.InTransaction<Ticket>([&](store::Transaction& tx) -> Result<Ticket> {
     if (outcome.ok()) {
       PC_RETURN_IF_ERROR(SetRequestState(tx, t.id, outcome->state, std::nullopt, outcome->result));
     } else {
-      NewMessage event{.kind = "event",
-                       .from = "platform",
-                       .text = "The platform could not carry out the request yet: " +
-                               outcome.error().message};
+      NewMessage event{
+          .kind = "event",
+          .from = "platform",
+          .text = "The platform could not carry out the request yet: " + outcome.error().message};
       PC_RETURN_IF_ERROR(AppendMessage(tx, t.id, event));
     }
     return support::LoadTicket(tx, t.id, true, true);
@@ -522,8 +519,7 @@ Result<Ticket> SupportService::RejectRequest(const Principal& who, std::string_v
   });
 }
 
-Result<AttachmentContent> SupportService::GetAttachment(const Principal& who,
-                                                        std::string_view id) {
+Result<AttachmentContent> SupportService::GetAttachment(const Principal& who, std::string_view id) {
   return db_.InTransaction<AttachmentContent>(
       [&](store::Transaction& tx) -> Result<AttachmentContent> {
         PC_ASSIGN_OR_RETURN(auto a, LoadAttachment(tx, id));

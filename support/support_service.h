@@ -128,8 +128,7 @@ struct CustomerMatch {
   std::optional<std::string> billing_alias;
   std::string user_name;
 };
-Result<std::optional<CustomerMatch>> MatchCustomer(store::Transaction& tx,
-                                                   std::string_view email);
+Result<std::optional<CustomerMatch>> MatchCustomer(store::Transaction& tx, std::string_view email);
 // The same for an organization id.
 Result<std::optional<std::string>> ReadyAliasOfOrganization(store::Transaction& tx,
                                                             std::string_view organization_id);

@@ -2,9 +2,12 @@
 // service-level calendars and reply tokens.
 #include <gtest/gtest.h>
 
+#include "connectors/smtp_client.h"
 #include "core/random.h"
+#include "core/time.h"
 #include "store/scratch_database.h"
 #include "support/classifier.h"
+#include "support/mime_parse.h"
 #include "support/outbound.h"
 #include "support/sla.h"
 #include "support/ticket_store.h"
@@ -37,8 +40,9 @@ TEST_F(SupportStoreTest, TicketsGetNumbersMessagesAndAttachments) {
     PC_ASSIGN_OR_RETURN(auto a, CreateTicket(tx, n));
     PC_ASSIGN_OR_RETURN(auto b, CreateTicket(tx, n));
     EXPECT_EQ(b.number, a.number + 1);
-    PC_ASSIGN_OR_RETURN(auto m, AppendMessage(tx, a.id, {.kind = "in", .from = "ann@example.com",
-                                                         .text = "Where is it?"}));
+    PC_ASSIGN_OR_RETURN(
+        auto m,
+        AppendMessage(tx, a.id, {.kind = "in", .from = "ann@example.com", .text = "Where is it?"}));
     std::string bytes("\x00\x01binary\xff", 9);
     PC_ASSIGN_OR_RETURN(auto att, AttachFile(tx, m.id, "a.bin", "application/octet-stream", bytes));
     PC_ASSIGN_OR_RETURN(auto back, LoadAttachment(tx, att.id));
@@ -90,6 +94,40 @@ TEST_F(SupportStoreTest, AutoReplySlotsAreBoundedPerSender) {
   EXPECT_EQ(*taken, 3);
 }
 
+TEST_F(SupportStoreTest, MissedTargetsAreBreachedAndPausedClocksStandStill) {
+  auto run = db_->InTransaction<bool>([](store::Transaction& tx) -> Result<bool> {
+    NewTicket n;
+    n.subject = "Late";
+    n.scope = "in";
+    n.topic = "technical";
+    n.requester_email = "ann@example.com";
+    n.first_response_due_at = FormatTimestamp(Now() - std::chrono::minutes(5));
+    n.resolution_due_at = FormatTimestamp(Now() + std::chrono::hours(5));
+    PC_ASSIGN_OR_RETURN(auto late, CreateTicket(tx, n));
+    n.first_response_due_at = FormatTimestamp(Now() + std::chrono::hours(1));
+    PC_ASSIGN_OR_RETURN(auto fine, CreateTicket(tx, n));
+    EXPECT_TRUE(late.sla.breached);
+    EXPECT_FALSE(fine.sla.breached);
+    TicketFilter f;
+    f.breached_only = true;
+    PC_ASSIGN_OR_RETURN(auto breached, ListTickets(tx, f));
+    EXPECT_EQ(breached.size(), 1u);
+    EXPECT_EQ(breached.at(0).id, late.id);
+    // Waiting on the customer: paused, the clock stands still (not breached by waiting).
+    PC_RETURN_IF_ERROR(ChangeStatus(tx, late.id, "waiting-on-customer", "agent"));
+    PC_ASSIGN_OR_RETURN(auto paused, LoadTicket(tx, late.id, false));
+    EXPECT_TRUE(paused.sla.paused);
+    EXPECT_FALSE(paused.sla.breached);
+    // Back to open: the open targets move on by the time it was paused (here: a moment).
+    PC_RETURN_IF_ERROR(ChangeStatus(tx, late.id, "open", "ann@example.com"));
+    PC_ASSIGN_OR_RETURN(auto resumed, LoadTicket(tx, late.id, false));
+    EXPECT_FALSE(resumed.sla.paused);
+    EXPECT_GE(*resumed.sla.resolution_due_at, *late.sla.resolution_due_at);
+    return true;
+  });
+  ASSERT_TRUE(run.ok()) << run.error().message;
+}
+
 TEST(SupportClassifierTest, ShippedRulesParseAndDecide) {
   auto doc = ParseJson(ShippedRulesJson());
   ASSERT_TRUE(doc.ok());
@@ -139,6 +177,34 @@ TEST(SupportSlaTest, BusinessMinutesSkipNightsWeekendsAndHolidays) {
   auto t = ParseTargets("default=4h/40h,billing=30m/8h");
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(t->at("billing").first_response_minutes, 30);
+}
+
+TEST(SupportMimeTest, SanitizerKeepsFormattingAndDropsEverythingElse) {
+  std::string html = SanitizeHtml(
+      "<p onclick=x>Hi <b>there</b></p><script>alert(1)</script><SCRIPT>x</SCRIPT>"
+      "<a href=\" javascript:alert(1)\">j</a><a href='https://ok.example/?a=1&amp;b=\"2'>ok</a>"
+      "<iframe src=x></iframe><img src=x onerror=alert(1)><style>*{}</style><!-- <script> -->"
+      "<div style=\"x\">&lt;script&gt;</div>");
+  EXPECT_EQ(html,
+            "<p>Hi <b>there</b></p><a>j</a><a href=\"https://ok.example/?a=1&amp;b=&quot;2\" "
+            "rel=\"noopener noreferrer nofollow\">ok</a><div>&lt;script&gt;</div>");
+  EXPECT_EQ(HtmlToText("<p>One&nbsp;&amp; two</p><p>three<br>four</p><script>x</script>"),
+            "One\u00a0& two\n\nthree\nfour");
+  EXPECT_EQ(ValidUtf8(std::string("ok\xff\xc3\xa9\xed\xa0\x80", 8)),
+            "ok\xef\xbf\xbd\xc3\xa9\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+}
+
+TEST(SupportMimeTest, OutgoingMailCarriesThreadingHeaders) {
+  connectors::EmailMessage m{"support@partner.example", "ann@example.com", "[#T-1001] Hello",
+                             "Text", "abc.T1001@support.partnercloud"};
+  m.headers = {{"In-Reply-To", "<x@example.com>"},
+               {"References", "<x@example.com>"},
+               {"Auto-Submitted", "auto-replied\r\nBcc: evil@example.com"}};
+  std::string text = connectors::FormatEmail(m);
+  EXPECT_NE(text.find("Message-ID: <abc.T1001@support.partnercloud>\r\n"), std::string::npos);
+  EXPECT_NE(text.find("In-Reply-To: <x@example.com>\r\n"), std::string::npos);
+  EXPECT_NE(text.find("References: <x@example.com>\r\n"), std::string::npos);
+  EXPECT_EQ(text.find("\r\nBcc:"), std::string::npos) << "no header injection";
 }
 
 }  // namespace

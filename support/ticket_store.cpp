@@ -64,8 +64,7 @@ Ticket TicketFromRow(const store::Row& r) {
   // Breached: a target passed without being met (a paused clock is not running: its due time
   // moves on when it resumes, so a paused ticket is not breached by waiting).
   if (!t.sla.paused) {
-    if (t.sla.first_response_due_at && !t.first_response_at &&
-        *t.sla.first_response_due_at < now) {
+    if (t.sla.first_response_due_at && !t.first_response_at && *t.sla.first_response_due_at < now) {
       t.sla.breached = true;
     }
     if (t.sla.resolution_due_at && !t.resolved_at && *t.sla.resolution_due_at < now) {
@@ -125,10 +124,23 @@ Result<Ticket> CreateTicket(store::Transaction& tx, const NewTicket& n) {
       "needs_review, created_at, updated_at, first_response_due_at, resolution_due_at, "
       "request_kind, request_state, request_details) VALUES (?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, "
       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      {id, number, n.subject, n.scope, n.topic, n.requester_email, n.requester_name,
-       P(n.organization_id), P(n.billing_alias), n.classification.by, n.classification.reason,
-       P(confidence), int64_t{n.classification.needs_review ? 1 : 0}, now, now,
-       P(n.first_response_due_at), P(n.resolution_due_at),
+      {id,
+       number,
+       n.subject,
+       n.scope,
+       n.topic,
+       n.requester_email,
+       n.requester_name,
+       P(n.organization_id),
+       P(n.billing_alias),
+       n.classification.by,
+       n.classification.reason,
+       P(confidence),
+       int64_t{n.classification.needs_review ? 1 : 0},
+       now,
+       now,
+       P(n.first_response_due_at),
+       P(n.resolution_due_at),
        n.request ? store::Param(n.request->kind) : store::Param(nullptr),
        n.request ? store::Param(n.request->state) : store::Param(nullptr),
        n.request ? store::Param(pc::ToJson(json::value(n.request->details)))
@@ -138,11 +150,11 @@ Result<Ticket> CreateTicket(store::Transaction& tx, const NewTicket& n) {
 
 Result<Ticket> LoadTicket(store::Transaction& tx, std::string_view id, bool with_messages,
                           bool include_notes) {
-  PC_ASSIGN_OR_RETURN(
-      auto rows, tx.Query(std::string("SELECT ") + kTicketColumns +
-                              " FROM support_tickets t LEFT JOIN organizations o ON o.id = "
-                              "t.organization_id WHERE t.id = ?",
-                          {std::string(id)}));
+  PC_ASSIGN_OR_RETURN(auto rows,
+                      tx.Query(std::string("SELECT ") + kTicketColumns +
+                                   " FROM support_tickets t LEFT JOIN organizations o ON o.id = "
+                                   "t.organization_id WHERE t.id = ?",
+                               {std::string(id)}));
   if (rows.empty()) return NotFound("No ticket " + std::string(id));
   Ticket t = TicketFromRow(rows[0]);
   if (!with_messages) return t;
@@ -224,11 +236,11 @@ Result<Message> AppendMessage(store::Transaction& tx, std::string_view ticket_id
   m.html = n.html;
   m.message_id = n.message_id;
   m.auto_reply = n.auto_reply;
-  PC_RETURN_IF_ERROR(tx.Execute(
-      "INSERT INTO support_messages (id, ticket_id, kind, from_address, at, text, html, "
-      "message_id, raw_id, auto_reply) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      {m.id, m.ticket_id, m.kind, m.from, m.at, m.text, P(m.html), P(m.message_id), P(n.raw_id),
-       int64_t{m.auto_reply ? 1 : 0}}));
+  PC_RETURN_IF_ERROR(
+      tx.Execute("INSERT INTO support_messages (id, ticket_id, kind, from_address, at, text, html, "
+                 "message_id, raw_id, auto_reply) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 {m.id, m.ticket_id, m.kind, m.from, m.at, m.text, P(m.html), P(m.message_id),
+                  P(n.raw_id), int64_t{m.auto_reply ? 1 : 0}}));
   PC_RETURN_IF_ERROR(Touch(tx, ticket_id));
   return m;
 }
@@ -263,11 +275,11 @@ Status ChangeStatus(store::Transaction& tx, std::string_view ticket_id, std::str
   std::optional<std::string> resolved_at = t.resolved_at;
   if (done && !resolved_at) resolved_at = now;
   if (!done) resolved_at.reset();
-  PC_RETURN_IF_ERROR(tx.Execute(
-      "UPDATE support_tickets SET status = ?, paused_since = ?, resolved_at = ?, "
-      "first_response_due_at = ?, resolution_due_at = ?, updated_at = ? WHERE id = ?",
-      {std::string(status), P(paused_since), P(resolved_at), P(first_due), P(resolution_due), now,
-       std::string(ticket_id)}));
+  PC_RETURN_IF_ERROR(
+      tx.Execute("UPDATE support_tickets SET status = ?, paused_since = ?, resolved_at = ?, "
+                 "first_response_due_at = ?, resolution_due_at = ?, updated_at = ? WHERE id = ?",
+                 {std::string(status), P(paused_since), P(resolved_at), P(first_due),
+                  P(resolution_due), now, std::string(ticket_id)}));
   NewMessage event{.kind = "event",
                    .from = std::string(actor),
                    .text = "Status: " + t.status + " -> " + std::string(status)};
@@ -304,8 +316,8 @@ Result<AttachmentContent> LoadAttachment(store::Transaction& tx, std::string_vie
   return c;
 }
 
-Status SetRequestState(store::Transaction& tx, std::string_view ticket_id,
-                       std::string_view state, const std::optional<std::string>& decided_by,
+Status SetRequestState(store::Transaction& tx, std::string_view ticket_id, std::string_view state,
+                       const std::optional<std::string>& decided_by,
                        const std::optional<json::object>& result) {
   PC_ASSIGN_OR_RETURN(
       auto n,
@@ -325,8 +337,8 @@ Status SetEscalation(store::Transaction& tx, std::string_view ticket_id,
   PC_ASSIGN_OR_RETURN(auto n, tx.Execute("UPDATE support_tickets SET escalation_id = ?, "
                                          "escalation_status = ?, escalation_updated_at = ?, "
                                          "updated_at = ? WHERE id = ?",
-                                         {std::string(service_request_id), std::string(status),
-                                          now, now, std::string(ticket_id)}));
+                                         {std::string(service_request_id), std::string(status), now,
+                                          now, std::string(ticket_id)}));
   if (n == 0) return NotFound("No ticket " + std::string(ticket_id));
   return Status::Ok();
 }
@@ -335,10 +347,9 @@ Status UpdateTicket(store::Transaction& tx, std::string_view ticket_id, const Ti
   std::string id(ticket_id);
   std::string now = FormatTimestamp(Now());
   if (c.assignee) {
-    PC_RETURN_IF_ERROR(
-        tx.Execute("UPDATE support_tickets SET assignee = ?, updated_at = ? WHERE id = ?",
-                   {c.assignee->empty() ? store::Param(nullptr) : store::Param(*c.assignee), now,
-                    id}));
+    PC_RETURN_IF_ERROR(tx.Execute(
+        "UPDATE support_tickets SET assignee = ?, updated_at = ? WHERE id = ?",
+        {c.assignee->empty() ? store::Param(nullptr) : store::Param(*c.assignee), now, id}));
   }
   if (c.topic) {
     PC_RETURN_IF_ERROR(tx.Execute(
@@ -380,9 +391,8 @@ json::object ToJson(const Message& m) {
     atts.push_back(json::object{
         {"id", a.id}, {"name", a.name}, {"contentType", a.content_type}, {"size", a.size}});
   }
-  json::object o{{"id", m.id},     {"kind", m.kind}, {"from", m.from},
-                 {"at", m.at},     {"text", m.text}, {"html", nullptr},
-                 {"attachments", atts}};
+  json::object o{{"id", m.id},     {"kind", m.kind},  {"from", m.from},     {"at", m.at},
+                 {"text", m.text}, {"html", nullptr}, {"attachments", atts}};
   if (m.html) o["html"] = *m.html;
   o["autoReply"] = m.auto_reply;
   return o;
@@ -401,26 +411,26 @@ json::object ToJson(const Ticket& t, bool include_messages) {
                    {"resolutionDueAt", opt(t.sla.resolution_due_at)},
                    {"breached", t.sla.breached},
                    {"paused", t.sla.paused}};
-  json::object o{{"id", t.id},
-                 {"number", t.number},
-                 {"subject", t.subject},
-                 {"scope", t.scope},
-                 {"topic", t.topic},
-                 {"status", t.status},
-                 {"requester", json::object{{"email", t.requester_email},
-                                            {"name", t.requester_name}}},
-                 {"organizationId", opt(t.organization_id)},
-                 {"organizationName", opt(t.organization_name)},
-                 {"billingAlias", opt(t.billing_alias)},
-                 {"assignee", opt(t.assignee)},
-                 {"classification", classification},
-                 {"createdAt", t.created_at},
-                 {"updatedAt", t.updated_at},
-                 {"firstResponseAt", opt(t.first_response_at)},
-                 {"resolvedAt", opt(t.resolved_at)},
-                 {"sla", sla},
-                 {"request", nullptr},
-                 {"escalation", nullptr}};
+  json::object o{
+      {"id", t.id},
+      {"number", t.number},
+      {"subject", t.subject},
+      {"scope", t.scope},
+      {"topic", t.topic},
+      {"status", t.status},
+      {"requester", json::object{{"email", t.requester_email}, {"name", t.requester_name}}},
+      {"organizationId", opt(t.organization_id)},
+      {"organizationName", opt(t.organization_name)},
+      {"billingAlias", opt(t.billing_alias)},
+      {"assignee", opt(t.assignee)},
+      {"classification", classification},
+      {"createdAt", t.created_at},
+      {"updatedAt", t.updated_at},
+      {"firstResponseAt", opt(t.first_response_at)},
+      {"resolvedAt", opt(t.resolved_at)},
+      {"sla", sla},
+      {"request", nullptr},
+      {"escalation", nullptr}};
   if (t.request) {
     json::object r{{"kind", t.request->kind},
                    {"state", t.request->state},

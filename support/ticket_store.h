@@ -17,7 +17,7 @@ namespace pc::support {
 
 // Stable ids of the API.
 inline constexpr const char* kScopes[] = {"in", "out", "not-customer"};
-inline constexpr const char* kStatuses[] = {"new",      "open",     "waiting-on-customer",
+inline constexpr const char* kStatuses[] = {"new",       "open",     "waiting-on-customer",
                                             "escalated", "resolved", "closed"};
 bool IsScope(std::string_view s);
 bool IsStatus(std::string_view s);
@@ -155,8 +155,8 @@ struct AttachmentContent {
 Result<AttachmentContent> LoadAttachment(store::Transaction& tx, std::string_view attachment_id);
 
 // Structured request and escalation bookkeeping (for request_actions / escalation code).
-Status SetRequestState(store::Transaction& tx, std::string_view ticket_id,
-                       std::string_view state, const std::optional<std::string>& decided_by,
+Status SetRequestState(store::Transaction& tx, std::string_view ticket_id, std::string_view state,
+                       const std::optional<std::string>& decided_by,
                        const std::optional<json::object>& result);
 Status SetEscalation(store::Transaction& tx, std::string_view ticket_id,
                      std::string_view service_request_id, std::string_view status);

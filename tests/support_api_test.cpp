@@ -65,13 +65,23 @@ class SupportApiTest : public ::testing::TestWithParam<Backend> {
 };
 
 TEST_P(SupportApiTest, EveryEndpointNeedsASignedInUser) {
-  for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
-           {"GET", "/tickets"}, {"POST", "/tickets"}, {"GET", "/tickets/T-1001"},
-           {"PATCH", "/tickets/T-1001"}, {"POST", "/tickets/T-1001/messages"},
-           {"POST", "/tickets/T-1001/escalate"}, {"POST", "/tickets/T-1001/approve"},
-           {"POST", "/tickets/T-1001/reject"}, {"GET", "/topics"}, {"GET", "/attachments/x"},
-           {"GET", "/quarantine"}, {"POST", "/quarantine/x/replay"}, {"GET", "/rules"},
-           {"PUT", "/rules"}, {"GET", "/templates"}, {"PUT", "/templates"}}) {
+  for (const auto& [method, path] :
+       std::vector<std::pair<std::string, std::string>>{{"GET", "/tickets"},
+                                                        {"POST", "/tickets"},
+                                                        {"GET", "/tickets/T-1001"},
+                                                        {"PATCH", "/tickets/T-1001"},
+                                                        {"POST", "/tickets/T-1001/messages"},
+                                                        {"POST", "/tickets/T-1001/escalate"},
+                                                        {"POST", "/tickets/T-1001/approve"},
+                                                        {"POST", "/tickets/T-1001/reject"},
+                                                        {"GET", "/topics"},
+                                                        {"GET", "/attachments/x"},
+                                                        {"GET", "/quarantine"},
+                                                        {"POST", "/quarantine/x/replay"},
+                                                        {"GET", "/rules"},
+                                                        {"PUT", "/rules"},
+                                                        {"GET", "/templates"},
+                                                        {"PUT", "/templates"}}) {
     auto res = Call(method, path, {}, method == "GET" ? "" : "{}");
     EXPECT_EQ(res.status, 401) << method << " " << path << ": " << res.body;
   }
@@ -115,8 +125,7 @@ TEST_P(SupportApiTest, CustomersSeeOnlyTheirOrganizationsTickets) {
   EXPECT_TRUE(found);
   // The list view has no messages; the single view has them.
   EXPECT_FALSE(queue.at("items").as_array()[0].as_object().contains("messages"));
-  EXPECT_EQ(Json(Call("GET", "/tickets/" + id, agent_).body).at("messages").as_array().size(),
-            1u);
+  EXPECT_EQ(Json(Call("GET", "/tickets/" + id, agent_).body).at("messages").as_array().size(), 1u);
   // Bad filters are refused with a reason.
   auto bad = Call("GET", "/tickets?status=pending", agent_);
   EXPECT_EQ(bad.status, 400);
@@ -185,8 +194,8 @@ TEST_P(SupportApiTest, RepliesNotesAndWhoSeesThem) {
   auto t = Open(acme_, "VM does not boot", "After resizing, our VM does not boot.");
   std::string id(t.at("id").as_string());
   // Customers cannot write internal notes.
-  auto sneaky = Call("POST", "/tickets/" + id + "/messages", acme_,
-                     R"({"text":"note","internal":true})");
+  auto sneaky =
+      Call("POST", "/tickets/" + id + "/messages", acme_, R"({"text":"note","internal":true})");
   EXPECT_EQ(sneaky.status, 403) << sneaky.body;
   auto note = Call("POST", "/tickets/" + id + "/messages", agent_,
                    R"({"text":"Looks like a disk issue","internal":true})");
@@ -260,8 +269,8 @@ TEST_P(SupportApiTest, OnlyStaffEscalate) {
               (staff.status == 503 && staff.body.find("not available yet") != std::string::npos))
       << staff.body;
   auto out = Open(brit_, "x", "Is this supported?");
-  auto refused = Call("POST", "/tickets/" + std::string(out.at("id").as_string()) + "/escalate",
-                      agent_, "");
+  auto refused =
+      Call("POST", "/tickets/" + std::string(out.at("id").as_string()) + "/escalate", agent_, "");
   EXPECT_EQ(refused.status, 409) << "a not-customer ticket is not escalated: " << refused.body;
 }
 
@@ -296,11 +305,11 @@ TEST_P(SupportApiTest, OnlyOperatorsApproveOrRejectPendingRequests) {
   EXPECT_EQ(Json(rejected.body).at("request").at("state").as_string(), "rejected");
   // A ticket without a request cannot be approved; a bad kind is refused.
   auto plain = Open(acme_, "Plain", "Nothing structured.");
-  EXPECT_EQ(Call("POST", "/tickets/" + std::string(plain.at("id").as_string()) + "/approve", ops_)
-                .status,
-            409);
-  auto bad = Call("POST", "/tickets", acme_,
-                  R"({"subject":"x","text":"y","request":{"kind":"pizza"}})");
+  EXPECT_EQ(
+      Call("POST", "/tickets/" + std::string(plain.at("id").as_string()) + "/approve", ops_).status,
+      409);
+  auto bad =
+      Call("POST", "/tickets", acme_, R"({"subject":"x","text":"y","request":{"kind":"pizza"}})");
   EXPECT_EQ(bad.status, 400);
   // Britannia is no CSP customer: no structured requests.
   auto brit = Call("POST", "/tickets", brit_,
@@ -320,8 +329,7 @@ TEST_P(SupportApiTest, OnlyOperatorsEditRulesAndTemplates) {
       doc.as_object()["rules"].as_array().begin(),
       json::object{{"id", "kb-faq"}, {"topic", "knowledge-base"}, {"any", json::array{"faq"}}});
   EXPECT_EQ(Call("PUT", "/rules", agent_, json::serialize(doc)).status, 403);
-  auto bad = Call("PUT", "/rules", ops_,
-                  R"({"rules":[{"id":"x","topic":"pizza","any":["a"]}]})");
+  auto bad = Call("PUT", "/rules", ops_, R"({"rules":[{"id":"x","topic":"pizza","any":["a"]}]})");
   EXPECT_EQ(bad.status, 400);
   EXPECT_NE(bad.body.find("pizza"), std::string::npos);
   ASSERT_EQ(Call("PUT", "/rules", ops_, json::serialize(doc)).status, 200);
