@@ -18,6 +18,9 @@
 namespace pc::onboarding {
 class OnboardingService;
 }
+namespace pc::support {
+class SupportService;
+}
 namespace pc::billing {
 class ClcTokenVerifier;
 struct InvoiceLine;
@@ -96,6 +99,8 @@ inline constexpr std::string_view kClcTokens = "clc-tokens";
 // InvoicePoster: the invoice sink month close posts to (without it closes record lines and
 // posting fails until one is set).
 inline constexpr std::string_view kInvoicePoster = "invoice-poster";
+// support::SupportService: the support desk's routes and metrics (503 without it).
+inline constexpr std::string_view kSupportDesk = "support-desk";
 }  // namespace capability
 
 using WorkQueued = std::function<void()>;

@@ -15,6 +15,7 @@
 #include "billing/clc_billing.h"
 #include "billing/month_close.h"
 #include "billing/usage_pull.h"
+#include "cli/support_command.h"
 #include "connectors/arm_client.h"
 #include "connectors/clc_client.h"
 #include "connectors/entra_client.h"
@@ -282,6 +283,14 @@ int RunService(const Config& config, store::Database& db,
   ctx.capabilities.Provide(api::capability::kClcTokens, clc_tokens);
   ctx.capabilities.Provide(api::capability::kInvoicePoster, post_invoice_line);
   ctx.capabilities.Provide(api::capability::kWorkQueued, work_queued);
+  auto support_options = SupportOptionsFromConfig(config);
+  if (!support_options.ok()) {
+    spdlog::error("{}", support_options.error().message);
+    return 1;
+  }
+  support::SupportService support_desk(db, *support_options);
+  support_desk.actions().on_work_queued = [&runner] { runner.Poke(); };
+  ctx.capabilities.Provide(api::capability::kSupportDesk, support_desk);
   http::Router router = api::BuildRouter(ctx);
   if (Status complete = ctx.capabilities.CheckComplete(); !complete.ok()) {
     spdlog::error("{}", complete.error().message);

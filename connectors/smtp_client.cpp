@@ -40,8 +40,11 @@ std::string FormatEmail(const EmailMessage& m) {
   std::string out = "Date: " + std::string(date) + "\r\n" + "From: " + HeaderValue(m.from) +
                     "\r\n" + "To: " + HeaderValue(m.to) + "\r\n" + "Message-ID: <" +
                     HeaderValue(m.message_id) + ">\r\n" + "Subject: " + HeaderValue(m.subject) +
-                    "\r\n" + "MIME-Version: 1.0\r\n" +
-                    "Content-Type: text/plain; charset=utf-8\r\n\r\n";
+                    "\r\n";
+  for (const auto& [name, value] : m.headers) {
+    out += HeaderValue(name) + ": " + HeaderValue(value) + "\r\n";
+  }
+  out += std::string("MIME-Version: 1.0\r\n") + "Content-Type: text/plain; charset=utf-8\r\n\r\n";
   for (size_t i = 0; i < m.body.size(); ++i) {
     if (m.body[i] == '\n' && (i == 0 || m.body[i - 1] != '\r')) out += '\r';
     out += m.body[i];

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/result.h"
 
@@ -14,6 +16,8 @@ struct EmailMessage {
   std::string subject;
   std::string body;
   std::string message_id;  // without angle brackets
+  // More header fields, in order (e.g. In-Reply-To, References, Reply-To, Auto-Submitted).
+  std::vector<std::pair<std::string, std::string>> headers = {};
 };
 
 // `relay_url`: "smtp://host:port" (or smtps://). Errors: Unavailable with curl's reason.

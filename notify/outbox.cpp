@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "connectors/smtp_client.h"
+#include "core/json.h"
 #include "core/random.h"
 #include "core/time.h"
 #include "jobs/instance.h"
@@ -77,7 +78,7 @@ int OutboxSender::SendDue() {
                       "outbox_emails WHERE sent_at IS NULL AND (lease_until IS NULL OR "
                       "lease_until < ?) ORDER BY created_at LIMIT 1") +
               (pg ? " FOR UPDATE SKIP LOCKED" : "") +
-              ") RETURNING id, to_address, subject, body, attempts",
+              ") RETURNING id, to_address, subject, body, attempts, headers",
           {lease, owner_, now});
     });
     if (!claimed.ok()) {
@@ -89,6 +90,21 @@ int OutboxSender::SendDue() {
     std::string id = row.Text("id");
     connectors::EmailMessage message{from_, row.Text("to_address"), row.Text("subject"),
                                      row.Text("body"), id + "@partnercloud"};
+    // Threading headers the support desk set (a JSON object of name -> value).
+    if (!row.IsNull("headers")) {
+      if (auto headers = ParseJsonObject(row.Text("headers")); headers.ok()) {
+        for (const auto& [name, value] : *headers) {
+          if (!value.is_string()) continue;
+          std::string text(value.as_string());
+          if (name == "Message-ID") {
+            if (text.size() > 2 && text.front() == '<') text = text.substr(1, text.size() - 2);
+            message.message_id = text;
+          } else {
+            message.headers.emplace_back(std::string(name), text);
+          }
+        }
+      }
+    }
     Status delivered = connectors::SendEmail(relay_url_, message);
     Status marked = db_.InTransaction([&](store::Transaction& tx) -> Status {
       if (delivered.ok()) {

@@ -10,7 +10,7 @@ if ! command -v clang++ >/dev/null; then
   echo "fuzz: clang++ not found, skipping"
   exit 0
 fi
-targets=(usage_reader_fuzz http_request_fuzz)
+targets=(usage_reader_fuzz http_request_fuzz support_mime_fuzz)
 cmake -S . -B "$out" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DPARTNERCLOUD_FUZZ=ON -DPARTNERCLOUD_TESTS=OFF >/dev/null
 echo "fuzz: building ${targets[*]}"
@@ -28,6 +28,9 @@ printf '\000CustomerId,EntitlementId,MeterCategory,UsageDate,UnitPrice,Quantity,
 printf '\003{"customerId":"c","quantity":1e3,"tags":"{\\"a\\":1}"}\n' > "$c/seed-jsonl"
 printf '\002"1.5",2024-09-01 00:00:00,/subscriptions/x,NULL,2,USD,Storage,0.5\n' > "$c/seed-focus"
 cp tests/fuzz_corpus/http/* "$out/corpus/http_request_fuzz/"
+# MIME: the support desk's corpus of example emails.
+mkdir -p "$out/corpus/support_mime_fuzz"
+cp tests/support_corpus/*.eml "$out/corpus/support_mime_fuzz/"
 
 for target in "${targets[@]}"; do
   echo "fuzz: running $target for ${seconds}s"

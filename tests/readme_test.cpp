@@ -91,7 +91,8 @@ TEST(ReadmeTest, CommandsListEveryOptionOfEverySubcommand) {
                                                              {"sandbox"},
                                                              {"sandbox", "generate-usage"},
                                                              {"usage", "import"},
-                                                             {"billing", "close"}};
+                                                             {"billing", "close"},
+                                                             {"support", "mail-in"}};
   static const std::regex kOption(R"((--[a-z][a-z0-9-]+))");
   for (const auto& sub : subcommands) {
     std::vector<std::string> args = sub;
