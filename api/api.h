@@ -13,6 +13,9 @@
 namespace pc::onboarding {
 class OnboardingService;
 }
+namespace pc::support {
+class SupportService;
+}
 namespace pc::billing {
 class ClcTokenVerifier;
 struct InvoiceLine;
@@ -46,6 +49,7 @@ struct ApiContext {
   // the invoice sink month close posts to (null: closes record lines, posting fails until set).
   billing::ClcTokenVerifier* clc_tokens = nullptr;
   std::function<Status(const billing::InvoiceLine&)> post_invoice_line;
+  support::SupportService* support = nullptr;  // null: the support routes answer 503
 };
 
 // Every route of the service, in one router.

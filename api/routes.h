@@ -10,5 +10,6 @@ void AddIdentityRoutes(http::Router& router, ApiContext& ctx);
 void AddOnboardingRoutes(http::Router& router, ApiContext& ctx);
 void AddUsageRoutes(http::Router& router, ApiContext& ctx);
 void AddBillingRoutes(http::Router& router, ApiContext& ctx);
+void AddSupportRoutes(http::Router& router, ApiContext& ctx);
 
 }  // namespace pc::api

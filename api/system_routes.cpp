@@ -5,6 +5,7 @@
 
 #include "api/respond.h"
 #include "api/routes.h"
+#include "support/support_service.h"
 
 namespace pc::api {
 
@@ -52,7 +53,9 @@ void AddSystemRoutes(http::Router& router, ApiContext& ctx) {
       return ErrorReply(PermissionDenied(
           "/metrics is served only to this machine unless metrics.token is configured"));
     }
-    return http::TextResponse(http::Status::ok, ctx.metrics.Render(),
+    std::string text = ctx.metrics.Render();
+    if (ctx.support != nullptr) text += ctx.support->RenderMetrics();
+    return http::TextResponse(http::Status::ok, std::move(text),
                               "text/plain; version=0.0.4; charset=utf-8");
   });
   router.Add(http::Verb::get, "/api/v1/openapi.json", [](http::RequestContext&) {

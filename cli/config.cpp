@@ -74,6 +74,13 @@ const std::vector<Key>& Keys() {
       {"smtp.url", &Config::smtp_url},
       {"smtp.from", &Config::smtp_from},
       {"web.root", &Config::web_root},
+      {"support.max_message_bytes", &Config::support_max_message_bytes},
+      {"support.max_attachment_bytes", &Config::support_max_attachment_bytes},
+      {"support.max_auto_replies_per_hour", &Config::support_max_auto_replies_per_hour},
+      {"support.address", &Config::support_address},
+      {"support.business_hours", &Config::support_business_hours},
+      {"support.holidays", &Config::support_holidays},
+      {"support.sla_targets", &Config::support_sla_targets},
   };
   return keys;
 }

@@ -85,6 +85,16 @@ struct Config {
   std::string smtp_from = "cloud-integration@partner.example";  // smtp.from
   std::string web_root;  // web.root: folder of the built web app ("" = found beside the binary)
 
+  // Support desk (support/).
+  int64_t support_max_message_bytes = int64_t{10} << 20;       // support.max_message_bytes
+  int64_t support_max_attachment_bytes = int64_t{5} << 20;     // support.max_attachment_bytes
+  int64_t support_max_auto_replies_per_hour = 5;               // support.max_auto_replies_per_hour
+  std::string support_address = "support@partner.example";     // support.address
+  std::string support_business_hours = "Mon-Fri 08:00-18:00";  // support.business_hours (UTC)
+  std::string support_holidays;                                // support.holidays
+  std::string support_sla_targets =
+      "default=4h/40h,microsoft-escalation=8h/80h";  // support.sla_targets
+
   // The effective URL of an upstream: its own setting, else sandbox_url + prefix.
   std::string UpstreamUrl(const std::string& own, std::string_view sandbox_prefix) const;
 };

@@ -12,6 +12,7 @@
 #include "cli/demo_history.h"
 #include "cli/sandbox_command.h"
 #include "cli/service.h"
+#include "cli/support_command.h"
 #include "cli/usage_command.h"
 #include "core/random.h"
 #include "core/secret_box.h"
@@ -160,6 +161,8 @@ int main(int argc, char** argv) {
   pc::cli::AddUsageCommand(app);
   // billing close (runs from its own callback)
   pc::cli::AddBillingCommand(app);
+  // support mail-in (runs from its own callback)
+  pc::cli::AddSupportCommand(app);
 
   // sandbox, sandbox generate-usage (run from their own callbacks)
   int sandbox_exit = -1;

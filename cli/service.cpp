@@ -14,6 +14,7 @@
 #include "billing/clc_billing.h"
 #include "billing/month_close.h"
 #include "billing/usage_pull.h"
+#include "cli/support_command.h"
 #include "connectors/arm_client.h"
 #include "connectors/clc_client.h"
 #include "connectors/entra_client.h"
@@ -295,6 +296,14 @@ int RunService(const Config& config, store::Database& db,
   Periodic scheduler(std::chrono::seconds(config.billing_close_check_seconds),
                      [&db, &ctx, grace] { CloseEndedMonths(db, ctx.post_invoice_line, grace); });
   ctx.on_work_queued = [&runner] { runner.Poke(); };
+  auto support_options = SupportOptionsFromConfig(config);
+  if (!support_options.ok()) {
+    spdlog::error("{}", support_options.error().message);
+    return 1;
+  }
+  support::SupportService support_desk(db, *support_options);
+  support_desk.actions().on_work_queued = [&runner] { runner.Poke(); };
+  ctx.support = &support_desk;
   http::Router router = api::BuildRouter(ctx);
 
   http::ServerOptions options;
