@@ -14,6 +14,7 @@ http::Router BuildRouter(ApiContext& ctx) {
   AddUsageRoutes(router, ctx);
   AddBillingRoutes(router, ctx);
   AddSupportRoutes(router, ctx);
+  AddSupportRequestRoutes(router, ctx);
   SetTextFieldLimit(ctx.options.max_text_field);
   // Nothing unauthenticated may cost more than a small bound: a request to the API that carries
   // a body is authenticated from its headers before its body is read. The login itself is the

@@ -14,12 +14,16 @@ const ticket: Ticket = {
   requester: { email: 'admin@acme.example', name: 'Ada Admin' },
   organizationId: 'org-1',
   organizationName: 'Acme',
+  billingAlias: 'ACME',
+  firstResponseAt: null,
+  resolvedAt: null,
+  escalation: null,
   assignee: 'agent@partner.example',
   classification: { by: 'model', reason: 'words: vm, start', confidence: '0.41', needsReview: true },
   createdAt: '2026-11-30T06:00:00Z',
   updatedAt: '2026-11-30T06:30:00Z',
-  sla: { breached: true, paused: false },
-  request: { kind: 'close-account', state: 'pending-approval', details: {} },
+  sla: { firstResponseDueAt: null, resolutionDueAt: null, breached: true, paused: false },
+  request: { kind: 'close-account', state: 'pending-approval', details: {}, decidedBy: null, result: null },
 };
 
 describe('TicketTable', () => {
