@@ -16,7 +16,14 @@ type Notice = { kind: 'error' | 'success'; text: string } | null;
 const errorText = (e: unknown, fallback: string) => (e instanceof ApiError ? e.message : fallback);
 
 function MessageItem({ m }: { m: Message }) {
-  const who = m.kind === 'out' ? `${m.from} (support)` : m.kind === 'note' ? `${m.from} — internal note` : m.from;
+  // Answers name the support mailbox, and the agent when the server adds one: "(support)" only
+  // when nothing says so yet.
+  const who =
+    m.kind === 'out' && !m.from.includes('(')
+      ? `${m.from} (support)`
+      : m.kind === 'note'
+        ? `${m.from} — internal note`
+        : m.from;
   return (
     <li className={`message message-${m.kind}`}>
       <div className="message-head">
