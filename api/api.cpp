@@ -51,6 +51,7 @@ http::Router BuildRouter(ApiContext& ctx) {
   AddUsageRoutes(router, ctx);
   AddBillingRoutes(router, ctx);
   AddSupportRoutes(router, ctx);
+  AddSupportRequestRoutes(router, ctx);
   ctx.capabilities.Seal();
   SetTextFieldLimit(ctx.options.max_text_field);
   // Nothing unauthenticated may cost more than a small bound: a request to the API that carries

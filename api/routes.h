@@ -11,5 +11,6 @@ void AddOnboardingRoutes(http::Router& router, ApiContext& ctx);
 void AddUsageRoutes(http::Router& router, ApiContext& ctx);
 void AddBillingRoutes(http::Router& router, ApiContext& ctx);
 void AddSupportRoutes(http::Router& router, ApiContext& ctx);
+void AddSupportRequestRoutes(http::Router& router, ApiContext& ctx);  // support_request_routes.cpp
 
 }  // namespace pc::api

@@ -291,6 +291,13 @@ int RunService(const Config& config, store::Database& db,
   support::SupportService support_desk(db, *support_options);
   support_desk.actions().on_work_queued = [&runner] { runner.Poke(); };
   ctx.capabilities.Provide(api::capability::kSupportDesk, support_desk);
+  // Structured requests and escalation to Microsoft (support/request_actions.h): durable jobs
+  // with the upstream clients.
+  auto support_flows = std::make_shared<support::SupportFlows>(
+      support::SupportFlows{partner_center, graph, arm, *secrets});
+  support_flows->support_address = support_options->address;
+  support_desk.actions().flows = support_flows;
+  support::RegisterSupportJobs(runner, db, support_flows);
   http::Router router = api::BuildRouter(ctx);
   if (Status complete = ctx.capabilities.CheckComplete(); !complete.ok()) {
     spdlog::error("{}", complete.error().message);

@@ -135,17 +135,15 @@ Result<ArmResult> ArmClient::PutRoleDefinition(const std::string& tenant,
               body);
 }
 
-Result<ArmResult> ArmClient::PutRoleAssignment(const std::string& tenant,
-                                               const std::string& subscription_id,
-                                               const std::string& assignment_id,
-                                               const std::string& role_definition_id,
-                                               const std::string& principal_id,
-                                               const std::string& description) {
+Result<ArmResult> ArmClient::PutRoleAssignment(
+    const std::string& tenant, const std::string& subscription_id, const std::string& assignment_id,
+    const std::string& role_definition_id, const std::string& principal_id,
+    const std::string& description, const std::string& principal_type) {
   json::object body{
       {"properties",
        {{"roleDefinitionId", RoleDefinitionResourceId(subscription_id, role_definition_id)},
         {"principalId", principal_id},
-        {"principalType", "ServicePrincipal"},
+        {"principalType", principal_type},
         {"description", description}}}};
   return Call(tenant, "PUT",
               AuthorizationScope(subscription_id) + "/roleAssignments/" + assignment_id +

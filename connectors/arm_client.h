@@ -71,12 +71,14 @@ class ArmClient {
                                       const std::string& role_definition_id,
                                       const json::value& body);
   // PUT .../roleAssignments/{id}: the role definition `role_definition_id` (of the same
-  // subscription) to a service principal (409 RoleAssignmentExists: already there).
+  // subscription) to a principal of `principal_type` ("ServicePrincipal" or "User"; 409
+  // RoleAssignmentExists: already there).
   Result<ArmResult> PutRoleAssignment(const std::string& tenant, const std::string& subscription_id,
                                       const std::string& assignment_id,
                                       const std::string& role_definition_id,
                                       const std::string& principal_id,
-                                      const std::string& description);
+                                      const std::string& description,
+                                      const std::string& principal_type = "ServicePrincipal");
   // PUT .../policyAssignments/{name} with `body`.
   Result<ArmResult> PutPolicyAssignment(const std::string& tenant,
                                         const std::string& subscription_id, const std::string& name,

@@ -243,4 +243,59 @@ Result<PcResult> PartnerCenterClient::ConsentApplication(const std::string& cust
               json::value(std::move(body)), call);
 }
 
+Result<PcResult> PartnerCenterClient::CreateServiceRequest(const std::string& locale,
+                                                           const NewServiceRequest& request,
+                                                           const PcCall& call) {
+  json::object body{{"Title", request.title},
+                    {"Description", request.description},
+                    {"Severity", request.severity},
+                    {"SupportTopicId", request.support_topic_id},
+                    {"Status", "none"},
+                    {"Attributes", json::object{{"ObjectType", "ServiceRequest"}}}};
+  if (!request.customer_id.empty()) body["CustomerId"] = request.customer_id;
+  return Call("POST", "/v1/servicerequests/" + locale, json::value(std::move(body)), call);
+}
+
+Result<PcResult> PartnerCenterClient::GetServiceRequest(const std::string& service_request_id,
+                                                        const PcCall& call) {
+  return Call("GET", "/v1/servicerequests/" + service_request_id, std::nullopt, call);
+}
+
+Result<PcResult> PartnerCenterClient::GetSubscription(const std::string& customer_id,
+                                                      const std::string& subscription_id,
+                                                      const PcCall& call) {
+  return Call("GET", "/v1/customers/" + customer_id + "/subscriptions/" + subscription_id,
+              std::nullopt, call);
+}
+
+Result<PcResult> PartnerCenterClient::CancelAzureEntitlement(
+    const std::string& customer_id, const std::string& plan_subscription_id,
+    const std::string& azure_subscription_id, const std::string& reason, const PcCall& call) {
+  return Call("POST",
+              "/v1/customers/" + customer_id + "/subscriptions/" + plan_subscription_id +
+                  "/azureEntitlements/" + azure_subscription_id + "/cancel",
+              json::value(json::object{{"cancellationReason", reason}}), call);
+}
+
+Result<PcResult> PartnerCenterClient::SetSubscriptionStatus(const std::string& customer_id,
+                                                            const json::object& subscription,
+                                                            const std::string& status,
+                                                            const PcCall& call) {
+  json::object body = subscription;
+  body.erase("status");
+  body["Status"] = status;
+  std::string etag;
+  if (const auto* a = subscription.if_contains("attributes"); a && a->is_object()) {
+    if (const auto* e = a->as_object().if_contains("etag"); e && e->is_string())
+      etag = std::string(e->as_string());
+  }
+  std::string id;
+  if (const auto* i = subscription.if_contains("id"); i && i->is_string())
+    id = std::string(i->as_string());
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (!etag.empty()) headers.emplace_back("If-Match", etag);
+  return Call("PATCH", "/v1/customers/" + customer_id + "/subscriptions/" + id,
+              json::value(std::move(body)), call, headers);
+}
+
 }  // namespace pc::connectors

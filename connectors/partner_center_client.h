@@ -66,6 +66,17 @@ struct AgreementAcceptance {
   std::string date_agreed;  // RFC 3339
 };
 
+// --- Support: typed arguments of the support desk's calls.
+
+// A service request to Microsoft (legacy create, partner-center-api.md §6).
+struct NewServiceRequest {
+  std::string title;
+  std::string description;
+  std::string severity = "minimal";  // critical | moderate | minimal
+  std::string support_topic_id;      // may be empty
+  std::string customer_id;           // the customer tenant it is about (may be empty)
+};
+
 class PartnerCenterClient {
  public:
   PartnerCenterClient(HttpClient& http, TokenProvider& tokens, std::string base_url,
@@ -116,6 +127,29 @@ class PartnerCenterClient {
   Result<PcResult> ConsentApplication(const std::string& customer_id,
                                       const std::string& application_id,
                                       const std::string& display_name, const PcCall& call);
+  // --- Support desk (escalation and closing an Azure account). Same error convention.
+
+  // POST /v1/servicerequests/{locale}: a new service request; the body has `id` and `status`.
+  Result<PcResult> CreateServiceRequest(const std::string& locale, const NewServiceRequest& request,
+                                        const PcCall& call);
+  // GET /v1/servicerequests/{id}: `status` (none|open|closed|attention_needed) and `notes[]`
+  // ({createdByName, createdDate, text}).
+  Result<PcResult> GetServiceRequest(const std::string& service_request_id, const PcCall& call);
+  // GET /v1/customers/{id}/subscriptions/{sub}: the subscription with attributes.etag.
+  Result<PcResult> GetSubscription(const std::string& customer_id,
+                                   const std::string& subscription_id, const PcCall& call);
+  // POST .../subscriptions/{plan}/azureEntitlements/{azure}/cancel with `reason`
+  // (compromise, ...). The entitlement reads inactive some minutes later.
+  Result<PcResult> CancelAzureEntitlement(const std::string& customer_id,
+                                          const std::string& plan_subscription_id,
+                                          const std::string& azure_subscription_id,
+                                          const std::string& reason, const PcCall& call);
+  // PATCH /v1/customers/{id}/subscriptions/{sub}: `subscription` (as read, full) with its Status
+  // set to `status` ("suspended" or "active"), If-Match its etag.
+  Result<PcResult> SetSubscriptionStatus(const std::string& customer_id,
+                                         const json::object& subscription,
+                                         const std::string& status, const PcCall& call);
+
   // The Azure plan's offer id; a subscription whose offerId starts with kAzurePlanProduct is
   // one.
   static constexpr std::string_view kAzurePlanOffer = "DZH318Z0BPS6:0001:DZH318Z0BML6";

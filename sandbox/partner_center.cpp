@@ -4,6 +4,7 @@
 
 #include "core/uuid.h"
 #include "sandbox/services.h"
+#include "sandbox/support_upstream.h"
 #include "sandbox/usage.h"
 
 namespace pc::sandbox {
@@ -685,7 +686,7 @@ void AddPartnerCenterRoutes(http::Router& router, State& state) {
           if (a.plan_subscription_id != sid) continue;
           items.push_back(json::object{{"id", a.subscription_id},
                                        {"friendlyName", a.display_name},
-                                       {"status", "active"},
+                                       {"status", EntitlementStatus(a, state.Now())},
                                        {"subscriptionId", sid},
                                        {"attributes", Attributes("AzureEntitlement")}});
         }

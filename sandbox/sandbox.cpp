@@ -9,6 +9,7 @@
 #include "core/uuid.h"
 #include "sandbox/bench_accounts.h"
 #include "sandbox/services.h"
+#include "sandbox/support_upstream.h"
 
 namespace pc::sandbox {
 
@@ -88,6 +89,7 @@ Sandbox::Sandbox(uint64_t seed)
   AddArmRoutes(arm_, state_);
   AddClcRoutes(clc_, state_);
   AddBlobRoutes(blob_, state_);
+  AddSupportUpstreamRoutes(partner_center_, graph_, state_);
   // The outer router sends every path, of any depth, to Handle().
   for (http::Verb verb : {http::Verb::get, http::Verb::post, http::Verb::put, http::Verb::patch,
                           http::Verb::delete_}) {
@@ -428,6 +430,10 @@ http::Response Sandbox::Control(http::RequestContext& ctx) {
                               json::object{{"subscriptionId", s.subscription_id},
                                            {"tenantId", s.tenant_id},
                                            {"displayName", s.display_name}});
+  }
+  if (auto r = SupportControl(state_, what, o)) {
+    if (r->result() == http::Status::ok) SaveLocked();
+    return std::move(*r);
   }
   return http::ErrorResponse(http::Status::not_found, "NotFound",
                              "Unknown control route " + ctx.path);

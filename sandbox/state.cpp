@@ -160,6 +160,7 @@ Status State::Save() const {
                                  {"createdMicros", Micros(s.created)},
                                  {"providers", std::move(providers_out)},
                                  {"registering", std::move(registering_out)}});
+    if (s.cancelled) azure.back().as_object()["cancelledMicros"] = Micros(*s.cancelled);
   }
   o["azureSubscriptions"] = std::move(azure);
   o["applicationConsents"] = ArrayOf(application_consents);
@@ -254,6 +255,7 @@ Status State::Load(const std::string& path) {
           a.registering[std::string(kv.key())] = static_cast<int>(kv.value().as_int64());
       }
     }
+    if (s.contains("cancelledMicros")) a.cancelled = FromMicros(IntIn(s, "cancelledMicros"));
     azure_subscriptions.push_back(std::move(a));
   }
   application_consents = ObjectsIn(o, "applicationConsents");

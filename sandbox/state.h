@@ -61,6 +61,7 @@ struct AzureSubscription {
   Timestamp created;
   std::map<std::string, int> registering;        // namespace -> polls left until Registered
   std::map<std::string, std::string> providers;  // namespace -> registrationState
+  std::optional<Timestamp> cancelled;            // entitlement cancel asked (support_upstream.h)
 };
 
 // One Graph billing export (partner-center-api.md §7a): what was asked, and the usage it

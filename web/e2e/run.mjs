@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { Api, checkA11y, Proc, Steps, waitFor } from './lib.mjs';
+import { supportScenario } from './support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const webDir = path.resolve(here, '..');
@@ -341,6 +342,12 @@ try {
     await page.getByText('Ready', { exact: true }).first().waitFor();
     if (await page.getByRole('button', { name: 'Show the administrator login' }).count()) throw new Error('login offered twice');
   }, { needs: ['the five steps finish and the provider is Ready'] });
+
+  // The support desk (e2e/support.mjs): needs ACME's ready provider (a CSP customer).
+  await supportScenario({
+    steps, demoUrl: demo.url, newContext, login, visit, shot,
+    needs: ['the five steps finish and the provider is Ready'],
+  });
 
   await steps.run('existing-account provider: wrong secret refused, right one ready, delete', async () => {
     const { page } = desktop;

@@ -15,6 +15,12 @@ import { NewProviderPage } from './features/providers/NewProviderPage';
 import { ProviderPage } from './features/providers/ProviderPage';
 import { ProviderPicker } from './features/providers/ProviderPicker';
 import { ProvidersPage } from './features/providers/ProvidersPage';
+import { ApprovalsPage } from './features/support/ApprovalsPage';
+import { NewRequestPage } from './features/support/NewRequestPage';
+import { QuarantinePage } from './features/support/QuarantinePage';
+import { QueuePage } from './features/support/QueuePage';
+import { SupportPage } from './features/support/SupportPage';
+import { TicketPage } from './features/support/TicketPage';
 
 function RequireLogin({ children }: { children: ReactNode }) {
   const { me, loading } = useSession();
@@ -64,6 +70,12 @@ export function App() {
             <Route path="ops/pricing" element={<PricingPage />} />
             <Route path="ops/close" element={<MonthClosePage />} />
             <Route path="ops/audit" element={<AuditPage />} />
+            <Route path="support" element={<SupportPage />} />
+            <Route path="support/new" element={<NewRequestPage />} />
+            <Route path="support/tickets/:id" element={<TicketPage />} />
+            <Route path="support/queue" element={<QueuePage />} />
+            <Route path="support/approvals" element={<ApprovalsPage />} />
+            <Route path="support/quarantine" element={<QuarantinePage />} />
             <Route path="*" element={<NotFound />} />
           </Route>
         </Routes>

@@ -5,8 +5,10 @@ import { isOperator, useSession } from '../features/auth/session';
 const customerNav = [
   { to: '/providers', label: 'Providers' },
   { to: '/billing', label: 'Billing' },
+  { to: '/support', label: 'Support' },
 ];
 const operatorNav = [
+  { to: '/support/queue', label: 'Support queue' },
   { to: '/ops/organizations', label: 'Organizations' },
   { to: '/ops/jobs', label: 'Jobs' },
   { to: '/ops/usage', label: 'Usage imports' },
@@ -15,13 +17,22 @@ const operatorNav = [
   { to: '/ops/audit', label: 'Audit log' },
   { to: '/billing', label: 'Billing' },
 ];
+// Operators alone decide structured requests and replay quarantined mail.
+const operatorOnlyNav = [
+  { to: '/support/approvals', label: 'Approvals' },
+  { to: '/support/quarantine', label: 'Quarantine' },
+];
 
 export function Layout() {
   const { me, logout } = useSession();
   const navigate = useNavigate();
   const location = useLocation();
   const mainRef = useRef<HTMLElement>(null);
-  const items = isOperator(me) ? operatorNav : customerNav;
+  const items = !isOperator(me)
+    ? customerNav
+    : me?.role === 'operator'
+      ? [...operatorNav.slice(0, 1), ...operatorOnlyNav, ...operatorNav.slice(1)]
+      : operatorNav;
 
   // Move focus to the page on navigation so screen readers and keyboards start there.
   useEffect(() => {

@@ -1,0 +1,220 @@
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { Link, useNavigate } from 'react-router-dom';
+import { api, ApiError } from '../../api/client';
+import type { BillingAliasEntry, Items } from '../../api/types';
+import { PageHeader } from '../../components/Layout';
+import { useLoad } from '../../components/useLoad';
+import { formatMonth, recentMonths } from '../../lib/time';
+import { emptyRequestForm, requestBody, requestProblems, type FormKind, type NewRequestForm } from './support';
+import type { Ticket } from './types';
+
+const KINDS: { kind: FormKind; title: string; text: string }[] = [
+  { kind: 'question', title: 'A question or a problem', text: 'Anything about your Azure account, billing or the portal.' },
+  { kind: 'portal-users', title: 'portal.azure.com users', text: 'Users created in your Azure tenant with the platform’s role.' },
+  { kind: 'close-account', title: 'Close the Azure account', text: 'Cancels the Azure subscriptions; the last month is still billed.' },
+  { kind: 'billing-report', title: 'Detailed billing report', text: 'Usage per subscription, meter and day, as a CSV file.' },
+];
+
+export function NewRequestPage() {
+  const navigate = useNavigate();
+  const months = recentMonths(new Date(), 6);
+  const [form, setForm] = useState<NewRequestForm>(() => emptyRequestForm(months[0]!));
+  const [tried, setTried] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+  const aliases = useLoad<Items<BillingAliasEntry>>('/api/v1/billing');
+  const errorRef = useRef<HTMLDivElement>(null);
+  const problems = requestProblems(form);
+
+  useEffect(() => {
+    const items = aliases.data?.items ?? [];
+    if (items.length === 1 && !form.billingAlias) setForm((f) => ({ ...f, billingAlias: items[0]!.billingAlias ?? '' }));
+  }, [aliases.data, form.billingAlias]);
+  useEffect(() => {
+    if (error || (tried && problems.length)) errorRef.current?.focus();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [error, tried]);
+
+  const set = <K extends keyof NewRequestForm>(k: K, v: NewRequestForm[K]) => setForm((f) => ({ ...f, [k]: v }));
+  const setUser = (i: number, k: 'firstName' | 'lastName' | 'email', v: string) =>
+    setForm((f) => ({ ...f, users: f.users.map((u, j) => (j === i ? { ...u, [k]: v } : u)) }));
+
+  async function send(e: FormEvent) {
+    e.preventDefault();
+    setTried(true);
+    if (problems.length) return;
+    setSaving(true);
+    setError(null);
+    try {
+      const t = await api.post<Ticket>('/api/v1/support/tickets', requestBody(form));
+      navigate(`/support/tickets/${encodeURIComponent(t.id)}`);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'The request could not be sent. Try again.');
+      setSaving(false);
+    }
+  }
+
+  const structured = form.kind !== 'question';
+  return (
+    <>
+      <nav className="crumbs" aria-label="Breadcrumb">
+        <Link to="/support">Support</Link> <span aria-hidden="true">/</span> New request
+      </nav>
+      <PageHeader title="New request">Tell the support team what you need; structured requests are carried out once an operator approves them.</PageHeader>
+      <form className="card form" onSubmit={send} noValidate>
+        {(error || (tried && problems.length > 0)) && (
+          <div className="alert alert-error" role="alert" tabIndex={-1} ref={errorRef}>
+            {error ?? (
+              <ul>
+                {problems.map((p) => (
+                  <li key={p}>{p}</li>
+                ))}
+              </ul>
+            )}
+          </div>
+        )}
+        <section className="form-section">
+        <fieldset className="field radios">
+          <legend>What do you need?</legend>
+          {KINDS.map((k) => (
+            <label className="radio" key={k.kind}>
+              <input type="radio" name="kind" checked={form.kind === k.kind} onChange={() => set('kind', k.kind)} />
+              <span>
+                {k.title} <span className="small muted">— {k.text}</span>
+              </span>
+            </label>
+          ))}
+        </fieldset>
+
+        <label className="field">
+          <span>
+            Billing alias (Azure account) {structured && <span className="req">(required)</span>}
+          </span>
+          <select value={form.billingAlias} onChange={(e) => set('billingAlias', e.target.value)}>
+            <option value="">{structured ? 'Choose…' : 'Not about one account'}</option>
+            {aliases.data?.items.map((a) => (
+              <option key={a.billingAlias} value={a.billingAlias ?? ''}>
+                {a.billingAlias}
+              </option>
+            ))}
+          </select>
+        </label>
+
+        {form.kind === 'question' && (
+          <label className="field">
+            <span>
+              Subject <span className="req">(required)</span>
+            </span>
+            <input value={form.subject} onChange={(e) => set('subject', e.target.value)} maxLength={200} />
+          </label>
+        )}
+        </section>
+
+        {form.kind === 'portal-users' && (
+          <section className="form-section">
+            <h2>Users</h2>
+            <p className="muted">
+              Each user gets a sign-in to portal.azure.com in your Azure tenant with the platform’s role on your
+              subscription. Their temporary passwords are shown to you once, on this request, after approval.
+            </p>
+            {form.users.map((u, i) => (
+              <fieldset className="grid-3 user-row" key={i}>
+                <legend className="sr-only">User {i + 1}</legend>
+                <label className="field">
+                  <span>User {i + 1} first name</span>
+                  <input value={u.firstName} onChange={(e) => setUser(i, 'firstName', e.target.value)} />
+                </label>
+                <label className="field">
+                  <span>User {i + 1} last name</span>
+                  <input value={u.lastName} onChange={(e) => setUser(i, 'lastName', e.target.value)} />
+                </label>
+                <label className="field">
+                  <span>User {i + 1} email</span>
+                  <input type="email" value={u.email} onChange={(e) => setUser(i, 'email', e.target.value)} />
+                </label>
+                {form.users.length > 1 && (
+                  <button
+                    type="button"
+                    className="btn btn-ghost btn-small"
+                    onClick={() => set('users', form.users.filter((_, j) => j !== i))}
+                  >
+                    Remove user {i + 1}
+                  </button>
+                )}
+              </fieldset>
+            ))}
+            <button
+              type="button"
+              className="btn btn-small"
+              onClick={() => set('users', [...form.users, { firstName: '', lastName: '', email: '' }])}
+              disabled={form.users.length >= 20}
+            >
+              Add a user
+            </button>
+          </section>
+        )}
+
+        {form.kind === 'close-account' && (
+          <section className="form-section">
+            <h2>Closing the account</h2>
+            <p className="muted">
+              Once an operator approves, the Azure subscriptions of this account are cancelled with Microsoft and its
+              provider is closed. Usage up to then is still billed with this month.
+            </p>
+            <div className="grid-2">
+              <label className="field">
+                <span>First name</span>
+                <input value={form.firstName} onChange={(e) => set('firstName', e.target.value)} />
+              </label>
+              <label className="field">
+                <span>Last name</span>
+                <input value={form.lastName} onChange={(e) => set('lastName', e.target.value)} />
+              </label>
+            </div>
+            <label className="field">
+              <span>Company</span>
+              <input value={form.company} onChange={(e) => set('company', e.target.value)} />
+            </label>
+            <label className="field">
+              <span>Reason</span>
+              <input value={form.reason} onChange={(e) => set('reason', e.target.value)} />
+            </label>
+          </section>
+        )}
+
+        {form.kind === 'billing-report' && (
+          <section className="form-section">
+          <label className="field">
+            <span>Month</span>
+            <select value={form.month} onChange={(e) => set('month', e.target.value)}>
+              {months.map((m) => (
+                <option key={m} value={m}>
+                  {formatMonth(m)}
+                </option>
+              ))}
+            </select>
+          </label>
+          </section>
+        )}
+
+        <section className="form-section">
+        <label className="field">
+          <span>
+            {structured ? 'Anything else we should know' : 'Description'}{' '}
+            {!structured && <span className="req">(required)</span>}
+          </span>
+          <textarea rows={6} value={form.text} onChange={(e) => set('text', e.target.value)} maxLength={4000} />
+        </label>
+        </section>
+        <div className="form-actions">
+          <Link className="btn btn-ghost" to="/support">
+            Cancel
+          </Link>
+          <button type="submit" className="btn btn-primary" disabled={saving}>
+            {saving ? 'Sending…' : 'Send request'}
+          </button>
+        </div>
+      </form>
+    </>
+  );
+}
