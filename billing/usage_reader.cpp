@@ -1118,6 +1118,14 @@ bool MapPartnerCenter(RowContext& ctx, const LineIdentityKey& key, const RowRule
   // rescaled beyond 20 places after each product (precision.h).
   auto charge = MulRounded(*price, *quantity);
   if (charge.ok() && rate) charge = MulRounded(*charge, *rate);
+  // A credit row carrying a CreditPercentage (Azure credit) is Microsoft's credit to the
+  // partner: it lowers BillingPreTaxTotal, the partner's cost, and is not the customer's (the
+  // customer pays for the usage it repeats). A refund or correction row still is.
+  if (std::string_view pct = v[kPcCreditPercentage];
+      credit && Present(pct) && !pct.empty() && pct != "null") {
+    auto parsed = ParseUsageNumber(pct, json);
+    if (parsed.ok() && !parsed->IsZero()) charge = Decimal();
+  }
   if (!charge.ok()) {
     ctx.Error("UnitPrice",
               "UnitPrice × Quantity cannot be computed exactly: " + charge.error().message);
