@@ -1139,6 +1139,8 @@ bool MapPartnerCenter(RowContext& ctx, const LineIdentityKey& key, const RowRule
   row.quantity = *quantity;
   row.charge = *charge;
   row.partner_cost = *cost;
+  static const Decimal kSameCurrency = Decimal::Parse("1").value();
+  row.exchange_rate = rate ? *rate : kSameCurrency;
   row.line_key = LineKey(key, "pc", v, kPcIdentity.data(), may_have_cr, s.stripped, s.canonical);
   return true;
 }
@@ -1206,6 +1208,7 @@ bool MapFocus(RowContext& ctx, const LineIdentityKey& key, const RowRules& rules
   row.quantity = quantity;
   row.charge = *charge;
   row.partner_cost = *billed;
+  row.exchange_rate.reset();
   row.line_key = LineKey(key, "focus", v, nullptr, may_have_cr, s.stripped, s.canonical);
   return true;
 }
@@ -2088,6 +2091,7 @@ UsageRow ToUsageRow(const UsageRowView& v) {
   row.quantity = v.quantity;
   row.charge = v.charge;
   row.partner_cost = v.partner_cost;
+  if (v.exchange_rate) row.exchange_rate = v.exchange_rate->ToString();
   row.line_key = v.line_key;
   return row;
 }
