@@ -1,5 +1,8 @@
 #include "billing/charges.h"
 
+#include <algorithm>
+#include <set>
+
 #include "billing/allocation.h"
 #include "billing/csv_writer.h"
 #include "billing/pricing.h"
@@ -59,18 +62,19 @@ std::string Fixed(const Decimal& v, int places) {
 Result<std::vector<PricedRollup>> LoadPricedRollups(store::Transaction& tx,
                                                     const std::string& alias, YearMonth month) {
   PC_ASSIGN_OR_RETURN(auto rules, LoadRulesFor(tx, alias));
-  PC_ASSIGN_OR_RETURN(
-      auto rows, tx.Query("SELECT azure_subscription_id, meter_category, usage_day, "
-                          "currency, quantity, charge, updated_at, line_count, partner_cost FROM "
-                          "usage_rollups "
-                          "WHERE billing_alias = ? AND usage_day >= ? AND usage_day < ? "
-                          "ORDER BY usage_day, azure_subscription_id, meter_category, "
-                          "customer_id, currency",
-                          {alias, month.ToString() + "-01", month.Next().ToString() + "-01"}));
+  PC_ASSIGN_OR_RETURN(auto rows,
+                      tx.Query("SELECT azure_subscription_id, meter_category, usage_day, "
+                               "currency, quantity, charge, updated_at, line_count, partner_cost, "
+                               "exchange_rates FROM "
+                               "usage_rollups "
+                               "WHERE billing_alias = ? AND usage_day >= ? AND usage_day < ? "
+                               "ORDER BY usage_day, azure_subscription_id, meter_category, "
+                               "customer_id, currency",
+                               {alias, month.ToString() + "-01", month.Next().ToString() + "-01"}));
   std::vector<PricedRollup> out;
   out.reserve(rows.size());
   for (const auto& r : rows) {
-    PricedRollup p{r.Text(0), r.Text(1), r.Text(2), r.Text(3), {}, {}, r.Text(6), {}};
+    PricedRollup p{r.Text(0), r.Text(1), r.Text(2), r.Text(3), {}, {}, r.Text(6), {}, {}};
     auto quantity = Decimal::Parse(r.Text(4));
     auto charge = Decimal::Parse(r.Text(5));
     if (!quantity.ok() || !charge.ok()) return Internal("a stored rollup is not a decimal");
@@ -81,6 +85,7 @@ Result<std::vector<PricedRollup>> LoadPricedRollups(store::Transaction& tx,
     auto cost = Decimal::Parse(r.Text(8));
     if (!cost.ok()) return Internal("a stored rollup is not a decimal");
     p.partner_cost = *cost;
+    p.exchange_rates = r.Text(9);
     PC_ASSIGN_OR_RETURN(p.charge,
                         ApplyRule(*charge, RuleInEffect(rules, alias, p.meter_category, p.day)));
     out.push_back(std::move(p));
@@ -109,16 +114,34 @@ std::string NoUsageYetMessage(const std::string& alias, YearMonth month) {
          "appear after the first day's usage is imported)";
 }
 
+Result<std::string> AliasCurrency(store::Transaction& tx, const std::string& alias) {
+  PC_ASSIGN_OR_RETURN(auto rows,
+                      tx.Query("SELECT currency FROM billing_aliases WHERE alias = ?", {alias}));
+  return rows.empty() ? std::string() : rows[0].Text(0);
+}
+
+std::string ForeignCurrencyMessage(const std::string& alias, const std::string& alias_currency,
+                                   const std::string& usage_currency, YearMonth month) {
+  return "Billing alias " + alias + " bills in " + alias_currency +
+         " (its CenturyLink Cloud account's currency) but has usage in " + usage_currency + " in " +
+         month.ToString() + "; it is not added to the " + alias_currency +
+         " total: check the Azure customer's billing currency in Partner Center";
+}
+
 Result<BillingSummary> SummarizeMonth(store::Transaction& tx, const std::string& alias,
                                       YearMonth month) {
   PC_ASSIGN_OR_RETURN(auto rows, LoadPricedRollups(tx, alias, month));
   if (rows.empty()) return Error(codes::kNoUsageYet, NoUsageYetMessage(alias, month));
+  PC_ASSIGN_OR_RETURN(std::string alias_currency, AliasCurrency(tx, alias));
   BillingSummary s;
   s.alias = alias;
   s.month = month;
-  s.currency = rows.front().currency;
+  s.currency = alias_currency.empty() ? rows.front().currency : alias_currency;
   std::map<int, Decimal> by_day_number;
   for (const auto& r : rows) {
+    if (!alias_currency.empty() && r.currency != alias_currency) {
+      return FailedPrecondition(ForeignCurrencyMessage(alias, alias_currency, r.currency, month));
+    }
     if (r.currency != s.currency) {
       return FailedPrecondition("Billing alias " + alias + " has usage in two currencies (" +
                                 s.currency + " and " + r.currency + ") in " + month.ToString());
@@ -173,10 +196,19 @@ Result<std::string> DetailCsv(const std::vector<PricedRollup>& rows) {
   std::map<std::tuple<std::string, std::string, std::string, std::string>,
            std::pair<Decimal, Decimal>>
       grouped;
+  std::map<std::tuple<std::string, std::string, std::string, std::string>, std::set<std::string>>
+      rates;
   for (const auto& r : rows) {
-    auto& [q, c] = grouped[{r.azure_subscription_id, r.meter_category, r.day, r.currency}];
+    std::tuple key{r.azure_subscription_id, r.meter_category, r.day, r.currency};
+    auto& [q, c] = grouped[key];
     PC_ASSIGN_OR_RETURN(q, q.Add(r.quantity));
     PC_ASSIGN_OR_RETURN(c, c.Add(r.charge));
+    auto& seen = rates[key];
+    for (size_t at = 0; at < r.exchange_rates.size();) {
+      size_t end = std::min(r.exchange_rates.find(' ', at), r.exchange_rates.size());
+      if (end > at) seen.insert(r.exchange_rates.substr(at, end - at));
+      at = end + 1;
+    }
   }
   // Subscription, category and currency come from usage files: text cells (neutralised);
   // quantity and charge are our own decimals: number cells.
@@ -193,10 +225,13 @@ Result<std::string> DetailCsv(const std::vector<PricedRollup>& rows) {
   std::map<std::string, size_t> next;
   CsvWriter csv;
   csv.Header({"AzureSubscriptionId", "MeterCategory", "Day", "Quantity", "Charge", "Currency",
-              "BilledCharge"});
+              "PCToBCExchangeRate", "BilledCharge"});
   for (const auto& [key, sums] : grouped) {
     const auto& [sub, category, day, currency] = key;
     csv.Text(sub).Text(category).Text(day).Number(sums.first).Number(sums.second).Text(currency);
+    std::string rate_list;
+    for (const auto& r : rates[key]) rate_list += (rate_list.empty() ? "" : " ") + r;
+    csv.Text(rate_list);
     csv.Number(billed[currency][next[currency]++]);
     csv.EndRow();
   }

@@ -27,6 +27,9 @@ struct PricedRollup {
   Decimal charge;  // exact, after the pricing rule
   std::string updated_at;
   Decimal partner_cost;  // what Microsoft bills the partner (BillingPreTaxTotal), exact
+  // The PCToBCExchangeRate values of its lines (usage_rollups.exchange_rates): distinct,
+  // space-separated; "" when not recorded.
+  std::string exchange_rates;
 };
 
 // The month's rollups of `alias`, ordered by day, subscription, meter category. This is the one
@@ -50,8 +53,18 @@ struct BillingSummary {
   std::map<std::string, Decimal> by_day, by_meter_category, by_subscription;  // exact
 };
 
+// The currency the alias bills in: its CLC account's, recorded when the account was connected
+// (billing_aliases.currency); "" when none is recorded (no such alias, or connected before).
+Result<std::string> AliasCurrency(store::Transaction& tx, const std::string& alias);
+
+// The operator's message when the alias has usage in `usage_currency` but bills in
+// `alias_currency`.
+std::string ForeignCurrencyMessage(const std::string& alias, const std::string& alias_currency,
+                                   const std::string& usage_currency, YearMonth month);
+
 // The month's summary. codes::kNoUsageYet (a NotFound, core/error_codes.h) when the alias has
-// no usage in the month. FailedPrecondition when the month mixes currencies.
+// no usage in the month. FailedPrecondition when the month mixes
+// currencies, or has usage in another currency than the alias's (AliasCurrency): never summed.
 Result<BillingSummary> SummarizeMonth(store::Transaction& tx, const std::string& alias,
                                       YearMonth month);
 // The message of the NoUsageYet error.
@@ -69,8 +82,9 @@ json::object ToJson(const BillingSummary& summary);
 std::string EstimateBody(const BillingSummary& summary);
 
 // The detail CSV (CsvWriter: RFC 4180, CRLF, text cells neutralised against CSV injection):
-// AzureSubscriptionId, MeterCategory, Day, Quantity, Charge,
-// Currency; one row per subscription, meter category and day, charges exact after pricing.
+// AzureSubscriptionId, MeterCategory, Day, Quantity, Charge, Currency, PCToBCExchangeRate (the
+// rates of the row's lines, space-separated when they differ), BilledCharge; one row per
+// subscription, meter category and day, charges exact after pricing.
 // OutOfRange on overflow.
 Result<std::string> DetailCsv(const std::vector<PricedRollup>& rows);
 // The alias's detail CSV of `month` for `who` (CheckAliasAccess first).

@@ -91,6 +91,13 @@ Result<std::vector<InvoiceLine>> RecordClose(store::Transaction& tx, const ident
                                MonthRange(month)));
   for (const auto& a : aliases) {
     PC_ASSIGN_OR_RETURN(auto totals, TotalsByCurrency(tx, a.Text(0), month));
+    PC_ASSIGN_OR_RETURN(std::string alias_currency, AliasCurrency(tx, a.Text(0)));
+    for (const auto& [currency, total] : totals) {  // its own line, and the operator is told
+      if (!alias_currency.empty() && currency != alias_currency) {
+        warnings.push_back(ForeignCurrencyMessage(a.Text(0), alias_currency, currency, month) +
+                           " (a separate invoice line in " + currency + " was recorded)");
+      }
+    }
     if (totals.size() > 1) {  // never summed: one line per currency, and the operator is told
       std::string names;
       for (const auto& [currency, total] : totals) names += (names.empty() ? "" : ", ") + currency;

@@ -30,6 +30,10 @@ constexpr char kSep = '\x1f';
 struct Sums {
   Decimal quantity, charge, partner_cost;
   int64_t lines = 0;
+  // The PCToBCExchangeRate values of the group's lines: distinct, canonical, space-separated
+  // (usage_rollups.exchange_rates); last_rate spares re-merging a rate the previous row had.
+  std::string rates;
+  std::optional<Decimal> last_rate;
 };
 
 // (billing alias, customer, Azure subscription, meter category, day, currency)
@@ -43,6 +47,35 @@ Status AddTo(Sums& sums, const Decimal& quantity, const Decimal& charge, const D
   PC_ASSIGN_OR_RETURN(sums.partner_cost, sums.partner_cost.Add(cost));
   sums.lines += lines;
   return {};
+}
+
+// Adds the rates of `more` (space-separated) to those of `into`: distinct, sorted.
+void MergeRates(std::string& into, std::string_view more) {
+  if (more.empty() || into == more) return;
+  std::set<std::string, std::less<>> all;
+  for (std::string_view list : {std::string_view(into), more}) {
+    size_t start = 0;
+    while (start < list.size()) {
+      size_t end = list.find(' ', start);
+      if (end == std::string_view::npos) end = list.size();
+      if (end > start) all.emplace(list.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  into.clear();
+  for (const auto& r : all) {
+    if (!into.empty()) into += ' ';
+    into += r;
+  }
+}
+
+// One usage line into the group's sums, with its exchange rate.
+Status AddRow(Sums& sums, const UsageRowView& row) {
+  if (row.exchange_rate && !(sums.last_rate && *sums.last_rate == *row.exchange_rate)) {
+    MergeRates(sums.rates, row.exchange_rate->ToString());
+    sums.last_rate = row.exchange_rate;
+  }
+  return AddTo(sums, row.quantity, row.charge, row.partner_cost, 1);
 }
 
 // Line hashes that did not fit in memory, in an unnamed temporary file (gone when closed).
@@ -191,7 +224,7 @@ class GroupingSink : public UsageSink {
     hashes_[last_partition_].push_back(row.line_key);
     if (++held_ >= max_hashes_) PC_RETURN_IF_ERROR(Spill());
     ++rows_;
-    return AddTo(sums_[last_group_], row.quantity, row.charge, row.partner_cost, 1);
+    return AddRow(sums_[last_group_], row);
   }
 
   void Reject(RowError error) override {
@@ -214,6 +247,7 @@ class GroupingSink : public UsageSink {
       key += currencies_.Name(k.currency);
       const Sums& s = sums_[index];
       PC_RETURN_IF_ERROR(AddTo(usage.groups[key], s.quantity, s.charge, s.partner_cost, s.lines));
+      MergeRates(usage.groups[key].rates, s.rates);
     }
     for (const auto& [part, index] : partitions_) {
       key.assign(subscriptions_.Name(static_cast<uint32_t>(part >> 32)));
@@ -365,14 +399,15 @@ Status InsertRollups(store::Transaction& tx, const Groups& groups, bool billed,
                "currency"
              : "customer_id, azure_subscription_id, meter_category, usage_day, currency";
   const std::string row_sql =
-      billed ? "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+      billed ? "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   std::vector<const std::pair<const GroupKey, Sums>*> batch;
   auto flush = [&]() -> Status {
     if (batch.empty()) return {};
     std::string sql = "INSERT INTO " + table + " (" + key_cols +
-                      ", quantity, charge, partner_cost, line_count, updated_at) VALUES ";
+                      ", quantity, charge, partner_cost, line_count, updated_at, exchange_rates) "
+                      "VALUES ";
     std::vector<store::Param> params;
-    params.reserve(batch.size() * 11);
+    params.reserve(batch.size() * 12);
     for (size_t i = 0; i < batch.size(); ++i) {
       sql += i == 0 ? row_sql : ", " + row_sql;
       const auto& [key, sums] = *batch[i];
@@ -382,6 +417,7 @@ Status InsertRollups(store::Transaction& tx, const Groups& groups, bool billed,
       params.emplace_back(sums.partner_cost.ToString());
       params.emplace_back(sums.lines);
       params.emplace_back(now);
+      params.emplace_back(sums.rates);
     }
     sql += " ON CONFLICT (" + key_cols + ") DO NOTHING RETURNING " + key_cols;
     PC_ASSIGN_OR_RETURN(auto inserted, tx.Query(sql, params));
@@ -397,6 +433,7 @@ Status InsertRollups(store::Transaction& tx, const Groups& groups, bool billed,
         const Sums& sums = g->second;
         PC_RETURN_IF_ERROR(
             AddTo(existing[g->first], sums.quantity, sums.charge, sums.partner_cost, sums.lines));
+        MergeRates(existing[g->first].rates, sums.rates);
       }
     }
     batch.clear();
@@ -438,8 +475,8 @@ Status AddToRollups(store::Transaction& tx, const Groups& groups, bool billed,
                                       "ON CONFLICT (" +
                                       key_cols + ") DO NOTHING",
                                   insert_params));
-    PC_ASSIGN_OR_RETURN(auto rows, tx.Query("SELECT quantity, charge, partner_cost, line_count "
-                                            "FROM " +
+    PC_ASSIGN_OR_RETURN(auto rows, tx.Query("SELECT quantity, charge, partner_cost, line_count, "
+                                            "exchange_rates FROM " +
                                                 table + " WHERE " + where + lock,
                                             key_params));
     if (rows.size() != 1) return Internal("rollup row vanished inside the transaction");
@@ -450,13 +487,20 @@ Status AddToRollups(store::Transaction& tx, const Groups& groups, bool billed,
       (i == 0 ? total.quantity : i == 1 ? total.charge : total.partner_cost) = *stored;
     }
     total.lines = rows[0].Int(3);
+    total.rates = rows[0].Text(4);
     PC_RETURN_IF_ERROR(AddTo(total, sums.quantity, sums.charge, sums.partner_cost, sums.lines));
-    std::vector<store::Param> update_params = {total.quantity.ToString(), total.charge.ToString(),
-                                               total.partner_cost.ToString(), total.lines, now};
+    MergeRates(total.rates, sums.rates);
+    std::vector<store::Param> update_params = {total.quantity.ToString(),
+                                               total.charge.ToString(),
+                                               total.partner_cost.ToString(),
+                                               total.lines,
+                                               now,
+                                               total.rates};
     update_params.insert(update_params.end(), key_params.begin(), key_params.end());
     PC_RETURN_IF_ERROR(tx.Execute("UPDATE " + table +
                                       " SET quantity = ?, charge = ?, partner_cost = ?, "
-                                      "line_count = ?, updated_at = ? WHERE " +
+                                      "line_count = ?, updated_at = ?, exchange_rates = ? "
+                                      "WHERE " +
                                       where,
                                   update_params));
   }
@@ -770,6 +814,7 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
       Groups& into = fresh ? (alias ? billed_batch : unknown_batch) : (alias ? billed : unknown);
       PC_RETURN_IF_ERROR(
           AddTo(into[gk], sums.quantity, sums.charge, sums.partner_cost, sums.lines));
+      MergeRates(into[gk].rates, sums.rates);
       if (snapshot) {
         PC_RETURN_IF_ERROR(
             AddTo(snapshot_groups[gk], sums.quantity, sums.charge, sums.partner_cost, sums.lines));
@@ -826,7 +871,7 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
         }
         if (!seen[part].insert(row.line_key).second) return {};
         added[part].push_back(row.line_key);
-        return AddTo(groups[key], row.quantity, row.charge, row.partner_cost, 1);
+        return AddRow(groups[key], row);
       });
       // One parsing thread: each line is counted once, in file order.
       PC_ASSIGN_OR_RETURN(auto rescan, ScanUsage(std::move(bytes), reader_options, {&sink}));
@@ -917,7 +962,8 @@ Result<std::vector<Attribution>> AttributeKeptAside(store::Transaction& tx) {
   PC_ASSIGN_OR_RETURN(
       auto rows,
       tx.Query("SELECT u.customer_id, u.azure_subscription_id, u.meter_category, u.usage_day, "
-               "u.currency, u.quantity, u.charge, u.partner_cost, u.line_count, m.billing_alias "
+               "u.currency, u.quantity, u.charge, u.partner_cost, u.line_count, m.billing_alias, "
+               "u.exchange_rates "
                "FROM usage_unknown_rollups u JOIN azure_subscriptions_map m ON "
                "m.azure_subscription_id = u.azure_subscription_id AND u.azure_subscription_id "
                "<> '' AND (m.customer_id = '' OR m.customer_id = u.customer_id) "
@@ -939,6 +985,7 @@ Result<std::vector<Attribution>> AttributeKeptAside(store::Transaction& tx) {
       v[i] = *parsed;
     }
     PC_RETURN_IF_ERROR(AddTo(billed[BilledKey(alias, r)], v[0], v[1], v[2], r.Int(8)));
+    MergeRates(billed[BilledKey(alias, r)].rates, r.Text(10));
     PC_RETURN_IF_ERROR(tx.Execute(
         "DELETE FROM usage_unknown_rollups WHERE customer_id = ? AND azure_subscription_id = ? "
         "AND meter_category = ? AND usage_day = ? AND currency = ?",

@@ -1118,6 +1118,14 @@ bool MapPartnerCenter(RowContext& ctx, const LineIdentityKey& key, const RowRule
   // rescaled beyond 20 places after each product (precision.h).
   auto charge = MulRounded(*price, *quantity);
   if (charge.ok() && rate) charge = MulRounded(*charge, *rate);
+  // A credit row carrying a CreditPercentage (Azure credit) is Microsoft's credit to the
+  // partner: it lowers BillingPreTaxTotal, the partner's cost, and is not the customer's (the
+  // customer pays for the usage it repeats). A refund or correction row still is.
+  if (std::string_view pct = v[kPcCreditPercentage];
+      credit && Present(pct) && !pct.empty() && pct != "null") {
+    auto parsed = ParseUsageNumber(pct, json);
+    if (parsed.ok() && !parsed->IsZero()) charge = Decimal();
+  }
   if (!charge.ok()) {
     ctx.Error("UnitPrice",
               "UnitPrice × Quantity cannot be computed exactly: " + charge.error().message);
@@ -1131,6 +1139,8 @@ bool MapPartnerCenter(RowContext& ctx, const LineIdentityKey& key, const RowRule
   row.quantity = *quantity;
   row.charge = *charge;
   row.partner_cost = *cost;
+  static const Decimal kSameCurrency = Decimal::Parse("1").value();
+  row.exchange_rate = rate ? *rate : kSameCurrency;
   row.line_key = LineKey(key, "pc", v, kPcIdentity.data(), may_have_cr, s.stripped, s.canonical);
   return true;
 }
@@ -1198,6 +1208,7 @@ bool MapFocus(RowContext& ctx, const LineIdentityKey& key, const RowRules& rules
   row.quantity = quantity;
   row.charge = *charge;
   row.partner_cost = *billed;
+  row.exchange_rate.reset();
   row.line_key = LineKey(key, "focus", v, nullptr, may_have_cr, s.stripped, s.canonical);
   return true;
 }
@@ -2080,6 +2091,7 @@ UsageRow ToUsageRow(const UsageRowView& v) {
   row.quantity = v.quantity;
   row.charge = v.charge;
   row.partner_cost = v.partner_cost;
+  if (v.exchange_rate) row.exchange_rate = v.exchange_rate->ToString();
   row.line_key = v.line_key;
   return row;
 }

@@ -48,6 +48,9 @@ struct UsageRow {
   Decimal quantity;
   Decimal charge;        // customer charge at list price: UnitPrice × Quantity, exact
   Decimal partner_cost;  // BillingPreTaxTotal (FOCUS: BilledCost)
+  // PCToBCExchangeRate, canonical ("1" when Partner Center sends none: the same currency; ""
+  // for FOCUS, which has no such column).
+  std::string exchange_rate;
   // Identity of the line: a 64-bit keyed hash of the row's identifying columns (see
   // line_identity.h). Two rows with the same key are the same usage line, whichever file they
   // came from.
@@ -65,6 +68,7 @@ struct UsageRowView {
   Decimal quantity;
   Decimal charge;
   Decimal partner_cost;
+  std::optional<Decimal> exchange_rate;  // PCToBCExchangeRate (Partner Center rows: 1 if absent)
   uint64_t line_key = 0;
 };
 

@@ -772,6 +772,20 @@ TEST(UsageReaderChargeKindsTest, FocusCategoriesAndTheExchangeRate) {
   EXPECT_EQ(p.rows[0].charge.ToString(), "1.8231552");  // 0.096 × 24 × 0.7913
   EXPECT_EQ(p.rows[0].currency, "GBP");
   EXPECT_EQ(p.rows[1].charge.ToString(), "2.304");  // no rate: the same currency
+  // An Azure credit row is the partner's; a refund is the customer's.
+  auto credits = ReadAll(
+      "CustomerId,EntitlementId,UsageDate,MeterCategory,UnitPrice,Quantity,BillingPreTaxTotal,"
+      "BillingCurrency,ChargeType,CreditPercentage\n"
+      "c,s,2024-09-01,VM,0.5,4,-2,USD,credit,100\n"
+      "c,s,2024-09-01,VM,0.5,-4,-2,USD,Refund,\n"
+      "c,s,2024-09-01,VM,0.5,4,2,USD,new,0\n",
+      4 << 20, 1);
+  ASSERT_TRUE(credits.errors.empty()) << credits.errors[0].ToString();
+  ASSERT_EQ(credits.rows.size(), 3u);
+  EXPECT_EQ(credits.rows[0].charge.ToString(), "0");
+  EXPECT_EQ(credits.rows[0].partner_cost.ToString(), "-2");
+  EXPECT_EQ(credits.rows[1].charge.ToString(), "-2.0");
+  EXPECT_EQ(credits.rows[2].charge.ToString(), "2.0");
   auto bad = ReadAll(
       "CustomerId,EntitlementId,UsageDate,MeterCategory,UnitPrice,Quantity,BillingPreTaxTotal,"
       "BillingCurrency,PCToBCExchangeRate\nc,s,2024-09-01,VM,1,1,1,GBP,-0.8\n");

@@ -14,6 +14,7 @@
 #include "api/web_routes.h"
 #include "billing/clc_billing.h"
 #include "billing/month_close.h"
+#include "billing/usage_import.h"
 #include "billing/usage_pull.h"
 #include "cli/support_command.h"
 #include "connectors/arm_client.h"
@@ -241,6 +242,10 @@ int RunService(const Config& config, store::Database& db,
   ob_options.partner_tenant_id = config.partner_tenant_id;
   ob_options.app_client_id = config.partner_client_id;
   ob_options.billing_account = config.partner_billing_account;
+  ob_options.on_ready = [](store::Transaction& tx) -> Status {  // kept-aside usage (issue 17)
+    PC_RETURN_IF_ERROR(billing::AttributeKeptAside(tx));
+    return {};
+  };
   onboarding::OnboardingService onboarding({db, clc, partner_center, arm, graph, *secrets,
                                             governance::PermittedServices::BuiltIn(), connections},
                                            ob_options);

@@ -53,7 +53,7 @@ class IdentityAuthTest : public ::testing::TestWithParam<TestBackend> {
                                     {org->id, email, "A User", Role::kOrgAdmin, "correct-horse-1"});
     EXPECT_TRUE(user.ok()) << user.error().message;
     c.user_id = user->id;
-    auto login = identity.Login(email, "correct-horse-1", "127.0.0.1", nullptr);
+    auto login = identity.Login(email, "correct-horse-1", "127.0.0.1");
     EXPECT_TRUE(login.ok()) << login.error().message;
     c.session = login->token;
     auto who = identity.Authenticate(c.session, "127.0.0.1");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 namespace pc::onboarding {
 
@@ -38,6 +39,19 @@ std::string NormalizeCountry(std::string_view country) {
   if (c == "UK" || c == "GBR") return "GB";
   if (c == "CAN") return "CA";
   return c;
+}
+
+std::string BillingCurrencyOf(std::string_view country) {
+  static const std::map<std::string, std::string, std::less<>> kOwn{
+      {"GB", "GBP"}, {"CA", "CAD"}, {"AU", "AUD"}, {"NZ", "NZD"}, {"JP", "JPY"},
+      {"CH", "CHF"}, {"DK", "DKK"}, {"NO", "NOK"}, {"SE", "SEK"}};
+  static const std::set<std::string, std::less<>> kEuro{"AT", "BE", "CY", "DE", "EE", "ES", "FI",
+                                                        "FR", "GR", "HR", "IE", "IT", "LT", "LU",
+                                                        "LV", "MT", "NL", "PT", "SI", "SK"};
+  std::string c = NormalizeCountry(country);
+  if (auto it = kOwn.find(c); it != kOwn.end()) return it->second;
+  if (kEuro.contains(c)) return "EUR";
+  return "USD";
 }
 
 std::vector<BillingAliasChoice> EvaluateAliases(const std::vector<connectors::ClcAccount>& accounts,

@@ -45,6 +45,10 @@ struct BillingAliasChoice {
 bool IsAccountAdmin(const std::vector<std::string>& roles);
 // "USA" -> "US", "UK"/"GBR" -> "GB", "CAN" -> "CA"; upper-cased.
 std::string NormalizeCountry(std::string_view country);
+// The currency an alias bills in, from its CLC account's country (CLC's account API carries no
+// currency; Partner Center bills a customer in its country's currency): "GB" -> "GBP", euro
+// countries -> "EUR", CA/AU/NZ/JP/CH/DK/NO/SE their own, anything else "USD".
+std::string BillingCurrencyOf(std::string_view country);
 
 // Evaluates the connected account and its descendants. `accounts` holds the home account first
 // and every descendant; a descendant of a not-billable account is not billable either.

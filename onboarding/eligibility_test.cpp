@@ -53,6 +53,15 @@ TEST(EligibilityTest, TerritoryFollowsThePolicy) {
   EXPECT_TRUE(EvaluateAliases({Account("USA1", "", "Customer", "USA")}, {})[0].billable);
 }
 
+TEST(EligibilityTest, AnAliasBillsInItsAccountCountrysCurrency) {
+  EXPECT_EQ(BillingCurrencyOf("GB"), "GBP");
+  EXPECT_EQ(BillingCurrencyOf("UK"), "GBP");
+  EXPECT_EQ(BillingCurrencyOf("USA"), "USD");
+  EXPECT_EQ(BillingCurrencyOf("DE"), "EUR");
+  EXPECT_EQ(BillingCurrencyOf("CAN"), "CAD");
+  EXPECT_EQ(BillingCurrencyOf(""), "USD");
+}
+
 TEST(EligibilityTest, AccountAdminRole) {
   EXPECT_TRUE(IsAccountAdmin({"AccountViewer", "AccountAdmin"}));
   EXPECT_FALSE(IsAccountAdmin({"BillingAdmin"}));

@@ -264,15 +264,15 @@ Result<Provider> OnboardingService::CreateProvider(const Principal& who, const N
     if (owner.empty()) {
       PC_RETURN_IF_ERROR(tx.Execute(
           "INSERT INTO billing_aliases (alias, organization_id, company_name, country, "
-          "account_snapshot, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+          "account_snapshot, created_at, updated_at, currency) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
           {alias, who.organization.id, fresh.business_name, NormalizeCountry(fresh.country),
-           json::serialize(AccountJson(fresh)), now, now}));
+           json::serialize(AccountJson(fresh)), now, now, BillingCurrencyOf(fresh.country)}));
     } else {
       PC_RETURN_IF_ERROR(tx.Execute(
           "UPDATE billing_aliases SET company_name = ?, country = ?, account_snapshot = ?, "
-          "updated_at = ? WHERE alias = ?",
+          "updated_at = ?, currency = ? WHERE alias = ?",
           {fresh.business_name, NormalizeCountry(fresh.country),
-           json::serialize(AccountJson(fresh)), now, alias}));
+           json::serialize(AccountJson(fresh)), now, BillingCurrencyOf(fresh.country), alias}));
     }
     // Terms: recorded per alias; not asked again while the versions are current.
     Contact contact;

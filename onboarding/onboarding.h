@@ -9,6 +9,7 @@
 // Thread-safe.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +35,9 @@ struct OnboardingOptions {
   std::string app_client_id;    // the platform's multi-tenant application
   std::string billing_account;  // Microsoft Partner Agreement billing account (extra subscriptions)
   std::chrono::seconds consistency_wait{300};  // how long a new customer may stay invisible
+  // Called in the transaction that records a provider ready (its subscription is mapped to the
+  // alias): the wiring attributes the usage kept aside for it (billing, a layer above).
+  std::function<Status(store::Transaction&)> on_ready;
 };
 
 struct OnboardingDeps {

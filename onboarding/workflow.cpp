@@ -92,7 +92,17 @@ void OnboardingService::RegisterWorkflow(jobs::JobRunner& runner) {
   auto workflow = std::make_shared<OnboardingWorkflow>(deps_, options_);
   runner.Register(
       "onboarding", [workflow](Job& job) { return workflow->Run(job); },
-      &OnboardingWorkflow::Observe);
+      OnboardingWorkflow::Observer(options_.on_ready));
+}
+
+jobs::StepObserver OnboardingWorkflow::Observer(
+    std::function<Status(store::Transaction&)> on_ready) {
+  return [on_ready = std::move(on_ready)](Transaction& tx, const Job& job,
+                                          const StepResult& r) -> Status {
+    PC_RETURN_IF_ERROR(Observe(tx, job, r));
+    if (r.kind == StepResult::Kind::kDone && on_ready) return on_ready(tx);
+    return {};
+  };
 }
 
 OnboardingWorkflow::OnboardingWorkflow(OnboardingDeps deps, OnboardingOptions options)

