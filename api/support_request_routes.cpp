@@ -18,8 +18,8 @@ void AddSupportRequestRoutes(http::Router& router, ApiContext& ctx) {
         // Visible to this user at all (customers: their organization's tickets)?
         auto ticket = desk->GetTicket(who, req.params["id"]);
         if (!ticket.ok()) return ErrorReply(ticket.error());
-        auto shown = support::RevealPortalCredentials(
-            desk->db(), desk->actions().flows->secrets, who, *ticket);
+        auto shown = support::RevealPortalCredentials(desk->db(), desk->actions().flows->secrets,
+                                                      who, *ticket);
         if (!shown.ok()) return ErrorReply(shown.error());
         json::array items;
         for (const auto& c : *shown) {

@@ -51,7 +51,7 @@ struct Config {
   int64_t partner_center_requests_per_minute = 500;   // upstream.partner_center_requests_per_minute
   int64_t arm_requests_per_minute = 1200;             // upstream.arm_requests_per_minute
   bool shared_rate_limit = true;  // upstream.shared_rate_limit: pace through the database
-  int64_t upstream_timeout = 60;                      // upstream.timeout_seconds
+  int64_t upstream_timeout = 60;  // upstream.timeout_seconds
   // The CA certificates (PEM) the upstream connectors verify servers with instead of the
   // system's store, e.g. the sandbox's DATA/tls/ca.pem for its HTTPS port. "" = the system's.
   std::string tls_ca_file;  // tls.ca_file
