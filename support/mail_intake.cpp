@@ -8,6 +8,7 @@
 #include "support/base64.h"
 #include "support/mime_parse.h"
 #include "support/outbound.h"
+#include "support/request_recognition.h"
 #include "support/sla.h"
 #include "support/topics.h"
 
@@ -225,6 +226,18 @@ Result<IntakeResult> Process(store::Transaction& tx, SupportService& support, co
   n.scope = decision.scope;
   n.topic = decision.topic;
   n.classification = decision.classification;
+  // A message that reads like one of the structured forms (request_recognition.h) becomes that
+  // request, pending an operator's approval, as from the web form; only from a person of a
+  // customer organization.
+  if (sender.csp_customer && loop.empty()) {
+    if (auto request = RecognizeRequest(m.subject, text, YearMonth::Containing(Now()))) {
+      n.scope = "in";
+      n.topic = std::string(TopicOfRequest(request->kind));
+      n.classification = {"rule", "structured request " + request->kind + " recognised in email",
+                          std::nullopt, false};
+      n.request = std::move(request);
+    }
+  }
   if (!sender.csp_customer) {
     n.scope = "not-customer";
     n.classification.reason =

@@ -10,6 +10,7 @@
 #include "support/escalation.h"
 #include "support/mail_intake.h"
 #include "support/outbound.h"
+#include "support/request_recognition.h"
 #include "support/sla.h"
 #include "support/topics.h"
 
@@ -230,9 +231,7 @@ Result<Ticket> SupportService::CreateTicket(const Principal& who, const NewTicke
   if (structured) {
     // A structured request names its topic.
     decision.scope = "in";
-    decision.topic = structured->kind == "portal-users"    ? "portal-users"
-                     : structured->kind == "close-account" ? "subscription-management"
-                                                           : "billing";
+    decision.topic = std::string(TopicOfRequest(structured->kind));
     decision.classification = {"rule", "structured request " + structured->kind, std::nullopt,
                                false};
   }

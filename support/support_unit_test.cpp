@@ -9,6 +9,7 @@
 #include "support/classifier.h"
 #include "support/mime_parse.h"
 #include "support/outbound.h"
+#include "support/request_recognition.h"
 #include "support/sla.h"
 #include "support/ticket_store.h"
 
@@ -208,4 +209,55 @@ TEST(SupportMimeTest, OutgoingMailCarriesThreadingHeaders) {
 }
 
 }  // namespace
+}  // namespace pc::support
+
+namespace pc::support {
+
+TEST(SupportRecognitionTest, FormsWrittenInMailBecomeRequestsAndTalkDoesNot) {
+  auto nov = *YearMonth::Of(2026, 11);
+  auto users = RecognizeRequest("New portal users",
+                                "Please give these people portal.azure.com access:\n"
+                                "- Jane Doe <Jane@Acme.example>\n"
+                                "2. Raj Patel, raj@acme.example\n"
+                                "Thanks, Dev",
+                                nov);
+  ASSERT_TRUE(users.has_value());
+  EXPECT_EQ(users->kind, "portal-users");
+  EXPECT_EQ(users->state, "pending-approval");
+  const auto& list = users->details.at("users").as_array();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].at("firstName").as_string(), "Jane");
+  EXPECT_EQ(list[0].at("lastName").as_string(), "Doe");
+  EXPECT_EQ(list[0].at("email").as_string(), "jane@acme.example");
+  EXPECT_EQ(list[1].at("email").as_string(), "raj@acme.example");
+
+  auto close = RecognizeRequest("Close our Azure account",
+                                "First name: Dana\nLast name: Reyes\nCompany: Acme Corp\n"
+                                "Reason: moving back on premises\n",
+                                nov);
+  ASSERT_TRUE(close.has_value());
+  EXPECT_EQ(close->kind, "close-account");
+  EXPECT_EQ(close->details.at("company").as_string(), "Acme Corp");
+  EXPECT_EQ(close->details.at("reason").as_string(), "moving back on premises");
+  EXPECT_EQ(TopicOfRequest(close->kind), "subscription-management");
+
+  auto named = RecognizeRequest("Report",
+                                "Could we get the detailed billing report for "
+                                "September 2026?",
+                                nov);
+  ASSERT_TRUE(named.has_value());
+  EXPECT_EQ(named->details.at("month").as_string(), "2026-09");
+  auto iso = RecognizeRequest("Detailed billing report 2026-08", "", nov);
+  ASSERT_TRUE(iso.has_value());
+  EXPECT_EQ(iso->details.at("month").as_string(), "2026-08");
+  auto last = RecognizeRequest("Detailed billing report please", "", nov);
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(last->details.at("month").as_string(), "2026-10");  // the month before
+
+  // Talking about the subject is not a form: an agent reads these.
+  EXPECT_FALSE(RecognizeRequest("Portal login", "I cannot log in to the portal.", nov));
+  EXPECT_FALSE(RecognizeRequest("Close account?", "How would we close our account?", nov));
+  EXPECT_FALSE(RecognizeRequest("Close account", "First name: Dana\nLast name: Reyes\n", nov));
+}
+
 }  // namespace pc::support

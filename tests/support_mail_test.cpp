@@ -307,6 +307,36 @@ TEST_P(SupportMailTest, LoopsAndFloodsGetBoundedAnswers) {
   EXPECT_EQ(headers.at("Auto-Submitted").as_string(), "auto-replied");
 }
 
+TEST_P(SupportMailTest, AFormWrittenInMailIsAStructuredRequestPendingApproval) {
+  auto r = MailIn(
+      "From: Dev Eloper <dev@acme.example>\r\nTo: support@partner.example\r\n"
+      "Subject: Please close our Azure account\r\nMessage-ID: <close-1@acme.example>\r\n\r\n"
+      "First name: Dev\r\nLast name: Eloper\r\nCompany: Acme\r\n"
+      "Reason: we are consolidating on another cloud\r\n");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string ticket = TicketOf(r.out);
+  ASSERT_FALSE(ticket.empty()) << r.out;
+  EXPECT_EQ(Text("SELECT request_kind FROM support_tickets WHERE id = ?", {ticket}),
+            "close-account");
+  EXPECT_EQ(Text("SELECT request_state FROM support_tickets WHERE id = ?", {ticket}),
+            "pending-approval");
+  EXPECT_EQ(Text("SELECT topic FROM support_tickets WHERE id = ?", {ticket}),
+            "subscription-management");
+  auto details = Json(Text("SELECT request_details FROM support_tickets WHERE id = ?", {ticket}));
+  EXPECT_EQ(details.at("reason").as_string(), "we are consolidating on another cloud");
+  // The same form from someone who is not a customer's user is not a request.
+  auto stranger = MailIn(
+      "From: Someone <someone@elsewhere.example>\r\nTo: support@partner.example\r\n"
+      "Subject: Please close our Azure account\r\nMessage-ID: <close-2@elsewhere.example>\r\n"
+      "\r\nFirst name: S\r\nLast name: O\r\nCompany: E\r\nReason: none\r\n");
+  ASSERT_EQ(stranger.exit_code, 0) << stranger.err;
+  std::string other = TicketOf(stranger.out);
+  ASSERT_FALSE(other.empty()) << stranger.out;
+  EXPECT_EQ(Text("SELECT COALESCE(request_kind, '') FROM support_tickets WHERE id = ?", {other}),
+            "");
+  EXPECT_EQ(Text("SELECT scope FROM support_tickets WHERE id = ?", {other}), "not-customer");
+}
+
 TEST_P(SupportMailTest, DuplicatesAreStoredOnceAndOversizedMailIsRefused) {
   std::string raw = Corpus("001-portal-users-1.eml");
   auto a = MailIn(raw);
