@@ -9,7 +9,7 @@
 #include "billing/charges.h"
 #include "billing/month_close.h"
 #include "billing/usage_import.h"
-#include "store/scratch_database.h"
+#include "store/migrated_database_test.h"
 
 namespace pc::billing {
 namespace {
@@ -22,19 +22,7 @@ std::string Digits(std::mt19937_64& r, int places) {
   return out;
 }
 
-class BreakdownPropertyTest : public testing::TestWithParam<TestBackend> {
- protected:
-  void SetUp() override {
-    auto created = scratch_.Create(GetParam());
-    ASSERT_TRUE(created.ok()) << created.error().message;
-    auto db = store::Database::Open(scratch_.url());
-    ASSERT_TRUE(db.ok()) << db.error().message;
-    db_ = std::move(db).value();
-    ASSERT_TRUE(db_->Migrate().ok());
-  }
-  store::ScratchDatabase scratch_;
-  std::unique_ptr<store::Database> db_;
-};
+class BreakdownPropertyTest : public store::MigratedDatabaseTest {};
 
 Decimal SumOf(const json::array& items) {
   Decimal sum;

@@ -4,26 +4,14 @@
 #include <gtest/gtest.h>
 
 #include "billing/usage_import.h"
-#include "store/scratch_database.h"
+#include "store/migrated_database_test.h"
 
 namespace pc::billing {
 namespace {
 
 using store::TestBackend;
 
-class MarginTest : public testing::TestWithParam<TestBackend> {
- protected:
-  void SetUp() override {
-    auto created = scratch_.Create(GetParam());
-    ASSERT_TRUE(created.ok()) << created.error().message;
-    auto db = store::Database::Open(scratch_.url());
-    ASSERT_TRUE(db.ok()) << db.error().message;
-    db_ = std::move(db).value();
-    ASSERT_TRUE(db_->Migrate().ok());
-  }
-  store::ScratchDatabase scratch_;
-  std::unique_ptr<store::Database> db_;
-};
+class MarginTest : public store::MigratedDatabaseTest {};
 
 TEST_P(MarginTest, PartnerCostBesideCustomerPriceAndTheMarginAddUp) {
   ASSERT_TRUE(db_->InTransaction([](store::Transaction& tx) -> Status {

@@ -10,7 +10,7 @@
 #include "billing/charges.h"
 #include "billing/month_close.h"
 #include "billing/usage_import.h"
-#include "store/scratch_database.h"
+#include "store/migrated_database_test.h"
 
 namespace pc::billing {
 namespace {
@@ -53,19 +53,7 @@ TEST(PrecisionTest, MulRoundedIsExactUpToTwentyPlacesAndRoundsBeyond) {
   EXPECT_FALSE(d("99999999.99999999999999999999").Mul(d("99999999.99999999999999999999")).ok());
 }
 
-class HighPrecisionCloseTest : public testing::TestWithParam<TestBackend> {
- protected:
-  void SetUp() override {
-    auto created = scratch_.Create(GetParam());
-    ASSERT_TRUE(created.ok()) << created.error().message;
-    auto db = store::Database::Open(scratch_.url());
-    ASSERT_TRUE(db.ok()) << db.error().message;
-    db_ = std::move(db).value();
-    ASSERT_TRUE(db_->Migrate().ok());
-  }
-  store::ScratchDatabase scratch_;
-  std::unique_ptr<store::Database> db_;
-};
+class HighPrecisionCloseTest : public store::MigratedDatabaseTest {};
 
 TEST_P(HighPrecisionCloseTest, AMonthOfTwentyPlaceLinesWithAMarkupClosesToTheCent) {
   ASSERT_TRUE(db_->InTransaction([](store::Transaction& tx) -> Status {
