@@ -378,6 +378,7 @@ http::Response Sandbox::Control(http::RequestContext& ctx) {
     const auto* freeze = o.if_contains("freeze");
     if (freeze && !freeze->is_bool()) return bad("Field 'freeze' must be true or false");
     state_.frozen_at.reset();
+    std::optional<Timestamp> set_at;  // a clock frozen by "set" stops at exactly that time
     const auto* real = o.if_contains("real");
     if (real && real->is_bool() && real->as_bool()) {
       state_.clock_offset = std::chrono::microseconds(0);  // back to real time
@@ -385,6 +386,7 @@ http::Response Sandbox::Control(http::RequestContext& ctx) {
       auto t = ParseTimestamp(**set);
       if (!t.ok()) return bad("Field 'set': " + t.error().message);
       state_.clock_offset = *t - pc::Now();
+      set_at = *t;
     } else if (advance->has_value()) {
       if (**advance < 0) return bad("Field 'advanceSeconds' must not be negative");
       state_.clock_offset += std::chrono::seconds(**advance);
@@ -393,7 +395,9 @@ http::Response Sandbox::Control(http::RequestContext& ctx) {
           "Give 'set' (an RFC 3339 time), 'advanceSeconds' (an integer) or 'real' (true: back "
           "to real time)");
     }
-    if (freeze && freeze->as_bool()) state_.frozen_at = state_.Now();
+    // Frozen at `set` itself, not at offset + a later reading of the real clock: the few
+    // microseconds in between would shift every rating window and so every usage quantity.
+    if (freeze && freeze->as_bool()) state_.frozen_at = set_at ? *set_at : state_.Now();
     SaveLocked();
     return http::JsonResponse(http::Status::ok, json::object{{"now", Iso(state_.Now())}});
   }
