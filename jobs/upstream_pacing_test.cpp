@@ -14,18 +14,21 @@ TEST(UpstreamPacingTest, ArmWritesCountPerSubscriptionAndOutsideAgainstTheTenant
                         "http://127.0.0.1:9/arm/subscriptions/AB12-cd/providers/"
                         "Microsoft.Authorization/roleAssignments/x?api-version=2022-04-01"),
             "arm:writes:ab12-cd");
-  EXPECT_EQ(ArmBudgetOf("POST", "https://management.azure.com/subscriptions/s-1/providers/"
-                                "Microsoft.Compute/register"),
+  EXPECT_EQ(ArmBudgetOf("POST",
+                        "https://management.azure.com/subscriptions/s-1/providers/"
+                        "Microsoft.Compute/register"),
             "arm:writes:s-1");
   EXPECT_EQ(ArmBudgetOf("DELETE", "https://management.azure.com/subscriptions/s-1"),
             "arm:writes:s-1");
-  EXPECT_EQ(ArmBudgetOf("PUT", "https://management.azure.com/providers/Microsoft.Subscription/"
-                               "aliases/a1?api-version=2021-10-01"),
+  EXPECT_EQ(ArmBudgetOf("PUT",
+                        "https://management.azure.com/providers/Microsoft.Subscription/"
+                        "aliases/a1?api-version=2021-10-01"),
             "arm:writes:tenant");
   EXPECT_EQ(ArmBudgetOf("GET", "https://management.azure.com/subscriptions/s-2/providers/x"),
             "arm:reads:s-2");
-  EXPECT_EQ(ArmBudgetOf("GET", "https://management.azure.com/providers/Microsoft.Subscription/"
-                               "aliases/a1"),
+  EXPECT_EQ(ArmBudgetOf("GET",
+                        "https://management.azure.com/providers/Microsoft.Subscription/"
+                        "aliases/a1"),
             "arm:reads:tenant");
   EXPECT_TRUE(IsArmWrite("PATCH"));
   EXPECT_FALSE(IsArmWrite("HEAD"));
@@ -37,7 +40,8 @@ TEST(UpstreamPacingTest, PartnerCenterLimitsCustomersOrdersAndSubscriptions) {
   EXPECT_TRUE(IsPartnerCenterLimited(
       "http://127.0.0.1:9/partnercenter/v1/Customers/c/subscriptions/s?x=1"));
   EXPECT_FALSE(IsPartnerCenterLimited("http://127.0.0.1:9/partnercenter/v1/agreements"));
-  EXPECT_FALSE(IsPartnerCenterLimited("http://127.0.0.1:9/partnercenter/v1/invoices?c=/v1/customers"));
+  EXPECT_FALSE(
+      IsPartnerCenterLimited("http://127.0.0.1:9/partnercenter/v1/invoices?c=/v1/customers"));
 }
 
 class KeyedPacerTest : public store::MigratedDatabaseTest {};
@@ -63,8 +67,7 @@ INSTANTIATE_TEST_SUITE_P(Backends, KeyedPacerTest,
                          testing::Values(store::TestBackend::kSqlite,
                                          store::TestBackend::kPostgres),
                          [](const auto& info) {
-                           return info.param == store::TestBackend::kSqlite ? "Sqlite"
-                                                                            : "Postgres";
+                           return info.param == store::TestBackend::kSqlite ? "Sqlite" : "Postgres";
                          });
 
 }  // namespace
