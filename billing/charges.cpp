@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "billing/aggregates.h"
 #include "billing/allocation.h"
 #include "billing/csv_writer.h"
 #include "billing/pricing.h"
@@ -130,6 +131,36 @@ std::string ForeignCurrencyMessage(const std::string& alias, const std::string& 
 
 Result<BillingSummary> SummarizeMonth(store::Transaction& tx, const std::string& alias,
                                       YearMonth month) {
+  PC_ASSIGN_OR_RETURN(auto aggregate, LoadMonthAggregate(tx, alias, month));
+  if (!aggregate) return SummarizeMonthFromRollups(tx, alias, month);  // stale: rebuilt soon
+  if (aggregate->by_currency.empty()) {
+    return Error(codes::kNoUsageYet, NoUsageYetMessage(alias, month));
+  }
+  PC_ASSIGN_OR_RETURN(std::string alias_currency, AliasCurrency(tx, alias));
+  if (aggregate->by_currency.size() != 1 ||
+      (!alias_currency.empty() && aggregate->by_currency.begin()->first != alias_currency)) {
+    // Refused; the rollups name the currencies in the order the message has always used.
+    return SummarizeMonthFromRollups(tx, alias, month);
+  }
+  auto& [currency, sums] = *aggregate->by_currency.begin();
+  BillingSummary s;
+  s.alias = alias;
+  s.month = month;
+  s.currency = currency;
+  std::map<int, Decimal> by_day_number;
+  for (const auto& [day, charge] : sums.by_day) by_day_number[std::stoi(day.substr(8, 2))] = charge;
+  s.by_day = std::move(sums.by_day);
+  s.by_meter_category = std::move(sums.by_meter_category);
+  s.by_subscription = std::move(sums.by_subscription);
+  auto code = Currency::FromCode(s.currency);
+  s.minor_unit = code.ok() ? code->minor_unit : 2;
+  s.latest_day = DayText(month, by_day_number.rbegin()->first);
+  PC_ASSIGN_OR_RETURN(s.estimate, ComputeEstimate(month, by_day_number, s.minor_unit));
+  return s;
+}
+
+Result<BillingSummary> SummarizeMonthFromRollups(store::Transaction& tx, const std::string& alias,
+                                                 YearMonth month) {
   PC_ASSIGN_OR_RETURN(auto rows, LoadPricedRollups(tx, alias, month));
   if (rows.empty()) return Error(codes::kNoUsageYet, NoUsageYetMessage(alias, month));
   PC_ASSIGN_OR_RETURN(std::string alias_currency, AliasCurrency(tx, alias));

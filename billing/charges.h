@@ -65,8 +65,13 @@ std::string ForeignCurrencyMessage(const std::string& alias, const std::string& 
 // The month's summary. codes::kNoUsageYet (a NotFound, core/error_codes.h) when the alias has
 // no usage in the month. FailedPrecondition when the month mixes
 // currencies, or has usage in another currency than the alias's (AliasCurrency): never summed.
+// Read from the month-to-date aggregates (aggregates.h): a few indexed rows.
 Result<BillingSummary> SummarizeMonth(store::Transaction& tx, const std::string& alias,
                                       YearMonth month);
+// The same computed from the month's rollups (LoadPricedRollups): what a stale month reads, and
+// the reference the aggregates are tested against.
+Result<BillingSummary> SummarizeMonthFromRollups(store::Transaction& tx, const std::string& alias,
+                                                 YearMonth month);
 // The message of the NoUsageYet error.
 std::string NoUsageYetMessage(const std::string& alias, YearMonth month);
 

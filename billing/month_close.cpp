@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "billing/aggregates.h"
 #include "billing/charges.h"
 #include "billing/usage_import.h"
 #include "core/money.h"
@@ -84,30 +85,31 @@ Result<std::vector<InvoiceLine>> RecordClose(store::Transaction& tx, const ident
                     currency, amount.ToString(), "intent", now, std::nullopt});
   };
 
-  // This month's usage: one line per alias (and currency).
-  PC_ASSIGN_OR_RETURN(auto aliases,
-                      tx.Query("SELECT DISTINCT billing_alias FROM usage_rollups WHERE "
-                               "usage_day >= ? AND usage_day < ? ORDER BY billing_alias",
-                               MonthRange(month)));
-  for (const auto& a : aliases) {
-    PC_ASSIGN_OR_RETURN(auto totals, TotalsByCurrency(tx, a.Text(0), month));
-    PC_ASSIGN_OR_RETURN(std::string alias_currency, AliasCurrency(tx, a.Text(0)));
+  // This month's usage: one line per alias (and currency), from the month-to-date aggregates.
+  PC_ASSIGN_OR_RETURN(auto month_totals, MonthTotalsByAlias(tx, month));
+  PC_ASSIGN_OR_RETURN(auto alias_currencies,
+                      tx.Query("SELECT alias, currency FROM billing_aliases WHERE currency <> ''"));
+  std::map<std::string, std::string> currency_of;
+  for (const auto& r : alias_currencies) currency_of[r.Text(0)] = r.Text(1);
+  for (const auto& [alias_name, totals] : month_totals) {
+    const std::string alias_currency =
+        currency_of.contains(alias_name) ? currency_of[alias_name] : std::string();
     for (const auto& [currency, total] : totals) {  // its own line, and the operator is told
       if (!alias_currency.empty() && currency != alias_currency) {
-        warnings.push_back(ForeignCurrencyMessage(a.Text(0), alias_currency, currency, month) +
+        warnings.push_back(ForeignCurrencyMessage(alias_name, alias_currency, currency, month) +
                            " (a separate invoice line in " + currency + " was recorded)");
       }
     }
     if (totals.size() > 1) {  // never summed: one line per currency, and the operator is told
       std::string names;
       for (const auto& [currency, total] : totals) names += (names.empty() ? "" : ", ") + currency;
-      warnings.push_back("Billing alias " + a.Text(0) + " has usage in several currencies (" +
+      warnings.push_back("Billing alias " + alias_name + " has usage in several currencies (" +
                          names + ") in " + month.ToString() +
                          "; one invoice line per currency was recorded: check the alias's "
                          "CenturyLink Cloud account currency");
     }
     for (const auto& [currency, total] : totals) {
-      line(a.Text(0), "usage", month, currency, ToMinorUnit(total, currency));
+      line(alias_name, "usage", month, currency, ToMinorUnit(total, currency));
     }
   }
 
@@ -200,7 +202,30 @@ Result<int64_t> PostPendingLines(store::Database& db, const LinePoster& post,
                     " FROM invoice_lines WHERE state = 'intent' ORDER BY created_at, "
                     "idempotency_key");
   }));
+  // Lines the sink has are marked posted a batch at a time (one transaction per batch, not per
+  // line). A crash before the mark leaves them intents, posted again with the same key and body
+  // by the next call, which the idempotent sink answers with the line it has: still once.
+  constexpr size_t kMarkBatch = 500;
   int64_t posted = 0;
+  std::vector<std::string> sent_keys;
+  auto mark = [&]() -> Status {
+    if (sent_keys.empty()) return {};
+    std::string sql =
+        "UPDATE invoice_lines SET state = 'posted', posted_at = ? WHERE state = 'intent' AND "
+        "idempotency_key IN (";
+    std::vector<store::Param> params{FormatTimestamp(Now())};
+    for (size_t i = 0; i < sent_keys.size(); ++i) {
+      sql += i == 0 ? "?" : ", ?";
+      params.emplace_back(sent_keys[i]);
+    }
+    sql += ")";
+    PC_ASSIGN_OR_RETURN(int64_t marked, db.InTransaction<int64_t>([&](store::Transaction& tx) {
+      return tx.Execute(sql, params);
+    }));
+    posted += marked;
+    sent_keys.clear();
+    return {};
+  };
   for (const auto& r : rows) {
     InvoiceLine line = LineFromRow(r);
     if (Status sent = post ? post(line) : Status(Unavailable("no invoice sink is configured"));
@@ -208,14 +233,10 @@ Result<int64_t> PostPendingLines(store::Database& db, const LinePoster& post,
       failures.push_back(line.key + ": " + sent.error().message);
       continue;
     }
-    PC_ASSIGN_OR_RETURN(int64_t marked, db.InTransaction<int64_t>([&](store::Transaction& tx) {
-      return tx.Execute(
-          "UPDATE invoice_lines SET state = 'posted', posted_at = ? WHERE "
-          "idempotency_key = ? AND state = 'intent'",
-          {FormatTimestamp(Now()), line.key});
-    }));
-    posted += marked;
+    sent_keys.push_back(line.key);
+    if (sent_keys.size() == kMarkBatch) PC_RETURN_IF_ERROR(mark());
   }
+  PC_RETURN_IF_ERROR(mark());
   return posted;
 }
 

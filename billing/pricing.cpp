@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "billing/aggregates.h"
 #include "billing/month_close.h"
 #include "billing/precision.h"
 #include "core/text.h"
@@ -151,6 +152,9 @@ Result<PricingRule> CreatePricingRule(store::Database& db, const identity::Princ
                    {rule.id, opt(rule.billing_alias), opt(rule.meter_category),
                     rule.percent.ToString(), rule.effective_from, opt(rule.effective_to), rule.note,
                     rule.created_at, rule.created_by}));
+    // The months it reprices (marked stale by the insert) are rebuilt in this transaction.
+    PC_ASSIGN_OR_RETURN(int64_t repriced, RefreshStaleAggregates(tx));
+    (void)repriced;
     PC_RETURN_IF_ERROR(identity::IdentityService::Audit(
         tx, who, std::nullopt, "pricing_rule.create", "pricing_rule", rule.id, ToJson(rule)));
     return rule;

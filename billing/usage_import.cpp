@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "billing/aggregates.h"
 #include "core/time.h"
 #include "core/uuid.h"
 
@@ -389,10 +390,25 @@ class MappingCache {
   std::unordered_map<std::string, std::optional<Mapping>> cache_;
 };
 
+// The change of a billed rollup row from `before` (nullopt: no row) to `after`, for the
+// month-to-date aggregates.
+void RecordChange(AggregateWriter* mtd, const GroupKey& key, const Sums* before,
+                  const Sums& after) {
+  if (mtd == nullptr) return;
+  RollupChange c{key[0], key[2], key[3], key[4], key[5], {}, after.charge, false, false};
+  if (before != nullptr) {
+    c.old_charge = before->charge;
+    c.old_live = RollupIsLive(before->lines, before->quantity, before->charge);
+  }
+  c.new_live = RollupIsLive(after.lines, after.quantity, after.charge);
+  mtd->Record(std::move(c));
+}
+
 // Inserts the groups as new rollup rows, many per statement; the groups whose row already
-// exists (usage counted before partitions were tracked) are left in `existing`.
+// exists (usage counted before partitions were tracked) are left in `existing`. `mtd`: the
+// aggregates' writer (billed rows).
 Status InsertRollups(store::Transaction& tx, const Groups& groups, bool billed,
-                     const std::string& now, Groups& existing) {
+                     const std::string& now, Groups& existing, AggregateWriter* mtd) {
   const std::string table = billed ? "usage_rollups" : "usage_unknown_rollups";
   const std::string key_cols =
       billed ? "billing_alias, customer_id, azure_subscription_id, meter_category, usage_day, "
@@ -421,7 +437,9 @@ Status InsertRollups(store::Transaction& tx, const Groups& groups, bool billed,
     }
     sql += " ON CONFLICT (" + key_cols + ") DO NOTHING RETURNING " + key_cols;
     PC_ASSIGN_OR_RETURN(auto inserted, tx.Query(sql, params));
-    if (inserted.size() != batch.size()) {
+    if (inserted.size() == batch.size()) {
+      for (const auto* g : batch) RecordChange(mtd, g->first, nullptr, g->second);
+    } else {
       std::set<GroupKey> fresh;
       for (const auto& r : inserted) {
         GroupKey k;
@@ -429,7 +447,10 @@ Status InsertRollups(store::Transaction& tx, const Groups& groups, bool billed,
         fresh.insert(std::move(k));
       }
       for (const auto* g : batch) {
-        if (fresh.contains(g->first)) continue;
+        if (fresh.contains(g->first)) {
+          RecordChange(mtd, g->first, nullptr, g->second);
+          continue;
+        }
         const Sums& sums = g->second;
         PC_RETURN_IF_ERROR(
             AddTo(existing[g->first], sums.quantity, sums.charge, sums.partner_cost, sums.lines));
@@ -449,7 +470,7 @@ Status InsertRollups(store::Transaction& tx, const Groups& groups, bool billed,
 // Adds the groups' sums to the stored rollups: read-modify-write under the transaction (row
 // locked with FOR UPDATE on PostgreSQL; SQLite write transactions are serialized).
 Status AddToRollups(store::Transaction& tx, const Groups& groups, bool billed,
-                    const std::string& now) {
+                    const std::string& now, AggregateWriter* mtd) {
   const std::string table = billed ? "usage_rollups" : "usage_unknown_rollups";
   const std::string key_cols =
       billed ? "billing_alias, customer_id, azure_subscription_id, meter_category, usage_day, "
@@ -488,7 +509,9 @@ Status AddToRollups(store::Transaction& tx, const Groups& groups, bool billed,
     }
     total.lines = rows[0].Int(3);
     total.rates = rows[0].Text(4);
+    const Sums before = total;
     PC_RETURN_IF_ERROR(AddTo(total, sums.quantity, sums.charge, sums.partner_cost, sums.lines));
+    if (billed) RecordChange(mtd, key, &before, total);
     MergeRates(total.rates, sums.rates);
     std::vector<store::Param> update_params = {total.quantity.ToString(),
                                                total.charge.ToString(),
@@ -700,6 +723,8 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
 
     // Usage kept aside earlier whose subscription is known now is billed from now on.
     PC_RETURN_IF_ERROR(AttributeKeptAside(tx));
+    // The month-to-date aggregates follow every billed rollup this import writes.
+    PC_ASSIGN_OR_RETURN(auto mtd, AggregateWriter::Begin(tx));
 
     // Claim the partitions, in key order (a consistent lock order between concurrent imports).
     // A partition claimed now is new: its lines all count, unless the file repeats a line.
@@ -821,11 +846,11 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
       }
       (alias ? report.rows_imported : report.rows_unknown) += sums.lines;
       if (billed_batch.size() >= kRowsPerStatement) {
-        PC_RETURN_IF_ERROR(InsertRollups(tx, billed_batch, true, now, billed));
+        PC_RETURN_IF_ERROR(InsertRollups(tx, billed_batch, true, now, billed, &mtd));
         billed_batch.clear();
       }
       if (unknown_batch.size() >= kRowsPerStatement) {
-        PC_RETURN_IF_ERROR(InsertRollups(tx, unknown_batch, false, now, unknown));
+        PC_RETURN_IF_ERROR(InsertRollups(tx, unknown_batch, false, now, unknown, nullptr));
         unknown_batch.clear();
       }
       return {};
@@ -845,8 +870,8 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
       for (const auto* g : order) {
         PC_RETURN_IF_ERROR(add_group(g->first, g->second, true));
       }
-      PC_RETURN_IF_ERROR(InsertRollups(tx, billed_batch, true, now, billed));
-      PC_RETURN_IF_ERROR(InsertRollups(tx, unknown_batch, false, now, unknown));
+      PC_RETURN_IF_ERROR(InsertRollups(tx, billed_batch, true, now, billed, &mtd));
+      PC_RETURN_IF_ERROR(InsertRollups(tx, unknown_batch, false, now, unknown, nullptr));
       billed_batch.clear();
       unknown_batch.clear();
     }
@@ -899,8 +924,9 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
     if (snapshot) PC_RETURN_IF_ERROR(RecordSnapshot(tx, report, snapshot_parts, snapshot_groups));
 
     // Rows that existed already and the recounted groups are added to.
-    PC_RETURN_IF_ERROR(AddToRollups(tx, billed, true, now));
-    PC_RETURN_IF_ERROR(AddToRollups(tx, unknown, false, now));
+    PC_RETURN_IF_ERROR(AddToRollups(tx, billed, true, now, &mtd));
+    PC_RETURN_IF_ERROR(AddToRollups(tx, unknown, false, now, nullptr));
+    PC_RETURN_IF_ERROR(mtd.Finish());
     json::array rejections;  // kept for operators (GET /api/v1/usage/imports)
     for (const auto& e : report.rejections) {
       rejections.push_back(json::object{
@@ -1003,7 +1029,9 @@ Result<std::vector<Attribution>> AttributeKeptAside(store::Transaction& tx) {
     PC_ASSIGN_OR_RETURN(a.quantity, a.quantity.Add(v[0]));
     a.lines += r.Int(8);
   }
-  PC_RETURN_IF_ERROR(AddToRollups(tx, billed, true, FormatTimestamp(Now())));
+  PC_ASSIGN_OR_RETURN(auto mtd, AggregateWriter::Begin(tx));
+  PC_RETURN_IF_ERROR(AddToRollups(tx, billed, true, FormatTimestamp(Now()), &mtd));
+  PC_RETURN_IF_ERROR(mtd.Finish());
   // Snapshots recorded these groups as kept aside: they are now the alias's, so that the next
   // snapshot takes them back out of the right rollups.
   for (const auto& [who, alias] : alias_of) {

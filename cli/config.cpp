@@ -52,6 +52,7 @@ const std::vector<Key>& Keys() {
       {"upstream.clc_url", &Config::clc_url},
       {"upstream.partner_center_requests_per_minute", &Config::partner_center_requests_per_minute},
       {"upstream.arm_requests_per_minute", &Config::arm_requests_per_minute},
+      {"upstream.arm_writes_per_hour", &Config::arm_writes_per_hour},
       {"upstream.shared_rate_limit", &Config::shared_rate_limit},
       {"upstream.timeout_seconds", &Config::upstream_timeout},
       {"tls.ca_file", &Config::tls_ca_file},

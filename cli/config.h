@@ -50,6 +50,7 @@ struct Config {
   std::string clc_url;                                // upstream.clc_url
   int64_t partner_center_requests_per_minute = 500;   // upstream.partner_center_requests_per_minute
   int64_t arm_requests_per_minute = 1200;             // upstream.arm_requests_per_minute
+  int64_t arm_writes_per_hour = 1200;                 // upstream.arm_writes_per_hour
   bool shared_rate_limit = true;  // upstream.shared_rate_limit: pace through the database
   int64_t upstream_timeout = 60;  // upstream.timeout_seconds
   // The CA certificates (PEM) the upstream connectors verify servers with instead of the

@@ -12,6 +12,7 @@
 
 #include "api/api.h"
 #include "api/web_routes.h"
+#include "billing/aggregates.h"
 #include "billing/clc_billing.h"
 #include "billing/month_close.h"
 #include "billing/usage_import.h"
@@ -30,6 +31,7 @@
 #include "jobs/recurring.h"
 #include "jobs/runner.h"
 #include "jobs/shared_bucket.h"
+#include "jobs/upstream_pacing.h"
 #include "notify/outbox.h"
 #include "onboarding/onboarding.h"
 
@@ -38,6 +40,8 @@ namespace pc::cli {
 Result<std::unique_ptr<store::Database>> OpenDatabase(const Config& config) {
   PC_ASSIGN_OR_RETURN(auto db, store::Database::Open(config.database));
   PC_RETURN_IF_ERROR(db->Migrate());
+  // Months whose aggregates a migration or a hand-made change left stale (billing/aggregates.h).
+  PC_RETURN_IF_ERROR(billing::RefreshStaleAggregates(*db));
   return db;
 }
 
@@ -218,9 +222,32 @@ int RunService(const Config& config, store::Database& db,
   };
   connectors::SetUpstreamCaFile(config.tls_ca_file);  // tls.ca_file, for every connector
   connectors::HttpClient entra_http(upstream("entra", 0));
-  connectors::HttpClient pc_http(
-      upstream("partner_center", config.partner_center_requests_per_minute));
-  connectors::HttpClient arm_http(upstream("arm", config.arm_requests_per_minute));
+  // Each call spends the budget Microsoft counts it in (jobs/upstream_pacing.h): Partner
+  // Center's per tenant on the paths it limits, ARM's per subscription (writes and reads apart).
+  store::Database* pace_db = config.shared_rate_limit ? &db : nullptr;
+  jobs::KeyedPacer pc_pace(pace_db, static_cast<double>(config.partner_center_requests_per_minute),
+                           50);
+  jobs::KeyedPacer arm_write_pace(pace_db, static_cast<double>(config.arm_writes_per_hour) / 60.0,
+                                  static_cast<double>(config.arm_writes_per_hour));
+  jobs::KeyedPacer arm_read_pace(pace_db, static_cast<double>(config.arm_requests_per_minute),
+                                 static_cast<double>(config.arm_requests_per_minute));
+  auto pc_options = upstream("partner_center", config.partner_center_requests_per_minute);
+  if (config.partner_center_requests_per_minute > 0) {
+    pc_options.acquire_for = [&pc_pace](const connectors::HttpRequest& r) {
+      if (jobs::IsPartnerCenterLimited(r.url)) pc_pace.Acquire("partner_center");
+    };
+  }
+  auto arm_options = upstream("arm", config.arm_requests_per_minute);
+  if (config.arm_requests_per_minute > 0 || config.arm_writes_per_hour > 0) {
+    arm_options.acquire_for = [&config, &arm_write_pace,
+                               &arm_read_pace](const connectors::HttpRequest& r) {
+      bool write = jobs::IsArmWrite(r.method);
+      if (write ? config.arm_writes_per_hour <= 0 : config.arm_requests_per_minute <= 0) return;
+      (write ? arm_write_pace : arm_read_pace).Acquire(jobs::ArmBudgetOf(r.method, r.url));
+    };
+  }
+  connectors::HttpClient pc_http(pc_options);
+  connectors::HttpClient arm_http(arm_options);
   connectors::HttpClient clc_http(upstream("clc", 0));
   connectors::TokenProvider tokens(entra_http, {config.UpstreamUrl(config.entra_url, "/login"),
                                                 config.partner_client_id, client_secret});

@@ -214,7 +214,9 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& request) {
   const auto& policy = options_.retry;
   Error last_error = Unavailable(options_.upstream + ": no attempt made");
   for (int attempt = 1; attempt <= policy.max_attempts; ++attempt) {
-    if (options_.acquire) {
+    if (options_.acquire_for) {
+      options_.acquire_for(request);
+    } else if (options_.acquire) {
       options_.acquire();
     } else if (bucket_) {
       bucket_->Acquire();

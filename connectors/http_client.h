@@ -73,6 +73,9 @@ struct HttpClientOptions {
   // When set, called before each attempt instead of this client's own token bucket: a pace
   // shared with other processes (jobs/shared_bucket.h). Blocks until the attempt may go.
   std::function<void()> acquire;
+  // When set, called before each attempt with the request, instead of `acquire` and this
+  // client's own bucket: a pace chosen per request (ARM counts writes per subscription).
+  std::function<void(const HttpRequest&)> acquire_for;
   // If not zero, no attempt waits longer than this for an answer (upstream.timeout_seconds).
   std::chrono::milliseconds max_timeout{0};
   // The largest response body kept, as decoded (a gzip answer counts by what it expands to):
