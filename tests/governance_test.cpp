@@ -228,7 +228,8 @@ class World {
     auto res = Gov("GET", "/catalog/versions/" + std::to_string(version), ops);
     EXPECT_EQ(res.status, 200) << res.body;
     std::vector<std::string> out;
-    for (const auto& v : Json(res.body).at("resourceTypes").as_array()) {
+    auto body = Json(res.body);
+    for (const auto& v : body.at("resourceTypes").as_array()) {
       out.emplace_back(v.as_string());
     }
     return out;
@@ -445,7 +446,8 @@ TEST_P(GovernanceTest, ReconcileRestoresADeletedPolicyAndAnEditedRoleWithAuditAn
   auto audit = w.Api("GET", "/api/v1/audit?limit=100", w.ops);
   ASSERT_EQ(audit.status, 200) << audit.body;
   int repairs_audited = 0;
-  for (const auto& e : Json(audit.body).at("items").as_array()) {
+  auto audit_body = Json(audit.body);
+  for (const auto& e : audit_body.at("items").as_array()) {
     if (Str(e.at("action")) == "governance.repair" && Str(e.at("targetId")) == sub) {
       ++repairs_audited;
     }
