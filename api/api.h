@@ -101,6 +101,8 @@ inline constexpr std::string_view kClcTokens = "clc-tokens";
 inline constexpr std::string_view kInvoicePoster = "invoice-poster";
 // support::SupportService: the support desk's routes and metrics (503 without it).
 inline constexpr std::string_view kSupportDesk = "support-desk";
+// governance::GovernanceService: the governance routes (503 without it).
+inline constexpr std::string_view kGovernance = "governance";
 }  // namespace capability
 
 using WorkQueued = std::function<void()>;

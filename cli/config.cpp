@@ -87,6 +87,8 @@ const std::vector<Key>& Keys() {
       {"support.business_hours", &Config::support_business_hours},
       {"support.holidays", &Config::support_holidays},
       {"support.sla_targets", &Config::support_sla_targets},
+      {"governance.reconcile_seconds", &Config::governance_reconcile_seconds},
+      {"governance.notify_address", &Config::governance_notify_address},
   };
   return keys;
 }
@@ -228,6 +230,9 @@ Status ApplyOverride(std::string_view assignment, Config& config) {
 Status Validate(const Config& c) {
   if (c.port < 0 || c.port > 65535) return InvalidArgument("server.port must be 0..65535");
   if (c.threads < 1 || c.threads > 256) return InvalidArgument("server.threads must be 1..256");
+  if (c.governance_reconcile_seconds < 0) {
+    return InvalidArgument("governance.reconcile_seconds must be 0 (no schedule) or more");
+  }
   if (c.body_limit < 1024) return InvalidArgument("server.body_limit must be at least 1024");
   for (auto [name, v] :
        {std::pair{"server.header_timeout", c.header_timeout},

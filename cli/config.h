@@ -102,6 +102,11 @@ struct Config {
   std::string support_sla_targets =
       "default=4h/40h,microsoft-escalation=8h/80h";  // support.sla_targets
 
+  // Governance (governance/): the scheduled reconcile of every customer subscription's role
+  // and policy (0: only on demand), and where repair notices go.
+  int64_t governance_reconcile_seconds = 3600;  // governance.reconcile_seconds
+  std::string governance_notify_address = "operators@partner.example";  // governance.notify_address
+
   // The effective URL of an upstream: its own setting, else sandbox_url + prefix.
   std::string UpstreamUrl(const std::string& own, std::string_view sandbox_prefix) const;
 };
