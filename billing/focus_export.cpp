@@ -205,8 +205,7 @@ Result<std::string> FocusCsv(const std::vector<PricedRollup>& rows, const std::s
   std::map<std::string, std::vector<Decimal>> billed, listed;
   for (const auto& [currency, parts] : charges) {
     PC_ASSIGN_OR_RETURN(billed[currency], AllocateRounding(parts, MinorUnitOf(currency)));
-    PC_ASSIGN_OR_RETURN(listed[currency],
-                        AllocateRounding(lists[currency], MinorUnitOf(currency)));
+    PC_ASSIGN_OR_RETURN(listed[currency], AllocateRounding(lists[currency], MinorUnitOf(currency)));
   }
   struct Out {
     const GroupKey* key;
@@ -237,32 +236,32 @@ Result<std::string> FocusCsv(const std::vector<PricedRollup>& rows, const std::s
     if (!day_start.ok()) return Internal("a stored usage day is not a date: " + day);
     std::string rates;
     for (const auto& r : o.group->rates) rates += (rates.empty() ? "" : " ") + r;
-    csv.Number(o.billed)                                       // BilledCost
-        .Text(alias)                                           // BillingAccountId
-        .Text(account_name)                                    // BillingAccountName
-        .Text(currency)                                        // BillingCurrency
-        .Text(period_end)                                      // BillingPeriodEnd
-        .Text(period_start)                                    // BillingPeriodStart
-        .Text("Usage")                                         // ChargeCategory
-        .Text("")                                              // ChargeClass: no corrections
-        .Text("Microsoft Azure " + category + " usage")        // ChargeDescription
-        .Text("Usage-Based")                                   // ChargeFrequency
-        .Text(FocusTime(*day_start + std::chrono::days(1)))    // ChargePeriodEnd
-        .Text(FocusTime(*day_start))                           // ChargePeriodStart
-        .Number(o.billed)                                      // ContractedCost
-        .Number(o.billed)                                      // EffectiveCost
-        .Text(options.invoice_issuer)                          // InvoiceIssuerName
-        .Number(o.listed)                                      // ListCost
-        .Number(o.group->quantity)                             // PricingQuantity
-        .Text("Units")                                         // PricingUnit
-        .Text("Microsoft")                                     // ProviderName
-        .Text("Microsoft")                                     // PublisherName
-        .Text(ServiceCategoryOf(category))                     // ServiceCategory
-        .Text(category)                                        // ServiceName
-        .Text("/subscriptions/" + sub)                         // SubAccountId
-        .Text(sub)                                             // x_SubscriptionId
-        .Text(rates)                                           // x_BillingExchangeRate
-        .Number(o.group->charge)                               // x_BilledCostExact
+    csv.Number(o.billed)                                     // BilledCost
+        .Text(alias)                                         // BillingAccountId
+        .Text(account_name)                                  // BillingAccountName
+        .Text(currency)                                      // BillingCurrency
+        .Text(period_end)                                    // BillingPeriodEnd
+        .Text(period_start)                                  // BillingPeriodStart
+        .Text("Usage")                                       // ChargeCategory
+        .Text("")                                            // ChargeClass: no corrections
+        .Text("Microsoft Azure " + category + " usage")      // ChargeDescription
+        .Text("Usage-Based")                                 // ChargeFrequency
+        .Text(FocusTime(*day_start + std::chrono::days(1)))  // ChargePeriodEnd
+        .Text(FocusTime(*day_start))                         // ChargePeriodStart
+        .Number(o.billed)                                    // ContractedCost
+        .Number(o.billed)                                    // EffectiveCost
+        .Text(options.invoice_issuer)                        // InvoiceIssuerName
+        .Number(o.listed)                                    // ListCost
+        .Number(o.group->quantity)                           // PricingQuantity
+        .Text("Units")                                       // PricingUnit
+        .Text("Microsoft")                                   // ProviderName
+        .Text("Microsoft")                                   // PublisherName
+        .Text(ServiceCategoryOf(category))                   // ServiceCategory
+        .Text(category)                                      // ServiceName
+        .Text("/subscriptions/" + sub)                       // SubAccountId
+        .Text(sub)                                           // x_SubscriptionId
+        .Text(rates)                                         // x_BillingExchangeRate
+        .Number(o.group->charge)                             // x_BilledCostExact
         .EndRow();
   }
   return csv.Take();
@@ -277,13 +276,11 @@ Result<std::string> AliasFocusCsv(store::Database& db, const identity::Principal
     PC_ASSIGN_OR_RETURN(auto names, tx.Query("SELECT company_name FROM billing_aliases WHERE "
                                              "alias = ?",
                                              {alias}));
-    return FocusCsv(rows, alias, names.empty() ? std::string() : names[0].Text(0), month,
-                    options);
+    return FocusCsv(rows, alias, names.empty() ? std::string() : names[0].Text(0), month, options);
   });
 }
 
-json::object FocusMetadata(const std::string& alias, YearMonth month,
-                           const FocusOptions& options) {
+json::object FocusMetadata(const std::string& alias, YearMonth month, const FocusOptions& options) {
   json::array columns;
   for (const auto& c : kColumns) {
     json::object def{{"ColumnName", c.name}, {"DataType", FocusTypeName(c.type)}};

@@ -71,8 +71,7 @@ Result<std::string> AliasFocusCsv(store::Database& db, const identity::Principal
 // The FOCUS metadata document of that export: {"DataGenerator", "Schema": {"SchemaId",
 // "FocusVersion", "CreationDate", "ColumnDefinition": [{"ColumnName", "DataType", ...}]},
 // "Dataset": {"BillingAccountId", "BillingPeriodStart", "BillingPeriodEnd", "FileName"}}.
-json::object FocusMetadata(const std::string& alias, YearMonth month,
-                           const FocusOptions& options);
+json::object FocusMetadata(const std::string& alias, YearMonth month, const FocusOptions& options);
 // The same for `who` (CheckAliasAccess first).
 Result<json::object> AliasFocusMetadata(store::Database& db, const identity::Principal& who,
                                         const std::string& alias, YearMonth month,

@@ -56,9 +56,9 @@ TEST_P(FocusExportTest, BilledCostIsDetailCsvsBilledChargeAndSumsToTheRoundedTot
   std::vector<std::string> parse;
   test::CsvTable focus = test::ParseRfc4180(csv, parse);
   ASSERT_EQ(focus.rows.size(), 27u);  // 9 days × (sub-a VM, sub-a Storage, sub-b)
-  auto rows = db_->InTransaction<std::vector<PricedRollup>>([&](store::Transaction& tx) {
-                   return LoadPricedRollups(tx, "ACME", march_);
-                 }).value();
+  auto rows = db_->InTransaction<std::vector<PricedRollup>>(
+                     [&](store::Transaction& tx) { return LoadPricedRollups(tx, "ACME", march_); })
+                  .value();
   test::CsvTable detail = test::ParseRfc4180(DetailCsv(rows).value(), parse);
   std::map<std::string, std::string> billed;
   for (const auto& r : detail.rows) billed[r[0] + "|" + r[1] + "|" + r[2]] = r[7];

@@ -168,9 +168,9 @@ TEST_P(FocusExportTest, AMonthOfGeneratedUsageConformsAndSumsToItsInvoiceLine) {
   }
 
   // The month closed: its invoice line is the column's sum, to the cent.
-  auto close = Http("POST", server_.BaseUrl() + "/api/v1/billing/close",
-                    R"({"month":")" + kMonth + R"("})",
-                    {"Authorization: Bearer " + ops_, "Content-Type: application/json"});
+  auto close =
+      Http("POST", server_.BaseUrl() + "/api/v1/billing/close", R"({"month":")" + kMonth + R"("})",
+           {"Authorization: Bearer " + ops_, "Content-Type: application/json"});
   ASSERT_EQ(close.status, 201) << close.body;
   auto lines = Get("/api/v1/billing/closes?month=" + kMonth, ops_);
   ASSERT_EQ(lines.status, 200) << lines.body;

@@ -85,16 +85,29 @@ const std::map<std::string, Rule, std::less<>>& Rules() {
 }
 
 // Allowed values (chargecategory.md, chargefrequency.md, servicecategory.md at v1.2).
-const std::set<std::string, std::less<>> kChargeCategories = {"Usage", "Purchase", "Tax",
-                                                              "Credit", "Adjustment"};
+const std::set<std::string, std::less<>> kChargeCategories = {"Usage", "Purchase", "Tax", "Credit",
+                                                              "Adjustment"};
 const std::set<std::string, std::less<>> kChargeFrequencies = {"One-Time", "Recurring",
                                                                "Usage-Based"};
-const std::set<std::string, std::less<>> kServiceCategories = {
-    "AI and Machine Learning",   "Analytics", "Business Applications", "Compute",
-    "Databases",                 "Developer Tools", "Multicloud",      "Identity",
-    "Integration",               "Internet of Things", "Management and Governance",
-    "Media",                     "Migration", "Mobile",                "Networking",
-    "Security",                  "Storage",   "Web",                   "Other"};
+const std::set<std::string, std::less<>> kServiceCategories = {"AI and Machine Learning",
+                                                               "Analytics",
+                                                               "Business Applications",
+                                                               "Compute",
+                                                               "Databases",
+                                                               "Developer Tools",
+                                                               "Multicloud",
+                                                               "Identity",
+                                                               "Integration",
+                                                               "Internet of Things",
+                                                               "Management and Governance",
+                                                               "Media",
+                                                               "Migration",
+                                                               "Mobile",
+                                                               "Networking",
+                                                               "Security",
+                                                               "Storage",
+                                                               "Web",
+                                                               "Other"};
 
 // numeric_format.md: an optional '-', digits, an optional fraction, an optional exponent.
 const std::regex kDecimal(R"(-?[0-9]+(\.[0-9]+)?([eE]-?[0-9]+)?)");
@@ -302,7 +315,7 @@ std::vector<std::string> ValidateFocus(std::string_view csv, const json::value& 
       const std::string& name = t.header[c];
       const std::string& v = row[c];
       auto rule = Rules().find(name);
-      Type type = rule != Rules().end() ? rule->second.type
+      Type type = rule != Rules().end()  ? rule->second.type
                   : declared.count(name) ? declared[name]
                                          : Type::kString;
       // null_handling.md: null is null (an empty cell), never a placeholder string.
@@ -318,8 +331,7 @@ std::vector<std::string> ValidateFocus(std::string_view csv, const json::value& 
       if (type == Type::kDecimal && !std::regex_match(v, kDecimal)) {
         problems.push_back(at + name + ": '" + v + "' is not a FOCUS decimal");
       }
-      if (type == Type::kDateTime &&
-          (!std::regex_match(v, kDateTime) || !ParseTimestamp(v).ok())) {
+      if (type == Type::kDateTime && (!std::regex_match(v, kDateTime) || !ParseTimestamp(v).ok())) {
         problems.push_back(at + name + ": '" + v + "' is not a UTC YYYY-MM-DDTHH:mm:ssZ time");
       }
       if (type == Type::kJson && !json::parse(v).is_object()) {
@@ -355,8 +367,8 @@ std::vector<std::string> ValidateFocus(std::string_view csv, const json::value& 
         }
       }
     }
-    if (category == "Tax" && (!cell(row, "PricingQuantity").empty() ||
-                              !cell(row, "PricingUnit").empty())) {
+    if (category == "Tax" &&
+        (!cell(row, "PricingQuantity").empty() || !cell(row, "PricingUnit").empty())) {
       problems.push_back(at + "PricingQuantity / PricingUnit not null on a Tax row");
     }
     // Periods: start inclusive, end exclusive; the charge period inside the billing period.
