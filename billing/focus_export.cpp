@@ -13,8 +13,10 @@ namespace pc::billing {
 
 namespace {
 
-// The columns, and where each rule comes from. Sources (FinOps-Open-Cost-and-Usage-Spec/
-// FOCUS_Spec, tag v1.2, 2025-05-30):
+// The columns, and where each rule comes from. Sources: FinOps-Open-Cost-and-Usage-Spec/
+// FOCUS_Spec (FOCUS 1.2 is tag v1.2, 2025-05-30; the copies read were the 1.1/1.2-era versions of
+// the files below, and the 1.2 column set was cross-checked against Microsoft's "FocusCost
+// 1.2-preview" metadata page, learn.microsoft.com/cloud-computing/finops/focus/metadata):
 //   - specification/columns/<column>.md, "Content Constraints" tables: Feature level
 //     (Mandatory / Conditional / Recommended), Allows nulls, Data type; the requirement lists
 //     above them (e.g. billedcost.md: the sum of BilledCost for a billing period MUST match the
