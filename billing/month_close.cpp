@@ -7,6 +7,7 @@
 #include "billing/charges.h"
 #include "billing/usage_import.h"
 #include "core/money.h"
+#include "webhooks/events.h"
 
 namespace pc::billing {
 
@@ -207,34 +208,63 @@ Result<int64_t> PostPendingLines(store::Database& db, const LinePoster& post,
   // by the next call, which the idempotent sink answers with the line it has: still once.
   constexpr size_t kMarkBatch = 500;
   int64_t posted = 0;
-  std::vector<std::string> sent_keys;
+  std::vector<InvoiceLine> sent;
   auto mark = [&]() -> Status {
-    if (sent_keys.empty()) return {};
-    std::string sql =
-        "UPDATE invoice_lines SET state = 'posted', posted_at = ? WHERE state = 'intent' AND "
-        "idempotency_key IN (";
-    std::vector<store::Param> params{FormatTimestamp(Now())};
-    for (size_t i = 0; i < sent_keys.size(); ++i) {
-      sql += i == 0 ? "?" : ", ?";
-      params.emplace_back(sent_keys[i]);
+    if (sent.empty()) return {};
+    std::string keys;
+    std::vector<store::Param> key_params;
+    for (size_t i = 0; i < sent.size(); ++i) {
+      keys += i == 0 ? "?" : ", ?";
+      key_params.emplace_back(sent[i].key);
     }
-    sql += ")";
-    PC_ASSIGN_OR_RETURN(int64_t marked, db.InTransaction<int64_t>([&](store::Transaction& tx) {
-      return tx.Execute(sql, params);
-    }));
+    std::string now = FormatTimestamp(Now());
+    PC_ASSIGN_OR_RETURN(
+        int64_t marked, db.InTransaction<int64_t>([&](store::Transaction& tx) -> Result<int64_t> {
+          // The lines this batch moves from intent to posted, each announced to the alias's
+          // organization (invoice.line_posted) in the same transaction. The event id is the
+          // line's key, so a line marked by a racing close is announced once all the same.
+          PC_ASSIGN_OR_RETURN(
+              store::Rows pending,
+              tx.Query("SELECT i.idempotency_key, a.organization_id FROM invoice_lines i LEFT "
+                       "JOIN billing_aliases a ON a.alias = i.billing_alias WHERE i.state = "
+                       "'intent' AND i.idempotency_key IN (" +
+                           keys + ")",
+                       key_params));
+          std::vector<store::Param> params{now};
+          params.insert(params.end(), key_params.begin(), key_params.end());
+          PC_ASSIGN_OR_RETURN(int64_t changed,
+                              tx.Execute("UPDATE invoice_lines SET state = 'posted', posted_at = "
+                                         "? WHERE state = 'intent' AND idempotency_key IN (" +
+                                             keys + ")",
+                                         params));
+          std::map<std::string, const InvoiceLine*> by_key;
+          for (const auto& line : sent) by_key[line.key] = &line;
+          for (const auto& row : pending) {
+            auto it = by_key.find(row.Text("idempotency_key"));
+            if (row.IsNull("organization_id") || it == by_key.end()) continue;
+            InvoiceLine posted_line = *it->second;
+            posted_line.state = "posted";
+            posted_line.posted_at = now;
+            PC_RETURN_IF_ERROR(
+                webhooks::EnqueueEvent(tx, row.Text("organization_id"), "invoice.line_posted",
+                                       "invoice-line:" + it->first, ToJson(posted_line)));
+          }
+          return changed;
+        }));
     posted += marked;
-    sent_keys.clear();
+    sent.clear();
     return {};
   };
   for (const auto& r : rows) {
     InvoiceLine line = LineFromRow(r);
-    if (Status sent = post ? post(line) : Status(Unavailable("no invoice sink is configured"));
-        !sent.ok()) {
-      failures.push_back(line.key + ": " + sent.error().message);
+    if (Status sent_status =
+            post ? post(line) : Status(Unavailable("no invoice sink is configured"));
+        !sent_status.ok()) {
+      failures.push_back(line.key + ": " + sent_status.error().message);
       continue;
     }
-    sent_keys.push_back(line.key);
-    if (sent_keys.size() == kMarkBatch) PC_RETURN_IF_ERROR(mark());
+    sent.push_back(std::move(line));
+    if (sent.size() == kMarkBatch) PC_RETURN_IF_ERROR(mark());
   }
   PC_RETURN_IF_ERROR(mark());
   return posted;

@@ -108,6 +108,14 @@ struct Config {
   // and policy (0: only on demand), and where repair notices go.
   int64_t governance_reconcile_seconds = 3600;  // governance.reconcile_seconds
   std::string governance_notify_address = "operators@partner.example";  // governance.notify_address
+  // Webhooks (webhooks/).
+  bool webhooks_allow_http_loopback = false;      // webhooks.allow_http_loopback (demo: true)
+  std::string webhooks_allow_networks;            // webhooks.allow_networks (CIDR list)
+  int64_t webhooks_timeout_seconds = 10;          // webhooks.timeout_seconds
+  int64_t webhooks_max_response_bytes = 65536;    // webhooks.max_response_bytes
+  int64_t webhooks_retry_window_seconds = 86400;  // webhooks.retry_window_seconds
+  int64_t webhooks_retry_base_ms = 5000;          // webhooks.retry_base_ms
+  int64_t webhooks_delivery_threads = 2;          // webhooks.delivery_threads
 
   // The effective URL of an upstream: its own setting, else sandbox_url + prefix.
   std::string UpstreamUrl(const std::string& own, std::string_view sandbox_prefix) const;
