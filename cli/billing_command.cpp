@@ -16,26 +16,18 @@ namespace pc::cli {
 namespace {
 
 struct BillingCloseFlags {
-  std::string config_file;
-  std::string database;
-  std::vector<std::string> sets;
+  CommonFlags common;
   std::string month;
 };
 
 // Closes the month as the system principal and posts its lines with the partner's CLC user.
 int RunBillingClose(const BillingCloseFlags& flags) {
-  Config config;
-  Status loaded = flags.config_file.empty() ? Status() : LoadConfigFile(flags.config_file, config);
-  if (loaded.ok()) loaded = ApplyEnvironment(config);
-  for (const auto& s : flags.sets) {
-    if (loaded.ok()) loaded = ApplyOverride(s, config);
-  }
-  if (loaded.ok() && !flags.database.empty()) config.database = flags.database;
-  if (loaded.ok()) loaded = Validate(config);
+  auto loaded = LoadConfig(flags.common);
   if (!loaded.ok()) {
     std::cerr << "error: " << loaded.error().message << "\n";
     return 2;
   }
+  const Config& config = *loaded;
   auto month = YearMonth::Parse(flags.month);
   if (!month.ok()) {
     std::cerr << "error: --month: " << month.error().message << "\n";
@@ -85,10 +77,7 @@ void AddBillingCommand(CLI::App& app) {
       "its CenturyLink Cloud invoice, posted exactly once, plus \"Update to Previous Month\" "
       "lines for usage of closed months that arrived later");
   close->add_option("--month", flags->month, "The month to close, YYYY-MM")->required();
-  close->add_option("--config", flags->config_file, "TOML configuration file");
-  close->add_option("--database", flags->database,
-                    "Database URL: sqlite:PATH or postgresql://user@host:port/db");
-  close->add_option("--set", flags->sets, "Override a configuration key");
+  AddCommonFlags(close, flags->common);
   close->callback([flags] {
     int code = RunBillingClose(*flags);
     if (code != 0) throw CLI::RuntimeError(code);
