@@ -7,6 +7,7 @@
 
 #include "cli/service.h"
 #include "core/random.h"
+#include "core/secret_box.h"
 #include "support/mail_intake.h"
 #include "support/sla.h"
 
@@ -89,7 +90,14 @@ int RunMailIn(const CommonFlags& flags) {
     std::cerr << "error: database unavailable, try again later: " << db.error().message << "\n";
     return kExTempFail;
   }
-  support::SupportService desk(**db, *options);
+  // The reply token key is sealed with the installation's secret key (security.secret_key_file,
+  // the same as `serve`'s).
+  auto secrets = SecretBox::Load(loaded->secret_key_file);
+  if (!secrets.ok()) {
+    std::cerr << "error: " << secrets.error().message << "\n";
+    return kExTempFail;
+  }
+  support::SupportService desk(**db, *secrets, *options);
   auto result = support::ReceiveMail(desk, raw);
   if (!result.ok()) {
     if (result.error().code == ErrorCode::kPayloadTooLarge) {
