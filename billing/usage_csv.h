@@ -13,6 +13,7 @@ namespace pc::billing::internal {
 // Parses one record at `pos` of `text` (which holds whole records) and advances past its line
 // terminator. Fields are views into `text`, or into `scratch` for quoted fields with doubled
 // quotes; `scratch` must have capacity for the record (it is appended to, never reallocated).
+// Returns false with `error` set for a malformed record (pos still advances).
 bool NextCsvRecord(std::string_view text, size_t& pos, std::vector<std::string_view>& fields,
                    std::string& scratch, std::string& error, std::string& error_value);
 
