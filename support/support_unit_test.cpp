@@ -104,7 +104,8 @@ std::string ExpectedToken(const std::string& key, int64_t number) {
        reinterpret_cast<const unsigned char*>(msg.data()), msg.size(), mac, &length);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string token = std::to_string(number) + "-";
-  for (unsigned int i = 0; i < 4 && i < length; ++i) token += {kHex[mac[i] >> 4], kHex[mac[i] & 15]};
+  for (unsigned int i = 0; i < 4 && i < length; ++i)
+    token += {kHex[mac[i] >> 4], kHex[mac[i] & 15]};
   return token;
 }
 
