@@ -19,36 +19,18 @@ namespace pc::cli {
 namespace {
 
 struct BillingCloseFlags {
-  std::string config_file;
-  std::string database;
-  std::vector<std::string> sets;
+  CommonFlags common;
   std::string month;
 };
 
 struct BillingExportFlags {
-  std::string config_file;
-  std::string database;
-  std::vector<std::string> sets;
+  CommonFlags common;
   std::string alias;
   std::string month;
   bool focus = false;
   std::string out;       // "" = standard output
   std::string metadata;  // with --focus: where to write focus-metadata.json ("" = not written)
 };
-
-// Loads the configuration the way every command does; prints the error and returns false.
-bool LoadConfig(const std::string& file, const std::vector<std::string>& sets,
-                const std::string& database, Config& config) {
-  Status loaded = file.empty() ? Status() : LoadConfigFile(file, config);
-  if (loaded.ok()) loaded = ApplyEnvironment(config);
-  for (const auto& s : sets) {
-    if (loaded.ok()) loaded = ApplyOverride(s, config);
-  }
-  if (loaded.ok() && !database.empty()) config.database = database;
-  if (loaded.ok()) loaded = Validate(config);
-  if (!loaded.ok()) std::cerr << "error: " << loaded.error().message << "\n";
-  return loaded.ok();
-}
 
 // Writes `text` to `path` ("" = standard output); false (and says why) when it cannot.
 bool WriteOut(const std::string& path, const std::string& text) {
@@ -66,8 +48,12 @@ bool WriteOut(const std::string& path, const std::string& text) {
 // A month of one alias's charges as detail.csv or, with --focus, as FOCUS 1.2 (the same files
 // as GET /api/v1/billing/{alias}/detail.csv and focus.csv), read as the system principal.
 int RunBillingExport(const BillingExportFlags& flags) {
-  Config config;
-  if (!LoadConfig(flags.config_file, flags.sets, flags.database, config)) return 2;
+  auto loaded = LoadConfig(flags.common);
+  if (!loaded.ok()) {
+    std::cerr << "error: " << loaded.error().message << "\n";
+    return 2;
+  }
+  const Config& config = *loaded;
   auto month = YearMonth::Parse(flags.month);
   if (!month.ok()) {
     std::cerr << "error: --month: " << month.error().message << "\n";
@@ -104,8 +90,12 @@ int RunBillingExport(const BillingExportFlags& flags) {
 
 // Closes the month as the system principal and posts its lines with the partner's CLC user.
 int RunBillingClose(const BillingCloseFlags& flags) {
-  Config config;
-  if (!LoadConfig(flags.config_file, flags.sets, flags.database, config)) return 2;
+  auto loaded = LoadConfig(flags.common);
+  if (!loaded.ok()) {
+    std::cerr << "error: " << loaded.error().message << "\n";
+    return 2;
+  }
+  const Config& config = *loaded;
   auto month = YearMonth::Parse(flags.month);
   if (!month.ok()) {
     std::cerr << "error: --month: " << month.error().message << "\n";
@@ -155,10 +145,7 @@ void AddBillingCommand(CLI::App& app) {
       "its CenturyLink Cloud invoice, posted exactly once, plus \"Update to Previous Month\" "
       "lines for usage of closed months that arrived later");
   close->add_option("--month", flags->month, "The month to close, YYYY-MM")->required();
-  close->add_option("--config", flags->config_file, "TOML configuration file");
-  close->add_option("--database", flags->database,
-                    "Database URL: sqlite:PATH or postgresql://user@host:port/db");
-  close->add_option("--set", flags->sets, "Override a configuration key");
+  AddCommonFlags(close, flags->common);
   close->callback([flags] {
     int code = RunBillingClose(*flags);
     if (code != 0) throw CLI::RuntimeError(code);
@@ -175,10 +162,7 @@ void AddBillingCommand(CLI::App& app) {
   export_cmd->add_option("--out", exp->out, "Output file (default standard output)");
   export_cmd->add_option("--metadata", exp->metadata,
                          "With --focus: also write the FOCUS metadata document (JSON) here");
-  export_cmd->add_option("--config", exp->config_file, "TOML configuration file");
-  export_cmd->add_option("--database", exp->database,
-                         "Database URL: sqlite:PATH or postgresql://user@host:port/db");
-  export_cmd->add_option("--set", exp->sets, "Override a configuration key");
+  AddCommonFlags(export_cmd, exp->common);
   export_cmd->callback([exp] {
     int code = RunBillingExport(*exp);
     if (code != 0) throw CLI::RuntimeError(code);

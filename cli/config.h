@@ -10,6 +10,10 @@
 
 #include "core/result.h"
 
+namespace CLI {
+class App;
+}  // namespace CLI
+
 namespace pc::cli {
 
 struct Config {
@@ -132,5 +136,19 @@ Status ApplyEnvironment(Config& config);
 Status ApplyOverride(std::string_view assignment, Config& config);
 // Checks ranges (port, threads, limits); errors name the key.
 Status Validate(const Config& config);
+
+// The options of every subcommand that reads the configuration (cli/config_flags.cpp).
+struct CommonFlags {
+  std::string config_file;        // --config
+  std::string database;           // --database
+  std::vector<std::string> sets;  // --set key=value, repeatable
+};
+// Adds --config, --database and --set to `cmd`, stored in `flags` (which must outlive it).
+void AddCommonFlags(CLI::App* cmd, CommonFlags& flags);
+// The configuration: built-in defaults, then `defaults` (a subcommand's own, such as the demo's),
+// the file, the environment, --set, `extra_sets` (a subcommand's dedicated flags), --database;
+// validated. Errors name the key or the file.
+Result<Config> LoadConfig(const CommonFlags& flags, const std::vector<std::string>& defaults = {},
+                          const std::vector<std::string>& extra_sets = {});
 
 }  // namespace pc::cli

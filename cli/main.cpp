@@ -20,37 +20,16 @@
 
 namespace {
 
+using pc::cli::AddCommonFlags;
+using pc::cli::CommonFlags;
 using pc::cli::Config;
 
-// Options every subcommand shares; applied over the config file and the environment.
-struct CommonFlags {
-  std::string config_file;
-  std::string database;
-  std::vector<std::string> sets;
-};
-
-void AddCommonFlags(CLI::App* cmd, CommonFlags& flags) {
-  cmd->add_option("--config", flags.config_file, "TOML configuration file");
-  cmd->add_option("--database", flags.database,
-                  "Database URL: sqlite:PATH or postgresql://user@host:port/db");
-  cmd->add_option("--set", flags.sets, "Override a configuration key: --set server.threads=4");
-}
-
 // Defaults (built in, then `defaults`: a subcommand's own, such as the demo's) < config file <
-// environment < --set < flags.
+// environment < --set < flags (pc::cli::LoadConfig); sets the log level.
 pc::Result<Config> ResolveConfig(const CommonFlags& flags,
                                  const std::vector<std::string>& extra_sets,
                                  const std::vector<std::string>& defaults = {}) {
-  Config config;
-  for (const auto& s : defaults) PC_RETURN_IF_ERROR(pc::cli::ApplyOverride(s, config));
-  if (!flags.config_file.empty()) {
-    PC_RETURN_IF_ERROR(pc::cli::LoadConfigFile(flags.config_file, config));
-  }
-  PC_RETURN_IF_ERROR(pc::cli::ApplyEnvironment(config));
-  for (const auto& s : flags.sets) PC_RETURN_IF_ERROR(pc::cli::ApplyOverride(s, config));
-  for (const auto& s : extra_sets) PC_RETURN_IF_ERROR(pc::cli::ApplyOverride(s, config));
-  if (!flags.database.empty()) config.database = flags.database;
-  PC_RETURN_IF_ERROR(pc::cli::Validate(config));
+  PC_ASSIGN_OR_RETURN(Config config, pc::cli::LoadConfig(flags, defaults, extra_sets));
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   return config;
 }

@@ -38,6 +38,7 @@
 #include "onboarding/onboarding.h"
 #include "webhooks/delivery.h"
 #include "webhooks/webhook_service.h"
+#include "support/outbound.h"
 
 namespace pc::cli {
 
@@ -340,7 +341,13 @@ int RunService(const Config& config, store::Database& db,
     spdlog::error("{}", support_options.error().message);
     return 1;
   }
-  support::SupportService support_desk(db, *support_options);
+  support::SupportService support_desk(db, *secrets, *support_options);
+  // A reply token key an older version kept in clear is sealed at start (support/outbound.h).
+  if (Status key = db.InTransaction(
+          [&](store::Transaction& tx) { return support::PrepareReplyTokenKey(tx, *secrets); });
+      !key.ok()) {
+    spdlog::warn("support: {}", key.error().message);
+  }
   support_desk.actions().on_work_queued = [&runner] { runner.Poke(); };
   ctx.capabilities.Provide(api::capability::kSupportDesk, support_desk);
   // Structured requests and escalation to Microsoft (support/request_actions.h): durable jobs

@@ -7,6 +7,7 @@
 
 #include "cli/service.h"
 #include "core/random.h"
+#include "core/secret_box.h"
 #include "support/mail_intake.h"
 #include "support/sla.h"
 
@@ -47,12 +48,6 @@ constexpr int kExOk = 0;
 constexpr int kExDataErr = 65;
 constexpr int kExTempFail = 75;
 
-struct MailInFlags {
-  std::string config_file;
-  std::string database;
-  std::vector<std::string> sets;
-};
-
 // Reads standard input, keeping at most `keep` bytes; sets *over when there was more (the rest
 // is read and dropped, so the MTA's pipe is not broken).
 std::string ReadStdin(size_t keep, bool* over) {
@@ -73,16 +68,9 @@ std::string ReadStdin(size_t keep, bool* over) {
   return data;
 }
 
-int RunMailIn(const MailInFlags& flags) {
-  Config config;
-  Status loaded = flags.config_file.empty() ? Status() : LoadConfigFile(flags.config_file, config);
-  if (loaded.ok()) loaded = ApplyEnvironment(config);
-  for (const auto& s : flags.sets) {
-    if (loaded.ok()) loaded = ApplyOverride(s, config);
-  }
-  if (loaded.ok() && !flags.database.empty()) config.database = flags.database;
-  if (loaded.ok()) loaded = Validate(config);
-  auto options = loaded.ok() ? SupportOptionsFromConfig(config)
+int RunMailIn(const CommonFlags& flags) {
+  auto loaded = LoadConfig(flags);
+  auto options = loaded.ok() ? SupportOptionsFromConfig(*loaded)
                              : Result<support::SupportOptions>(loaded.error());
   if (!options.ok()) {
     // A configuration mistake: the MTA keeps the message and retries once it is fixed.
@@ -97,12 +85,19 @@ int RunMailIn(const MailInFlags& flags) {
     return kExDataErr;
   }
   InitCrypto();
-  auto db = OpenDatabase(config);
+  auto db = OpenDatabase(*loaded);
   if (!db.ok()) {
     std::cerr << "error: database unavailable, try again later: " << db.error().message << "\n";
     return kExTempFail;
   }
-  support::SupportService desk(**db, *options);
+  // The reply token key is sealed with the installation's secret key (security.secret_key_file,
+  // the same as `serve`'s).
+  auto secrets = SecretBox::Load(loaded->secret_key_file);
+  if (!secrets.ok()) {
+    std::cerr << "error: " << secrets.error().message << "\n";
+    return kExTempFail;
+  }
+  support::SupportService desk(**db, *secrets, *options);
   auto result = support::ReceiveMail(desk, raw);
   if (!result.ok()) {
     if (result.error().code == ErrorCode::kPayloadTooLarge) {
@@ -135,7 +130,7 @@ int RunMailIn(const MailInFlags& flags) {
 }  // namespace
 
 void AddSupportCommand(CLI::App& app) {
-  auto flags = std::make_shared<MailInFlags>();
+  auto flags = std::make_shared<CommonFlags>();
   auto* support = app.add_subcommand("support", "Support desk");
   support->require_subcommand(1);
   auto* mail_in = support->add_subcommand(
@@ -143,10 +138,7 @@ void AddSupportCommand(CLI::App& app) {
       "Store one RFC 5322 message read from standard input (an MTA pipe transport). Exit 0 "
       "stored (or a duplicate, or quarantined), 65 larger than support.max_message_bytes, 75 "
       "database unavailable (the MTA retries)");
-  mail_in->add_option("--config", flags->config_file, "TOML configuration file");
-  mail_in->add_option("--database", flags->database,
-                      "Database URL: sqlite:PATH or postgresql://user@host:port/db");
-  mail_in->add_option("--set", flags->sets, "Override a configuration key");
+  AddCommonFlags(mail_in, *flags);
   mail_in->callback([flags] {
     int code = RunMailIn(*flags);
     if (code != kExOk) throw CLI::RuntimeError(code);

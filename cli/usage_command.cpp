@@ -13,28 +13,16 @@ namespace pc::cli {
 namespace {
 
 struct UsageImportFlags {
-  std::string config_file;
-  std::string database;
-  std::vector<std::string> sets;
+  CommonFlags common;
   bool strict = false;
   std::string mode = "additive";
   std::string source;
   std::vector<std::string> files;
 };
 
-Result<Config> Resolve(const UsageImportFlags& flags) {
-  Config config;
-  if (!flags.config_file.empty()) PC_RETURN_IF_ERROR(LoadConfigFile(flags.config_file, config));
-  PC_RETURN_IF_ERROR(ApplyEnvironment(config));
-  for (const auto& s : flags.sets) PC_RETURN_IF_ERROR(ApplyOverride(s, config));
-  if (!flags.database.empty()) config.database = flags.database;
-  PC_RETURN_IF_ERROR(Validate(config));
-  return config;
-}
-
 // Imports each file in its own transaction; prints one summary per file and its rejections.
 int RunUsageImport(const UsageImportFlags& flags) {
-  auto config = Resolve(flags);
+  auto config = LoadConfig(flags.common);
   if (!config.ok()) {
     std::cerr << "error: " << config.error().message << "\n";
     return 2;
@@ -99,10 +87,7 @@ void AddUsageCommand(CLI::App& app) {
       "Import Partner Center daily rated usage CSV, Graph billing export JSON lines (gzip or "
       "plain) or FOCUS CSV files; each file is one transaction, and a file or line already "
       "imported is not counted again");
-  import->add_option("--config", flags->config_file, "TOML configuration file");
-  import->add_option("--database", flags->database,
-                     "Database URL: sqlite:PATH or postgresql://user@host:port/db");
-  import->add_option("--set", flags->sets, "Override a configuration key");
+  AddCommonFlags(import, flags->common);
   import->add_flag("--strict", flags->strict, "Reject a whole file at its first bad row");
   import->add_option("--mode", flags->mode,
                      "additive (default: the file adds lines not counted before) or snapshot "

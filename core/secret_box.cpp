@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -48,8 +49,7 @@ Result<SecretBox> SecretBox::Load(const std::string& key_file) {
     }
     return box;
   }
-  std::ifstream in(key_file);
-  if (in) {
+  auto read = [&](std::ifstream& in) -> Result<SecretBox> {
     std::stringstream ss;
     ss << in.rdbuf();
     std::string text = ss.str();
@@ -58,19 +58,34 @@ Result<SecretBox> SecretBox::Load(const std::string& key_file) {
       return InvalidArgument("The key file " + key_file + " does not hold a 32-byte base64 key");
     }
     return box;
-  }
+  };
+  if (std::ifstream in(key_file); in) return read(in);
   box.key_.resize(crypto_secretbox_KEYBYTES);
   randombytes_buf(box.key_.data(), box.key_.size());
   std::error_code ec;
   auto parent = std::filesystem::path(key_file).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  int fd = ::open(key_file.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  // Written whole to a file of its own, then linked to its name: a process that is killed or
+  // that loses the race to another one starting at the same time (two `support mail-in`, say)
+  // never leaves a partial key, and every process ends up with the one key that won.
+  std::string tmp = key_file + ".tmp-" + std::to_string(::getpid()) + "-" + RandomToken(6);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   if (fd < 0) return Unavailable("Cannot create the key file " + key_file);
   std::string text =
       ToBase64(reinterpret_cast<const unsigned char*>(box.key_.data()), box.key_.size()) + "\n";
-  bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                 ::fsync(fd) == 0;
   ::close(fd);
+  bool linked = written && ::link(tmp.c_str(), key_file.c_str()) == 0;
+  int link_errno = errno;
+  ::unlink(tmp.c_str());
   if (!written) return Unavailable("Cannot write the key file " + key_file);
+  if (!linked) {
+    if (std::ifstream in(key_file); link_errno == EEXIST && in) {
+      return read(in);  // another process made it first
+    }
+    return Unavailable("Cannot create the key file " + key_file);
+  }
   return box;
 }
 

@@ -4,6 +4,9 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <optional>
+#include <thread>
+#include <vector>
 
 namespace pc {
 namespace {
@@ -34,6 +37,33 @@ TEST(SecretBoxTest, KeyFileIsCreatedPrivateAndReused) {
   auto second = SecretBox::Load(file);
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(*second->Open(first->Seal("x")), "x");
+  std::filesystem::remove_all(dir);
+}
+
+// Processes that start at once on a new installation (several `support mail-in` from the MTA)
+// all end up with the one key that was written whole, and leave no temporary file behind.
+TEST(SecretBoxTest, RacingFirstLoadsAgreeOnOneKey) {
+  auto dir = std::filesystem::temp_directory_path() / ("pc-key-race-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::string file = (dir / "secret.key").string();
+  std::vector<std::optional<SecretBox>> boxes(8);
+  std::vector<std::thread> threads;
+  for (auto& box : boxes) {
+    threads.emplace_back([&box, &file] {
+      auto loaded = SecretBox::Load(file);
+      if (loaded.ok()) box = std::move(*loaded);
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto reread = SecretBox::Load(file);
+  ASSERT_TRUE(reread.ok()) << reread.error().message;
+  for (const auto& box : boxes) {
+    ASSERT_TRUE(box.has_value());
+    EXPECT_EQ(*reread->Open(box->Seal("same key")), "same key");
+  }
+  size_t files = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir)) ++files;
+  EXPECT_EQ(files, 1u);
   std::filesystem::remove_all(dir);
 }
 

@@ -14,6 +14,7 @@
 #include "core/time.h"
 #include "sandbox/sandbox.h"
 #include "store/scratch_database.h"
+#include "tests/sandbox_harness.h"
 
 namespace pc::onboarding {
 namespace {
@@ -22,108 +23,19 @@ using jobs::Job;
 using jobs::StepResult;
 using Kind = jobs::StepResult::Kind;
 
-const std::string kOrganization = "org-1";
-const std::string kProvider = "prov-1";
+const std::string& kProvider = test::kWorldProvider;
 
-class WorkflowTest : public testing::Test {
+class WorkflowTest : public test::SandboxWorldTest {
  protected:
   void SetUp() override {
-    InitCrypto();
-    ASSERT_TRUE(scratch_.Create(store::TestBackend::kSqlite).ok());
-    auto db = store::Database::Open(scratch_.url());
-    ASSERT_TRUE(db.ok()) << db.error().message;
-    db_ = std::move(db).value();
-    ASSERT_TRUE(db_->Migrate().ok());
-    std::string now = FormatTimestamp(Now());
-    Exec(
-        "INSERT INTO organizations (id, name, kind, created_at) VALUES (?, 'Acme', "
-        "'customer', ?)",
-        {kOrganization, now});
-    Exec(
-        "INSERT INTO users (id, organization_id, email, role, password_hash, created_at, "
-        "updated_at) VALUES ('user-1', ?, 'admin@acme.example', 'org_admin', 'x', ?, ?)",
-        {kOrganization, now, now});
-    Exec(
-        "INSERT INTO billing_aliases (alias, organization_id, company_name, country, "
-        "account_snapshot, created_at, updated_at) VALUES ('ACME', ?, 'Acme Corp', 'US', ?, ?, "
-        "?)",
-        {kOrganization,
-         std::string(R"({"addressLine1":"1 Main St","city":"Monroe","stateProvince":"LA",)"
-                     R"("postalCode":"71203"})"),
-         now, now});
-    AddProvider(kProvider, now);
-
-    server_ = std::make_unique<http::Server>(sandbox::SandboxServerOptions("127.0.0.1", 0),
-                                             sandbox_.router(), nullptr);
-    auto port = server_->Listen();
-    ASSERT_TRUE(port.ok()) << port.error().message;
-    server_thread_ = std::thread([this] { server_->Run(); });
-    std::string base = "http://127.0.0.1:" + std::to_string(*port);
-    tokens_ = std::make_unique<connectors::TokenProvider>(
-        http_, connectors::EntraOptions{base + "/login", std::string(sandbox::kClientId),
-                                        std::string(sandbox::kClientSecret)});
-    partner_center_ = std::make_unique<connectors::PartnerCenterClient>(
-        http_, *tokens_, base + "/partnercenter", std::string(sandbox::kPartnerTenantId));
-    arm_ = std::make_unique<connectors::ArmClient>(http_, *tokens_, base + "/arm");
-    graph_ = std::make_unique<connectors::GraphClient>(http_, *tokens_, base + "/graph");
-    clc_ = std::make_unique<connectors::ClcClient>(http_, base + "/clc");
-    options_.partner_tenant_id = sandbox::kPartnerTenantId;
-    options_.app_client_id = sandbox::kClientId;
-    options_.billing_account = sandbox::kBillingAccount;
+    SandboxWorldTest::SetUp();
+    if (HasFatalFailure()) return;
+    options_ = SandboxOnboardingOptions();
     options_.consistency_wait = std::chrono::seconds(60);
-    workflow_ = std::make_unique<OnboardingWorkflow>(
-        OnboardingDeps{*db_, *clc_, *partner_center_, *arm_, *graph_, secrets_,
-                       governance::PermittedServices::BuiltIn(), connections_},
-        options_);
+    workflow_ = std::make_unique<OnboardingWorkflow>(Deps(), options_);
     auto template_id = partner_center_->CustomerAgreementTemplateId({});
     ASSERT_TRUE(template_id.ok()) << template_id.error().message;
-    job_ = NewJob(kProvider, *template_id);
-  }
-
-  void TearDown() override {
-    if (server_) server_->Shutdown();
-    if (server_thread_.joinable()) server_thread_.join();
-  }
-
-  void Exec(const std::string& sql, const std::vector<store::Param>& params = {}) {
-    auto done = db_->InTransaction([&](store::Transaction& tx) -> Status {
-      PC_RETURN_IF_ERROR(tx.Execute(sql, params));
-      return {};
-    });
-    ASSERT_TRUE(done.ok()) << done.error().message;
-  }
-
-  std::string Text(const std::string& sql, const std::vector<store::Param>& params = {}) {
-    auto tx = db_->Begin();
-    auto rows = (*tx)->Query(sql, params);
-    EXPECT_TRUE(rows.ok());
-    return rows.ok() && !rows->empty() && !(*rows)[0].IsNull(0) ? (*rows)[0].Text(0) : "";
-  }
-
-  void AddProvider(const std::string& id, const std::string& created_at) {
-    Exec(
-        "INSERT INTO providers (id, organization_id, created_by, name, type, mode, "
-        "billing_alias, state, job_id, created_at, updated_at) VALUES (?, ?, 'user-1', ?, "
-        "'azure-resource-manager', 'new-customer', 'ACME', 'processing', ?, ?, ?)",
-        {id, kOrganization, id, "job-" + id, created_at, created_at});
-  }
-
-  static Job NewJob(const std::string& provider, const std::string& template_id) {
-    Job job;
-    job.id = "job-" + provider;
-    job.kind = "onboarding";
-    job.step = std::string(StepName(OnboardingStep::kEligibility));
-    job.data = {{"providerId", provider},
-                {"alias", "ACME"},
-                {"organizationId", kOrganization},
-                {"templateId", template_id},
-                {"contact",
-                 {{"firstName", "Ada"},
-                  {"lastName", "Admin"},
-                  {"email", "ada@acme.example"},
-                  {"phoneNumber", "4255550101"}}},
-                {"notify", "admin@acme.example"}};
-    return job;
+    job_ = OnboardingJob(kProvider, *template_id);
   }
 
   // Runs `step` once on `job`.
@@ -163,19 +75,6 @@ class WorkflowTest : public testing::Test {
 
   std::string Sub() const { return std::string(job_.data.at("azureSubscriptionId").as_string()); }
 
-  store::ScratchDatabase scratch_;
-  std::unique_ptr<store::Database> db_;
-  sandbox::Sandbox sandbox_;
-  std::unique_ptr<http::Server> server_;
-  std::thread server_thread_;
-  connectors::HttpClient http_{connectors::HttpClientOptions{}};
-  std::unique_ptr<connectors::TokenProvider> tokens_;
-  std::unique_ptr<connectors::PartnerCenterClient> partner_center_;
-  std::unique_ptr<connectors::ArmClient> arm_;
-  std::unique_ptr<connectors::GraphClient> graph_;
-  std::unique_ptr<connectors::ClcClient> clc_;
-  SecretBox secrets_ = SecretBox::Random();
-  ClcConnections connections_;
   OnboardingOptions options_;
   std::unique_ptr<OnboardingWorkflow> workflow_;
   Job job_;
@@ -199,7 +98,7 @@ TEST_F(WorkflowTest, EligibilityChecksTheTerritoryAndLetsTheFirstProviderGoFirst
   ExpectNext(Run(OnboardingStep::kEligibility), OnboardingStep::kDomain);
   // A later provider on the same alias waits for the first one.
   AddProvider("prov-2", FormatTimestamp(Now() + std::chrono::seconds(1)));
-  Job second = NewJob("prov-2", "t");
+  Job second = OnboardingJob("prov-2", "t");
   auto waits = Run(OnboardingStep::kEligibility, second);
   EXPECT_EQ(waits.kind, Kind::kRetry);
   EXPECT_FALSE(waits.counts_as_failure);
@@ -378,7 +277,7 @@ TEST_F(WorkflowTest, SecondSubscriptionAddsAnAzureSubscriptionUnderTheSameCustom
   // A second provider on the alias, once the first has its customer and plan.
   AddProvider("prov-2", FormatTimestamp(Now() + std::chrono::seconds(1)));
   Exec("UPDATE providers SET state = 'ready' WHERE id = ?", {kProvider});
-  Job second = NewJob("prov-2", std::string(job_.data.at("templateId").as_string()));
+  Job second = OnboardingJob("prov-2", std::string(job_.data.at("templateId").as_string()));
   ExpectNext(Run(OnboardingStep::kEligibility, second), OnboardingStep::kSecondSubscription);
   ExpectNext(Settle(OnboardingStep::kSecondSubscription, second), OnboardingStep::kAssociate);
   std::string sub(second.data.at("azureSubscriptionId").as_string());

@@ -76,6 +76,19 @@ Result<size_t> SeekOffset(http::RequestContext& ctx) {
   }
 }
 
+// The page size of a usage line-item request: `size`, at most kUsagePageSize (absent or 0:
+// kUsagePageSize); anything but a number is a 400.
+Result<size_t> PageSize(http::RequestContext& ctx) {
+  if (ctx.query["size"].empty()) return static_cast<size_t>(kUsagePageSize);
+  size_t size = 0;
+  try {
+    size = std::min<size_t>(std::stoul(ctx.query["size"]), kUsagePageSize);
+  } catch (const std::exception&) {
+    return InvalidArgument("Invalid request input: size must be a number.");
+  }
+  return size == 0 ? static_cast<size_t>(kUsagePageSize) : size;
+}
+
 // Pages `all` from `offset` by `size`, adding continuationToken and links.next when more remain.
 json::object Page(const json::array& all, size_t offset, size_t size, const std::string& self) {
   json::array items;
@@ -920,16 +933,9 @@ void AddPartnerCenterRoutes(http::Router& router, State& state) {
         auto offset = SeekOffset(ctx);
         if (!offset.ok())
           return PartnerCenterFault(http::Status::bad_request, 800002, offset.error().message);
-        size_t size = kUsagePageSize;
-        if (!ctx.query["size"].empty()) {
-          try {
-            size = std::min<size_t>(std::stoul(ctx.query["size"]), kUsagePageSize);
-          } catch (const std::exception&) {
-            return PartnerCenterFault(http::Status::bad_request, 800002,
-                                      "Invalid request input: size must be a number.");
-          }
-          if (size == 0) size = kUsagePageSize;
-        }
+        auto size = PageSize(ctx);
+        if (!size.ok())
+          return PartnerCenterFault(http::Status::bad_request, 800002, size.error().message);
         Timestamp now = state.Now();
         YearMonth month = YearMonth::Containing(now);
         if (period == "previous") month = month.Prev();
@@ -939,10 +945,10 @@ void AddPartnerCenterRoutes(http::Router& router, State& state) {
           all.push_back(UsageLineJson(line));
         return Ok(
             http::Status::ok,
-            Page(all, *offset, size,
+            Page(all, *offset, *size,
                  "/invoices/unbilled/lineitems?provider=onetime&invoicelineitemtype=usagelineitems"
                  "&currencycode=usd&period=" +
-                     period + "&size=" + std::to_string(size)));
+                     period + "&size=" + std::to_string(*size)));
       });
   // Billed daily rated usage (v1 sync): the invoice's month, every rated window.
   router.Add(
@@ -963,16 +969,9 @@ void AddPartnerCenterRoutes(http::Router& router, State& state) {
         auto offset = SeekOffset(ctx);
         if (!offset.ok())
           return PartnerCenterFault(http::Status::bad_request, 800002, offset.error().message);
-        size_t size = kUsagePageSize;
-        if (!ctx.query["size"].empty()) {
-          try {
-            size = std::min<size_t>(std::stoul(ctx.query["size"]), kUsagePageSize);
-          } catch (const std::exception&) {
-            return PartnerCenterFault(http::Status::bad_request, 800002,
-                                      "Invalid request input: size must be a number.");
-          }
-          if (size == 0) size = kUsagePageSize;
-        }
+        auto size = PageSize(ctx);
+        if (!size.ok())
+          return PartnerCenterFault(http::Status::bad_request, 800002, size.error().message);
         auto subs = state.UsageSubscriptions();
         json::array all;
         for (const auto& line : MonthUsage(state.seed, subs, *month, month->End())) {
@@ -981,11 +980,11 @@ void AddPartnerCenterRoutes(http::Router& router, State& state) {
           all.push_back(std::move(j));
         }
         return Ok(http::Status::ok,
-                  Page(all, *offset, size,
+                  Page(all, *offset, *size,
                        "/invoices/" + id +
                            "/lineitems?provider=onetime&invoicelineitemtype=usagelineitems"
                            "&currencycode=usd&size=" +
-                           std::to_string(size)));
+                           std::to_string(*size)));
       });
 #undef PC_GUARD
 #undef PC_CUSTOMER

@@ -88,8 +88,8 @@ struct Candidate {
 };
 
 // The tickets this message names, in the order of trust.
-Result<std::vector<Candidate>> Candidates(store::Transaction& tx, const ParsedMail& m,
-                                          std::string_view ours) {
+Result<std::vector<Candidate>> Candidates(store::Transaction& tx, const SecretBox& secrets,
+                                          const ParsedMail& m, std::string_view ours) {
   std::vector<Candidate> out;
   std::vector<std::string> ids;
   if (!m.in_reply_to.empty()) ids.push_back(m.in_reply_to);
@@ -107,7 +107,7 @@ Result<std::vector<Candidate>> Candidates(store::Transaction& tx, const ParsedMa
     if (r_domain != domain || !r_local.starts_with(local + "+")) continue;
     std::string token = r_local.substr(local.size() + 1);
     int64_t number = 0;
-    PC_ASSIGN_OR_RETURN(bool good, CheckReplyToken(tx, token, &number));
+    PC_ASSIGN_OR_RETURN(bool good, CheckReplyToken(tx, secrets, token, &number));
     if (good) {
       out.push_back({"T-" + std::to_string(number), "reply-token"});
       break;
@@ -181,7 +181,7 @@ Result<IntakeResult> Process(store::Transaction& tx, SupportService& support, co
                                          : std::optional<std::string>(m.message_id),
       .raw_id = raw_id};
 
-  PC_ASSIGN_OR_RETURN(auto candidates, Candidates(tx, m, options.address));
+  PC_ASSIGN_OR_RETURN(auto candidates, Candidates(tx, support.secrets(), m, options.address));
   std::string refused;
   for (const auto& c : candidates) {
     auto ticket = LoadTicket(tx, c.ticket_id, false);
@@ -267,7 +267,8 @@ Result<IntakeResult> Process(store::Transaction& tx, SupportService& support, co
                      .message_id = NewMessageId(ticket.number),
                      .auto_reply = true};
       PC_ASSIGN_OR_RETURN(auto sent, AppendMessage(tx, ticket.id, out));
-      PC_RETURN_IF_ERROR(QueueEmail(tx, ticket, sent, answer.subject, options.address, true));
+      PC_RETURN_IF_ERROR(
+          QueueEmail(tx, support.secrets(), ticket, sent, answer.subject, options.address, true));
       result.auto_answered = true;
     }
   }

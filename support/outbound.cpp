@@ -22,17 +22,35 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-// The token key: random, made once per database. It only signs reply addresses, so that a
-// guessed ticket number alone does not thread a message into a ticket.
-Result<std::string> TokenKey(store::Transaction& tx) {
-  PC_RETURN_IF_ERROR(tx.Execute(
-      "INSERT INTO support_settings (key, value, updated_at) VALUES ('reply_token_key', ?, ?) "
-      "ON CONFLICT (key) DO NOTHING",
-      {RandomToken(32), FormatTimestamp(Now())}));
-  PC_ASSIGN_OR_RETURN(auto rows, tx.Query("SELECT value FROM support_settings WHERE key = "
-                                          "'reply_token_key'"));
-  if (rows.empty()) return Internal("The reply token key is missing");
-  return rows[0].Text(0);
+// The token key: random, made once per database and stored sealed. It only signs reply
+// addresses, so that a guessed ticket number alone does not thread a message into a ticket.
+Result<std::string> TokenKey(store::Transaction& tx, const SecretBox& secrets) {
+  auto sealed = [&]() -> Result<store::Rows> {
+    return tx.Query("SELECT value FROM support_settings WHERE key = 'reply_token_key'");
+  };
+  PC_ASSIGN_OR_RETURN(auto rows, sealed());
+  if (rows.empty()) {
+    // The first use, or the first since an upgrade: the key an older version kept in clear
+    // (set aside by migration 0130) is sealed and the clear copy deleted; else a new key.
+    PC_ASSIGN_OR_RETURN(auto clear, tx.Query("SELECT value FROM support_settings WHERE key = "
+                                             "'reply_token_key_clear'"));
+    std::string key = clear.empty() ? RandomToken(32) : clear[0].Text(0);
+    PC_RETURN_IF_ERROR(tx.Execute(
+        "INSERT INTO support_settings (key, value, updated_at) VALUES ('reply_token_key', ?, ?) "
+        "ON CONFLICT (key) DO NOTHING",
+        {secrets.Seal(key), FormatTimestamp(Now())}));
+    PC_RETURN_IF_ERROR(
+        tx.Execute("DELETE FROM support_settings WHERE key = 'reply_token_key_clear'"));
+    PC_ASSIGN_OR_RETURN(rows, sealed());
+    if (rows.empty()) return Internal("The reply token key is missing");
+  }
+  auto key = secrets.Open(rows[0].Text(0));
+  if (!key.ok()) {
+    return Internal(
+        "The reply token key does not open with this installation's secret key "
+        "(security.secret_key_file)");
+  }
+  return std::move(key).value();
 }
 
 std::string Sign(const std::string& key, int64_t number) {
@@ -56,12 +74,13 @@ std::string NewMessageId(int64_t number) {
 
 bool IsOurMessageId(std::string_view message_id) { return Lower(message_id).ends_with(kOurDomain); }
 
-Result<std::string> ReplyToken(store::Transaction& tx, int64_t number) {
-  PC_ASSIGN_OR_RETURN(auto key, TokenKey(tx));
+Result<std::string> ReplyToken(store::Transaction& tx, const SecretBox& secrets, int64_t number) {
+  PC_ASSIGN_OR_RETURN(auto key, TokenKey(tx, secrets));
   return std::to_string(number) + "-" + Sign(key, number);
 }
 
-Result<bool> CheckReplyToken(store::Transaction& tx, std::string_view token, int64_t* number_out) {
+Result<bool> CheckReplyToken(store::Transaction& tx, const SecretBox& secrets,
+                             std::string_view token, int64_t* number_out) {
   size_t dash = token.find('-');
   if (dash == std::string_view::npos || dash == 0 || dash > 18 || token.size() != dash + 9) {
     return false;
@@ -71,12 +90,18 @@ Result<bool> CheckReplyToken(store::Transaction& tx, std::string_view token, int
     if (c < '0' || c > '9') return false;
     number = number * 10 + (c - '0');
   }
-  PC_ASSIGN_OR_RETURN(auto key, TokenKey(tx));
+  PC_ASSIGN_OR_RETURN(auto key, TokenKey(tx, secrets));
   std::string expected = Sign(key, number);
   std::string given = Lower(token.substr(dash + 1));
   if (sodium_memcmp(expected.data(), given.data(), expected.size()) != 0) return false;
   if (number_out != nullptr) *number_out = number;
   return true;
+}
+
+Status PrepareReplyTokenKey(store::Transaction& tx, const SecretBox& secrets) {
+  PC_ASSIGN_OR_RETURN(auto key, TokenKey(tx, secrets));
+  (void)key;
+  return Status::Ok();
 }
 
 std::string PlusAddress(std::string_view address, std::string_view token) {
@@ -101,8 +126,9 @@ Result<bool> TakeAutoReplySlot(store::Transaction& tx, std::string_view sender,
   return true;
 }
 
-Status QueueEmail(store::Transaction& tx, const Ticket& ticket, const Message& message,
-                  std::string_view subject, std::string_view our_address, bool automatic) {
+Status QueueEmail(store::Transaction& tx, const SecretBox& secrets, const Ticket& ticket,
+                  const Message& message, std::string_view subject, std::string_view our_address,
+                  bool automatic) {
   if (ticket.requester_email.find('@') == std::string::npos) return Status::Ok();
   // The thread: every Message-ID of the conversation, oldest first; In-Reply-To is the last one
   // the customer sent.
@@ -116,7 +142,7 @@ Status QueueEmail(store::Transaction& tx, const Ticket& ticket, const Message& m
     references += (references.empty() ? "" : " ") + ("<" + r.Text(0) + ">");
     if (r.Text(1) == "in") in_reply_to = "<" + r.Text(0) + ">";
   }
-  PC_ASSIGN_OR_RETURN(auto token, ReplyToken(tx, ticket.number));
+  PC_ASSIGN_OR_RETURN(auto token, ReplyToken(tx, secrets, ticket.number));
   json::object headers{{"Message-ID", "<" + message.message_id.value_or("") + ">"},
                        {"Reply-To", PlusAddress(our_address, token)}};
   if (!in_reply_to.empty()) headers["In-Reply-To"] = in_reply_to;

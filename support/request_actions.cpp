@@ -526,7 +526,7 @@ class RequestJob {
       if (!now.first_response_at) {
         PC_RETURN_IF_ERROR(UpdateTicket(tx, now.id, FirstResponse(msg.at)));
       }
-      return QueueEmail(tx, now, msg, now.subject, flows_->support_address, false);
+      return QueueEmail(tx, flows_->secrets, now, msg, now.subject, flows_->support_address, false);
     });
     if (!s.ok()) return FromError(s.error());
     return StepResult::Done();
@@ -566,7 +566,7 @@ class RequestJob {
     if (!t.first_response_at) {
       PC_RETURN_IF_ERROR(UpdateTicket(tx, t.id, FirstResponse(msg.at)));
     }
-    return QueueEmail(tx, t, msg, t.subject, flows_->support_address, false);
+    return QueueEmail(tx, flows_->secrets, t, msg, t.subject, flows_->support_address, false);
   }
 
   store::Database& db_;

@@ -94,18 +94,25 @@ std::optional<StructuredRequest> BillingReport(const std::string& all, YearMonth
   }
   YearMonth month = now_month.Prev();
   static const std::regex kIso(R"(\b([0-9]{4})-([0-9]{2})\b)");
-  static const std::array<std::string_view, 12> kNames = {
-      "january", "february", "march",     "april",   "may",      "june",
-      "july",    "august",   "september", "october", "november", "december"};
+  // "<month name> <year>", one pattern per month (built once: a std::regex is costly to make).
+  static const std::array<std::regex, 12> kNamed = [] {
+    static constexpr std::array<std::string_view, 12> kNames = {
+        "january", "february", "march",     "april",   "may",      "june",
+        "july",    "august",   "september", "october", "november", "december"};
+    std::array<std::regex, 12> out;
+    for (size_t i = 0; i < kNames.size(); ++i) {
+      out[i] = std::regex("\\b" + std::string(kNames[i]) + "\\s+([0-9]{4})\\b");
+    }
+    return out;
+  }();
   std::smatch m;
   if (std::regex_search(all, m, kIso)) {
     if (auto ym = YearMonth::Of(std::stoi(m[1].str()), std::stoi(m[2].str())); ym.ok()) {
       month = *ym;
     }
   } else {
-    for (size_t i = 0; i < kNames.size(); ++i) {
-      std::regex named("\\b" + std::string(kNames[i]) + "\\s+([0-9]{4})\\b");
-      if (std::regex_search(all, m, named)) {
+    for (size_t i = 0; i < kNamed.size(); ++i) {
+      if (std::regex_search(all, m, kNamed[i])) {
         if (auto ym = YearMonth::Of(std::stoi(m[1].str()), static_cast<int>(i) + 1); ym.ok()) {
           month = *ym;
         }

@@ -20,6 +20,7 @@
 #include "store/scratch_database.h"
 #include "support/escalation.h"
 #include "support/request_actions.h"
+#include "tests/sandbox_harness.h"
 
 namespace pc::support {
 namespace {
@@ -27,9 +28,9 @@ namespace {
 using jobs::Job;
 using jobs::StepResult;
 
-const std::string kOrganization = "org-1";
+const std::string& kOrganization = test::kWorldOrganization;
 const std::string kOtherOrganization = "org-2";
-const std::string kProvider = "prov-1";
+const std::string& kProvider = test::kWorldProvider;
 
 StructuredRequest Request(std::string kind, json::object details) {
   StructuredRequest r;
@@ -39,53 +40,16 @@ StructuredRequest Request(std::string kind, json::object details) {
   return r;
 }
 
-class SupportFlowsTest : public testing::Test {
+class SupportFlowsTest : public test::SandboxWorldTest {
  protected:
   void SetUp() override {
-    InitCrypto();
-    ASSERT_TRUE(scratch_.Create(store::TestBackend::kSqlite).ok());
-    auto db = store::Database::Open(scratch_.url());
-    ASSERT_TRUE(db.ok()) << db.error().message;
-    db_ = std::move(db).value();
-    ASSERT_TRUE(db_->Migrate().ok());
-    std::string now = FormatTimestamp(Now());
-    for (const auto& [org, name] :
-         {std::pair{kOrganization, "Acme"}, {kOtherOrganization, "Other"}}) {
-      Exec("INSERT INTO organizations (id, name, kind, created_at) VALUES (?, ?, 'customer', ?)",
-           {org, name, now});
-    }
+    SandboxWorldTest::SetUp();
+    if (HasFatalFailure()) return;
     Exec(
-        "INSERT INTO users (id, organization_id, email, role, password_hash, created_at, "
-        "updated_at) VALUES ('user-1', ?, 'admin@acme.example', 'org_admin', 'x', ?, ?)",
-        {kOrganization, now, now});
-    Exec(
-        "INSERT INTO billing_aliases (alias, organization_id, company_name, country, "
-        "account_snapshot, created_at, updated_at) VALUES ('ACME', ?, 'Acme Corp', 'US', ?, ?, ?)",
-        {kOrganization,
-         std::string(R"({"addressLine1":"1 Main St","city":"Monroe","stateProvince":"LA",)"
-                     R"("postalCode":"71203"})"),
-         now, now});
-    Exec(
-        "INSERT INTO providers (id, organization_id, created_by, name, type, mode, billing_alias, "
-        "state, job_id, created_at, updated_at) VALUES (?, ?, 'user-1', 'Acme Azure', "
-        "'azure-resource-manager', 'new-customer', 'ACME', 'processing', 'job-prov-1', ?, ?)",
-        {kProvider, kOrganization, now, now});
-
-    server_ = std::make_unique<http::Server>(sandbox::SandboxServerOptions("127.0.0.1", 0),
-                                             sandbox_.router(), nullptr);
-    auto port = server_->Listen();
-    ASSERT_TRUE(port.ok()) << port.error().message;
-    server_thread_ = std::thread([this] { server_->Run(); });
-    base_ = "http://127.0.0.1:" + std::to_string(*port);
-    tokens_ = std::make_unique<connectors::TokenProvider>(
-        http_, connectors::EntraOptions{base_ + "/login", std::string(sandbox::kClientId),
-                                        std::string(sandbox::kClientSecret)});
-    partner_center_ = std::make_unique<connectors::PartnerCenterClient>(
-        http_, *tokens_, base_ + "/partnercenter", std::string(sandbox::kPartnerTenantId));
-    arm_ = std::make_unique<connectors::ArmClient>(http_, *tokens_, base_ + "/arm");
-    graph_ = std::make_unique<connectors::GraphClient>(http_, *tokens_, base_ + "/graph");
-    clc_ = std::make_unique<connectors::ClcClient>(http_, base_ + "/clc");
+        "INSERT INTO organizations (id, name, kind, created_at) VALUES (?, 'Other', 'customer', ?)",
+        {kOtherOrganization, FormatTimestamp(Now())});
     Onboard();
+    if (HasFatalFailure()) return;
 
     auto flows =
         std::make_shared<SupportFlows>(SupportFlows{*partner_center_, *graph_, *arm_, secrets_});
@@ -105,37 +69,16 @@ class SupportFlowsTest : public testing::Test {
 
   void TearDown() override {
     if (runner_) runner_->Stop();
-    if (server_) server_->Shutdown();
-    if (server_thread_.joinable()) server_thread_.join();
+    SandboxWorldTest::TearDown();
   }
 
   // The onboarding workflow from its first step to Ready: a customer tenant, its Azure plan,
   // an Azure subscription and the platform's custom role on it.
   void Onboard() {
-    onboarding::OnboardingOptions options;
-    options.partner_tenant_id = sandbox::kPartnerTenantId;
-    options.app_client_id = sandbox::kClientId;
-    options.billing_account = sandbox::kBillingAccount;
-    onboarding::OnboardingWorkflow workflow(
-        onboarding::OnboardingDeps{*db_, *clc_, *partner_center_, *arm_, *graph_, secrets_,
-                                   governance::PermittedServices::BuiltIn(), connections_},
-        options);
+    onboarding::OnboardingWorkflow workflow(Deps(), SandboxOnboardingOptions());
     auto template_id = partner_center_->CustomerAgreementTemplateId({});
     ASSERT_TRUE(template_id.ok()) << template_id.error().message;
-    Job job;
-    job.id = "job-" + kProvider;
-    job.kind = "onboarding";
-    job.step = "eligibility";
-    job.data = {{"providerId", kProvider},
-                {"alias", "ACME"},
-                {"organizationId", kOrganization},
-                {"templateId", *template_id},
-                {"contact",
-                 {{"firstName", "Ada"},
-                  {"lastName", "Admin"},
-                  {"email", "ada@acme.example"},
-                  {"phoneNumber", "4255550101"}}},
-                {"notify", "admin@acme.example"}};
+    Job job = OnboardingJob(kProvider, *template_id);
     for (int i = 0; i < 500; ++i) {
       StepResult r = workflow.Run(job);
       if (r.kind == StepResult::Kind::kDone) break;
@@ -151,21 +94,6 @@ class SupportFlowsTest : public testing::Test {
     plan_ = Text("SELECT plan_subscription_id FROM billing_aliases WHERE alias = 'ACME'");
     ASSERT_FALSE(customer_.empty());
     ASSERT_FALSE(plan_.empty());
-  }
-
-  void Exec(const std::string& sql, const std::vector<store::Param>& params = {}) {
-    auto done = db_->InTransaction([&](store::Transaction& tx) -> Status {
-      PC_RETURN_IF_ERROR(tx.Execute(sql, params));
-      return {};
-    });
-    ASSERT_TRUE(done.ok()) << done.error().message;
-  }
-
-  std::string Text(const std::string& sql, const std::vector<store::Param>& params = {}) {
-    auto tx = db_->Begin();
-    auto rows = (*tx)->Query(sql, params);
-    EXPECT_TRUE(rows.ok());
-    return rows.ok() && !rows->empty() && !(*rows)[0].IsNull(0) ? (*rows)[0].Text(0) : "";
   }
 
   Ticket NewTicketWith(const std::string& subject, const std::string& text,
@@ -271,20 +199,6 @@ class SupportFlowsTest : public testing::Test {
     return false;
   }
 
-  store::ScratchDatabase scratch_;
-  std::unique_ptr<store::Database> db_;
-  sandbox::Sandbox sandbox_;
-  std::unique_ptr<http::Server> server_;
-  std::thread server_thread_;
-  std::string base_;
-  connectors::HttpClient http_{connectors::HttpClientOptions{}};
-  std::unique_ptr<connectors::TokenProvider> tokens_;
-  std::unique_ptr<connectors::PartnerCenterClient> partner_center_;
-  std::unique_ptr<connectors::ArmClient> arm_;
-  std::unique_ptr<connectors::GraphClient> graph_;
-  std::unique_ptr<connectors::ClcClient> clc_;
-  SecretBox secrets_ = SecretBox::Random();
-  onboarding::ClcConnections connections_;
   std::shared_ptr<const SupportFlows> flows_;
   std::unique_ptr<jobs::JobRunner> runner_;
   std::unique_ptr<ActionContext> actions_;

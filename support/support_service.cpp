@@ -145,8 +145,9 @@ Result<std::optional<CustomerMatch>> MatchCustomer(store::Transaction& tx, std::
   return std::optional<CustomerMatch>(CustomerMatch{rows[0].Text(0), alias, rows[0].Text(1)});
 }
 
-SupportService::SupportService(store::Database& db, SupportOptions options)
-    : db_(db), options_(std::move(options)), actions_{db, nullptr} {}
+SupportService::SupportService(store::Database& db, const SecretBox& secrets,
+                               SupportOptions options)
+    : db_(db), secrets_(secrets), options_(std::move(options)), actions_{db, nullptr} {}
 
 Status SupportService::ReloadClassifier() {
   PC_ASSIGN_OR_RETURN(auto doc, db_.InTransaction<json::value>(
@@ -310,7 +311,8 @@ Result<Ticket> SupportService::CreateTicket(const Principal& who, const NewTicke
                      .auto_reply = true};
       PC_ASSIGN_OR_RETURN(auto msg, AppendMessage(tx, t.id, out));
       if (slot) {
-        PC_RETURN_IF_ERROR(QueueEmail(tx, t, msg, answer.subject, options_.address, true));
+        PC_RETURN_IF_ERROR(
+            QueueEmail(tx, secrets_, t, msg, answer.subject, options_.address, true));
       }
     }
     return support::LoadTicket(tx, t.id, true, IsStaff(who));
@@ -340,7 +342,7 @@ Result<Message> SupportService::AddMessage(const Principal& who, std::string_vie
     if (staff && !internal) {
       PC_RETURN_IF_ERROR(UpdateTicket(tx, t.id, {.first_response_at = msg.at}));
       if (t.status == "new") PC_RETURN_IF_ERROR(ChangeStatus(tx, t.id, "open", Actor(who)));
-      PC_RETURN_IF_ERROR(QueueEmail(tx, t, msg, t.subject, options_.address, false));
+      PC_RETURN_IF_ERROR(QueueEmail(tx, secrets_, t, msg, t.subject, options_.address, false));
     } else if (!staff && (t.status == "waiting-on-customer" || t.status == "resolved")) {
       PC_RETURN_IF_ERROR(ChangeStatus(tx, t.id, "open", Actor(who)));
     }
@@ -517,7 +519,7 @@ Result<Ticket> SupportService::RejectRequest(const Principal& who, std::string_v
                    .message_id = NewMessageId(t.number)};
     PC_ASSIGN_OR_RETURN(auto msg, AppendMessage(tx, t.id, out));
     PC_RETURN_IF_ERROR(UpdateTicket(tx, t.id, {.first_response_at = msg.at}));
-    PC_RETURN_IF_ERROR(QueueEmail(tx, t, msg, t.subject, options_.address, false));
+    PC_RETURN_IF_ERROR(QueueEmail(tx, secrets_, t, msg, t.subject, options_.address, false));
     PC_RETURN_IF_ERROR(identity::IdentityService::Audit(tx, who, t.organization_id,
                                                         "support.request.reject", "ticket", t.id,
                                                         {{"reason", std::string(reason)}}));

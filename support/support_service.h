@@ -17,6 +17,7 @@
 
 #include "core/json.h"
 #include "core/result.h"
+#include "core/secret_box.h"
 #include "identity/identity.h"
 #include "store/store.h"
 #include "support/classifier.h"
@@ -57,7 +58,8 @@ struct QuarantineItem {
 
 class SupportService {
  public:
-  SupportService(store::Database& db, SupportOptions options);
+  // `secrets` seals the reply token key (outbound.h); it must outlive the service.
+  SupportService(store::Database& db, const SecretBox& secrets, SupportOptions options);
 
   Result<std::vector<Ticket>> ListTickets(const identity::Principal& who, TicketFilter filter);
   Result<Ticket> GetTicket(const identity::Principal& who, std::string_view id);
@@ -93,6 +95,7 @@ class SupportService {
 
   ActionContext& actions() { return actions_; }
   const SupportOptions& options() const { return options_; }
+  const SecretBox& secrets() const { return secrets_; }
   store::Database& db() { return db_; }
 
  private:
@@ -101,6 +104,7 @@ class SupportService {
                          std::string_view id, bool with_messages);
 
   store::Database& db_;
+  const SecretBox& secrets_;
   SupportOptions options_;
   ActionContext actions_;
   std::mutex mu_;

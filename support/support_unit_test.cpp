@@ -1,10 +1,13 @@
 // Unit tests of the support library on a real SQLite file: the ticket store, rules, the model,
 // service-level calendars and reply tokens.
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "connectors/smtp_client.h"
 #include "core/random.h"
 #include "core/time.h"
+#include "store/migrations.h"
 #include "store/scratch_database.h"
 #include "support/classifier.h"
 #include "support/mime_parse.h"
@@ -26,8 +29,18 @@ class SupportStoreTest : public ::testing::Test {
     db_ = std::move(*db);
     ASSERT_TRUE(db_->Migrate().ok());
   }
+  // A support_settings value ("" when the key is absent).
+  std::string Setting(const std::string& key) {
+    auto rows = db_->InTransaction<store::Rows>([&](store::Transaction& tx) {
+      return tx.Query("SELECT value FROM support_settings WHERE key = ?", {key});
+    });
+    EXPECT_TRUE(rows.ok()) << rows.error().message;
+    return rows.ok() && !rows->empty() ? (*rows)[0].Text(0) : "";
+  }
+
   store::ScratchDatabase scratch_;
   std::unique_ptr<store::Database> db_;
+  SecretBox secrets_ = SecretBox::Random();
 };
 
 TEST_F(SupportStoreTest, TicketsGetNumbersMessagesAndAttachments) {
@@ -63,21 +76,93 @@ TEST_F(SupportStoreTest, TicketsGetNumbersMessagesAndAttachments) {
 }
 
 TEST_F(SupportStoreTest, ReplyTokensVerifyAndRejectForgeries) {
-  auto checked = db_->InTransaction<bool>([](store::Transaction& tx) -> Result<bool> {
-    PC_ASSIGN_OR_RETURN(auto token, ReplyToken(tx, 1042));
+  auto checked = db_->InTransaction<bool>([&](store::Transaction& tx) -> Result<bool> {
+    PC_ASSIGN_OR_RETURN(auto token, ReplyToken(tx, secrets_, 1042));
     int64_t number = 0;
-    PC_ASSIGN_OR_RETURN(bool good, CheckReplyToken(tx, token, &number));
+    PC_ASSIGN_OR_RETURN(bool good, CheckReplyToken(tx, secrets_, token, &number));
     EXPECT_TRUE(good);
     EXPECT_EQ(number, 1042);
     std::string forged = token;
     forged.back() = forged.back() == '0' ? '1' : '0';
-    PC_ASSIGN_OR_RETURN(bool bad, CheckReplyToken(tx, forged, nullptr));
+    PC_ASSIGN_OR_RETURN(bool bad, CheckReplyToken(tx, secrets_, forged, nullptr));
     EXPECT_FALSE(bad);
-    PC_ASSIGN_OR_RETURN(bool other, CheckReplyToken(tx, "1043" + token.substr(4), nullptr));
+    PC_ASSIGN_OR_RETURN(bool other,
+                        CheckReplyToken(tx, secrets_, "1043" + token.substr(4), nullptr));
     EXPECT_FALSE(other);
     return true;
   });
   ASSERT_TRUE(checked.ok()) << checked.error().message;
+}
+
+// "<number>-<first 4 bytes of HMAC-SHA-256(key, "ticket:<number>") in hex>", computed here with
+// OpenSSL, independently of support/outbound.cpp (libsodium).
+std::string ExpectedToken(const std::string& key, int64_t number) {
+  const std::string msg = "ticket:" + std::to_string(number);
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(msg.data()), msg.size(), mac, &length);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string token = std::to_string(number) + "-";
+  for (unsigned int i = 0; i < 4 && i < length; ++i)
+    token += {kHex[mac[i] >> 4], kHex[mac[i] & 15]};
+  return token;
+}
+
+TEST_F(SupportStoreTest, ReplyTokenKeyIsStoredSealed) {
+  auto token = db_->InTransaction<std::string>(
+      [&](store::Transaction& tx) { return ReplyToken(tx, secrets_, 7); });
+  ASSERT_TRUE(token.ok()) << token.error().message;
+  std::string stored = Setting("reply_token_key");
+  ASSERT_TRUE(stored.starts_with("sb1:")) << "stored in clear: " << stored;
+  auto key = secrets_.Open(stored);
+  ASSERT_TRUE(key.ok()) << key.error().message;
+  EXPECT_GE(key->size(), 32u);
+  EXPECT_EQ(stored.find(*key), std::string::npos);
+  EXPECT_EQ(*token, ExpectedToken(*key, 7));  // the stored key is the one that signs
+  // Another installation's secret key cannot open it: an error, not a forged check.
+  auto other = db_->InTransaction<bool>([&](store::Transaction& tx) {
+    return CheckReplyToken(tx, SecretBox::Random(), *token, nullptr);
+  });
+  EXPECT_FALSE(other.ok());
+}
+
+// Upgrade: migration 0130 sets a clear key aside; its first use seals it (same tokens as
+// before, so reply addresses already sent still thread) and deletes the clear copy.
+TEST_F(SupportStoreTest, AClearKeyFromBeforeMigration0130IsSealedOnFirstUse) {
+  const std::string clear = "a-reply-token-key-an-older-version-kept-in-clear";
+  std::string_view migration;
+  for (const auto& m : store::CompiledMigrations()) {
+    if (m.version == 130) migration = m.sqlite_sql;
+  }
+  ASSERT_FALSE(migration.empty());
+  auto upgraded = db_->InTransaction([&](store::Transaction& tx) -> Status {
+    PC_RETURN_IF_ERROR(tx.Execute("DELETE FROM support_settings"));
+    PC_RETURN_IF_ERROR(
+        tx.Execute("INSERT INTO support_settings (key, value, updated_at) VALUES "
+                   "('reply_token_key', ?, '2026-01-01T00:00:00Z')",
+                   {clear}));
+    PC_RETURN_IF_ERROR(tx.Execute(migration));
+    return Status::Ok();
+  });
+  ASSERT_TRUE(upgraded.ok()) << upgraded.error().message;
+  EXPECT_EQ(Setting("reply_token_key"), "");
+  EXPECT_EQ(Setting("reply_token_key_clear"), clear);
+
+  auto token = db_->InTransaction<std::string>(
+      [&](store::Transaction& tx) { return ReplyToken(tx, secrets_, 1042); });
+  ASSERT_TRUE(token.ok()) << token.error().message;
+  EXPECT_EQ(*token, ExpectedToken(clear, 1042));
+  std::string stored = Setting("reply_token_key");
+  ASSERT_TRUE(stored.starts_with("sb1:")) << stored;
+  EXPECT_EQ(*secrets_.Open(stored), clear);
+  EXPECT_EQ(Setting("reply_token_key_clear"), "");
+  auto rows = db_->InTransaction<store::Rows>([&](store::Transaction& tx) {
+    return tx.Query("SELECT COUNT(*) FROM support_settings WHERE value LIKE ?",
+                    {"%" + clear + "%"});
+  });
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ((*rows)[0].Int(0), 0);
 }
 
 TEST_F(SupportStoreTest, AutoReplySlotsAreBoundedPerSender) {

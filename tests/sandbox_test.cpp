@@ -1237,5 +1237,41 @@ TEST(SandboxHostileInputTest, BadRequestsNeverCrashAndMemoryStaysFlat) {
   EXPECT_LT(later - warm, 4 * 1024) << "VmRSS grew from " << warm << " KiB to " << later << " KiB";
 }
 
+// Both usage line-item routes (unbilled and an invoice's) read `size` alike: a page of at most
+// 2000 lines (0 or absent: 2000), and a 400 naming it when it is not a number.
+TEST_F(SandboxTest, UsageLineItemPageSizeIsCappedAndMustBeANumber) {
+  ASSERT_EQ(Control("clock", R"({"set":"2026-01-10T12:00:00Z","freeze":true})").status, 200);
+  for (const char* id :
+       {"00000000-0000-4000-8000-000000000900", "00000000-0000-4000-8000-000000000901"}) {
+    json::object sub{{"subscriptionId", id}, {"tenantId", kPartnerTenant}};
+    ASSERT_EQ(Control("azure-subscriptions", json::serialize(sub)).status, 201) << id;
+  }
+  ASSERT_EQ(Control("clock", R"({"set":"2026-02-10T12:00:00Z","freeze":true})").status, 200);
+  pc_token_.clear();
+  const std::string query = "lineitems?provider=onetime&invoicelineitemtype=usagelineitems";
+  for (const std::string& path :
+       {"/invoices/unbilled/" + query + "&period=previous", "/invoices/G100202601/" + query}) {
+    auto bad = Pc("GET", path + "&size=ten");
+    EXPECT_EQ(bad.status, 400) << path << ": " << bad.body;
+    EXPECT_NE(bad.body.find("size must be a number"), std::string::npos) << bad.body;
+
+    auto three = Pc("GET", path + "&size=3");
+    ASSERT_EQ(three.status, 200) << path << ": " << three.body;
+    auto page = Json(three.body);
+    EXPECT_EQ(page.at("items").as_array().size(), 3u);
+    ASSERT_TRUE(page.as_object().contains("continuationToken")) << three.body;
+    EXPECT_NE(Str(page.at("links").at("next").at("uri")).find("size=3"), std::string::npos);
+
+    for (const char* size : {"0", "100000"}) {
+      auto capped = Pc("GET", path + "&size=" + size);
+      ASSERT_EQ(capped.status, 200) << path << " size " << size << ": " << capped.body;
+      auto all = Json(capped.body);
+      EXPECT_GT(all.at("items").as_array().size(), 3u);
+      EXPECT_NE(Str(all.at("links").at("self").at("uri")).find("size=2000"), std::string::npos)
+          << size << ": " << Str(all.at("links").at("self").at("uri"));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace pc::test

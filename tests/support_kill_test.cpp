@@ -18,9 +18,10 @@
 namespace pc::test {
 namespace {
 
-// Runs mail-in with `stdin_path` as standard input; SIGKILLs it after `kill_after` unless it
-// ended before. Returns the exit code, or -SIGKILL when it was killed.
-int RunOnce(const std::string& url, const std::string& stdin_path,
+// Runs mail-in (`key_setting`: its --set of the secret key file) with `stdin_path` as standard
+// input; SIGKILLs it after `kill_after` unless it ended before. Returns the exit code, or
+// -SIGKILL when it was killed.
+int RunOnce(const std::string& url, const std::string& key_setting, const std::string& stdin_path,
             std::chrono::milliseconds kill_after) {
   pid_t pid = fork();
   if (pid == 0) {
@@ -30,8 +31,8 @@ int RunOnce(const std::string& url, const std::string& stdin_path,
     dup2(null, 1);
     dup2(null, 2);
     std::string bin = BinaryPath();
-    execl(bin.c_str(), bin.c_str(), "support", "mail-in", "--database", url.c_str(),
-          static_cast<char*>(nullptr));
+    execl(bin.c_str(), bin.c_str(), "support", "mail-in", "--database", url.c_str(), "--set",
+          key_setting.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
   auto deadline = std::chrono::steady_clock::now() + kill_after;
@@ -72,7 +73,7 @@ TEST_P(SupportKillTest, EveryMessageIsStoredExactlyOnceDespiteKills) {
       ++attempts;
       auto limit =
           attempt < 3 ? std::chrono::milliseconds(delay_ms(rng)) : std::chrono::milliseconds(60000);
-      int code = RunOnce(db.url, path, limit);
+      int code = RunOnce(db.url, "security.secret_key_file=" + dir + "/secret.key", path, limit);
       if (code == 0) break;
       if (code == -SIGKILL) ++kills;
       ASSERT_TRUE(code == -SIGKILL || code == 75) << "message " << i << ": exit " << code;

@@ -77,8 +77,14 @@ class SupportMailTest : public ::testing::TestWithParam<Backend> {
 
   RunResult MailIn(const std::string& raw) {
     return RunCommand({"support", "mail-in", "--database", db_.url, "--set",
-                       "support.max_auto_replies_per_hour=3"},
+                       "support.max_auto_replies_per_hour=3", "--set", KeyFileSetting()},
                       raw);
+  }
+
+  // The secret key `mail-in` and `serve` share (the reply token key is sealed with it).
+  std::string KeyFileSetting() {
+    if (key_dir_.empty()) key_dir_ = TempDir("pc-support-key");
+    return "security.secret_key_file=" + key_dir_ + "/secret.key";
   }
 
   int64_t Count(const std::string& sql, const std::vector<store::Param>& params = {}) {
@@ -97,6 +103,7 @@ class SupportMailTest : public ::testing::TestWithParam<Backend> {
 
   TestDatabase db_;
   std::unique_ptr<store::Database> store_;
+  std::string key_dir_;
 };
 
 TEST_P(SupportMailTest, EveryCorpusMessageIsHandledAndQuarantineReplays) {
@@ -177,10 +184,8 @@ TEST_P(SupportMailTest, EveryCorpusMessageIsHandledAndQuarantineReplays) {
   }
 
   // What operators see: the quarantine, /metrics, replay; the customer's attachment download.
-  std::string dir = TempDir("pc-support-mail");
   ServerProcess server;
-  server.Start(
-      {"serve", "--database", db_.url, "--set", "security.secret_key_file=" + dir + "/secret.key"});
+  server.Start({"serve", "--database", db_.url, "--set", KeyFileSetting()});
   auto ops = Login(server.BaseUrl(), "ops@partner.example").Bearer();
   auto q = Http("GET", server.BaseUrl() + "/api/v1/support/quarantine", "", ops);
   ASSERT_EQ(q.status, 200) << q.body;

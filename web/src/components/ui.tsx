@@ -90,3 +90,59 @@ export function EmptyState({ title, children }: { title: string; children?: Reac
     </div>
   );
 }
+
+/** One column of a DataTable's header. */
+export interface TableColumn {
+  label: string;
+  /** Right-aligned figures (class "num"). */
+  numeric?: boolean;
+  /** Named for screen readers only (an actions column). */
+  hidden?: boolean;
+}
+
+/**
+ * A table in a card: its caption (hidden but read when `captionHidden`), a header of `columns`,
+ * one row per item from `row`, and `empty` in a single row across every column when there is no item.
+ */
+export function DataTable<T>({
+  caption,
+  captionHidden = false,
+  columns,
+  items,
+  empty,
+  row,
+}: {
+  caption: ReactNode;
+  captionHidden?: boolean;
+  columns: readonly TableColumn[];
+  items: readonly T[];
+  empty: ReactNode;
+  row: (item: T, index: number) => ReactNode;
+}) {
+  return (
+    <div className="card table-card">
+      <table className="table">
+        <caption className={captionHidden ? 'sr-only' : undefined}>{caption}</caption>
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th key={c.label} scope="col" className={c.numeric ? 'num' : undefined}>
+                {c.hidden ? <span className="sr-only">{c.label}</span> : c.label}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {items.length === 0 && (
+            <tr>
+              <td colSpan={columns.length} className="muted">
+                {empty}
+              </td>
+            </tr>
+          )}
+          {items.map((item, i) => row(item, i))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

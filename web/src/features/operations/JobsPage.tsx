@@ -3,13 +3,23 @@ import { Link } from 'react-router-dom';
 import { api, ApiError } from '../../api/client';
 import type { Items, Job } from '../../api/types';
 import { PageHeader } from '../../components/Layout';
-import { Alert, Loading, StateBadge } from '../../components/ui';
+import { Alert, DataTable, Loading, StateBadge, type TableColumn } from '../../components/ui';
 import { useLoad } from '../../components/useLoad';
 import { formatTime } from '../../lib/time';
 import { isOperator, useSession } from '../auth/session';
 
 
 const STATES = ['', 'queued', 'running', 'waiting', 'stopped', 'done'];
+const COLUMNS: TableColumn[] = [
+  { label: 'Provider' },
+  { label: 'Alias' },
+  { label: 'State' },
+  { label: 'Step' },
+  { label: 'Attempts', numeric: true },
+  { label: 'Last error' },
+  { label: 'Updated' },
+  { label: 'Actions', hidden: true },
+];
 
 export function JobsPage() {
   const { me } = useSession();
@@ -52,62 +62,39 @@ export function JobsPage() {
       {jobs.error && <Alert kind="error">{jobs.error.message}</Alert>}
       {!jobs.data && !jobs.error && <Loading />}
       {jobs.data && (
-        <div className="card table-card">
-          <table className="table">
-            <caption className="sr-only">Jobs</caption>
-            <thead>
-              <tr>
-                <th scope="col">Provider</th>
-                <th scope="col">Alias</th>
-                <th scope="col">State</th>
-                <th scope="col">Step</th>
-                <th scope="col" className="num">
-                  Attempts
-                </th>
-                <th scope="col">Last error</th>
-                <th scope="col">Updated</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {jobs.data.items.length === 0 && (
-                <tr>
-                  <td colSpan={8} className="muted">
-                    No jobs{state ? ` in state “${state}”` : ''}.
-                  </td>
-                </tr>
-              )}
-              {jobs.data.items.map((j) => (
-                <tr key={j.id}>
-                  <td data-label="Provider">
-                    {j.providerId ? <Link to={`/providers/${j.providerId}`}>{j.providerName ?? j.providerId}</Link> : <span>{j.kind}</span>}
-                  </td>
-                  <td data-label="Alias">{j.billingAlias}</td>
-                  <td data-label="State">
-                    <StateBadge state={j.state ?? ''} />
-                  </td>
-                  <td data-label="Step">{j.stepTitle ?? j.step}</td>
-                  <td data-label="Attempts" className="num">
-                    {j.attempts}
-                  </td>
-                  <td data-label="Last error" className="wrap">
-                    {j.lastError ?? '—'}
-                  </td>
-                  <td data-label="Updated">{formatTime(j.updatedAt)}</td>
-                  <td>
-                    {canResume && j.state === 'stopped' && j.providerId && (
-                      <button type="button" className="btn btn-small" onClick={() => void resume(j)} aria-label={`Resume ${j.providerName ?? 'job'}`}>
-                        Resume
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Jobs"
+          captionHidden
+          columns={COLUMNS}
+          items={jobs.data.items}
+          empty={`No jobs${state ? ` in state “${state}”` : ''}.`}
+          row={(j) => (
+            <tr key={j.id}>
+              <td data-label="Provider">
+                {j.providerId ? <Link to={`/providers/${j.providerId}`}>{j.providerName ?? j.providerId}</Link> : <span>{j.kind}</span>}
+              </td>
+              <td data-label="Alias">{j.billingAlias}</td>
+              <td data-label="State">
+                <StateBadge state={j.state ?? ''} />
+              </td>
+              <td data-label="Step">{j.stepTitle ?? j.step}</td>
+              <td data-label="Attempts" className="num">
+                {j.attempts}
+              </td>
+              <td data-label="Last error" className="wrap">
+                {j.lastError ?? '—'}
+              </td>
+              <td data-label="Updated">{formatTime(j.updatedAt)}</td>
+              <td>
+                {canResume && j.state === 'stopped' && j.providerId && (
+                  <button type="button" className="btn btn-small" onClick={() => void resume(j)} aria-label={`Resume ${j.providerName ?? 'job'}`}>
+                    Resume
+                  </button>
+                )}
+              </td>
+            </tr>
+          )}
+        />
       )}
     </>
   );

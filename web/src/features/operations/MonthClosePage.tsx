@@ -2,11 +2,18 @@ import { useMemo, useState } from 'react';
 import { api, ApiError } from '../../api/client';
 import type { ClosedInvoiceLine, Items } from '../../api/types';
 import { PageHeader } from '../../components/Layout';
-import { Alert, Loading, StateBadge } from '../../components/ui';
+import { Alert, DataTable, Loading, StateBadge, type TableColumn } from '../../components/ui';
 import { useLoad } from '../../components/useLoad';
 import { formatMoney } from '../../lib/money';
 import { formatMonth, formatTime, recentMonths } from '../../lib/time';
 
+const COLUMNS: TableColumn[] = [
+  { label: 'Alias' },
+  { label: 'Line' },
+  { label: 'State' },
+  { label: 'Posted' },
+  { label: 'Amount', numeric: true },
+];
 
 export function MonthClosePage() {
   // Months that have ended: the previous twelve.
@@ -58,44 +65,25 @@ export function MonthClosePage() {
       {lines.error && <Alert kind="error">{lines.error.message}</Alert>}
       {!lines.data && !lines.error && <Loading />}
       {lines.data && (
-        <div className="card table-card">
-          <table className="table">
-            <caption>Posted lines for {formatMonth(month)}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Alias</th>
-                <th scope="col">Line</th>
-                <th scope="col">State</th>
-                <th scope="col">Posted</th>
-                <th scope="col" className="num">
-                  Amount
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {lines.data.items.length === 0 && (
-                <tr>
-                  <td colSpan={5} className="muted">
-                    No invoice lines for this month: it is not closed yet, or it had no billed usage.
-                  </td>
-                </tr>
-              )}
-              {lines.data.items.map((l, i) => (
-                <tr key={`${l.billingAlias}-${l.kind}-${i}`}>
-                  <td data-label="Alias">{l.billingAlias}</td>
-                  <td data-label="Line">{l.description ?? l.kind}</td>
-                  <td data-label="State">
-                    <StateBadge state={l.state ?? ''} />
-                  </td>
-                  <td data-label="Posted">{formatTime(l.postedAt)}</td>
-                  <td data-label="Amount" className="num">
-                    {formatMoney(l.amount ?? '0', l.currency ?? 'USD')}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption={`Posted lines for ${formatMonth(month)}`}
+          columns={COLUMNS}
+          items={lines.data.items}
+          empty="No invoice lines for this month: it is not closed yet, or it had no billed usage."
+          row={(l, i) => (
+            <tr key={`${l.billingAlias}-${l.kind}-${i}`}>
+              <td data-label="Alias">{l.billingAlias}</td>
+              <td data-label="Line">{l.description ?? l.kind}</td>
+              <td data-label="State">
+                <StateBadge state={l.state ?? ''} />
+              </td>
+              <td data-label="Posted">{formatTime(l.postedAt)}</td>
+              <td data-label="Amount" className="num">
+                {formatMoney(l.amount ?? '0', l.currency ?? 'USD')}
+              </td>
+            </tr>
+          )}
+        />
       )}
     </>
   );

@@ -2,11 +2,18 @@ import { useState } from 'react';
 import { api, ApiError } from '../../api/client';
 import type { Items } from '../../api/types';
 import { PageHeader } from '../../components/Layout';
-import { Alert, Loading } from '../../components/ui';
+import { Alert, DataTable, Loading, type TableColumn } from '../../components/ui';
 import { useLoad } from '../../components/useLoad';
 import { formatTime } from '../../lib/time';
 import { formatSize } from './support';
 import type { QuarantinedMail } from './types';
+
+const COLUMNS: TableColumn[] = [
+  { label: 'Received' },
+  { label: 'Size', numeric: true },
+  { label: 'Reason' },
+  { label: 'Actions', hidden: true },
+];
 
 /** Mail the intake could not parse, kept whole; operators replay it once the cause is fixed. */
 export function QuarantinePage() {
@@ -33,53 +40,34 @@ export function QuarantinePage() {
       {list.error && <Alert kind="error">{list.error.message}</Alert>}
       {!list.data && !list.error && <Loading />}
       {list.data && (
-        <div className="card table-card">
-          <table className="table">
-            <caption className="sr-only">Quarantined mail</caption>
-            <thead>
-              <tr>
-                <th scope="col">Received</th>
-                <th scope="col" className="num">
-                  Size
-                </th>
-                <th scope="col">Reason</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.items.length === 0 && (
-                <tr>
-                  <td colSpan={4} className="muted">
-                    No quarantined mail.
-                  </td>
-                </tr>
-              )}
-              {list.data.items.map((m) => (
-                <tr key={m.id}>
-                  <td data-label="Received">{formatTime(m.receivedAt)}</td>
-                  <td data-label="Size" className="num">
-                    {formatSize(m.size)}
-                  </td>
-                  <td data-label="Reason" className="wrap">
-                    {m.reason}
-                  </td>
-                  <td>
-                    <button
-                      type="button"
-                      className="btn btn-small"
-                      onClick={() => void replay(m)}
-                      aria-label={`Replay the message received ${formatTime(m.receivedAt)}`}
-                    >
-                      Replay
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Quarantined mail"
+          captionHidden
+          columns={COLUMNS}
+          items={list.data.items}
+          empty="No quarantined mail."
+          row={(m) => (
+            <tr key={m.id}>
+              <td data-label="Received">{formatTime(m.receivedAt)}</td>
+              <td data-label="Size" className="num">
+                {formatSize(m.size)}
+              </td>
+              <td data-label="Reason" className="wrap">
+                {m.reason}
+              </td>
+              <td>
+                <button
+                  type="button"
+                  className="btn btn-small"
+                  onClick={() => void replay(m)}
+                  aria-label={`Replay the message received ${formatTime(m.receivedAt)}`}
+                >
+                  Replay
+                </button>
+              </td>
+            </tr>
+          )}
+        />
       )}
     </>
   );
