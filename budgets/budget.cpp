@@ -50,10 +50,12 @@ std::string Canonical(const Decimal& d) {
 
 // A decimal string field: InvalidArgument naming the field when absent, not a string or not a
 // plain decimal; then the range and places are checked by the caller's `check`.
-Result<Decimal> DecimalField(const json::value& v, std::string_view field, std::string_view example) {
+Result<Decimal> DecimalField(const json::value& v, std::string_view field,
+                             std::string_view example) {
   if (!v.is_string()) {
-    return InvalidArgument("Field '" + std::string(field) + "' must be a decimal string such as \"" +
-                           std::string(example) + "\" (not a JSON number)");
+    return InvalidArgument("Field '" + std::string(field) +
+                           "' must be a decimal string such as \"" + std::string(example) +
+                           "\" (not a JSON number)");
   }
   auto d = Decimal::Parse(v.as_string());
   if (!d.ok()) return InvalidArgument("Field '" + std::string(field) + "': " + d.error().message);
@@ -331,19 +333,18 @@ Status Write(store::Transaction& tx, const Budget& b, bool insert) {
 }
 
 json::object AuditDetail(const Budget& b) {
-  return json::object{{"alias", b.alias},
-                      {"subscriptionId", b.azure_subscription_id
-                                             ? json::value(*b.azure_subscription_id)
-                                             : json::value(nullptr)},
-                      {"name", b.name},
-                      {"amount", b.amount.ToString()},
-                      {"currency", b.currency},
-                      {"thresholds", ParseJson(ThresholdsText(b.thresholds)).value()},
-                      {"pace", json::object{{"enabled", b.pace.enabled},
-                                            {"tolerancePercent",
-                                             Canonical(b.pace.tolerance_percent)}}},
-                      {"recipients", ParseJson(RecipientsText(b.recipients)).value()},
-                      {"arming", b.arming}};
+  return json::object{
+      {"alias", b.alias},
+      {"subscriptionId",
+       b.azure_subscription_id ? json::value(*b.azure_subscription_id) : json::value(nullptr)},
+      {"name", b.name},
+      {"amount", b.amount.ToString()},
+      {"currency", b.currency},
+      {"thresholds", ParseJson(ThresholdsText(b.thresholds)).value()},
+      {"pace", json::object{{"enabled", b.pace.enabled},
+                            {"tolerancePercent", Canonical(b.pace.tolerance_percent)}}},
+      {"recipients", ParseJson(RecipientsText(b.recipients)).value()},
+      {"arming", b.arming}};
 }
 
 std::string ActorOf(const Principal& who) {
@@ -434,10 +435,9 @@ Result<Budget> CreateBudget(store::Database& db, const Principal& who, Budget bu
     }
     b.organization_id = owner[0].Text(0);
     if (b.azure_subscription_id) {
-      PC_ASSIGN_OR_RETURN(auto mapped,
-                          tx.Query("SELECT 1 FROM azure_subscriptions_map WHERE "
-                                   "azure_subscription_id = ? AND billing_alias = ?",
-                                   {*b.azure_subscription_id, b.alias}));
+      PC_ASSIGN_OR_RETURN(auto mapped, tx.Query("SELECT 1 FROM azure_subscriptions_map WHERE "
+                                                "azure_subscription_id = ? AND billing_alias = ?",
+                                                {*b.azure_subscription_id, b.alias}));
       if (mapped.empty()) {
         return InvalidArgument("Azure subscription " + *b.azure_subscription_id +
                                " is not billed to alias " + b.alias +
@@ -466,9 +466,8 @@ Result<Budget> CreateBudget(store::Database& db, const Principal& who, Budget bu
     b.created_at = b.updated_at = FormatTimestamp(Now());
     b.created_by = ActorOf(who);
     PC_RETURN_IF_ERROR(Write(tx, b, true));
-    PC_RETURN_IF_ERROR(identity::IdentityService::Audit(tx, who, b.organization_id,
-                                                        "budget.created", "budget", b.id,
-                                                        AuditDetail(b)));
+    PC_RETURN_IF_ERROR(identity::IdentityService::Audit(
+        tx, who, b.organization_id, "budget.created", "budget", b.id, AuditDetail(b)));
     PC_RETURN_IF_ERROR(EvaluateBudget(tx, b, Now()));
     return b;
   });
@@ -543,8 +542,8 @@ Status DeleteBudget(store::Database& db, const Principal& who, std::string_view 
     PC_RETURN_IF_ERROR(CheckManage(who, b));
     PC_RETURN_IF_ERROR(tx.Execute("DELETE FROM budget_alerts WHERE budget_id = ?", {b.id}));
     PC_RETURN_IF_ERROR(tx.Execute("DELETE FROM budgets WHERE id = ?", {b.id}));
-    return identity::IdentityService::Audit(tx, who, b.organization_id, "budget.deleted",
-                                            "budget", b.id, AuditDetail(b));
+    return identity::IdentityService::Audit(tx, who, b.organization_id, "budget.deleted", "budget",
+                                            b.id, AuditDetail(b));
   });
 }
 
@@ -563,16 +562,15 @@ Result<std::vector<Budget>> LoadBudgets(store::Transaction& tx,
 Result<json::object> BudgetJson(store::Transaction& tx, const Budget& b, Timestamp now) {
   YearMonth month = YearMonth::Containing(now);
   PC_ASSIGN_OR_RETURN(Figures f, BudgetFigures(tx, b, month));
-  json::object status{
-      {"month", month.ToString()},
-      {"actual", FixedText(f.actual, f.minor_unit)},
-      {"forecast", FixedText(f.forecast, f.minor_unit)},
-      {"percentActual", PercentOf(f.actual, b.amount)},
-      {"percentForecast", PercentOf(f.forecast, b.amount)},
-      {"asOf", f.as_of ? json::value(*f.as_of) : json::value(nullptr)},
-      {"daysElapsed", f.days_elapsed},
-      {"daysInMonth", f.days_in_month},
-      {"problem", f.problem ? json::value(*f.problem) : json::value(nullptr)}};
+  json::object status{{"month", month.ToString()},
+                      {"actual", FixedText(f.actual, f.minor_unit)},
+                      {"forecast", FixedText(f.forecast, f.minor_unit)},
+                      {"percentActual", PercentOf(f.actual, b.amount)},
+                      {"percentForecast", PercentOf(f.forecast, b.amount)},
+                      {"asOf", f.as_of ? json::value(*f.as_of) : json::value(nullptr)},
+                      {"daysElapsed", f.days_elapsed},
+                      {"daysInMonth", f.days_in_month},
+                      {"problem", f.problem ? json::value(*f.problem) : json::value(nullptr)}};
   PC_ASSIGN_OR_RETURN(auto alerts, LoadAlerts(tx, b.id));
   json::array alert_items;
   for (const auto& a : alerts) alert_items.push_back(ToJson(a));

@@ -82,8 +82,7 @@ Result<Budget> CreateBudget(store::Database& db, const identity::Principal& who,
 Result<std::vector<Budget>> ListBudgets(store::Database& db, const identity::Principal& who,
                                         const std::optional<std::string>& alias);
 // One budget; NotFound when it does not exist or `who` may not read it.
-Result<Budget> GetBudget(store::Database& db, const identity::Principal& who,
-                         std::string_view id);
+Result<Budget> GetBudget(store::Database& db, const identity::Principal& who, std::string_view id);
 // Applies `changes`, audited; a new amount, thresholds or pace re-arm every alert, and the
 // budget is evaluated at once. Errors as CreateBudget and GetBudget.
 Result<Budget> UpdateBudget(store::Database& db, const identity::Principal& who,

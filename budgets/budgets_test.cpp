@@ -3,11 +3,15 @@
 // re-arm; the pace rule at its boundary; subscription budgets; who may do what; bad input.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
+
 #include "billing/charges.h"
 #include "billing/usage_import.h"
 #include "budgets/budget.h"
 #include "budgets/evaluation.h"
 #include "store/migrated_database_test.h"
+#include "webhooks/webhook_service.h"
 
 namespace pc::budgets {
 namespace {
@@ -141,6 +145,12 @@ constexpr const char* kAcmeBudget =
         {"percent":"80","kind":"actual"},{"percent":"100","kind":"forecast"}]})";
 
 TEST_P(BudgetsTest, AnImportFrom70To95PercentAlertsTheTwoThresholdsOnceWithThePageFigures) {
+  // Acme's endpoint for the event, as its admin subscribes one (webhooks/webhook_service.h).
+  SecretBox secrets = SecretBox::Random();
+  webhooks::WebhookService hooks(*db_, secrets, webhooks::TargetPolicy{});
+  auto endpoint = hooks.Create(
+      acme_admin_, {"https://hooks.acme.example/budgets", {"budget.threshold_crossed"}, "alerts"});
+  ASSERT_TRUE(endpoint.ok()) << endpoint.error().message;
   Budget b = Create(kAcmeBudget, acme_admin_);
   EXPECT_EQ(b.amount.ToString(), "1000.00");
   EXPECT_EQ(b.recipients, std::vector<std::string>{"admin@acme.example"});  // the creator
@@ -176,8 +186,7 @@ TEST_P(BudgetsTest, AnImportFrom70To95PercentAlertsTheTwoThresholdsOnceWithThePa
   ASSERT_EQ(emails->size(), 2u);
   for (const auto& e : *emails) {
     EXPECT_EQ(e.Text(0), "admin@acme.example");
-    EXPECT_NE(e.Text(2).find("Month-to-date: 950.00 USD (95.00% of the budget)"),
-              std::string::npos)
+    EXPECT_NE(e.Text(2).find("Month-to-date: 950.00 USD (95.00% of the budget)"), std::string::npos)
         << e.Text(2);
     EXPECT_NE(e.Text(2).find("Forecast for the month: " +
                              std::string(page.at("forecast").as_string()) + " USD"),
@@ -186,6 +195,26 @@ TEST_P(BudgetsTest, AnImportFrom70To95PercentAlertsTheTwoThresholdsOnceWithThePa
               std::string::npos);
   }
   EXPECT_NE((*emails)[0].Text(1).find("is forecast to reach 100%"), std::string::npos);
+  // One webhook event per alert, queued for Acme's endpoint, with the same figures.
+  auto events = db_->InTransaction<store::Rows>([](store::Transaction& tx) {
+    return tx.Query(
+        "SELECT e.type, e.payload FROM webhook_events e JOIN webhook_deliveries d "
+        "ON d.event_id = e.event_id ORDER BY e.event_id");
+  });
+  ASSERT_TRUE(events.ok()) << events.error().message;
+  ASSERT_EQ(events->size(), 2u);
+  std::set<std::string> event_kinds;
+  for (const auto& e : *events) {
+    EXPECT_EQ(e.Text(0), "budget.threshold_crossed");
+    auto payload = ParseJson(e.Text(1)).value();
+    const auto& alert = payload.at("data").at("alert").as_object();
+    event_kinds.insert(std::string(alert.at("kind").as_string()));
+    EXPECT_EQ(alert.at("actual").as_string(), "950.00");
+    EXPECT_EQ(alert.at("forecast").as_string(), page.at("forecast").as_string());
+    EXPECT_EQ(alert.at("asOf").as_string(), page.at("asOf").as_string());
+    EXPECT_EQ(payload.at("data").at("budgetId").as_string(), b.id);
+  }
+  EXPECT_EQ(event_kinds, (std::set<std::string>{"actual", "forecast"}));
   EXPECT_NE((*emails)[1].Text(1).find("reached 80% of its budget (950.00 of 1000.00 USD)"),
             std::string::npos)
       << (*emails)[1].Text(1);
@@ -200,6 +229,7 @@ TEST_P(BudgetsTest, AnImportFrom70To95PercentAlertsTheTwoThresholdsOnceWithThePa
   EXPECT_EQ(*hourly, 0);
   EXPECT_EQ(Alerts(b).size(), 2u);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM outbox_emails"), 2);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM webhook_deliveries"), 2);
 
   // The status beside the budget is the page's too.
   auto json = BudgetJson(*db_, b, Now());
@@ -301,11 +331,9 @@ TEST_P(BudgetsTest, OnlyTheOrganizationSeesItsBudgetsAndOnlyAdminsAndOperatorsMa
   // Members read, but do not manage.
   EXPECT_TRUE(GetBudget(*db_, acme_member_, b.id).ok());
   EXPECT_EQ(ListBudgets(*db_, acme_member_, std::nullopt)->size(), 1u);
-  EXPECT_EQ(UpdateBudget(*db_, acme_member_, b.id, {}).error().code,
-            ErrorCode::kPermissionDenied);
+  EXPECT_EQ(UpdateBudget(*db_, acme_member_, b.id, {}).error().code, ErrorCode::kPermissionDenied);
   EXPECT_EQ(DeleteBudget(*db_, acme_member_, b.id).error().code, ErrorCode::kPermissionDenied);
-  EXPECT_EQ(CreateBudget(*db_, acme_member_, *foreign).error().code,
-            ErrorCode::kPermissionDenied);
+  EXPECT_EQ(CreateBudget(*db_, acme_member_, *foreign).error().code, ErrorCode::kPermissionDenied);
   // The partner's staff read all; operators manage, support agents do not.
   EXPECT_EQ(ListBudgets(*db_, agent_, std::nullopt)->size(), 1u);
   EXPECT_EQ(DeleteBudget(*db_, agent_, b.id).error().code, ErrorCode::kPermissionDenied);
@@ -337,8 +365,9 @@ TEST_P(BudgetsTest, BadBodiesAreRefusedNamingTheField) {
   refuse(R"({"alias":"ACME","name":"x","amount":"1e3",)" + t + "}", "'amount'");
   refuse(R"({"alias":"ACME","name":"a\nb","amount":"1",)" + t + "}", "name");
   refuse(R"({"alias":"ACME","name":"x","amount":"1"})", "at least one threshold");
-  refuse(R"({"alias":"ACME","name":"x","amount":"1","thresholds":[{"percent":"0","kind":"actual"}]})",
-         "thresholds[0].percent");
+  refuse(
+      R"({"alias":"ACME","name":"x","amount":"1","thresholds":[{"percent":"0","kind":"actual"}]})",
+      "thresholds[0].percent");
   refuse(
       R"({"alias":"ACME","name":"x","amount":"1","thresholds":[{"percent":"80","kind":"spent"}]})",
       "thresholds[0].kind");

@@ -10,6 +10,7 @@
 #include "core/error_codes.h"
 #include "core/money.h"
 #include "core/uuid.h"
+#include "webhooks/events.h"
 
 namespace pc::budgets {
 
@@ -55,16 +56,15 @@ Status QueueEmails(store::Transaction& tx, const Budget& b, const Alert& a,
                    const Crossing& crossing, const Figures& f) {
   std::string cur = " " + b.currency;
   std::string subject = "Budget alert: " + b.name + " (" + b.alias + ") " + crossing.headline;
-  std::string body =
-      "Budget \"" + b.name + "\" for " + Scope(b) + ", " + a.month + ":\n\n" +
-      "Budget: " + a.budget_amount + cur + "\n" + "Month-to-date: " +
-      FixedText(f.actual, f.minor_unit) + cur + " (" + PercentOf(f.actual, b.amount) +
-      "% of the budget)\n" + "Forecast for the month: " + FixedText(f.forecast, f.minor_unit) +
-      cur + " (" + PercentOf(f.forecast, b.amount) + "%)\n";
+  std::string body = "Budget \"" + b.name + "\" for " + Scope(b) + ", " + a.month + ":\n\n" +
+                     "Budget: " + a.budget_amount + cur + "\n" +
+                     "Month-to-date: " + FixedText(f.actual, f.minor_unit) + cur + " (" +
+                     PercentOf(f.actual, b.amount) + "% of the budget)\n" +
+                     "Forecast for the month: " + FixedText(f.forecast, f.minor_unit) + cur + " (" +
+                     PercentOf(f.forecast, b.amount) + "%)\n";
   if (a.kind == "pace") {
-    body += "Expected by now at an even pace: " +
-            std::string(a.detail.at("expected").as_string()) + cur + " (" +
-            std::to_string(f.days_elapsed) + " of " + std::to_string(f.days_in_month) +
+    body += "Expected by now at an even pace: " + std::string(a.detail.at("expected").as_string()) +
+            cur + " (" + std::to_string(f.days_elapsed) + " of " + std::to_string(f.days_in_month) +
             " days), tolerance " + a.percent + "%\n";
   } else {
     body += "Threshold crossed: " + a.kind + " " + a.percent + "% of the budget\n";
@@ -86,19 +86,16 @@ Status QueueEmails(store::Transaction& tx, const Budget& b, const Alert& a,
 
 // The webhook event of an alert, in `tx`.
 Status QueueEvent(store::Transaction& tx, const Budget& b, const Alert& a) {
-  json::object data{{"budgetId", b.id},
-                    {"budgetName", b.name},
-                    {"alias", b.alias},
-                    {"subscriptionId", b.azure_subscription_id
-                                           ? json::value(*b.azure_subscription_id)
-                                           : json::value(nullptr)},
-                    {"alert", ToJson(a)}};
-  // WEBHOOK (webhooks16): webhooks::EnqueueEvent(tx, b.organization_id,
-  // "budget.threshold_crossed", "budget-alert:" + a.id, data) goes here once webhooks/events.h
-  // is on this branch.
-  (void)tx;
-  (void)data;
-  return {};
+  json::object data{
+      {"budgetId", b.id},
+      {"budgetName", b.name},
+      {"alias", b.alias},
+      {"subscriptionId",
+       b.azure_subscription_id ? json::value(*b.azure_subscription_id) : json::value(nullptr)},
+      {"alert", ToJson(a)}};
+  // The alert's id names the fact: it is inserted once, so the event is queued once.
+  return webhooks::EnqueueEvent(tx, b.organization_id, "budget.threshold_crossed",
+                                "budget-alert:" + a.id, data);
 }
 
 // Records the crossing as an alert unless this (budget, month, kind, percent, arming) alerted
@@ -156,12 +153,12 @@ Result<std::vector<Crossing>> Crossings(const Budget& b, const Figures& f) {
     const Decimal& figure = forecast ? f.forecast : f.actual;
     std::string p = PercentKey(t.percent);
     out.push_back({std::string(ThresholdKindName(t.kind)), t.percent, figure,
-                   forecast ? "is forecast to reach " + p + "% of its budget (forecast " +
-                                  FixedText(figure, f.minor_unit) + " of " +
-                                  FixedText(b.amount, f.minor_unit) + cur + ")"
-                            : "reached " + p + "% of its budget (" +
-                                  FixedText(figure, f.minor_unit) + " of " +
-                                  FixedText(b.amount, f.minor_unit) + cur + ")"});
+                   forecast
+                       ? "is forecast to reach " + p + "% of its budget (forecast " +
+                             FixedText(figure, f.minor_unit) + " of " +
+                             FixedText(b.amount, f.minor_unit) + cur + ")"
+                       : "reached " + p + "% of its budget (" + FixedText(figure, f.minor_unit) +
+                             " of " + FixedText(b.amount, f.minor_unit) + cur + ")"});
   }
   if (b.pace.enabled && f.days_elapsed > 0 && f.days_in_month > 0) {
     // actual × days in month × 100 > amount × days elapsed × (100 + tolerance)
@@ -268,14 +265,14 @@ Result<Figures> BudgetFigures(store::Transaction& tx, const Budget& b, YearMonth
 }
 
 Result<std::vector<Alert>> LoadAlerts(store::Transaction& tx, const std::string& budget_id) {
-  PC_ASSIGN_OR_RETURN(
-      auto rows, tx.Query("SELECT id, budget_id, month, kind, percent, arming, amount, "
-                          "budget_amount, currency, as_of, sent_at, detail FROM budget_alerts "
-                          "WHERE budget_id = ? ORDER BY sent_at DESC, id DESC LIMIT 500",
-                          {budget_id}));
+  PC_ASSIGN_OR_RETURN(auto rows,
+                      tx.Query("SELECT id, budget_id, month, kind, percent, arming, amount, "
+                               "budget_amount, currency, as_of, sent_at, detail FROM budget_alerts "
+                               "WHERE budget_id = ? ORDER BY sent_at DESC, id DESC LIMIT 500",
+                               {budget_id}));
   std::vector<Alert> out;
   for (const auto& r : rows) {
-    Alert a{r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Int(5),
+    Alert a{r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4),  r.Int(5),
             r.Text(6), r.Text(7), r.Text(8), r.Text(9), r.Text(10), {}};
     auto detail = ParseJson(r.Text(11));
     if (detail.ok() && detail->is_object()) a.detail = detail->as_object();
@@ -284,8 +281,7 @@ Result<std::vector<Alert>> LoadAlerts(store::Transaction& tx, const std::string&
   return out;
 }
 
-Result<std::vector<Alert>> EvaluateBudget(store::Transaction& tx, const Budget& b,
-                                          Timestamp now) {
+Result<std::vector<Alert>> EvaluateBudget(store::Transaction& tx, const Budget& b, Timestamp now) {
   std::vector<Alert> sent;
   YearMonth current = YearMonth::Containing(now);
   std::vector<YearMonth> months{current};
@@ -309,8 +305,7 @@ Result<std::vector<Alert>> EvaluateBudget(store::Transaction& tx, const Budget& 
 }
 
 Result<std::vector<Alert>> EvaluateAliases(store::Transaction& tx,
-                                           const std::vector<std::string>& aliases,
-                                           Timestamp now) {
+                                           const std::vector<std::string>& aliases, Timestamp now) {
   PC_ASSIGN_OR_RETURN(auto budgets, LoadBudgets(tx, aliases));
   std::vector<Alert> sent;
   for (const auto& b : budgets) {
@@ -331,18 +326,15 @@ Status EvaluateAfterImport(store::Transaction& tx, const billing::ImportReport& 
 }
 
 Result<int64_t> EvaluateAllBudgets(store::Database& db, Timestamp now) {
-  PC_ASSIGN_OR_RETURN(auto aliases,
-                      db.InTransaction<store::Rows>([](store::Transaction& tx) {
-                        return tx.Query(
-                            "SELECT DISTINCT billing_alias FROM budgets ORDER BY billing_alias");
-                      }));
+  PC_ASSIGN_OR_RETURN(auto aliases, db.InTransaction<store::Rows>([](store::Transaction& tx) {
+    return tx.Query("SELECT DISTINCT billing_alias FROM budgets ORDER BY billing_alias");
+  }));
   int64_t sent = 0;
   for (const auto& row : aliases) {
     std::vector<std::string> one{row.Text(0)};
     PC_ASSIGN_OR_RETURN(auto alerts,
-                        db.InTransaction<std::vector<Alert>>([&](store::Transaction& tx) {
-                          return EvaluateAliases(tx, one, now);
-                        }));
+                        db.InTransaction<std::vector<Alert>>(
+                            [&](store::Transaction& tx) { return EvaluateAliases(tx, one, now); }));
     sent += static_cast<int64_t>(alerts.size());
   }
   return sent;

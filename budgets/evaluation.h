@@ -81,8 +81,7 @@ Result<std::vector<Alert>> EvaluateBudget(store::Transaction& tx, const Budget& 
                                           Timestamp now);
 // Evaluates every budget of the aliases (every budget when empty).
 Result<std::vector<Alert>> EvaluateAliases(store::Transaction& tx,
-                                           const std::vector<std::string>& aliases,
-                                           Timestamp now);
+                                           const std::vector<std::string>& aliases, Timestamp now);
 // What a usage import runs in its transaction (billing::ImportOptions::after_import): evaluates
 // the budgets of the aliases whose charges it changed, so the alerts exist if and only if the
 // usage does, within the import.
