@@ -65,7 +65,8 @@ class BudgetsE2eTest : public ::testing::TestWithParam<Backend> {
   // The mailbox's messages to `to`.
   std::vector<json::object> Mail(const std::string& to) {
     std::vector<json::object> out;
-    for (const auto& m : SandboxState().at("mailbox").as_array()) {
+    json::object state = SandboxState();
+    for (const auto& m : state.at("mailbox").as_array()) {
       if (Str(m.at("to")) == to) out.push_back(m.as_object());
     }
     return out;
@@ -96,8 +97,8 @@ class BudgetsE2eTest : public ::testing::TestWithParam<Backend> {
   }
 
   int64_t Count(const std::string& sql) {
-    auto rows = store_->InTransaction<store::Rows>(
-        [&](store::Transaction& tx) { return tx.Query(sql); });
+    auto rows =
+        store_->InTransaction<store::Rows>([&](store::Transaction& tx) { return tx.Query(sql); });
     EXPECT_TRUE(rows.ok()) << rows.error().message;
     return rows.ok() ? (*rows)[0].Int(0) : -1;
   }
@@ -174,9 +175,10 @@ TEST_P(BudgetsE2eTest, AnImportFrom70To95PercentAlertsTwiceOnceByEmailWithThePag
   EXPECT_TRUE(subjects.contains(
       "Budget alert: Acme monthly (ACME) reached 80% of its budget (950.00 of 1000.00 USD)"))
       << *subjects.begin();
-  EXPECT_TRUE(subjects.contains("Budget alert: Acme monthly (ACME) is forecast to reach 100% of "
-                                "its budget (forecast " +
-                                Str(page.at("forecast")) + " of 1000.00 USD)"));
+  EXPECT_TRUE(
+      subjects.contains("Budget alert: Acme monthly (ACME) is forecast to reach 100% of "
+                        "its budget (forecast " +
+                        Str(page.at("forecast")) + " of 1000.00 USD)"));
 
   // The same file again: already imported, no alert, nothing more queued or sent.
   EXPECT_NE(Import("ninety-five.csv", ninety_five).find("already imported"), std::string::npos);
