@@ -1,14 +1,18 @@
 // End-to-end budgets (issue 16), on SQLite and PostgreSQL: the real service, the real sandbox
 // (its SMTP mailbox) and `partnercloud usage import`. A usage import taking an alias from 70% to
 // 95% of its budget, with thresholds 80 (actual) and 100 (forecast), alerts exactly those two,
-// once, by email with the billing page's figures; the same file again alerts nothing. And
-// budgets of one organization are invisible to another.
+// once, by email and by signed webhook with the billing page's figures; the same file again
+// alerts nothing. And budgets of one organization are invisible to another.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "core/time.h"
 #include "store/store.h"
@@ -22,6 +26,49 @@ namespace json = boost::json;
 const std::string kHeader =
     "PartnerId,CustomerId,EntitlementId,UsageDate,MeterCategory,ResourceURI,UnitPrice,Quantity,"
     "BillingPreTaxTotal,BillingCurrency,Tags,BenefitId\r\n";
+
+// tests/webhook_receiver.js (Node, its own HMAC check of every signature) as a child process.
+class Receiver {
+ public:
+  Receiver() {
+    dir_ = TempDir("pc-budget-receiver");
+    pid_ = fork();
+    if (pid_ == 0) {
+      std::string script = std::string(PC_TESTS_DIR) + "/webhook_receiver.js";
+      std::string port_file = dir_ + "/port", log = dir_ + "/log.jsonl";
+      execlp("node", "node", script.c_str(), port_file.c_str(), log.c_str(),
+             static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    EXPECT_TRUE(
+        WaitUntil([&] { return !ReadFile(dir_ + "/port").empty(); }, std::chrono::seconds(20)))
+        << "the Node receiver did not start";
+    port_ = std::stoi("0" + ReadFile(dir_ + "/port"));
+  }
+  ~Receiver() {
+    kill(pid_, SIGKILL);
+    int status;
+    waitpid(pid_, &status, 0);
+  }
+  std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hooks"; }
+  void SetSecret(const std::string& secret) {
+    auto r = Http("POST", "http://127.0.0.1:" + std::to_string(port_) + "/control/secret", secret);
+    EXPECT_EQ(r.status, 200);
+  }
+  std::vector<json::object> Requests() const {
+    std::vector<json::object> out;
+    std::istringstream lines(ReadFile(dir_ + "/log.jsonl"));
+    for (std::string line; std::getline(lines, line);) {
+      if (!line.empty()) out.push_back(Json(line).as_object());
+    }
+    return out;
+  }
+
+ private:
+  std::string dir_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
 
 class BudgetsE2eTest : public ::testing::TestWithParam<Backend> {
  protected:
@@ -52,7 +99,8 @@ class BudgetsE2eTest : public ::testing::TestWithParam<Backend> {
                    "upstream.sandbox_url=" + sandbox_.BaseUrl(), "--set",
                    "security.secret_key_file=" + dir_ + "/secret.key", "--set",
                    "smtp.url=smtp://127.0.0.1:" + std::to_string(smtp_port), "--set",
-                   "billing.auto_close=false"});
+                   "billing.auto_close=false", "--set", "webhooks.allow_http_loopback=true",
+                   "--set", "jobs.instance_file=" + dir_ + "/instance.id"});
     month_ = YearMonth::Containing(Now());
   }
 
@@ -110,8 +158,16 @@ class BudgetsE2eTest : public ::testing::TestWithParam<Backend> {
   YearMonth month_;
 };
 
-TEST_P(BudgetsE2eTest, AnImportFrom70To95PercentAlertsTwiceOnceByEmailWithThePageFigures) {
+TEST_P(BudgetsE2eTest, AnImportFrom70To95PercentAlertsTwiceOnceByEmailAndWebhookWithPageFigures) {
   Session admin = Login(server_.BaseUrl(), "admin@acme.example");
+  // Acme's admin subscribes an endpoint to the budget event.
+  Receiver receiver;
+  auto endpoint = Call("POST", "/api/v1/webhooks", admin,
+                       R"({"url":")" + receiver.Url() +
+                           R"(","events":["budget.threshold_crossed"],"description":"budgets"})");
+  ASSERT_EQ(endpoint.status, 201) << endpoint.body;
+  receiver.SetSecret(Str(Json(endpoint.body).at("secret")));
+  std::string endpoint_id = Str(Json(endpoint.body).at("id"));
   auto created = Call("POST", "/api/v1/budgets", admin,
                       R"({"alias":"ACME","name":"Acme monthly","amount":"1000.00",
                           "thresholds":[{"percent":"80","kind":"actual"},
@@ -180,6 +236,24 @@ TEST_P(BudgetsE2eTest, AnImportFrom70To95PercentAlertsTwiceOnceByEmailWithThePag
                         "its budget (forecast " +
                         Str(page.at("forecast")) + " of 1000.00 USD)"));
 
+  // And the two webhook events, signed (checked by the receiver's own HMAC), same figures.
+  ASSERT_TRUE(WaitUntil([&] { return receiver.Requests().size() >= 2; })) << server_.Stderr();
+  auto requests = receiver.Requests();
+  ASSERT_EQ(requests.size(), 2u);
+  std::set<std::string> hook_kinds;
+  for (const auto& r : requests) {
+    EXPECT_TRUE(r.at("verified").as_bool()) << r;
+    auto event = Json(Str(r.at("body")));
+    EXPECT_EQ(Str(event.at("type")), "budget.threshold_crossed");
+    const auto& alert = event.at("data").at("alert");
+    hook_kinds.insert(Str(alert.at("kind")));
+    EXPECT_EQ(Str(alert.at("actual")), Str(page.at("mtd")));
+    EXPECT_EQ(Str(alert.at("forecast")), Str(page.at("forecast")));
+    EXPECT_EQ(Str(alert.at("asOf")), Str(page.at("asOf")));
+    EXPECT_EQ(Str(event.at("data").at("budgetId")), id);
+  }
+  EXPECT_EQ(hook_kinds, (std::set<std::string>{"actual", "forecast"}));
+
   // The same file again: already imported, no alert, nothing more queued or sent.
   EXPECT_NE(Import("ninety-five.csv", ninety_five).find("already imported"), std::string::npos);
   budget = Json(Call("GET", "/api/v1/budgets/" + id, admin).body);
@@ -187,6 +261,9 @@ TEST_P(BudgetsE2eTest, AnImportFrom70To95PercentAlertsTwiceOnceByEmailWithThePag
   EXPECT_EQ(Count("SELECT COUNT(*) FROM outbox_emails"), 2);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM outbox_emails WHERE sent_at IS NULL"), 0);
   EXPECT_EQ(Mail("finance@acme.example").size(), 2u);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM webhook_deliveries"), 2);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM webhook_deliveries WHERE status <> 'delivered'"), 0);
+  EXPECT_EQ(receiver.Requests().size(), 2u);
 }
 
 TEST_P(BudgetsE2eTest, OneOrganizationsBudgetsAreInvisibleToAnother) {
