@@ -53,6 +53,7 @@ http::Router BuildRouter(ApiContext& ctx) {
   AddSupportRoutes(router, ctx);
   AddSupportRequestRoutes(router, ctx);
   AddGovernanceRoutes(router, ctx);
+  AddBudgetRoutes(router, ctx);
   AddWebhookRoutes(router, ctx);
   ctx.capabilities.Seal();
   SetTextFieldLimit(ctx.options.max_text_field);

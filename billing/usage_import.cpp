@@ -722,7 +722,9 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
     }
 
     // Usage kept aside earlier whose subscription is known now is billed from now on.
-    PC_RETURN_IF_ERROR(AttributeKeptAside(tx));
+    std::set<std::string> touched;  // the billing aliases whose charges change
+    PC_ASSIGN_OR_RETURN(auto attributed, AttributeKeptAside(tx));
+    for (const auto& a : attributed) touched.insert(a.billing_alias);
     // The month-to-date aggregates follow every billed rollup this import writes.
     PC_ASSIGN_OR_RETURN(auto mtd, AggregateWriter::Begin(tx));
 
@@ -845,6 +847,7 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
             AddTo(snapshot_groups[gk], sums.quantity, sums.charge, sums.partner_cost, sums.lines));
       }
       (alias ? report.rows_imported : report.rows_unknown) += sums.lines;
+      if (alias) touched.insert(*alias);
       if (billed_batch.size() >= kRowsPerStatement) {
         PC_RETURN_IF_ERROR(InsertRollups(tx, billed_batch, true, now, billed, &mtd));
         billed_batch.clear();
@@ -924,6 +927,7 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
     if (snapshot) PC_RETURN_IF_ERROR(RecordSnapshot(tx, report, snapshot_parts, snapshot_groups));
 
     // Rows that existed already and the recounted groups are added to.
+    for (const auto& [key, sums] : billed) touched.insert(key[0]);
     PC_RETURN_IF_ERROR(AddToRollups(tx, billed, true, now, &mtd));
     PC_RETURN_IF_ERROR(AddToRollups(tx, unknown, false, now, nullptr));
     PC_RETURN_IF_ERROR(mtd.Finish());
@@ -945,6 +949,8 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
                      {"rowsRejected", report.rows_rejected},
                      {"rowsUnknownCustomer", report.rows_unknown},
                      {"rowsDuplicate", report.rows_duplicate}}));
+    report.billing_aliases.assign(touched.begin(), touched.end());
+    if (options.after_import) PC_RETURN_IF_ERROR(options.after_import(tx, report));
     return report;
   };
   auto result = db.InTransaction<ImportReport>(run);
