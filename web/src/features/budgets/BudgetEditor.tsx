@@ -12,6 +12,7 @@ export function BudgetEditor({
   initial,
   subscriptions,
   saveLabel,
+  scopeFixed = false,
   onSave,
   onCancel,
 }: {
@@ -20,6 +21,8 @@ export function BudgetEditor({
   initial: BudgetForm;
   subscriptions: string[];
   saveLabel: string;
+  /** Editing: the scope is the budget's and cannot change. */
+  scopeFixed?: boolean;
   onSave: (body: ReturnType<typeof budgetBody>) => Promise<void>;
   onCancel: () => void;
 }) {
@@ -72,8 +75,11 @@ export function BudgetEditor({
       <div className="grid-2">
         <label className="field">
           <span>Scope</span>
-          <select value={form.subscriptionId} onChange={(e) => set('subscriptionId', e.target.value)}>
+          <select value={form.subscriptionId} disabled={scopeFixed} onChange={(e) => set('subscriptionId', e.target.value)}>
             <option value="">All of {alias}</option>
+            {form.subscriptionId && !subscriptions.includes(form.subscriptionId) && (
+              <option value={form.subscriptionId}>Subscription {form.subscriptionId}</option>
+            )}
             {subscriptions.map((s) => (
               <option key={s} value={s}>
                 Subscription {s}

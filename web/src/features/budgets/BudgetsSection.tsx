@@ -6,7 +6,7 @@ import { formatMoney } from '../../lib/money';
 import { formatMonth, formatTime } from '../../lib/time';
 import { useSession } from '../auth/session';
 import { BudgetEditor } from './BudgetEditor';
-import { alertKindLabel, emptyBudgetForm, formFromBudget, percentText, usageLevel } from './budgets';
+import { alertKindLabel, budgetChanges, emptyBudgetForm, formFromBudget, percentText, usageLevel } from './budgets';
 import type { Budget } from './types';
 
 /** Who may create, change and delete budgets: the organization's admins and operators. */
@@ -111,6 +111,7 @@ export function BudgetsSection({
               <dd>{formatTime(b.status?.asOf)}</dd>
             </div>
           </dl>
+          {b.status?.problem && <Alert kind="warning">{b.status.problem}</Alert>}
           <p className="small">
             <strong>Alerts at:</strong>{' '}
             {b.thresholds.length === 0 && !b.pace.enabled && 'none'}
@@ -174,10 +175,11 @@ export function BudgetsSection({
               initial={editing === 'new' ? emptyBudgetForm(alias) : formFromBudget(editing)}
               subscriptions={subscriptions}
               saveLabel={editing === 'new' ? 'Create budget' : 'Save budget'}
+              scopeFixed={editing !== 'new'}
               onCancel={() => setEditing(null)}
               onSave={async (body) => {
                 if (editing === 'new') await api.post<Budget>('/api/v1/budgets', body);
-                else await api.patch<Budget>(`/api/v1/budgets/${encodeURIComponent(editing.id)}`, body);
+                else await api.patch<Budget>(`/api/v1/budgets/${encodeURIComponent(editing.id)}`, budgetChanges(body));
                 setMessage({ kind: 'success', text: editing === 'new' ? `Created the budget “${body.name}”.` : `Saved the budget “${body.name}”.` });
                 setEditing(null);
                 reload();

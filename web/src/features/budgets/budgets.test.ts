@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { budgetBody, budgetProblems, buildCumulative, emptyBudgetForm, formFromBudget, normalize, usageLevel } from './budgets';
+import { budgetBody, budgetChanges, budgetProblems, buildCumulative, emptyBudgetForm, formFromBudget, normalize, usageLevel } from './budgets';
 import type { Budget } from './types';
 
 const budget: Budget = {
@@ -51,9 +51,9 @@ describe('budget form', () => {
     f.paceEnabled = true;
     f.paceTolerance = '';
     expect(budgetProblems(f)).toEqual([
-      'Threshold 3: give a percentage above 0 and at most 1000.',
+      'Threshold 3: give a percentage above 0 and at most 1000, with at most two decimals.',
       'Two thresholds are the same: remove one.',
-      'Give the pace tolerance as a percentage above 0 and at most 100.',
+      'Give the pace tolerance as a percentage from 0 to 1000.',
       'Not an email address: nope.',
     ]);
     expect(budgetProblems({ ...f, thresholds: [], paceEnabled: false, recipients: 'a@acme.example' })).toEqual([
@@ -81,6 +81,14 @@ describe('budget form', () => {
       recipients: ['finance@acme.example'],
     });
     expect(budgetBody({ ...f, subscriptionId: 'sub-9' }, 'ACME').subscriptionId).toBe('sub-9');
+    // A change never moves the budget to another alias or scope.
+    expect(budgetChanges(budgetBody({ ...f, subscriptionId: 'sub-9' }, 'ACME'))).toEqual({
+      name: 'ACME monthly',
+      amount: '500.00',
+      thresholds: budget.thresholds,
+      pace: { enabled: true, tolerancePercent: '10' },
+      recipients: ['finance@acme.example'],
+    });
   });
 
   it('says over, near or under from the API’s percentage', () => {

@@ -66,14 +66,15 @@ export function budgetProblems(f: BudgetForm): string[] {
   else if (/\.\d{3,}$/.test(amount)) out.push('Give the amount in whole cents (at most two decimals).');
   if (f.thresholds.length === 0 && !f.paceEnabled) out.push('Add at least one threshold or the pace alert, or nobody is ever told.');
   f.thresholds.forEach((t, i) => {
-    if (!POSITIVE(t.percent) || compareDecimals(t.percent.trim(), '1000') > 0) {
-      out.push(`Threshold ${i + 1}: give a percentage above 0 and at most 1000.`);
+    if (!POSITIVE(t.percent) || compareDecimals(t.percent.trim(), '1000') > 0 || /\.\d{3,}$/.test(t.percent.trim())) {
+      out.push(`Threshold ${i + 1}: give a percentage above 0 and at most 1000, with at most two decimals.`);
     }
   });
   const keys = f.thresholds.map((t) => `${t.kind}:${normalize(t.percent)}`);
   if (new Set(keys).size !== keys.length) out.push('Two thresholds are the same: remove one.');
-  if (f.paceEnabled && (!POSITIVE(f.paceTolerance) || compareDecimals(f.paceTolerance.trim(), '100') > 0)) {
-    out.push('Give the pace tolerance as a percentage above 0 and at most 100.');
+  const tol = f.paceTolerance.trim();
+  if (f.paceEnabled && (!isDecimal(tol) || tol.startsWith('-') || compareDecimals(tol, '1000') > 0)) {
+    out.push('Give the pace tolerance as a percentage from 0 to 1000.');
   }
   const recipients = parseRecipients(f.recipients);
   const bad = recipients.filter((r) => !EMAIL.test(r));
@@ -102,6 +103,12 @@ export function budgetBody(f: BudgetForm, alias: string) {
     pace: { enabled: f.paceEnabled, tolerancePercent: f.paceTolerance.trim() },
     recipients: parseRecipients(f.recipients),
   };
+}
+
+/** The PATCH /api/v1/budgets/{id} body: what may change (not the alias nor the scope). */
+export function budgetChanges(body: ReturnType<typeof budgetBody>) {
+  const { name, amount, thresholds, pace, recipients } = body;
+  return { name, amount, thresholds, pace, recipients };
 }
 
 const ALERT_KINDS: Record<string, string> = { actual: 'Actual', forecast: 'Forecast', pace: 'Pace' };

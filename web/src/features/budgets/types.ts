@@ -15,6 +15,7 @@ export interface BudgetStatus {
   percentActual: string;
   percentForecast: string;
   asOf: string | null;
+  problem?: string | null;
 }
 
 export interface BudgetAlert {

@@ -290,10 +290,10 @@ export function WebhookPage() {
   const { id = '' } = useParams();
   const { me } = useSession();
   const manage = me?.role === 'org_admin';
-  const endpoints = useLoad<Items<Endpoint>>(HOOKS);
+  const endpoint = useLoad<Endpoint>(`${HOOKS}/${encodeURIComponent(id)}`);
   const deliveries = useLoad<Items<Delivery>>(`${HOOKS}/${encodeURIComponent(id)}/deliveries`);
   const [message, setMessage] = useState<{ kind: 'success' | 'error'; text: string } | null>(null);
-  const e = endpoints.data?.items.find((x) => x.id === id);
+  const e = endpoint.data;
   const open = (deliveries.data?.items ?? []).some((d) => d.status === 'pending' || d.status === 'retrying');
   const { reload } = deliveries;
   useEffect(() => {
@@ -336,9 +336,8 @@ export function WebhookPage() {
       >
         {e && <span className="mono">{e.url}</span>}
       </PageHeader>
-      {(endpoints.error ?? deliveries.error) && <Alert kind="error">{(endpoints.error ?? deliveries.error)!.message}</Alert>}
+      {(endpoint.error ?? deliveries.error) && <Alert kind="error">{(endpoint.error ?? deliveries.error)!.message}</Alert>}
       {message && <Alert kind={message.kind}>{message.text}</Alert>}
-      {endpoints.data && !e && <Alert kind="error">There is no endpoint {id} in your organization.</Alert>}
       {e && (
         <section className="card">
           <dl className="kv">
