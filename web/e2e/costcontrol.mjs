@@ -59,7 +59,7 @@ function csvHeader(text) {
   return line.split(',').map((h) => h.replace(/^"|"$/g, ''));
 }
 
-export async function costControlScenario({ steps, demoUrl, newContext, login, visit, shot, needs, receiver }) {
+export async function costControlScenario({ steps, demoUrl, newContext, login, visit, shot, tabTo, needs, receiver }) {
   const month = new Date().toISOString().slice(0, 7);
   let endpointId = null;
 
@@ -108,6 +108,24 @@ export async function costControlScenario({ steps, demoUrl, newContext, login, v
     await page.locator('.recharts-bar-rectangle').first().waitFor();
     await ctx.close();
   }, { needs });
+
+  await steps.run('budgets: the admin changes the amount with the keyboard only', async () => {
+    const { ctx, page } = await newContext({ width: 1280, height: 900 });
+    await login(page, 'admin@acme.example');
+    await page.goto(`${demoUrl}/billing/ACME`);
+    await page.getByRole('article', { name: /ACME monthly budget/ }).waitFor();
+    await tabTo(page, /^Edit ACME monthly budget$/);
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog', { name: 'Edit budget' }).waitFor();
+    await tabTo(page, /^Monthly amount/);
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.type('100000.00');
+    await tabTo(page, /^Save budget$/);
+    await page.keyboard.press('Enter');
+    await page.getByText('Saved the budget “ACME monthly budget”.').waitFor();
+    await page.getByRole('article', { name: /ACME monthly budget/ }).getByText('$100,000.00', { exact: true }).first().waitFor();
+    await ctx.close();
+  }, { needs: ['budgets: an admin sets a budget on the billing page; the chart draws it; alerts listed'] });
 
   await steps.run('FOCUS 1.2 CSV downloads beside the CSV', async () => {
     const { ctx, page } = await newContext({ width: 1280, height: 900 });

@@ -471,7 +471,7 @@ try {
   });
   receiver = await startReceiver();
   await costControlScenario({
-    steps, demoUrl: demo.url, newContext, login, visit, shot, receiver,
+    steps, demoUrl: demo.url, newContext, login, visit, shot, tabTo, receiver,
     needs: ['billing page: chart and totals equal GET /api/v1/billing/ACME, CSV, invoices'],
   });
 

@@ -163,7 +163,7 @@ export function VersionPage() {
               <dd>{d.unrestricted ? 'Yes: every resource type is permitted' : 'No'}</dd>
             </dl>
           </section>
-          {d.diff && (
+          {d.diff && d.basedOn !== null && (
             <section className="card">
               <h2>Changes against version {d.basedOn}</h2>
               <VersionDiffView diff={d.diff} />
