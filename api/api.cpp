@@ -52,6 +52,7 @@ http::Router BuildRouter(ApiContext& ctx) {
   AddBillingRoutes(router, ctx);
   AddSupportRoutes(router, ctx);
   AddSupportRequestRoutes(router, ctx);
+  AddBudgetRoutes(router, ctx);
   ctx.capabilities.Seal();
   SetTextFieldLimit(ctx.options.max_text_field);
   // Nothing unauthenticated may cost more than a small bound: a request to the API that carries

@@ -12,5 +12,6 @@ void AddUsageRoutes(http::Router& router, ApiContext& ctx);
 void AddBillingRoutes(http::Router& router, ApiContext& ctx);
 void AddSupportRoutes(http::Router& router, ApiContext& ctx);
 void AddSupportRequestRoutes(http::Router& router, ApiContext& ctx);  // support_request_routes.cpp
+void AddBudgetRoutes(http::Router& router, ApiContext& ctx);          // budget_routes.cpp
 
 }  // namespace pc::api

@@ -8,6 +8,7 @@
 #include "billing/kept_aside.h"
 #include "billing/listings.h"
 #include "billing/usage_import.h"
+#include "budgets/evaluation.h"
 
 namespace pc::api {
 
@@ -88,6 +89,7 @@ void AddUsageRoutes(http::Router& router, ApiContext& ctx) {
         options.max_reported_rejections = 100;
         options.max_expanded_bytes = ctx.options.import_max_expanded_bytes;
         options.max_expansion_ratio = ctx.options.import_max_expansion_ratio;
+        options.after_import = budgets::EvaluateAfterImport;  // alerts within the import
         auto report = billing::ImportUsage(
             ctx.db, *who,
             [&]() -> Result<std::unique_ptr<billing::ByteSource>> {

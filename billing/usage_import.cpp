@@ -699,7 +699,9 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
     }
 
     // Usage kept aside earlier whose subscription is known now is billed from now on.
-    PC_RETURN_IF_ERROR(AttributeKeptAside(tx));
+    std::set<std::string> touched;  // the billing aliases whose charges change
+    PC_ASSIGN_OR_RETURN(auto attributed, AttributeKeptAside(tx));
+    for (const auto& a : attributed) touched.insert(a.billing_alias);
 
     // Claim the partitions, in key order (a consistent lock order between concurrent imports).
     // A partition claimed now is new: its lines all count, unless the file repeats a line.
@@ -820,6 +822,7 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
             AddTo(snapshot_groups[gk], sums.quantity, sums.charge, sums.partner_cost, sums.lines));
       }
       (alias ? report.rows_imported : report.rows_unknown) += sums.lines;
+      if (alias) touched.insert(*alias);
       if (billed_batch.size() >= kRowsPerStatement) {
         PC_RETURN_IF_ERROR(InsertRollups(tx, billed_batch, true, now, billed));
         billed_batch.clear();
@@ -899,6 +902,7 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
     if (snapshot) PC_RETURN_IF_ERROR(RecordSnapshot(tx, report, snapshot_parts, snapshot_groups));
 
     // Rows that existed already and the recounted groups are added to.
+    for (const auto& [key, sums] : billed) touched.insert(key[0]);
     PC_RETURN_IF_ERROR(AddToRollups(tx, billed, true, now));
     PC_RETURN_IF_ERROR(AddToRollups(tx, unknown, false, now));
     json::array rejections;  // kept for operators (GET /api/v1/usage/imports)
@@ -919,6 +923,8 @@ Result<ImportReport> ImportUsage(store::Database& db, const identity::Principal&
                      {"rowsRejected", report.rows_rejected},
                      {"rowsUnknownCustomer", report.rows_unknown},
                      {"rowsDuplicate", report.rows_duplicate}}));
+    report.billing_aliases.assign(touched.begin(), touched.end());
+    if (options.after_import) PC_RETURN_IF_ERROR(options.after_import(tx, report));
     return report;
   };
   auto result = db.InTransaction<ImportReport>(run);

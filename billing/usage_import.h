@@ -53,6 +53,10 @@ std::string_view ImportModeName(ImportMode mode);  // "additive", "snapshot"
 // "additive" or "snapshot" (any case); InvalidArgument naming the allowed values.
 Result<ImportMode> ParseImportMode(std::string_view text);
 
+struct ImportReport;
+// Work run in an import's transaction once its rollups are written (ImportOptions::after_import).
+using AfterImport = std::function<Status(store::Transaction&, const ImportReport&)>;
+
 struct ImportOptions {
   std::string file_name = "input";  // for messages and the import record
   ImportMode mode = ImportMode::kAdditive;
@@ -69,6 +73,10 @@ struct ImportOptions {
   // Limits on gzip files (ReaderOptions): larger or more expanding files fail PayloadTooLarge.
   uint64_t max_expanded_bytes = ReaderOptions{}.max_expanded_bytes;
   uint64_t max_expansion_ratio = ReaderOptions{}.max_expansion_ratio;
+  // Run in the import's transaction once its rollups are written (not for a file imported
+  // before): work that must exist if and only if the usage does, such as budget alerts
+  // (budgets/evaluation.h). Its error fails the import.
+  AfterImport after_import;
 };
 
 struct ImportReport {
@@ -86,6 +94,8 @@ struct ImportReport {
   int64_t partitions_replaced = 0;   // snapshot mode: partitions whose earlier state was replaced
   int64_t partitions_unchanged = 0;  // snapshot mode: partitions equal to the source's last one
   std::vector<RowError> rejections;  // the first max_reported_rejections
+  // The billing aliases whose charges this import changed (sorted, distinct).
+  std::vector<std::string> billing_aliases;
 };
 
 // Opens the bytes to import; called again when the transaction is retried.

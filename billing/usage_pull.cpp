@@ -18,7 +18,8 @@ Result<ImportReport> PullLineItems(store::Database& db,
                                    connectors::PartnerCenterClient& partner_center,
                                    const std::string& first_query, const std::string& next_query,
                                    const std::string& name, const std::string& temp_dir,
-                                   const UsageDayFilter& keep) {
+                                   const UsageDayFilter& keep,
+                                   const AfterImport& after_import = {}) {
   std::error_code ec;
   std::filesystem::create_directories(temp_dir, ec);
   std::string path = temp_dir + "/" + RandomToken(8) + "-" + name;
@@ -78,6 +79,7 @@ Result<ImportReport> PullLineItems(store::Database& db,
   // Partner Center's daily rated usage is the whole state of its period: restated lines replace.
   options.mode = ImportMode::kSnapshot;
   options.source = "partner-center";
+  options.after_import = after_import;
   return ImportUsageFile(db, identity::SystemPrincipal(), path, options);
 }
 
@@ -85,7 +87,8 @@ Result<ImportReport> PullLineItems(store::Database& db,
 
 Result<ImportReport> PullUnbilledUsage(store::Database& db,
                                        connectors::PartnerCenterClient& partner_center,
-                                       std::string_view period, const std::string& temp_dir) {
+                                       std::string_view period, const std::string& temp_dir,
+                                       const AfterImport& after_import) {
   std::string query =
       "/v1/invoices/unbilled/lineitems?provider=onetime&invoicelineitemtype="
       "usagelineitems&currencycode=usd&period=" +
@@ -93,7 +96,7 @@ Result<ImportReport> PullUnbilledUsage(store::Database& db,
   return PullLineItems(db, partner_center, query, query + "&seekOperation=Next",
                        "partner-center-unbilled-" + std::string(period) + "-" +
                            FormatTimestamp(Now()).substr(0, 10) + ".jsonl",
-                       temp_dir, {});
+                       temp_dir, {}, after_import);
 }
 
 Result<ImportReport> PullBilledUsage(store::Database& db,

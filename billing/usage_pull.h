@@ -14,10 +14,12 @@
 namespace pc::billing {
 
 // Fetches one period ("current" or "previous") into a JSON-lines file under `temp_dir` and
-// imports it as the system principal. Errors: Unavailable when Partner Center fails.
+// imports it as the system principal (running `after_import` in the import's transaction).
+// Errors: Unavailable when Partner Center fails.
 Result<ImportReport> PullUnbilledUsage(store::Database& db,
                                        connectors::PartnerCenterClient& partner_center,
-                                       std::string_view period, const std::string& temp_dir);
+                                       std::string_view period, const std::string& temp_dir,
+                                       const AfterImport& after_import = {});
 
 // Which usage days of a pull to import ("YYYY-MM-DD" of each line's usageDate); empty: all.
 using UsageDayFilter = std::function<bool(std::string_view day)>;

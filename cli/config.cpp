@@ -66,6 +66,7 @@ const std::vector<Key>& Keys() {
       {"billing.close_check_seconds", &Config::billing_close_check_seconds},
       {"billing.usage_pull_seconds", &Config::billing_usage_pull_seconds},
       {"billing.clc_token_cache_seconds", &Config::billing_clc_token_cache_seconds},
+      {"budgets.evaluation_seconds", &Config::budgets_evaluation_seconds},
       {"billing.usage_pull_after_ready_seconds", &Config::billing_usage_pull_after_ready_seconds},
       {"sandbox.usage_lag_seconds", &Config::sandbox_usage_lag_seconds},
       {"billing.import_max_expanded_bytes", &Config::import_max_expanded_bytes},
@@ -284,6 +285,9 @@ Status Validate(const Config& c) {
   }
   if (c.sandbox_usage_lag_seconds < 0 || c.sandbox_usage_lag_seconds > 90 * 86400) {
     return InvalidArgument("sandbox.usage_lag_seconds must be 0..7776000");
+  }
+  if (c.budgets_evaluation_seconds < 1) {
+    return InvalidArgument("budgets.evaluation_seconds must be at least 1");
   }
   if (c.billing_clc_token_cache_seconds < 0 || c.billing_clc_token_cache_seconds > 3600) {
     return InvalidArgument("billing.clc_token_cache_seconds must be 0..3600");

@@ -72,6 +72,8 @@ struct Config {
   int64_t billing_close_check_seconds = 60;  // billing.close_check_seconds
   int64_t billing_usage_pull_seconds = 0;    // billing.usage_pull_seconds (0: no scheduled pull)
   int64_t billing_clc_token_cache_seconds = 60;  // billing.clc_token_cache_seconds
+  // budgets.evaluation_seconds: every budget is evaluated this often (imports evaluate at once).
+  int64_t budgets_evaluation_seconds = 3600;
   // billing.usage_pull_after_ready_seconds: also pull this long after a provider becomes ready
   // (0: no such pull; demo: 60).
   int64_t billing_usage_pull_after_ready_seconds = 0;

@@ -16,6 +16,7 @@
 #include "billing/month_close.h"
 #include "billing/usage_import.h"
 #include "billing/usage_pull.h"
+#include "budgets/evaluation.h"
 #include "cli/support_command.h"
 #include "connectors/arm_client.h"
 #include "connectors/clc_client.h"
@@ -46,6 +47,7 @@ namespace {
 // The recurring jobs' names (their kind in GET /api/v1/jobs).
 constexpr std::string_view kUsagePull = "usage-pull";
 constexpr std::string_view kMonthClose = "month-close";
+constexpr std::string_view kBudgetEvaluation = "budget-evaluation";
 
 // Closes every month that ended (plus the grace period) and posts pending invoice lines: one
 // tick of the recurring job "month-close". billing_closes makes each close happen once anyway.
@@ -76,7 +78,8 @@ Status PullUsage(store::Database& db, connectors::PartnerCenterClient& pc) {
   for (const char* period : {"previous", "current"}) {
     auto report = billing::PullUnbilledUsage(
         db, pc, period,
-        (std::filesystem::temp_directory_path() / "partnercloud-usage-pull").string());
+        (std::filesystem::temp_directory_path() / "partnercloud-usage-pull").string(),
+        budgets::EvaluateAfterImport);  // budget alerts within the import
     if (!report.ok()) {
       return Error(report.error().code,
                    std::string("usage pull (") + period + "): " + report.error().message);
@@ -281,6 +284,15 @@ int RunService(const Config& config, store::Database& db,
                         std::chrono::seconds(config.billing_usage_pull_seconds),
                         [&db, &partner_center] { return PullUsage(db, partner_center); }});
   }
+  // Budgets (budgets/evaluation.h): every import evaluates its aliases' budgets; this catches
+  // the rest (imports by an older binary, a budget changed by hand).
+  recurring.Register({std::string(kBudgetEvaluation),
+                      std::chrono::seconds(config.budgets_evaluation_seconds), [&db]() -> Status {
+                        auto sent = budgets::EvaluateAllBudgets(db, Now());
+                        if (!sent.ok()) return sent.error();
+                        if (*sent > 0) spdlog::info("budgets: {} alert(s) sent", *sent);
+                        return {};
+                      }});
   api::WorkQueued work_queued = [&runner] { runner.Poke(); };
   // The API's capabilities, by name (api/api.h); a route needing one not provided here stops
   // the start below.

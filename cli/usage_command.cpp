@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "billing/usage_import.h"
+#include "budgets/evaluation.h"
 #include "cli/config.h"
 #include "cli/service.h"
 #include "identity/identity.h"
@@ -58,6 +59,7 @@ int RunUsageImport(const UsageImportFlags& flags) {
     options.max_reported_rejections = 1000;
     options.max_expanded_bytes = static_cast<uint64_t>(config->import_max_expanded_bytes);
     options.max_expansion_ratio = static_cast<uint64_t>(config->import_max_expansion_ratio);
+    options.after_import = budgets::EvaluateAfterImport;  // alerts within the import
     auto report = billing::ImportUsageFile(**db, identity::SystemPrincipal(), file, options);
     if (!report.ok()) {
       std::cerr << "error: " << report.error().message << "\n";

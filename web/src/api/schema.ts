@@ -1827,6 +1827,175 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/budgets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Budgets the caller may read (customers: their organization's; the partner's staff: all), each with the current month's status and its alerts */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description only the budgets of this billing alias */
+                    alias?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Budgets */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["Budget"][];
+                        };
+                    };
+                };
+                401: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        /**
+         * Create a monthly budget for a billing alias or one Azure subscription of it (organization admins for their organization's aliases, operators for any); evaluated at once; audited
+         * @description amount and percents are decimal strings. Thresholds are percents of the amount on actual (month-to-date) or forecast spend, as the billing page shows them; each alerts once per month (email to the recipients and the webhook event budget.threshold_crossed) and again only after a change of amount, thresholds or pace re-arms it. Pace: month-to-date above amount x days elapsed / days in month x (100 + tolerancePercent) / 100. recipients default to the creator.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["BudgetInput"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Budget"];
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/budgets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** One budget with its status and alerts (404 outside the caller's organization) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Budget */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Budget"];
+                    };
+                };
+                401: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a budget and its alert history (organization admins, operators); audited */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a budget's name, amount, thresholds, pace or recipients (organization admins, operators); a new amount, thresholds or pace re-arm its alerts; evaluated at once; audited */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["BudgetChanges"];
+                };
+            };
+            responses: {
+                /** @description Budget */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Budget"];
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+            };
+        };
+        trace?: never;
+    };
     "/api/v1/support/tickets": {
         parameters: {
             query?: never;
@@ -2928,6 +3097,106 @@ export interface components {
             note: string;
             createdAt: string;
             createdBy: string;
+        };
+        BudgetThreshold: {
+            /**
+             * @description percent of the amount, decimal string above 0 up to 1000, at most 2 decimals
+             * @example 80
+             */
+            percent: string;
+            /** @enum {string} */
+            kind: "actual" | "forecast";
+        };
+        BudgetPace: {
+            enabled: boolean;
+            /**
+             * @description decimal string 0..1000, default "10"
+             * @example 10
+             */
+            tolerancePercent?: string;
+        };
+        BudgetInput: {
+            alias: string;
+            /** @description one Azure subscription billed to the alias; null or absent: the whole alias */
+            subscriptionId?: string | null;
+            name: string;
+            /** @example 500.00 */
+            amount: string;
+            /** @description the alias's billing currency (the default) */
+            currency?: string;
+            thresholds?: components["schemas"]["BudgetThreshold"][];
+            pace?: components["schemas"]["BudgetPace"];
+            recipients?: string[];
+        };
+        BudgetChanges: {
+            name?: string;
+            amount?: string;
+            thresholds?: components["schemas"]["BudgetThreshold"][];
+            pace?: components["schemas"]["BudgetPace"];
+            recipients?: string[];
+        };
+        BudgetStatus: {
+            /** @example 2026-11 */
+            month: string;
+            /** @description month-to-date, the billing page's mtd (or the subscription's charge) */
+            actual: string;
+            /** @description the billing page's forecast */
+            forecast: string;
+            percentActual: string;
+            percentForecast: string;
+            /**
+             * Format: date-time
+             * @description end of the latest usage day; null before any usage this month
+             */
+            asOf: string | null;
+            daysElapsed?: number;
+            daysInMonth?: number;
+            /** @description why there are no figures (e.g. usage in two currencies) */
+            problem?: string | null;
+        };
+        BudgetAlert: {
+            id: string;
+            month: string;
+            /** @enum {string} */
+            kind: "actual" | "forecast" | "pace";
+            /** @description the threshold's percent; pace: the tolerance */
+            percent: string;
+            /** @description the figure that crossed: month-to-date (actual, pace) or forecast */
+            amount: string;
+            budgetAmount: string;
+            currency?: string;
+            /** Format: date-time */
+            asOf: string;
+            /** Format: date-time */
+            sentAt: string;
+            actual?: string;
+            forecast?: string;
+            percentActual?: string;
+            percentForecast?: string;
+            /** @description pace: the budget's share of the days elapsed */
+            expected?: string;
+            daysElapsed?: number;
+            daysInMonth?: number;
+        };
+        Budget: {
+            id: string;
+            organizationId: string;
+            alias: string;
+            subscriptionId: string | null;
+            name: string;
+            /** @example 500.00 */
+            amount: string;
+            currency: string;
+            thresholds: components["schemas"]["BudgetThreshold"][];
+            pace: components["schemas"]["BudgetPace"];
+            recipients: string[];
+            /** Format: date-time */
+            createdAt: string;
+            createdBy?: string;
+            /** Format: date-time */
+            updatedAt: string;
+            status: components["schemas"]["BudgetStatus"];
+            alerts: components["schemas"]["BudgetAlert"][];
         };
         Attribution: {
             billingAlias: string;
