@@ -1,7 +1,7 @@
 // Pure helpers of the budget editor and the cumulative chart. Amounts and percentages stay the
 // API's decimal strings; JavaScript numbers are used only to place points on the chart.
 import { addDecimals, chartValue, compareDecimals, isDecimal } from '../../lib/money';
-import type { Budget, ThresholdKind } from './types';
+import type { Budget, BudgetChanges, BudgetInput, ThresholdKind } from './types';
 
 export interface ThresholdRow {
   percent: string;
@@ -40,7 +40,7 @@ export function formFromBudget(b: Budget): BudgetForm {
     amount: b.amount,
     thresholds: b.thresholds.map((t) => ({ percent: t.percent, kind: t.kind })),
     paceEnabled: b.pace.enabled,
-    paceTolerance: b.pace.tolerancePercent,
+    paceTolerance: b.pace.tolerancePercent ?? '10',
     recipients: b.recipients.join('\n'),
   };
 }
@@ -92,8 +92,8 @@ export function normalize(s: string): string {
   return out;
 }
 
-/** The POST (and PATCH) /api/v1/budgets body. */
-export function budgetBody(f: BudgetForm, alias: string) {
+/** The POST /api/v1/budgets body. */
+export function budgetBody(f: BudgetForm, alias: string): BudgetInput & { subscriptionId: string | null; thresholds: ThresholdRow[]; recipients: string[] } {
   return {
     alias,
     subscriptionId: f.subscriptionId || null,
@@ -106,7 +106,7 @@ export function budgetBody(f: BudgetForm, alias: string) {
 }
 
 /** The PATCH /api/v1/budgets/{id} body: what may change (not the alias nor the scope). */
-export function budgetChanges(body: ReturnType<typeof budgetBody>) {
+export function budgetChanges(body: ReturnType<typeof budgetBody>): BudgetChanges {
   const { name, amount, thresholds, pace, recipients } = body;
   return { name, amount, thresholds, pace, recipients };
 }
