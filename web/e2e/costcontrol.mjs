@@ -59,7 +59,7 @@ function csvHeader(text) {
   return line.split(',').map((h) => h.replace(/^"|"$/g, ''));
 }
 
-export async function costControlScenario({ steps, demoUrl, newContext, login, visit, shot, tabTo, needs, receiver }) {
+export async function costControlScenario({ steps, demoUrl, newContext, login, visit, shot, tabTo, needs, receiver, acme }) {
   const month = new Date().toISOString().slice(0, 7);
   let endpointId = null;
 
@@ -97,7 +97,20 @@ export async function costControlScenario({ steps, demoUrl, newContext, login, v
     if (!(await page.getByRole('radio', { name: /Cumulative/ }).isChecked())) throw new Error('cumulative view not chosen');
     await page.locator('.recharts-reference-line').first().waitFor();
     await page.locator('.recharts-reference-line').getByText(money(amount), { exact: false }).first().waitFor();
-    // Alerts: the actual threshold (80%) is crossed; the alert appears in the history.
+    // Budgets are evaluated by every usage import: an operator imports one more row for today
+    // (through the API, as a pull would), and the actual threshold (80%) alerts.
+    const ops = await apiLogin(demoUrl, 'ops@partner.example');
+    const today = new Date().toISOString().slice(0, 10);
+    const a = acme();
+    const csv =
+      'PartnerId,CustomerId,EntitlementId,UsageDate,MeterCategory,ResourceURI,UnitPrice,Quantity,BillingPreTaxTotal,BillingCurrency,Tags,BenefitId\r\n' +
+      `p,${a.azure.customerId},${a.azure.subscriptionIds[0]},${today}T00:00:00Z,"Networking",/r/lb-budget,0.025,4,0,USD,,\r\n`;
+    const imported = await fetch(`${demoUrl}/api/v1/usage/imports?name=budget-day.csv`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${ops.token}`, 'Content-Type': 'text/csv' },
+      body: csv,
+    });
+    if (imported.status >= 300) throw new Error(`usage import: ${imported.status} ${await imported.text()}`);
     await waitFor('the 80% actual alert in the history', async () => {
       await page.reload();
       await page.getByRole('article', { name: /ACME monthly budget/ }).waitFor();

@@ -471,7 +471,7 @@ try {
   });
   receiver = await startReceiver();
   await costControlScenario({
-    steps, demoUrl: demo.url, newContext, login, visit, shot, tabTo, receiver,
+    steps, demoUrl: demo.url, newContext, login, visit, shot, tabTo, receiver, acme: () => acmeProvider,
     needs: ['billing page: chart and totals equal GET /api/v1/billing/ACME, CSV, invoices'],
   });
 
