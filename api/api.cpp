@@ -53,6 +53,7 @@ http::Router BuildRouter(ApiContext& ctx) {
   AddSupportRoutes(router, ctx);
   AddSupportRequestRoutes(router, ctx);
   AddBudgetRoutes(router, ctx);
+  AddWebhookRoutes(router, ctx);
   ctx.capabilities.Seal();
   SetTextFieldLimit(ctx.options.max_text_field);
   // Nothing unauthenticated may cost more than a small bound: a request to the API that carries

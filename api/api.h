@@ -101,6 +101,8 @@ inline constexpr std::string_view kClcTokens = "clc-tokens";
 inline constexpr std::string_view kInvoicePoster = "invoice-poster";
 // support::SupportService: the support desk's routes and metrics (503 without it).
 inline constexpr std::string_view kSupportDesk = "support-desk";
+// webhooks::WebhookService: the webhook routes (503 without it).
+inline constexpr std::string_view kWebhooks = "webhooks";
 }  // namespace capability
 
 using WorkQueued = std::function<void()>;

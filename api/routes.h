@@ -13,5 +13,6 @@ void AddBillingRoutes(http::Router& router, ApiContext& ctx);
 void AddSupportRoutes(http::Router& router, ApiContext& ctx);
 void AddSupportRequestRoutes(http::Router& router, ApiContext& ctx);  // support_request_routes.cpp
 void AddBudgetRoutes(http::Router& router, ApiContext& ctx);          // budget_routes.cpp
+void AddWebhookRoutes(http::Router& router, ApiContext& ctx);         // webhook_routes.cpp
 
 }  // namespace pc::api

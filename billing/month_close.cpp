@@ -6,6 +6,7 @@
 #include "billing/charges.h"
 #include "billing/usage_import.h"
 #include "core/money.h"
+#include "webhooks/events.h"
 
 namespace pc::billing {
 
@@ -208,12 +209,30 @@ Result<int64_t> PostPendingLines(store::Database& db, const LinePoster& post,
       failures.push_back(line.key + ": " + sent.error().message);
       continue;
     }
-    PC_ASSIGN_OR_RETURN(int64_t marked, db.InTransaction<int64_t>([&](store::Transaction& tx) {
-      return tx.Execute(
-          "UPDATE invoice_lines SET state = 'posted', posted_at = ? WHERE "
-          "idempotency_key = ? AND state = 'intent'",
-          {FormatTimestamp(Now()), line.key});
-    }));
+    PC_ASSIGN_OR_RETURN(
+        int64_t marked, db.InTransaction<int64_t>([&](store::Transaction& tx) -> Result<int64_t> {
+          std::string now = FormatTimestamp(Now());
+          PC_ASSIGN_OR_RETURN(int64_t changed,
+                              tx.Execute("UPDATE invoice_lines SET state = 'posted', posted_at = "
+                                         "? WHERE idempotency_key = ? AND state = 'intent'",
+                                         {now, line.key}));
+          if (changed > 0) {
+            // invoice.line_posted for the alias's organization, with the posted line.
+            PC_ASSIGN_OR_RETURN(
+                store::Rows org,
+                tx.Query("SELECT organization_id FROM billing_aliases WHERE alias = ?",
+                         {line.billing_alias}));
+            if (!org.empty()) {
+              InvoiceLine posted = line;
+              posted.state = "posted";
+              posted.posted_at = now;
+              PC_RETURN_IF_ERROR(
+                  webhooks::EnqueueEvent(tx, org[0].Text("organization_id"), "invoice.line_posted",
+                                         "invoice-line:" + line.key, ToJson(posted)));
+            }
+          }
+          return changed;
+        }));
     posted += marked;
   }
   return posted;

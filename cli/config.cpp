@@ -87,6 +87,13 @@ const std::vector<Key>& Keys() {
       {"support.business_hours", &Config::support_business_hours},
       {"support.holidays", &Config::support_holidays},
       {"support.sla_targets", &Config::support_sla_targets},
+      {"webhooks.allow_http_loopback", &Config::webhooks_allow_http_loopback},
+      {"webhooks.allow_networks", &Config::webhooks_allow_networks},
+      {"webhooks.timeout_seconds", &Config::webhooks_timeout_seconds},
+      {"webhooks.max_response_bytes", &Config::webhooks_max_response_bytes},
+      {"webhooks.retry_window_seconds", &Config::webhooks_retry_window_seconds},
+      {"webhooks.retry_base_ms", &Config::webhooks_retry_base_ms},
+      {"webhooks.delivery_threads", &Config::webhooks_delivery_threads},
   };
   return keys;
 }
@@ -291,6 +298,21 @@ Status Validate(const Config& c) {
   }
   if (c.billing_clc_token_cache_seconds < 0 || c.billing_clc_token_cache_seconds > 3600) {
     return InvalidArgument("billing.clc_token_cache_seconds must be 0..3600");
+  }
+  if (c.webhooks_timeout_seconds < 1 || c.webhooks_timeout_seconds > 60) {
+    return InvalidArgument("webhooks.timeout_seconds must be 1..60");
+  }
+  if (c.webhooks_max_response_bytes < 0 || c.webhooks_max_response_bytes > (int64_t{1} << 20)) {
+    return InvalidArgument("webhooks.max_response_bytes must be 0..1048576");
+  }
+  if (c.webhooks_retry_window_seconds < 1 || c.webhooks_retry_window_seconds > 7 * 86400) {
+    return InvalidArgument("webhooks.retry_window_seconds must be 1..604800");
+  }
+  if (c.webhooks_retry_base_ms < 10 || c.webhooks_retry_base_ms > 3600000) {
+    return InvalidArgument("webhooks.retry_base_ms must be 10..3600000");
+  }
+  if (c.webhooks_delivery_threads < 1 || c.webhooks_delivery_threads > 16) {
+    return InvalidArgument("webhooks.delivery_threads must be 1..16");
   }
   for (const auto& [name, url] : {std::pair{"upstream.partner_center_url",
                                             c.UpstreamUrl(c.partner_center_url, "/partnercenter")},

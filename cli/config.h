@@ -103,6 +103,15 @@ struct Config {
   std::string support_sla_targets =
       "default=4h/40h,microsoft-escalation=8h/80h";  // support.sla_targets
 
+  // Webhooks (webhooks/).
+  bool webhooks_allow_http_loopback = false;      // webhooks.allow_http_loopback (demo: true)
+  std::string webhooks_allow_networks;            // webhooks.allow_networks (CIDR list)
+  int64_t webhooks_timeout_seconds = 10;          // webhooks.timeout_seconds
+  int64_t webhooks_max_response_bytes = 65536;    // webhooks.max_response_bytes
+  int64_t webhooks_retry_window_seconds = 86400;  // webhooks.retry_window_seconds
+  int64_t webhooks_retry_base_ms = 5000;          // webhooks.retry_base_ms
+  int64_t webhooks_delivery_threads = 2;          // webhooks.delivery_threads
+
   // The effective URL of an upstream: its own setting, else sandbox_url + prefix.
   std::string UpstreamUrl(const std::string& own, std::string_view sandbox_prefix) const;
 };

@@ -253,7 +253,9 @@ int main(int argc, char** argv) {
     std::vector<std::string> defaults = {
         "database.url=sqlite:" + demo_data + "/partnercloud.db",
         "security.secret_key_file=" + demo_data + "/secret.key", "billing.usage_pull_seconds=120",
-        "billing.usage_pull_after_ready_seconds=60", "sandbox.usage_lag_seconds=30"};
+        "billing.usage_pull_after_ready_seconds=60", "sandbox.usage_lag_seconds=30",
+        // A newcomer can try webhooks with a receiver on this machine (README "Webhooks").
+        "webhooks.allow_http_loopback=true"};
     std::vector<std::string> extra;
     if (demo_port >= 0) extra.push_back("server.port=" + std::to_string(demo_port));
     auto config = ResolveConfig(demo_flags, extra, defaults);

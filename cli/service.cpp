@@ -33,6 +33,8 @@
 #include "jobs/shared_bucket.h"
 #include "notify/outbox.h"
 #include "onboarding/onboarding.h"
+#include "webhooks/delivery.h"
+#include "webhooks/webhook_service.h"
 
 namespace pc::cli {
 
@@ -315,6 +317,25 @@ int RunService(const Config& config, store::Database& db,
   support_flows->support_address = support_options->address;
   support_desk.actions().flows = support_flows;
   support::RegisterSupportJobs(runner, db, support_flows);
+  // Webhooks (webhooks/): the endpoints' API, and the delivery worker started with the server.
+  auto webhook_networks = webhooks::ParseNetworks(config.webhooks_allow_networks);
+  if (!webhook_networks.ok()) {
+    spdlog::error("webhooks.allow_networks: {}", webhook_networks.error().message);
+    return 1;
+  }
+  webhooks::DeliveryOptions delivery_options;
+  delivery_options.target = {config.webhooks_allow_http_loopback, *webhook_networks,
+                             std::chrono::seconds(config.webhooks_timeout_seconds),
+                             static_cast<size_t>(config.webhooks_max_response_bytes)};
+  delivery_options.retry_window = std::chrono::seconds(config.webhooks_retry_window_seconds);
+  delivery_options.retry_base = std::chrono::milliseconds(config.webhooks_retry_base_ms);
+  delivery_options.threads = static_cast<int>(config.webhooks_delivery_threads);
+  delivery_options.instance = instance.instance();
+  delivery_options.incarnation = instance.incarnation();
+  webhooks::DeliveryWorker webhook_worker(db, *secrets, delivery_options);
+  webhooks::WebhookService webhook_service(db, *secrets, delivery_options.target);
+  webhook_service.on_queued = [&webhook_worker] { webhook_worker.Poke(); };
+  ctx.capabilities.Provide(api::capability::kWebhooks, webhook_service);
   http::Router router = api::BuildRouter(ctx);
   if (Status complete = ctx.capabilities.CheckComplete(); !complete.ok()) {
     spdlog::error("{}", complete.error().message);
@@ -347,6 +368,7 @@ int RunService(const Config& config, store::Database& db,
                                                     instance.incarnation());
     outbox->Start();
   }
+  webhook_worker.Start();
   ReadyWatcher ready_watcher(db,
                              std::chrono::seconds(config.billing_usage_pull_after_ready_seconds));
   auto start_schedules = [&config, &recurring, &ready_watcher] {
@@ -360,12 +382,13 @@ int RunService(const Config& config, store::Database& db,
   };
   std::thread preparing;
   std::atomic<bool> stopping{false};
-  server.OnShutdown([&runner, &outbox, &ready_watcher, &preparing, &stopping] {
+  server.OnShutdown([&runner, &outbox, &ready_watcher, &preparing, &stopping, &webhook_worker] {
     stopping = true;
     if (preparing.joinable()) preparing.join();
     runner.Stop();
     ready_watcher.Stop();
     if (outbox) outbox->Stop();
+    webhook_worker.Stop();
   });
   runner.Start();
   if (prepare) {

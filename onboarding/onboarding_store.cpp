@@ -4,6 +4,7 @@
 
 #include "connectors/partner_center_client.h"
 #include "core/time.h"
+#include "webhooks/events.h"
 
 namespace pc::onboarding {
 
@@ -164,6 +165,31 @@ Status OnboardingStore::RecordAttempt(Transaction& tx, const std::string& provid
   return {};
 }
 
+namespace {
+
+// The provider's webhook event (webhooks/events.h), in the transaction of its state change.
+Status ProviderEvent(Transaction& tx, const std::string& provider, std::string_view type,
+                     const std::string& event_id) {
+  PC_ASSIGN_OR_RETURN(store::Rows rows,
+                      tx.Query("SELECT organization_id, name, billing_alias, state, state_reason, "
+                               "azure_subscription_id FROM providers WHERE id = ?",
+                               {provider}));
+  if (rows.empty()) return {};
+  const store::Row& p = rows[0];
+  json::object data{{"providerId", provider},
+                    {"name", p.Text("name")},
+                    {"alias", p.Text("billing_alias")},
+                    {"state", p.Text("state")},
+                    {"reason", p.IsNull("state_reason") ? json::value(nullptr)
+                                                        : json::value(p.Text("state_reason"))},
+                    {"azureSubscriptionId", p.IsNull("azure_subscription_id")
+                                                ? json::value(nullptr)
+                                                : json::value(p.Text("azure_subscription_id"))}};
+  return webhooks::EnqueueEvent(tx, p.Text("organization_id"), type, event_id, data);
+}
+
+}  // namespace
+
 Status OnboardingStore::RecordFailure(Transaction& tx, const std::string& job_id,
                                       const std::string& provider, std::string_view visible,
                                       const std::string& message, const std::string& alias,
@@ -185,7 +211,8 @@ Status OnboardingStore::RecordFailure(Transaction& tx, const std::string& job_id
        "The provider on billing alias " + alias + " stopped: " + message +
            "\nAn operator can resume it once this is fixed.",
        now}));
-  return {};
+  return ProviderEvent(tx, provider, "provider.unavailable",
+                       "provider:" + provider + ":unavailable:" + now);
 }
 
 Status OnboardingStore::RecordReady(Transaction& tx, const std::string& job_id,
@@ -207,7 +234,7 @@ Status OnboardingStore::RecordReady(Transaction& tx, const std::string& job_id,
        "The Azure customer account and subscription for billing alias " + alias +
            " are ready to use.",
        now}));
-  return {};
+  return ProviderEvent(tx, provider, "provider.ready", "provider:" + provider + ":ready");
 }
 
 }  // namespace pc::onboarding

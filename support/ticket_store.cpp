@@ -5,6 +5,7 @@
 #include "core/time.h"
 #include "core/uuid.h"
 #include "support/base64.h"
+#include "webhooks/events.h"
 
 namespace pc::support {
 
@@ -283,7 +284,19 @@ Status ChangeStatus(store::Transaction& tx, std::string_view ticket_id, std::str
   NewMessage event{.kind = "event",
                    .from = std::string(actor),
                    .text = "Status: " + t.status + " -> " + std::string(status)};
-  PC_RETURN_IF_ERROR(AppendMessage(tx, ticket_id, event));
+  PC_ASSIGN_OR_RETURN(auto appended, AppendMessage(tx, ticket_id, event));
+  if (t.organization_id) {
+    // ticket.updated for the requester's organization (webhooks/events.h).
+    json::object data{{"ticketId", t.id},
+                      {"number", t.number},
+                      {"subject", t.subject},
+                      {"status", std::string(status)},
+                      {"previousStatus", t.status},
+                      {"billingAlias", t.billing_alias ? json::value(*t.billing_alias) : nullptr},
+                      {"updatedAt", now}};
+    PC_RETURN_IF_ERROR(webhooks::EnqueueEvent(tx, *t.organization_id, "ticket.updated",
+                                              "ticket:" + t.id + ":" + appended.id, data));
+  }
   return Status::Ok();
 }
 
