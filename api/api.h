@@ -40,6 +40,7 @@ struct ApiOptions {
   // Serve the browser app at "/" from web_root (see api/web_routes.h); off in API-only tests.
   bool serve_web_app = false;
   std::string web_root;
+  std::string partner_name = "Contoso CSP";  // partner.name: InvoiceIssuerName of FOCUS exports
 };
 
 // The services every route needs. Built once by the caller, by name (not by position).

@@ -8,6 +8,7 @@
 #include "api/routes.h"
 #include "billing/charges.h"
 #include "billing/clc_billing.h"
+#include "billing/focus_export.h"
 #include "billing/listings.h"
 #include "billing/margin.h"
 #include "billing/month_close.h"
@@ -44,6 +45,13 @@ billing::ClcTokenVerifier* ClcTokens(const ApiContext& ctx) {
 InvoicePoster PostInvoiceLine(const ApiContext& ctx) {
   auto* post = ctx.capabilities.Find<InvoicePoster>(capability::kInvoicePoster);
   return post ? *post : InvoicePoster{};
+}
+
+// What the FOCUS export says about the partner (partner.name).
+billing::FocusOptions FocusOptions(const ApiContext& ctx) {
+  billing::FocusOptions options;
+  options.invoice_issuer = ctx.options.partner_name;
+  return options;
 }
 
 // True when the bearer token looks like a CLC v2 token (a JWT: three dot-separated parts);
@@ -171,6 +179,34 @@ void AddBillingRoutes(http::Router& router, ApiContext& ctx) {
                        "attachment; filename=\"" + *alias + "-" + month->ToString() +
                            "-azure-usage.csv\"");
                return res;
+             }));
+
+  // The month as a FOCUS 1.2 dataset and its metadata (billing/focus_export.h), with the same
+  // authorization as detail.csv.
+  router.Add(http::Verb::get, "/api/v1/billing/{alias}/focus.csv",
+             Authed(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
+               auto alias = AliasParam(req);
+               if (!alias.ok()) return ErrorReply(alias.error());
+               auto month = MonthParam(req);
+               if (!month.ok()) return ErrorReply(month.error());
+               auto csv = billing::AliasFocusCsv(ctx.db, who, *alias, *month, FocusOptions(ctx));
+               if (!csv.ok()) return ErrorReply(csv.error());
+               auto res = http::TextResponse(http::Status::ok, std::move(*csv),
+                                             "text/csv; charset=utf-8; header=present");
+               res.set(boost::beast::http::field::content_disposition,
+                       "attachment; filename=\"" + billing::FocusFileName(*alias, *month) + "\"");
+               return res;
+             }));
+  router.Add(http::Verb::get, "/api/v1/billing/{alias}/focus-metadata.json",
+             Authed(ctx, [&ctx](http::RequestContext& req, const Principal& who) {
+               auto alias = AliasParam(req);
+               if (!alias.ok()) return ErrorReply(alias.error());
+               auto month = MonthParam(req);
+               if (!month.ok()) return ErrorReply(month.error());
+               auto doc =
+                   billing::AliasFocusMetadata(ctx.db, who, *alias, *month, FocusOptions(ctx));
+               if (!doc.ok()) return ErrorReply(doc.error());
+               return http::JsonResponse(http::Status::ok, *doc);
              }));
 
   router.Add(http::Verb::get, "/api/v1/billing/{alias}/invoices",

@@ -74,7 +74,7 @@ Result<std::vector<PricedRollup>> LoadPricedRollups(store::Transaction& tx,
   std::vector<PricedRollup> out;
   out.reserve(rows.size());
   for (const auto& r : rows) {
-    PricedRollup p{r.Text(0), r.Text(1), r.Text(2), r.Text(3), {}, {}, r.Text(6), {}, {}};
+    PricedRollup p{r.Text(0), r.Text(1), r.Text(2), r.Text(3), {}, {}, r.Text(6), {}, {}, {}};
     auto quantity = Decimal::Parse(r.Text(4));
     auto charge = Decimal::Parse(r.Text(5));
     if (!quantity.ok() || !charge.ok()) return Internal("a stored rollup is not a decimal");
@@ -86,6 +86,7 @@ Result<std::vector<PricedRollup>> LoadPricedRollups(store::Transaction& tx,
     if (!cost.ok()) return Internal("a stored rollup is not a decimal");
     p.partner_cost = *cost;
     p.exchange_rates = r.Text(9);
+    p.list_charge = *charge;
     PC_ASSIGN_OR_RETURN(p.charge,
                         ApplyRule(*charge, RuleInEffect(rules, alias, p.meter_category, p.day)));
     out.push_back(std::move(p));

@@ -30,6 +30,7 @@ struct PricedRollup {
   // The PCToBCExchangeRate values of its lines (usage_rollups.exchange_rates): distinct,
   // space-separated; "" when not recorded.
   std::string exchange_rates;
+  Decimal list_charge;  // the charge before the pricing rule (UnitPrice × Quantity), exact
 };
 
 // The month's rollups of `alias`, ordered by day, subscription, meter category. This is the one

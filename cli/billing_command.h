@@ -1,4 +1,5 @@
-// `partnercloud billing close --month YYYY-MM [--database URL]`
+// `partnercloud billing close --month YYYY-MM [--database URL]` and
+// `partnercloud billing export --alias A --month YYYY-MM [--focus] [--out F] [--metadata F]`
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -61,6 +61,7 @@ const std::vector<Key>& Keys() {
       {"partner.billing_account", &Config::partner_billing_account},
       {"partner.clc_username", &Config::partner_clc_username},
       {"partner.clc_password", &Config::partner_clc_password},
+      {"partner.name", &Config::partner_name},
       {"billing.auto_close", &Config::billing_auto_close},
       {"billing.close_grace_hours", &Config::billing_close_grace_hours},
       {"billing.close_check_seconds", &Config::billing_close_check_seconds},

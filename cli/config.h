@@ -66,6 +66,8 @@ struct Config {
   // partner.billing, AccountAdmin of the platform account T3N, parent of every alias).
   std::string partner_clc_username = "partner.billing";  // partner.clc_username
   std::string partner_clc_password = "sandbox";          // partner.clc_password
+  // The partner's name as its customers' invoices show it (FOCUS InvoiceIssuerName).
+  std::string partner_name = "Contoso CSP";  // partner.name
 
   bool billing_auto_close = true;            // billing.auto_close: close ended months in serve
   int64_t billing_close_grace_hours = 0;     // billing.close_grace_hours after a month's end

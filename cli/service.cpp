@@ -187,6 +187,7 @@ int RunService(const Config& config, store::Database& db,
   ctx.options.import_body_limit = static_cast<uint64_t>(config.import_body_limit);
   ctx.options.max_text_field = static_cast<size_t>(config.max_text_field);
   ctx.options.metrics_token = config.metrics_token;
+  ctx.options.partner_name = config.partner_name;
 
   // Secrets at rest, upstream clients (one HTTP client and rate limit per upstream, shared by
   // every worker), onboarding and its durable workers.

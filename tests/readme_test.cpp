@@ -92,6 +92,7 @@ TEST(ReadmeTest, CommandsListEveryOptionOfEverySubcommand) {
                                                              {"sandbox", "generate-usage"},
                                                              {"usage", "import"},
                                                              {"billing", "close"},
+                                                             {"billing", "export"},
                                                              {"support", "mail-in"}};
   static const std::regex kOption(R"((--[a-z][a-z0-9-]+))");
   for (const auto& sub : subcommands) {

@@ -3047,6 +3047,96 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/billing/{alias}/focus.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The month as a FOCUS 1.2 dataset (CSV, RFC 4180, CRLF, header row; null is an empty cell): one row per day, Azure subscription and meter category; every Mandatory FOCUS 1.2 column, SubAccountId, ChargeFrequency and partner columns prefixed x_. BilledCost (= EffectiveCost = ContractedCost) is the customer's price rounded by largest remainder, row by row the BilledCharge of detail.csv, summing to the month's invoice line (or month-to-date) to the cent; ListCost is the list-price charge before the partner's pricing rule. Same authorization as detail.csv */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description YYYY-MM (default: the current month, UTC) */
+                    month?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description CenturyLink Cloud billing alias */
+                    alias: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description FOCUS 1.2 CSV */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing/{alias}/focus-metadata.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The FOCUS metadata of the month's focus.csv: DataGenerator, Schema (SchemaId, FocusVersion "1.2", CreationDate, ColumnDefinition: ColumnName, DataType STRING|DECIMAL|DATETIME, FeatureLevel, AllowsNulls) and Dataset (BillingAccountId, billing period, FileName). Same authorization as detail.csv */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description YYYY-MM (default: the current month, UTC) */
+                    month?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description CenturyLink Cloud billing alias */
+                    alias: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description FOCUS metadata */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FocusMetadata"];
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3722,6 +3812,35 @@ export interface components {
             /** @enum {string} */
             type: "provider.ready" | "provider.unavailable" | "invoice.line_posted" | "budget.threshold_crossed" | "ticket.updated" | "webhook.test";
             description: string;
+        };
+        FocusMetadata: {
+            DataGenerator: string;
+            Schema: {
+                SchemaId: string;
+                /** @example 1.2 */
+                FocusVersion: string;
+                /** Format: date-time */
+                CreationDate: string;
+                ColumnDefinition: {
+                    ColumnName: string;
+                    /** @enum {string} */
+                    DataType: "STRING" | "DECIMAL" | "DATETIME";
+                    StringEncoding?: string;
+                    /** @enum {string} */
+                    FeatureLevel?: "Mandatory" | "Conditional" | "Recommended" | "Custom";
+                    AllowsNulls?: boolean;
+                }[];
+            };
+            Dataset: {
+                SchemaId?: string;
+                BillingAccountId?: string;
+                /** Format: date-time */
+                BillingPeriodStart?: string;
+                /** Format: date-time */
+                BillingPeriodEnd?: string;
+                FileName?: string;
+                Format?: string;
+            };
         };
     };
     responses: {
