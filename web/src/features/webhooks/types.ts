@@ -1,37 +1,10 @@
-// Webhook types (issue 16): field names follow the API contract (/api/v1/webhooks).
+// Webhook types (issue 16): names for the generated OpenAPI types (schema.ts, from
+// api/openapi.json).
+import type { components } from '../../api/schema';
 
-export interface Endpoint {
-  id: string;
-  organizationId: string;
-  url: string;
-  description: string;
-  events: string[];
-  enabled: boolean;
-  disabledReason: string | null;
-  createdAt: string;
-}
-
-export interface CreatedEndpoint extends Endpoint {
-  secret: string;
-}
-
-export interface EventType {
-  type: string;
-  description: string;
-}
-
-export type DeliveryStatus = 'pending' | 'retrying' | 'delivered' | 'failed';
-
-export interface Delivery {
-  id: string;
-  eventId: string;
-  type: string;
-  status: DeliveryStatus;
-  attempts: number;
-  lastStatusCode: number | null;
-  lastLatencyMs: number | null;
-  lastError: string | null;
-  nextAttemptAt: string | null;
-  createdAt: string;
-  deliveredAt: string | null;
-}
+type Schemas = components['schemas'];
+export type Endpoint = Schemas['WebhookEndpoint'];
+export type CreatedEndpoint = Schemas['WebhookEndpointWithSecret'];
+export type EventType = Schemas['WebhookEventType'];
+export type Delivery = Schemas['WebhookDelivery'];
+export type DeliveryStatus = Delivery['status'];
