@@ -54,6 +54,7 @@ http::Router BuildRouter(ApiContext& ctx) {
   AddSupportRequestRoutes(router, ctx);
   AddBudgetRoutes(router, ctx);
   AddWebhookRoutes(router, ctx);
+  AddGovernanceRoutes(router, ctx);
   ctx.capabilities.Seal();
   SetTextFieldLimit(ctx.options.max_text_field);
   // Nothing unauthenticated may cost more than a small bound: a request to the API that carries

@@ -104,6 +104,8 @@ inline constexpr std::string_view kInvoicePoster = "invoice-poster";
 inline constexpr std::string_view kSupportDesk = "support-desk";
 // webhooks::WebhookService: the webhook routes (503 without it).
 inline constexpr std::string_view kWebhooks = "webhooks";
+// governance::GovernanceService: the governance routes (503 without it).
+inline constexpr std::string_view kGovernance = "governance";
 }  // namespace capability
 
 using WorkQueued = std::function<void()>;

@@ -14,5 +14,6 @@ void AddSupportRoutes(http::Router& router, ApiContext& ctx);
 void AddSupportRequestRoutes(http::Router& router, ApiContext& ctx);  // support_request_routes.cpp
 void AddBudgetRoutes(http::Router& router, ApiContext& ctx);          // budget_routes.cpp
 void AddWebhookRoutes(http::Router& router, ApiContext& ctx);         // webhook_routes.cpp
+void AddGovernanceRoutes(http::Router& router, ApiContext& ctx);      // governance_routes.cpp
 
 }  // namespace pc::api

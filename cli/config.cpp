@@ -95,6 +95,8 @@ const std::vector<Key>& Keys() {
       {"webhooks.retry_window_seconds", &Config::webhooks_retry_window_seconds},
       {"webhooks.retry_base_ms", &Config::webhooks_retry_base_ms},
       {"webhooks.delivery_threads", &Config::webhooks_delivery_threads},
+      {"governance.reconcile_seconds", &Config::governance_reconcile_seconds},
+      {"governance.notify_address", &Config::governance_notify_address},
   };
   return keys;
 }
@@ -236,6 +238,9 @@ Status ApplyOverride(std::string_view assignment, Config& config) {
 Status Validate(const Config& c) {
   if (c.port < 0 || c.port > 65535) return InvalidArgument("server.port must be 0..65535");
   if (c.threads < 1 || c.threads > 256) return InvalidArgument("server.threads must be 1..256");
+  if (c.governance_reconcile_seconds < 0) {
+    return InvalidArgument("governance.reconcile_seconds must be 0 (no schedule) or more");
+  }
   if (c.body_limit < 1024) return InvalidArgument("server.body_limit must be at least 1024");
   for (auto [name, v] :
        {std::pair{"server.header_timeout", c.header_timeout},

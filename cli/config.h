@@ -113,6 +113,10 @@ struct Config {
   int64_t webhooks_retry_window_seconds = 86400;  // webhooks.retry_window_seconds
   int64_t webhooks_retry_base_ms = 5000;          // webhooks.retry_base_ms
   int64_t webhooks_delivery_threads = 2;          // webhooks.delivery_threads
+  // Governance (governance/): the scheduled reconcile of every customer subscription's role
+  // and policy (0: only on demand), and where repair notices go.
+  int64_t governance_reconcile_seconds = 3600;  // governance.reconcile_seconds
+  std::string governance_notify_address = "operators@partner.example";  // governance.notify_address
 
   // The effective URL of an upstream: its own setting, else sandbox_url + prefix.
   std::string UpstreamUrl(const std::string& own, std::string_view sandbox_prefix) const;

@@ -26,6 +26,8 @@
 #include "core/http/server.h"
 #include "core/secret_box.h"
 #include "governance/catalog.h"
+#include "governance/convergence.h"
+#include "governance/governance.h"
 #include "identity/identity.h"
 #include "jobs/instance.h"
 #include "jobs/recurring.h"
@@ -296,6 +298,22 @@ int RunService(const Config& config, store::Database& db,
                         if (*sent > 0) spdlog::info("budgets: {} alert(s) sent", *sent);
                         return {};
                       }});
+
+  // Governance (governance/): convergence jobs per subscription and the scheduled reconcile.
+  governance::GovernanceService governance_service(db);
+  governance::RegisterConvergence(
+      runner, {db, arm, graph, config.partner_client_id, config.governance_notify_address});
+  if (config.governance_reconcile_seconds > 0) {
+    recurring.Register({"governance-reconcile",
+                        std::chrono::seconds(config.governance_reconcile_seconds),
+                        [&governance_service, &runner]() -> Status {
+                          auto queued = governance_service.ReconcileAll();
+                          if (!queued.ok()) return queued.error();
+                          runner.Poke();
+                          return {};
+                        }});
+  }
+  ctx.capabilities.Provide(api::capability::kGovernance, governance_service);
   api::WorkQueued work_queued = [&runner] { runner.Poke(); };
   // The API's capabilities, by name (api/api.h); a route needing one not provided here stops
   // the start below.

@@ -160,6 +160,61 @@ Result<ArmResult> ArmClient::PutPolicyAssignment(const std::string& tenant,
               body);
 }
 
+Result<ArmResult> ArmClient::GetRoleDefinition(const std::string& tenant,
+                                               const std::string& subscription_id,
+                                               const std::string& role_definition_id) {
+  return Call(tenant, "GET",
+              RoleDefinitionResourceId(subscription_id, role_definition_id) +
+                  "?api-version=" + std::string(kRoleApiVersion));
+}
+
+Result<ArmResult> ArmClient::DeleteRoleDefinition(const std::string& tenant,
+                                                  const std::string& subscription_id,
+                                                  const std::string& role_definition_id) {
+  return Call(tenant, "DELETE",
+              RoleDefinitionResourceId(subscription_id, role_definition_id) +
+                  "?api-version=" + std::string(kRoleApiVersion));
+}
+
+Result<ArmResult> ArmClient::GetRoleAssignment(const std::string& tenant,
+                                               const std::string& subscription_id,
+                                               const std::string& assignment_id) {
+  return Call(tenant, "GET",
+              AuthorizationScope(subscription_id) + "/roleAssignments/" + assignment_id +
+                  "?api-version=" + std::string(kRoleApiVersion));
+}
+
+Result<ArmResult> ArmClient::DeleteRoleAssignment(const std::string& tenant,
+                                                  const std::string& subscription_id,
+                                                  const std::string& assignment_id) {
+  return Call(tenant, "DELETE",
+              AuthorizationScope(subscription_id) + "/roleAssignments/" + assignment_id +
+                  "?api-version=" + std::string(kRoleApiVersion));
+}
+
+Result<ArmResult> ArmClient::GetPolicyAssignment(const std::string& tenant,
+                                                 const std::string& subscription_id,
+                                                 const std::string& name) {
+  return Call(tenant, "GET",
+              AuthorizationScope(subscription_id) + "/policyAssignments/" + name +
+                  "?api-version=" + std::string(kPolicyApiVersion));
+}
+
+Result<ArmResult> ArmClient::DeletePolicyAssignment(const std::string& tenant,
+                                                    const std::string& subscription_id,
+                                                    const std::string& name) {
+  return Call(tenant, "DELETE",
+              AuthorizationScope(subscription_id) + "/policyAssignments/" + name +
+                  "?api-version=" + std::string(kPolicyApiVersion));
+}
+
+Result<ArmResult> ArmClient::ListResources(const std::string& tenant,
+                                           const std::string& subscription_id) {
+  return Call(tenant, "GET",
+              "/subscriptions/" + subscription_id +
+                  "/resources?api-version=" + std::string(kProvidersApiVersion));
+}
+
 Result<ArmResult> ArmClient::GetResourceProvider(const std::string& tenant,
                                                  const std::string& subscription_id,
                                                  const std::string& resource_namespace) {

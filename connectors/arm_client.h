@@ -83,6 +83,29 @@ class ArmClient {
   Result<ArmResult> PutPolicyAssignment(const std::string& tenant,
                                         const std::string& subscription_id, const std::string& name,
                                         const json::value& body);
+  // --- Governance (governance/convergence.h): reading and removing what onboarding wrote.
+  // Each returns Unavailable only when no answer came (404 is an ArmResult).
+  // GET / DELETE {subscription}/providers/Microsoft.Authorization/roleDefinitions/{id}.
+  Result<ArmResult> GetRoleDefinition(const std::string& tenant, const std::string& subscription_id,
+                                      const std::string& role_definition_id);
+  Result<ArmResult> DeleteRoleDefinition(const std::string& tenant,
+                                         const std::string& subscription_id,
+                                         const std::string& role_definition_id);
+  // GET / DELETE .../roleAssignments/{id}.
+  Result<ArmResult> GetRoleAssignment(const std::string& tenant, const std::string& subscription_id,
+                                      const std::string& assignment_id);
+  Result<ArmResult> DeleteRoleAssignment(const std::string& tenant,
+                                         const std::string& subscription_id,
+                                         const std::string& assignment_id);
+  // GET / DELETE .../policyAssignments/{name} (DELETE of an absent one: 204).
+  Result<ArmResult> GetPolicyAssignment(const std::string& tenant,
+                                        const std::string& subscription_id,
+                                        const std::string& name);
+  Result<ArmResult> DeletePolicyAssignment(const std::string& tenant,
+                                           const std::string& subscription_id,
+                                           const std::string& name);
+  // GET /subscriptions/{id}/resources (api-version 2021-04-01): {"value":[{id,name,type,...}]}.
+  Result<ArmResult> ListResources(const std::string& tenant, const std::string& subscription_id);
   // GET {subscription}/providers/{namespace}: registrationState.
   Result<ArmResult> GetResourceProvider(const std::string& tenant,
                                         const std::string& subscription_id,

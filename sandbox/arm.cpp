@@ -613,6 +613,29 @@ void AddArmRoutes(http::Router& router, State& state) {
         return Ok(existed ? http::Status::ok : http::Status::created, rd);
       });
 
+  // DELETE of a custom role: 200 with the deleted definition, 204 when there is none (as
+  // another principal of the tenant may do in Azure).
+  router.Add(http::Verb::delete_, sub + std::string(kAuth) + "/roleDefinitions/{id}",
+             [&state](http::RequestContext& ctx) {
+               std::lock_guard lock(state.mu);
+               if (auto err = Check(state, ctx, ctx.params["sub"])) return std::move(*err);
+               if (FindBuiltInRole(ctx.params["id"])) {
+                 return ArmError(http::Status::bad_request, "RoleDefinitionUpdateNotPermitted",
+                                 "Built-in role definitions cannot be deleted.");
+               }
+               std::string id = "/subscriptions/" + ctx.params["sub"] + std::string(kAuth) +
+                                "/roleDefinitions/" + ctx.params["id"];
+               for (auto it = state.role_definitions.begin(); it != state.role_definitions.end();
+                    ++it) {
+                 if (boost::iequals(it->first, id)) {
+                   json::object rd = it->second;
+                   state.role_definitions.erase(it);
+                   return Ok(http::Status::ok, rd);
+                 }
+               }
+               return http::Response{http::Status::no_content, 11};
+             });
+
   // Role definitions list: built-ins and this subscription's custom roles, with
   // $filter=roleName eq '{name}' or type eq 'BuiltInRole' | 'CustomRole'.
   auto list_roles = [&state](http::RequestContext& ctx) {
@@ -885,6 +908,34 @@ void AddArmRoutes(http::Router& router, State& state) {
   router.Add(http::Verb::put,
              sub + "/resourceGroups/{rg}/providers/{ns}/{type}/{name}/{child}/{childName}",
              put_resource);
+
+  // Resources of a subscription (Resources_List, api-version 2021-04-01): every resource put
+  // under it, with $filter=resourceType eq '{type}'.
+  router.Add(http::Verb::get, sub + "/resources", [&state](http::RequestContext& ctx) {
+    std::lock_guard lock(state.mu);
+    if (auto err = Check(state, ctx, ctx.params["sub"])) return std::move(*err);
+    std::string prefix = "/subscriptions/" + ctx.params["sub"] + "/";
+    std::optional<std::string> type;
+    if (std::string filter = ctx.query["$filter"]; !filter.empty()) {
+      type = Quoted(filter, "resourceType eq '", "'");
+      if (!type) {
+        return ArmError(http::Status::bad_request, "InvalidFilterInQueryString",
+                        "The filter '" + filter +
+                            "' is not supported. Supported filter: resourceType eq '{value}'.");
+      }
+    }
+    json::array value;
+    for (const auto& [id, r] : state.resources) {
+      if (!boost::istarts_with(id, prefix)) continue;
+      std::string rtype(r.at("type").as_string());
+      if (type && !boost::iequals(rtype, *type)) continue;
+      json::object item{{"id", r.at("id")}, {"name", r.at("name")}, {"type", rtype}};
+      if (auto* l = r.if_contains("location")) item["location"] = *l;
+      if (auto* t = r.if_contains("tags")) item["tags"] = *t;
+      value.push_back(std::move(item));
+    }
+    return Ok(http::Status::ok, json::object{{"value", std::move(value)}});
+  });
 
   // Microsoft.Subscription aliases: PUT creates an Azure subscription (Accepted), GET polls.
   const std::string alias = "/arm/providers/Microsoft.Subscription/aliases/{alias}";

@@ -166,6 +166,7 @@ http::Response Sandbox::Handle(http::RequestContext& ctx) {
   }
   if (service == Service::kControl) return Control(ctx);
   if (service == Service::kArm) ctx.path = NormalizeArmPath(ctx.path);  // ARM's path rules
+  if (service == Service::kArm) arm_traffic_.Count(ctx.path);           // sandbox/arm_traffic.h
   if (service == Service::kNone) {
     return GenericError(http::Status::not_found, "NotFound",
                         "No emulated service at " + ctx.path +
@@ -343,6 +344,7 @@ http::Response Sandbox::Control(http::RequestContext& ctx) {
     return ParseJsonObject(req.body());
   };
   if (what == "/rate-limits") return rate_limits_.Control(req);  // sandbox/rate_limits.h
+  if (what == "/arm-traffic") return arm_traffic_.Control(req);  // sandbox/arm_traffic.h
   std::lock_guard lock(state_.mu);
   if (what == "/state" && (req.method() == http::Verb::get || req.method() == http::Verb::head)) {
     return http::JsonResponse(http::Status::ok, state_.Snapshot());

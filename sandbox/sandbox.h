@@ -11,6 +11,7 @@
 
 #include "core/http/router.h"
 #include "core/http/server.h"
+#include "sandbox/arm_traffic.h"
 #include "sandbox/rate_limits.h"
 #include "sandbox/smtp.h"
 #include "sandbox/state.h"
@@ -64,6 +65,7 @@ class Sandbox {
   http::Router entra_, partner_center_, graph_, arm_, clc_, blob_;
   std::unique_ptr<SmtpMailbox> smtp_;  // after state_: stops before state_ goes
   RateLimits rate_limits_;             // Partner Center and ARM limits (sandbox/rate_limits.h)
+  ArmTraffic arm_traffic_;             // ARM requests per second and subscription (arm_traffic.h)
 };
 
 // Server options suited to the sandbox (larger thread pool: timeout faults hold threads).

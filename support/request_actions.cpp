@@ -7,6 +7,7 @@
 #include "billing/charges.h"
 #include "core/random.h"
 #include "core/time.h"
+#include "governance/governance.h"
 #include "support/escalation.h"
 #include "support/outbound.h"
 
@@ -195,6 +196,8 @@ class RequestJob {
       if (job.step == "finish") return FinishClose(job, t);
     } else if (kind == "billing-report") {
       if (job.step == "report") return Report(job, t);
+    } else if (kind == "permit-service") {
+      if (job.step == "permit") return Permit(job, t);
     }
     return StepResult::Fail("No step " + job.step + " for a " + kind + " request");
   }
@@ -239,6 +242,7 @@ class RequestJob {
     }
     if (kind == "close-account") return StepResult::Next("cancel");
     if (kind == "billing-report") return StepResult::Next("report");
+    if (kind == "permit-service") return StepResult::Next("permit");
     return StepResult::Fail("Unknown request kind " + kind);
   }
 
@@ -528,6 +532,33 @@ class RequestJob {
     return StepResult::Done();
   }
 
+  // --- permit-service
+
+  // The resource type joins the alias's exceptions (governance_alias_overrides), and the
+  // alias's subscriptions converge to it (governance/convergence.h).
+  StepResult Permit(Job&, const Ticket& t) {
+    std::string type = Str(t.request->details, "resourceType");
+    if (Status valid = governance::CheckResourceType(type); !valid.ok()) {
+      return StepResult::Fail(valid.error().message);
+    }
+    Status s = db_.InTransaction([&](store::Transaction& tx) -> Status {
+      PC_ASSIGN_OR_RETURN(auto now, LoadTicket(tx, t.id, false));
+      if (now.request && now.request->state == "done") return Status();
+      PC_ASSIGN_OR_RETURN(auto alias, LoadAlias(tx, now));
+      PC_RETURN_IF_ERROR(governance::PermitResourceType(
+          tx, identity::SystemPrincipal(), alias.alias, type, "Permitted through " + now.id));
+      std::string message = type + " is now permitted for billing alias " + alias.alias +
+                            ". Your Azure subscriptions are being updated; it can be used in a "
+                            "few minutes.";
+      PC_RETURN_IF_ERROR(SetRequestState(
+          tx, now.id, "done", std::nullopt,
+          json::object{{"resourceType", type}, {"alias", alias.alias}, {"message", message}}));
+      return Answer(tx, now, message);
+    });
+    if (!s.ok()) return FromError(s.error());
+    return StepResult::Done();
+  }
+
   // An answer to the requester: an "out" message, mailed.
   Status Answer(store::Transaction& tx, const Ticket& t, const std::string& text) {
     NewMessage out = Msg("out", flows_->support_address, text, NewMessageId(t.number));
@@ -570,7 +601,8 @@ Result<RequestOutcome> RunApprovedRequest(ActionContext& ctx, const identity::Pr
   }
   if (!ticket.request) return InvalidArgument(ticket.id + " carries no structured request");
   const std::string& kind = ticket.request->kind;
-  if (kind != "portal-users" && kind != "close-account" && kind != "billing-report") {
+  if (kind != "portal-users" && kind != "close-account" && kind != "billing-report" &&
+      kind != "permit-service") {
     return InvalidArgument("Unknown request kind " + kind);
   }
   // One job per ticket: its id is derived from the ticket, so a second approval (after a

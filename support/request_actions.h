@@ -15,6 +15,8 @@
 //    the alias's providers marked closed. Usage up to then stays in the rollups, so the month
 //    is billed by the month close as any other.
 //  - billing-report: Billing's detail CSV of the month attached to an answer.
+//  - permit-service: the request's resourceType added to the alias's governance exceptions
+//    (governance/governance.h); the alias's subscriptions then converge to it.
 // The alias must belong to the ticket's organization; anything else fails the request with a
 // reason. Thread-safe.
 #pragma once

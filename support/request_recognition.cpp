@@ -138,6 +138,7 @@ std::optional<StructuredRequest> RecognizeRequest(std::string_view subject, std:
 std::string_view TopicOfRequest(std::string_view kind) {
   if (kind == "portal-users") return "portal-users";
   if (kind == "close-account") return "subscription-management";
+  if (kind == "permit-service") return "subscription-management";
   return "billing";
 }
 

@@ -7,6 +7,7 @@
 #include "core/text.h"
 #include "core/time.h"
 #include "core/uuid.h"
+#include "governance/governance.h"
 #include "support/escalation.h"
 #include "support/mail_intake.h"
 #include "support/outbound.h"
@@ -38,7 +39,7 @@ bool IsOperator(const Principal& who) {
   return who.user.role == Role::kOperator || who.via == Principal::Via::kSystem;
 }
 
-const char* kRequestKinds[] = {"portal-users", "close-account", "billing-report"};
+const char* kRequestKinds[] = {"portal-users", "close-account", "billing-report", "permit-service"};
 
 // The scope list quoted in automatic answers.
 std::string ScopeList() {
@@ -217,7 +218,13 @@ Result<Ticket> SupportService::CreateTicket(const Principal& who, const NewTicke
     if (!kind.ok()) return InvalidArgument("request: " + kind.error().message);
     if (std::find(std::begin(kRequestKinds), std::end(kRequestKinds), *kind) ==
         std::end(kRequestKinds)) {
-      return InvalidArgument("request.kind must be portal-users, close-account or billing-report");
+      return InvalidArgument(
+          "request.kind must be portal-users, close-account, billing-report or permit-service");
+    }
+    if (*kind == "permit-service") {
+      auto type = RequiredString(*req.request, "resourceType");
+      if (!type.ok()) return InvalidArgument("request: " + type.error().message);
+      PC_RETURN_IF_ERROR(governance::CheckResourceType(*type));
     }
     StructuredRequest s;
     s.kind = *kind;

@@ -50,7 +50,7 @@ struct Classification {
 };
 
 struct StructuredRequest {
-  std::string kind;   // portal-users | close-account | billing-report
+  std::string kind;   // portal-users | close-account | billing-report | permit-service
   std::string state;  // pending-approval | approved | rejected | running | done | failed
   json::object details;
   std::optional<std::string> decided_by;

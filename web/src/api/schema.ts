@@ -2056,10 +2056,10 @@ export interface paths {
                         subject: string;
                         text: string;
                         billingAlias?: string;
-                        /** @description a structured request: kind plus its details (e.g. users:[{name,email}] for portal-users; firstName,lastName,company,reason for close-account; month for billing-report) */
+                        /** @description a structured request: kind plus its details (e.g. users:[{name,email}] for portal-users; firstName,lastName,company,reason for close-account; month for billing-report; resourceType for permit-service, e.g. Microsoft.Sql/servers) */
                         request?: {
                             /** @enum {string} */
-                            kind: "portal-users" | "close-account" | "billing-report";
+                            kind: "portal-users" | "close-account" | "billing-report" | "permit-service";
                         } & {
                             [key: string]: unknown;
                         };
@@ -3137,6 +3137,466 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/governance/catalog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The published permitted-services catalog, as customers see it (any authenticated user) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GovernanceCatalog"];
+                    };
+                };
+                401: components["responses"]["Error"];
+                503: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/governance/catalog/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Catalog versions, newest first, without content (partner staff) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["GovernanceVersion"][];
+                        };
+                    };
+                };
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                503: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        /** A new draft version based on another (operators). Omitted fields are the base's; without 'actions', '<type>/*' is added for each added resource type and removed for each removed one */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        basedOn: number;
+                        resourceTypes?: string[];
+                        actions?: string[];
+                        unrestricted?: boolean;
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Created (state draft) */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GovernanceVersion"];
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                503: components["responses"]["Error"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/governance/catalog/versions/{n}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                n: number;
+            };
+            cookie?: never;
+        };
+        /** One version with its content and its diff against the version it was based on (partner staff) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    n: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GovernanceVersionDetail"];
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                503: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/governance/catalog/versions/{n}/publish": {
+        parameters: {
+            query?: {
+                /** @description true: only list the subscriptions that would change and how */
+                dryRun?: boolean;
+            };
+            header?: never;
+            path: {
+                n: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish a version (operators): every governed subscription converges to it through durable jobs. With dryRun=true nothing changes */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description true: only list the subscriptions that would change and how */
+                    dryRun?: boolean;
+                };
+                header?: never;
+                path: {
+                    n: number;
+                };
+                cookie?: never;
+            };
+            /** @description Nothing to send. */
+            requestBody?: {
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            responses: {
+                /** @description Dry run: what would change */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            version: number;
+                            subscriptions: {
+                                subscriptionId: string;
+                                alias: string;
+                                organizationName: string;
+                                changes: {
+                                    /** @enum {string} */
+                                    object: "role-definition" | "policy-assignment";
+                                    /** @enum {string} */
+                                    action: "update" | "create" | "delete";
+                                    added: string[];
+                                    removed: string[];
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description Published; convergence jobs queued */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            version: number;
+                            /** @description how many subscriptions converge */
+                            subscriptions: number;
+                        };
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+                503: components["responses"]["Error"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/governance/aliases/{alias}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                alias: string;
+            };
+            cookie?: never;
+        };
+        /** An alias's exception to the catalog and its effective permitted types (partner staff; customers their own alias) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    alias: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GovernanceAlias"];
+                    };
+                };
+                401: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                503: components["responses"]["Error"];
+            };
+        };
+        /** Grant or change an alias's exception (operators): extra resource types, or unrestricted (the policy is removed for that alias only) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    alias: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        unrestricted?: boolean;
+                        extraResourceTypes?: string[];
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GovernanceAlias"];
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                503: components["responses"]["Error"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/governance/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Governed subscriptions with their compliance (partner staff all; customers their organization's) */
+        get: {
+            parameters: {
+                query?: {
+                    alias?: string;
+                    state?: "compliant" | "converging" | "drifted" | "failed";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["GovernanceSubscription"][];
+                        };
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                503: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/governance/subscriptions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** One subscription: permitted types, existing resources no longer permitted, repairs */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GovernanceSubscriptionDetail"];
+                    };
+                };
+                401: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                503: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/governance/subscriptions/{id}/reconcile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check the subscription now and repair what differs (operators) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            /** @description Nothing to send. */
+            requestBody?: {
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            responses: {
+                /** @description Queued */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            subscriptionId: string;
+                            queued: boolean;
+                        };
+                    };
+                };
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                503: components["responses"]["Error"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3701,7 +4161,7 @@ export interface components {
             };
             request: {
                 /** @enum {string} */
-                kind: "portal-users" | "close-account" | "billing-report";
+                kind: "portal-users" | "close-account" | "billing-report" | "permit-service";
                 /** @enum {string} */
                 state: "pending-approval" | "approved" | "rejected" | "running" | "done" | "failed";
                 details: {
@@ -3841,6 +4301,95 @@ export interface components {
                 FileName?: string;
                 Format?: string;
             };
+        };
+        /** @description A catalog version. Content (resourceTypes, actions, unrestricted) is immutable; only one version is published at a time. */
+        GovernanceVersion: {
+            version: number;
+            /** @enum {string} */
+            state: "draft" | "published" | "superseded";
+            author: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            publishedAt: string | null;
+            publishedBy: string | null;
+            note: string;
+            unrestricted: boolean;
+            basedOn: number | null;
+            /** @description GET /catalog/versions/{n} and POST only */
+            resourceTypes?: string[];
+            /** @description the custom role's actions; GET /catalog/versions/{n} and POST only */
+            actions?: string[];
+        };
+        GovernanceVersionDetail: components["schemas"]["GovernanceVersion"] & {
+            /** @description against the version it was based on */
+            diff: {
+                resourceTypes: {
+                    added: string[];
+                    removed: string[];
+                };
+                actions: {
+                    added: string[];
+                    removed: string[];
+                };
+                unrestricted: {
+                    from: boolean;
+                    to: boolean;
+                } | null;
+            };
+        };
+        GovernanceCatalog: {
+            version: number;
+            unrestricted: boolean;
+            categories: {
+                name: string;
+                items: {
+                    name: string;
+                    resourceTypes: string[];
+                }[];
+            }[];
+        };
+        GovernanceAlias: {
+            alias: string;
+            unrestricted: boolean;
+            extraResourceTypes: string[];
+            note: string;
+            /** Format: date-time */
+            updatedAt: string | null;
+            updatedBy: string | null;
+            effective: {
+                version: number;
+                unrestricted: boolean;
+                resourceTypes: string[];
+            };
+        };
+        GovernanceSubscription: {
+            subscriptionId: string;
+            alias: string;
+            organizationName: string;
+            desiredVersion: number;
+            appliedVersion: number | null;
+            /** @enum {string} */
+            state: "compliant" | "converging" | "drifted" | "failed";
+            reason: string | null;
+            /** Format: date-time */
+            lastCheckedAt: string | null;
+            unrestricted: boolean;
+        };
+        GovernanceSubscriptionDetail: components["schemas"]["GovernanceSubscription"] & {
+            permittedResourceTypes: string[];
+            /** @description existing resources no longer permitted: reported, never deleted */
+            notPermittedResources: {
+                id: string;
+                type: string;
+            }[];
+            repairs: {
+                /** Format: date-time */
+                at: string;
+                /** @enum {string} */
+                object: "role-definition" | "role-assignment" | "policy-assignment";
+                what: string;
+            }[];
         };
     };
     responses: {

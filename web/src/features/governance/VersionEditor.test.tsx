@@ -15,7 +15,7 @@ const base: CatalogVersionDetail = {
   basedOn: 2,
   resourceTypes: ['Microsoft.Compute/virtualMachines'],
   actions: ['Microsoft.Compute/virtualMachines/*'],
-  diff: null,
+  diff: { resourceTypes: { added: [], removed: [] }, actions: { added: [], removed: [] }, unrestricted: null },
 };
 
 describe('VersionEditor', () => {

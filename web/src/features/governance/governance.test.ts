@@ -24,7 +24,7 @@ const v1: CatalogVersionDetail = {
   basedOn: null,
   resourceTypes: ['Microsoft.Compute/virtualMachines', 'Microsoft.Storage/storageAccounts'],
   actions: ['Microsoft.Compute/*', 'Microsoft.Storage/storageAccounts/*'],
-  diff: null,
+  diff: { resourceTypes: { added: [], removed: [] }, actions: { added: [], removed: [] }, unrestricted: null },
 };
 
 describe('lists', () => {
