@@ -95,7 +95,7 @@ export async function costControlScenario({ steps, demoUrl, newContext, login, v
     // The cumulative view opens with the budget drawn as a reference line, labelled.
     await page.getByRole('radio', { name: /Cumulative/ }).waitFor();
     if (!(await page.getByRole('radio', { name: /Cumulative/ }).isChecked())) throw new Error('cumulative view not chosen');
-    await page.locator('.recharts-reference-line').first().waitFor();
+    await page.locator('.recharts-reference-line').first().waitFor({ state: 'attached' });
     await page.locator('.recharts-reference-line').getByText(money(amount), { exact: false }).first().waitFor();
     // Budgets are evaluated by every usage import: an operator imports one more row for today
     // (through the API, as a pull would), and the actual threshold (80%) alerts.
@@ -144,7 +144,7 @@ export async function costControlScenario({ steps, demoUrl, newContext, login, v
     const { ctx, page } = await newContext({ width: 1280, height: 900 });
     await login(page, 'admin@acme.example');
     await page.goto(`${demoUrl}/billing/ACME`);
-    await page.getByRole('heading', { name: 'Month to date' }).waitFor();
+    await page.getByRole('heading', { name: 'Month to date', exact: true }).waitFor();
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'FOCUS 1.2 CSV' }).click()]);
     const text = fs.readFileSync(await download.path(), 'utf8');
     const header = csvHeader(text);
@@ -174,7 +174,7 @@ export async function costControlScenario({ steps, demoUrl, newContext, login, v
     await visit(page, '53-webhooks-new', 'desktop');
     await form.getByRole('button', { name: 'Add endpoint' }).click();
     await page.getByText('Shown once.').waitFor();
-    const secret = await page.getByLabel('Secret').inputValue();
+    const secret = await page.getByLabel('Secret', { exact: true }).inputValue();
     if (!/^whsec_[A-Za-z0-9+/=]+$/.test(secret)) throw new Error(`secret: ${secret}`);
     await page.getByRole('button', { name: 'Copy secret' }).click();
     await page.getByText(/Copied to the clipboard|copy it by hand/).waitFor();
@@ -188,7 +188,7 @@ export async function costControlScenario({ steps, demoUrl, newContext, login, v
     if ((await page.content()).includes(secret)) throw new Error('secret in the page after reload');
 
     const before = receiver.received.length;
-    await row.getByRole('button', { name: `Send a test event to ${receiver.url}` }).click();
+    await row.getByRole('button', { name: `Send test to ${receiver.url}` }).click();
     await page.getByText(/Test event queued/).waitFor();
     const got = await waitFor('the test event at the receiver', () => receiver.received.slice(before).find((r) => r.body.includes('webhook.test')), 60000, 250);
     if (!verifySignature(secret, got.headers, got.body)) throw new Error(`signature does not verify: ${JSON.stringify(got.headers)}`);

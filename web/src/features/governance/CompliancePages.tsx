@@ -175,7 +175,7 @@ export function ComplianceTable({
                     className="btn btn-small"
                     onClick={() => onReconcile?.(s.subscriptionId)}
                     disabled={busy === s.subscriptionId}
-                    aria-label={`Reconcile ${s.subscriptionId} now`}
+                    aria-label={`Reconcile now: ${s.subscriptionId}`}
                   >
                     {busy === s.subscriptionId ? 'Queuing…' : 'Reconcile now'}
                   </button>

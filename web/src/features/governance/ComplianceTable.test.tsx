@@ -43,7 +43,7 @@ describe('ComplianceTable', () => {
     expect(screen.getByText('— / 4')).toBeTruthy();
     expect(screen.getByText('Unrestricted')).toBeTruthy();
     expect(screen.getByRole('link', { name: 'sub-1' }).getAttribute('href')).toBe('/ops/governance/subscriptions/sub-1');
-    fireEvent.click(screen.getByRole('button', { name: 'Reconcile sub-2 now' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Reconcile now: sub-2' }));
     expect(onReconcile).toHaveBeenCalledWith('sub-2');
   });
 

@@ -140,7 +140,7 @@ export function WebhooksPage() {
                         <button
                           type="button"
                           className="btn btn-small"
-                          aria-label={`Send a test event to ${e.url}`}
+                          aria-label={`Send test to ${e.url}`}
                           disabled={!e.enabled}
                           onClick={() => void act(() => api.post(`${HOOKS}/${encodeURIComponent(e.id)}/test`), `Test event queued for ${e.url}: see its delivery log.`)}
                         >
