@@ -96,7 +96,7 @@ export async function costControlScenario({ steps, demoUrl, newContext, login, v
     await page.getByRole('radio', { name: /Cumulative/ }).waitFor();
     if (!(await page.getByRole('radio', { name: /Cumulative/ }).isChecked())) throw new Error('cumulative view not chosen');
     await page.locator('.recharts-reference-line').first().waitFor({ state: 'attached' });
-    await page.locator('.recharts-reference-line').getByText(money(amount), { exact: false }).first().waitFor();
+    await page.locator('.recharts-wrapper').getByText(money(amount), { exact: false }).first().waitFor();
     // Budgets are evaluated by every usage import: an operator imports one more row for today
     // (through the API, as a pull would), and the actual threshold (80%) alerts.
     const ops = await apiLogin(demoUrl, 'ops@partner.example');
