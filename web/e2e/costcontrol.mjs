@@ -206,9 +206,9 @@ export async function costControlScenario({ steps, demoUrl, newContext, login, v
 
     await page.getByRole('link', { name: 'Webhooks' }).first().click();
     await row.getByRole('button', { name: `Disable ${receiver.url}` }).click();
-    await row.getByText('Disabled').waitFor();
+    await row.locator('.badge').filter({ hasText: 'Disabled' }).waitFor();
     await row.getByRole('button', { name: `Enable ${receiver.url}` }).click();
-    await row.getByText('Enabled').waitFor();
+    await row.locator('.badge').filter({ hasText: 'Enabled' }).waitFor();
     // Another organization's admin does not see it.
     const other = await apiLogin(demoUrl, 'ops@partner.example');
     const staff = await other.call('GET', '/api/v1/webhooks');

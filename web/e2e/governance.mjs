@@ -83,12 +83,12 @@ export async function governanceScenario({ steps, demoUrl, newContext, login, vi
     }, 90000, 1000);
     await visit(page, '43-gov-compliance', 'desktop');
     // The state filter narrows the list: ACME's compliant subscription is not among the drifted.
-    await page.getByLabel('State', { exact: true }).selectOption('drifted');
+    await page.getByRole('combobox', { name: /^State/ }).selectOption('drifted');
     await page.waitForURL(/state=drifted/);
     await waitFor('the drifted list without ACME', async () => (await page.getByRole('table').count()) > 0 && (await row.count()) === 0, 15000);
-    await page.getByLabel('State', { exact: true }).selectOption('compliant');
+    await page.getByRole('combobox', { name: /^State/ }).selectOption('compliant');
     await row.waitFor();
-    await page.getByLabel('State', { exact: true }).selectOption('');
+    await page.getByRole('combobox', { name: /^State/ }).selectOption('');
     await row.getByRole('link', { name: subscriptionId() }).click();
     await page.getByRole('heading', { name: 'Subscription compliance' }).waitFor();
     await page.getByRole('table', { name: /Resources no longer permitted/ }).waitFor();
