@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { Api, checkA11y, Proc, Steps, waitFor } from './lib.mjs';
 import { supportScenario } from './support.mjs';
+import { governanceScenario } from './governance.mjs';
+import { costControlScenario, startReceiver } from './costcontrol.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const webDir = path.resolve(here, '..');
@@ -157,6 +159,7 @@ function usageCsv(customerId, subscriptionId) {
 // ---- the run ------------------------------------------------------------------------------
 let acmeProvider = null;
 let britProviderId = null;
+let receiver = null;
 try {
   await steps.run('start sandbox and browser', async () => {
     sandbox = new Proc('sandbox', binary, ['sandbox'], dir);
@@ -461,6 +464,17 @@ try {
     await shot(page, '19-ops-audit-filtered', 'desktop');
   }, { needs: ['operator imports usage for the new subscription (upload)'] });
 
+  // Governance (e2e/governance.mjs) and cost control (e2e/costcontrol.mjs), issues 15 and 16.
+  await governanceScenario({
+    steps, demoUrl: demo.url, newContext, login, visit, shot, acme: () => acmeProvider,
+    needs: ['the five steps finish and the provider is Ready'],
+  });
+  receiver = await startReceiver();
+  await costControlScenario({
+    steps, demoUrl: demo.url, newContext, login, visit, shot, tabTo, receiver, acme: () => acmeProvider,
+    needs: ['billing page: chart and totals equal GET /api/v1/billing/ACME, CSV, invoices'],
+  });
+
   await steps.run('the provider flow with the keyboard only', async () => {
     const kb = await newContext({ width: 1280, height: 800 });
     const { page } = kb;
@@ -560,6 +574,7 @@ try {
   }, { needs: base });
 } finally {
   await browser?.close().catch(() => {});
+  await receiver?.close().catch(() => {});
   for (const p of procs.reverse()) await p.stop().catch(() => {});
 }
 console.log(`screenshots: ${shots}`);

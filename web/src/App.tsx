@@ -21,6 +21,12 @@ import { QuarantinePage } from './features/support/QuarantinePage';
 import { QueuePage } from './features/support/QueuePage';
 import { SupportPage } from './features/support/SupportPage';
 import { TicketPage } from './features/support/TicketPage';
+import { AliasesPage, AliasPage } from './features/governance/AliasPages';
+import { CatalogPage } from './features/governance/CatalogPage';
+import { CompliancePage, SubscriptionPage } from './features/governance/CompliancePages';
+import { PermittedServicesPage } from './features/governance/PermittedServicesPage';
+import { NewVersionPage, VersionPage } from './features/governance/VersionPages';
+import { WebhookPage, WebhooksPage } from './features/webhooks/WebhookPages';
 
 function RequireLogin({ children }: { children: ReactNode }) {
   const { me, loading } = useSession();
@@ -76,6 +82,18 @@ export function App() {
             <Route path="support/queue" element={<QueuePage />} />
             <Route path="support/approvals" element={<ApprovalsPage />} />
             <Route path="support/quarantine" element={<QuarantinePage />} />
+            <Route path="services" element={<PermittedServicesPage />} />
+            <Route path="ops/governance" element={<Navigate to="/ops/governance/catalog" replace />} />
+            <Route path="ops/governance/catalog" element={<CatalogPage />} />
+            <Route path="ops/governance/catalog/new" element={<NewVersionPage />} />
+            <Route path="ops/governance/catalog/:n" element={<VersionPage />} />
+            <Route path="ops/governance/compliance" element={<CompliancePage />} />
+            <Route path="ops/governance/subscriptions/:id" element={<SubscriptionPage />} />
+            <Route path="ops/governance/aliases" element={<AliasesPage />} />
+            <Route path="ops/governance/aliases/:alias" element={<AliasPage />} />
+            <Route path="settings" element={<Navigate to="/settings/webhooks" replace />} />
+            <Route path="settings/webhooks" element={<WebhooksPage />} />
+            <Route path="settings/webhooks/:id" element={<WebhookPage />} />
             <Route path="*" element={<NotFound />} />
           </Route>
         </Routes>

@@ -6,7 +6,10 @@ const customerNav = [
   { to: '/providers', label: 'Providers' },
   { to: '/billing', label: 'Billing' },
   { to: '/support', label: 'Support' },
+  { to: '/services', label: 'Permitted services' },
 ];
+// Organization admins manage their organization's settings (webhooks).
+const adminNav = [{ to: '/settings/webhooks', label: 'Settings' }];
 const operatorNav = [
   { to: '/support/queue', label: 'Support queue' },
   { to: '/ops/organizations', label: 'Organizations' },
@@ -15,6 +18,7 @@ const operatorNav = [
   { to: '/ops/pricing', label: 'Pricing' },
   { to: '/ops/close', label: 'Month close' },
   { to: '/ops/audit', label: 'Audit log' },
+  { to: '/ops/governance', label: 'Governance' },
   { to: '/billing', label: 'Billing' },
 ];
 // Operators alone decide structured requests and replay quarantined mail.
@@ -29,7 +33,9 @@ export function Layout() {
   const location = useLocation();
   const mainRef = useRef<HTMLElement>(null);
   const items = !isOperator(me)
-    ? customerNav
+    ? me?.role === 'org_admin'
+      ? [...customerNav, ...adminNav]
+      : customerNav
     : me?.role === 'operator'
       ? [...operatorNav.slice(0, 1), ...operatorOnlyNav, ...operatorNav.slice(1)]
       : operatorNav;

@@ -6,6 +6,11 @@ import { PageHeader } from '../../components/Layout';
 import { Alert, EmptyState, Loading, StateBadge } from '../../components/ui';
 import { formatMoney } from '../../lib/money';
 import { formatMonth, formatTime, recentMonths } from '../../lib/time';
+import { useLoad } from '../../components/useLoad';
+import { BudgetsSection } from '../budgets/BudgetsSection';
+import { buildCumulative } from '../budgets/budgets';
+import { CumulativeChart } from '../budgets/CumulativeChart';
+import type { Budget } from '../budgets/types';
 import { buildChart, tableRows, type AmountRow } from './chartData';
 import { DailyChart } from './DailyChart';
 
@@ -110,6 +115,12 @@ export function BillingAliasPage() {
   const [noUsage, setNoUsage] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [invoices, setInvoices] = useState<InvoiceLine[] | null>(null);
+  const budgets = useLoad<Items<Budget>>(`/api/v1/budgets?alias=${encodeURIComponent(alias)}`);
+  // Budgets of the whole alias are drawn on the cumulative view (one subscription's is not
+  // comparable with the alias's total); that view opens first when there is one.
+  const aliasBudgets = (budgets.data?.items ?? []).filter((b) => !b.subscriptionId);
+  const [view, setView] = useState<'daily' | 'cumulative' | null>(null);
+  const chartView = view ?? (aliasBudgets.length ? 'cumulative' : 'daily');
 
   useEffect(() => {
     const ac = new AbortController();
@@ -169,6 +180,14 @@ export function BillingAliasPage() {
             <a className="btn" href={`/api/v1/billing/${encodeURIComponent(alias)}/detail.csv?month=${month}`} download>
               Download CSV
             </a>
+            <a
+              className="btn"
+              href={`/api/v1/billing/${encodeURIComponent(alias)}/focus.csv?month=${month}`}
+              download
+              title="The month’s cost data in the FinOps Open Cost and Usage Specification (FOCUS) 1.2 format"
+            >
+              FOCUS 1.2 CSV
+            </a>
           </>
         }
       >
@@ -195,12 +214,42 @@ export function BillingAliasPage() {
             <Figure label="Forecast" amount={summary.forecast ?? '0'} currency={currency} asOf={summary.asOf} note="Month to date plus the last 7 days’ daily rate for the days left." />
           </div>
           <section className="card">
-            <h2>Daily charges</h2>
-            <DailyChart
-              model={chart}
-              currency={currency}
-              summary={`Month to date ${formatMoney(summary.mtd ?? '0', currency)} over ${summary.daysElapsed ?? 0} days; end-of-month estimate ${formatMoney(summary.eomEstimate ?? '0', currency)}; forecast ${formatMoney(summary.forecast ?? '0', currency)}.`}
-            />
+            <div className="status-head">
+              <h2>{chartView === 'daily' ? 'Daily charges' : 'Month to date against the budget'}</h2>
+              <fieldset className="segmented">
+                <legend className="sr-only">Chart</legend>
+                <label>
+                  <input type="radio" name="chart-view" checked={chartView === 'daily'} onChange={() => setView('daily')} />
+                  <span>Per day</span>
+                </label>
+                <label>
+                  <input type="radio" name="chart-view" checked={chartView === 'cumulative'} onChange={() => setView('cumulative')} />
+                  <span>Cumulative{aliasBudgets.length ? ' with budget' : ''}</span>
+                </label>
+              </fieldset>
+            </div>
+            {chartView === 'daily' ? (
+              <DailyChart
+                model={chart}
+                currency={currency}
+                summary={`Month to date ${formatMoney(summary.mtd ?? '0', currency)} over ${summary.daysElapsed ?? 0} days; end-of-month estimate ${formatMoney(summary.eomEstimate ?? '0', currency)}; forecast ${formatMoney(summary.forecast ?? '0', currency)}.`}
+              />
+            ) : (
+              <CumulativeChart
+                points={buildCumulative(
+                  summary.month ?? month,
+                  summary.daysInMonth ?? 30,
+                  summary.daysElapsed ?? 0,
+                  (summary.daily ?? []) as { day?: string; charge?: string }[],
+                  summary.forecast ?? '0',
+                )}
+                budgets={aliasBudgets.map((b) => ({ name: b.name, amount: b.amount }))}
+                currency={currency}
+                summary={`Month to date ${formatMoney(summary.mtd ?? '0', currency)}; forecast ${formatMoney(summary.forecast ?? '0', currency)}${aliasBudgets
+                  .map((b) => `; budget ${b.name} ${formatMoney(b.amount, b.currency)}`)
+                  .join('')}.`}
+              />
+            )}
           </section>
           <div className="grid-2 tables">
             <AmountTable caption="By meter category" keyLabel="Meter category" rows={rowsOf(summary.byMeterCategory, 'meterCategory')} total={summary.mtd ?? '0'} currency={currency} />
@@ -208,6 +257,14 @@ export function BillingAliasPage() {
           </div>
         </>
       )}
+      <BudgetsSection
+        alias={alias}
+        currency={currency}
+        subscriptions={((summary?.byAzureSubscription ?? []) as { azureSubscriptionId?: string }[]).map((s) => s.azureSubscriptionId ?? '').filter(Boolean)}
+        budgets={budgets.data}
+        error={budgets.error}
+        reload={budgets.reload}
+      />
       <section className="card table-card">
         <table className="table">
           <caption>Invoice history</caption>

@@ -15,7 +15,7 @@ export function ApprovalsPage() {
     <>
       <PageHeader title="Approvals">
         Requests the platform carries out once an operator approves: portal.azure.com users, closing an Azure account,
-        detailed billing reports.
+        detailed billing reports, one more permitted Azure service.
       </PageHeader>
       {tickets.error && <Alert kind="error">{tickets.error.message}</Alert>}
       {!tickets.data && !tickets.error && <Loading />}

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { Link, useNavigate } from 'react-router-dom';
+import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { api, ApiError } from '../../api/client';
 import type { BillingAliasEntry, Items } from '../../api/types';
 import { PageHeader } from '../../components/Layout';
@@ -13,12 +13,22 @@ const KINDS: { kind: FormKind; title: string; text: string }[] = [
   { kind: 'portal-users', title: 'portal.azure.com users', text: 'Users created in your Azure tenant with the platform’s role.' },
   { kind: 'close-account', title: 'Close the Azure account', text: 'Cancels the Azure subscriptions; the last month is still billed.' },
   { kind: 'billing-report', title: 'Detailed billing report', text: 'Usage per subscription, meter and day, as a CSV file.' },
+  { kind: 'permit-service', title: 'Permit one more Azure service', text: 'A resource type your subscriptions may not create yet.' },
 ];
 
 export function NewRequestPage() {
   const navigate = useNavigate();
   const months = recentMonths(new Date(), 6);
-  const [form, setForm] = useState<NewRequestForm>(() => emptyRequestForm(months[0]!));
+  const [params] = useSearchParams();
+  // Prefilled from a link: /support/new?kind=permit-service&alias=ACME&resourceType=...
+  const [form, setForm] = useState<NewRequestForm>(() => {
+    const f = emptyRequestForm(months[0]!);
+    const kind = params.get('kind');
+    if (kind && KINDS.some((k) => k.kind === kind)) f.kind = kind as FormKind;
+    f.billingAlias = params.get('alias') ?? '';
+    f.resourceType = params.get('resourceType') ?? '';
+    return f;
+  });
   const [tried, setTried] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
@@ -179,6 +189,27 @@ export function NewRequestPage() {
               <span>Reason</span>
               <input value={form.reason} onChange={(e) => set('reason', e.target.value)} />
             </label>
+          </section>
+        )}
+
+        {form.kind === 'permit-service' && (
+          <section className="form-section">
+            <label className="field">
+              <span>
+                Azure resource type <span className="req">(required)</span>
+              </span>
+              <input
+                value={form.resourceType}
+                onChange={(e) => set('resourceType', e.target.value)}
+                placeholder="Microsoft.Sql/servers"
+                className="mono"
+                spellCheck={false}
+                aria-describedby="resource-type-help"
+              />
+            </label>
+              <small id="resource-type-help" className="muted small help">
+                As Azure names it (Namespace/type). Once an operator approves, your subscriptions may create it.
+              </small>
           </section>
         )}
 

@@ -104,6 +104,12 @@ function RequestPanel({ t, onChanged, requester }: { t: Ticket; onChanged: (n: N
             <dd>{String(details.reason ?? '')}</dd>
           </>
         )}
+        {typeof details.resourceType === 'string' && (
+          <>
+            <dt>Azure resource type</dt>
+            <dd className="mono">{details.resourceType}</dd>
+          </>
+        )}
         {typeof details.month === 'string' && (
           <>
             <dt>Month</dt>

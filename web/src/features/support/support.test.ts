@@ -56,6 +56,22 @@ describe('new request form', () => {
   });
 });
 
+describe('permit-service request', () => {
+  it('needs a resource type and sends the structured request', () => {
+    const f = { ...emptyRequestForm('2026-11'), kind: 'permit-service' as const, billingAlias: 'ACME' };
+    expect(requestProblems(f)).toEqual(['Give the Azure resource type, like Microsoft.Sql/servers.']);
+    expect(requestProblems({ ...f, resourceType: 'sql' })).toEqual(['Give the Azure resource type, like Microsoft.Sql/servers.']);
+    const ok = { ...f, resourceType: ' Microsoft.Sql/servers ' };
+    expect(requestProblems(ok)).toEqual([]);
+    expect(requestBody(ok)).toEqual({
+      subject: 'Permit Microsoft.Sql/servers for ACME',
+      text: 'Please permit Microsoft.Sql/servers in the Azure subscriptions of ACME.',
+      billingAlias: 'ACME',
+      request: { kind: 'permit-service', resourceType: 'Microsoft.Sql/servers' },
+    });
+  });
+});
+
 describe('pendingApprovals', () => {
   it('keeps the tickets whose request waits for an operator', () => {
     const t = (id: string, state?: string) => ({ id, request: state ? { kind: 'close-account', state, details: {} } : null }) as unknown as Ticket;

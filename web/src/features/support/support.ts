@@ -17,10 +17,11 @@ const SCOPE_LABELS: Record<Scope, string> = {
   out: 'Out of scope',
   'not-customer': 'Not a customer',
 };
-const KIND_LABELS: Record<RequestKind, string> = {
+const KIND_LABELS: Record<RequestKind | 'permit-service', string> = {
   'portal-users': 'portal.azure.com users',
   'close-account': 'Close the Azure account',
   'billing-report': 'Detailed billing report',
+  'permit-service': 'Permit one more Azure service',
 };
 const REQUEST_STATE_LABELS: Record<string, string> = {
   'pending-approval': 'Waiting for approval',
@@ -71,7 +72,7 @@ export function pendingApprovals(tickets: Ticket[]): Ticket[] {
 
 // ---- the new-request form ---------------------------------------------------------------
 
-export type FormKind = 'question' | RequestKind;
+export type FormKind = 'question' | RequestKind | 'permit-service';
 
 export interface NewRequestForm {
   kind: FormKind;
@@ -84,6 +85,7 @@ export interface NewRequestForm {
   company: string;
   reason: string;
   month: string; // YYYY-MM
+  resourceType: string; // permit-service: "Microsoft.Sql/servers"
 }
 
 export function emptyRequestForm(month: string): NewRequestForm {
@@ -98,6 +100,7 @@ export function emptyRequestForm(month: string): NewRequestForm {
     company: '',
     reason: '',
     month,
+    resourceType: '',
   };
 }
 
@@ -126,6 +129,9 @@ export function requestProblems(f: NewRequestForm): string[] {
     if (!f.firstName.trim() || !f.lastName.trim()) out.push('Give your first and last name.');
     if (!f.company.trim()) out.push('Give the company name.');
     if (!f.reason.trim()) out.push('Say why the account is being closed.');
+  }
+  if (f.kind === 'permit-service' && !/^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)+\/[A-Za-z0-9]+(\/[A-Za-z0-9]+)*$/.test(f.resourceType.trim())) {
+    out.push('Give the Azure resource type, like Microsoft.Sql/servers.');
   }
   if (f.kind === 'billing-report' && !/^\d{4}-(0[1-9]|1[0-2])$/.test(f.month)) {
     out.push('Choose the month of the report.');
@@ -166,6 +172,15 @@ export function requestBody(f: NewRequestForm): Record<string, unknown> {
         company: f.company.trim(),
         reason: f.reason.trim(),
       },
+    };
+  }
+  if (f.kind === 'permit-service') {
+    const type = f.resourceType.trim();
+    return {
+      subject: `Permit ${type} for ${f.billingAlias}`,
+      text: note || `Please permit ${type} in the Azure subscriptions of ${f.billingAlias}.`,
+      billingAlias: f.billingAlias,
+      request: { kind: 'permit-service', resourceType: type },
     };
   }
   return {
