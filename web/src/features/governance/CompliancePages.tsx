@@ -219,6 +219,7 @@ export function SubscriptionPage() {
       >
         <span className="mono">{id}</span>
       </PageHeader>
+      <GovernanceTabs />
       {sub.error && <Alert kind="error">{sub.error.message}</Alert>}
       {message && <Alert kind={message.kind}>{message.text}</Alert>}
       {!s && !sub.error && <Loading />}
