@@ -37,9 +37,9 @@
 #include "jobs/upstream_pacing.h"
 #include "notify/outbox.h"
 #include "onboarding/onboarding.h"
+#include "support/outbound.h"
 #include "webhooks/delivery.h"
 #include "webhooks/webhook_service.h"
-#include "support/outbound.h"
 
 namespace pc::cli {
 
