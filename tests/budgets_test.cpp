@@ -27,49 +27,6 @@ const std::string kHeader =
     "PartnerId,CustomerId,EntitlementId,UsageDate,MeterCategory,ResourceURI,UnitPrice,Quantity,"
     "BillingPreTaxTotal,BillingCurrency,Tags,BenefitId\r\n";
 
-// tests/webhook_receiver.js (Node, its own HMAC check of every signature) as a child process.
-class Receiver {
- public:
-  Receiver() {
-    dir_ = TempDir("pc-budget-receiver");
-    pid_ = fork();
-    if (pid_ == 0) {
-      std::string script = std::string(PC_TESTS_DIR) + "/webhook_receiver.js";
-      std::string port_file = dir_ + "/port", log = dir_ + "/log.jsonl";
-      execlp("node", "node", script.c_str(), port_file.c_str(), log.c_str(),
-             static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    EXPECT_TRUE(
-        WaitUntil([&] { return !ReadFile(dir_ + "/port").empty(); }, std::chrono::seconds(20)))
-        << "the Node receiver did not start";
-    port_ = std::stoi("0" + ReadFile(dir_ + "/port"));
-  }
-  ~Receiver() {
-    kill(pid_, SIGKILL);
-    int status;
-    waitpid(pid_, &status, 0);
-  }
-  std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hooks"; }
-  void SetSecret(const std::string& secret) {
-    auto r = Http("POST", "http://127.0.0.1:" + std::to_string(port_) + "/control/secret", secret);
-    EXPECT_EQ(r.status, 200);
-  }
-  std::vector<json::object> Requests() const {
-    std::vector<json::object> out;
-    std::istringstream lines(ReadFile(dir_ + "/log.jsonl"));
-    for (std::string line; std::getline(lines, line);) {
-      if (!line.empty()) out.push_back(Json(line).as_object());
-    }
-    return out;
-  }
-
- private:
-  std::string dir_;
-  pid_t pid_ = -1;
-  int port_ = 0;
-};
-
 class BudgetsE2eTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
@@ -161,12 +118,12 @@ class BudgetsE2eTest : public ::testing::TestWithParam<Backend> {
 TEST_P(BudgetsE2eTest, AnImportFrom70To95PercentAlertsTwiceOnceByEmailAndWebhookWithPageFigures) {
   Session admin = Login(server_.BaseUrl(), "admin@acme.example");
   // Acme's admin subscribes an endpoint to the budget event.
-  Receiver receiver;
+  WebhookReceiver receiver;
   auto endpoint = Call("POST", "/api/v1/webhooks", admin,
                        R"({"url":")" + receiver.Url() +
                            R"(","events":["budget.threshold_crossed"],"description":"budgets"})");
   ASSERT_EQ(endpoint.status, 201) << endpoint.body;
-  receiver.SetSecret(Str(Json(endpoint.body).at("secret")));
+  receiver.Control("secret", Str(Json(endpoint.body).at("secret")));
   std::string endpoint_id = Str(Json(endpoint.body).at("id"));
   auto created = Call("POST", "/api/v1/budgets", admin,
                       R"({"alias":"ACME","name":"Acme monthly","amount":"1000.00",

@@ -403,4 +403,44 @@ std::string RawConnection::ReadUntil(const std::string& needle, std::chrono::mil
   return out;
 }
 
+WebhookReceiver::WebhookReceiver() {
+  dir_ = TempDir("pc-webhook-receiver");
+  pid_ = fork();
+  if (pid_ == 0) {
+    std::string script = std::string(PC_TESTS_DIR) + "/webhook_receiver.js";
+    std::string port_file = dir_ + "/port", log = dir_ + "/log.jsonl";
+    execlp("node", "node", script.c_str(), port_file.c_str(), log.c_str(),
+           static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  EXPECT_TRUE(
+      WaitUntil([&] { return !ReadFile(dir_ + "/port").empty(); }, std::chrono::seconds(20)))
+      << "the Node receiver did not start";
+  port_ = std::stoi("0" + ReadFile(dir_ + "/port"));
+}
+
+WebhookReceiver::~WebhookReceiver() {
+  kill(pid_, SIGKILL);
+  int status;
+  waitpid(pid_, &status, 0);
+}
+
+std::string WebhookReceiver::Url() const {
+  return "http://127.0.0.1:" + std::to_string(port_) + "/hooks";
+}
+
+void WebhookReceiver::Control(const std::string& what, const std::string& value) {
+  auto r = Http("POST", "http://127.0.0.1:" + std::to_string(port_) + "/control/" + what, value);
+  EXPECT_EQ(r.status, 200) << "receiver control " << what;
+}
+
+std::vector<boost::json::object> WebhookReceiver::Requests() const {
+  std::vector<boost::json::object> out;
+  std::istringstream lines(ReadFile(dir_ + "/log.jsonl"));
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty()) out.push_back(Json(line).as_object());
+  }
+  return out;
+}
+
 }  // namespace pc::test

@@ -136,4 +136,25 @@ class RawConnection {
   int fd_ = -1;
 };
 
+// tests/webhook_receiver.js (Node, its own HMAC check of every signature) as a child process:
+// a webhook receiver on a loopback port that logs every request it gets.
+class WebhookReceiver {
+ public:
+  WebhookReceiver();
+  ~WebhookReceiver();
+  WebhookReceiver(const WebhookReceiver&) = delete;
+  WebhookReceiver& operator=(const WebhookReceiver&) = delete;
+  // Where to send webhooks: http://127.0.0.1:port/hooks.
+  std::string Url() const;
+  // POST /control/{what} on the receiver (the secret to verify with, failures to answer, ...).
+  void Control(const std::string& what, const std::string& value);
+  // Every request received, in order.
+  std::vector<boost::json::object> Requests() const;
+
+ private:
+  std::string dir_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
 }  // namespace pc::test

@@ -18,50 +18,6 @@ namespace {
 
 namespace json = boost::json;
 
-// The Node receiver as a child process, with its log of requests.
-class Receiver {
- public:
-  Receiver() {
-    dir_ = TempDir("pc-webhook-receiver");
-    pid_ = fork();
-    if (pid_ == 0) {
-      std::string script = std::string(PC_TESTS_DIR) + "/webhook_receiver.js";
-      std::string port_file = dir_ + "/port", log = dir_ + "/log.jsonl";
-      execlp("node", "node", script.c_str(), port_file.c_str(), log.c_str(),
-             static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    EXPECT_TRUE(
-        WaitUntil([&] { return !ReadFile(dir_ + "/port").empty(); }, std::chrono::seconds(20)))
-        << "the Node receiver did not start";
-    port_ = std::stoi("0" + ReadFile(dir_ + "/port"));
-  }
-  ~Receiver() {
-    kill(pid_, SIGKILL);
-    int status;
-    waitpid(pid_, &status, 0);
-  }
-  std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hooks"; }
-  void Control(const std::string& what, const std::string& value) {
-    auto r = Http("POST", "http://127.0.0.1:" + std::to_string(port_) + "/control/" + what, value);
-    EXPECT_EQ(r.status, 200);
-  }
-  // Every request received, in order.
-  std::vector<json::object> Requests() const {
-    std::vector<json::object> out;
-    std::istringstream lines(ReadFile(dir_ + "/log.jsonl"));
-    for (std::string line; std::getline(lines, line);) {
-      if (!line.empty()) out.push_back(Json(line).as_object());
-    }
-    return out;
-  }
-
- private:
-  std::string dir_;
-  pid_t pid_ = -1;
-  int port_ = 0;
-};
-
 class WebhooksTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
@@ -133,7 +89,7 @@ class WebhooksTest : public ::testing::TestWithParam<Backend> {
 };
 
 TEST_P(WebhooksTest, SignaturesVerifyWithAnIndependentImplementation) {
-  Receiver receiver;
+  WebhookReceiver receiver;
   Start({"webhooks.allow_http_loopback=true"});
   auto endpoint = CreateEndpoint(receiver.Url(), R"(["ticket.updated"])");
   std::string id = Str(endpoint.at("id"));
@@ -179,7 +135,7 @@ TEST_P(WebhooksTest, SignaturesVerifyWithAnIndependentImplementation) {
 }
 
 TEST_P(WebhooksTest, AReceiverFailingThreeTimesGetsTheEventExactlyOnceMore) {
-  Receiver receiver;
+  WebhookReceiver receiver;
   Start({"webhooks.allow_http_loopback=true", "webhooks.retry_base_ms=100"});
   auto endpoint = CreateEndpoint(receiver.Url(), R"(["ticket.updated"])");
   std::string id = Str(endpoint.at("id"));
@@ -215,7 +171,7 @@ TEST_P(WebhooksTest, AReceiverFailingThreeTimesGetsTheEventExactlyOnceMore) {
 }
 
 TEST_P(WebhooksTest, SigkillDuringDeliveriesLosesNone) {
-  Receiver receiver;
+  WebhookReceiver receiver;
   receiver.Control("delay", "150");
   std::vector<std::string> sets = {"webhooks.allow_http_loopback=true",
                                    "webhooks.retry_base_ms=200", "webhooks.delivery_threads=2"};
@@ -273,7 +229,7 @@ TEST_P(WebhooksTest, PrivateAndLoopbackTargetsAreRefusedByDefault) {
 }
 
 TEST_P(WebhooksTest, AnEndpointAlreadyCreatedIsRefusedAtDeliveryWhenItsAddressIsNotAllowed) {
-  Receiver receiver;
+  WebhookReceiver receiver;
   // Created while the configuration allowed it (10.0.0.1 and loopback), then delivered under the
   // defaults: never connected, the delivery log says why.
   Start({"webhooks.allow_http_loopback=true", "webhooks.allow_networks=10.0.0.0/8"});
@@ -300,7 +256,7 @@ TEST_P(WebhooksTest, AnEndpointAlreadyCreatedIsRefusedAtDeliveryWhenItsAddressIs
 }
 
 TEST_P(WebhooksTest, AfterTheRetryWindowTheEndpointIsDisabledAndTheAdminsTold) {
-  Receiver receiver;
+  WebhookReceiver receiver;
   Start({"webhooks.allow_http_loopback=true", "webhooks.retry_base_ms=100",
          "webhooks.retry_window_seconds=2"});
   auto endpoint = CreateEndpoint(receiver.Url(), R"(["ticket.updated"])");
