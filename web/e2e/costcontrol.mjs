@@ -91,7 +91,11 @@ export async function costControlScenario({ steps, demoUrl, newContext, login, v
     await article.waitFor();
     const money = (s) => `$${s.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}`;
     await article.getByText(money(amount), { exact: true }).first().waitFor();
-    if (b.status) await article.getByText(`${b.status.percentActual}%`, { exact: false }).first().waitFor();
+    if (b.status) {
+      await article.getByText(`${b.status.percentActual}%`, { exact: false }).first().waitFor();
+      // The badge says what the percentage is of (not "100.06% over budget").
+      await article.getByText(/% of the budget/).first().waitFor();
+    }
     // The cumulative view opens with the budget drawn as a reference line, labelled.
     await page.getByRole('radio', { name: /Cumulative/ }).waitFor();
     if (!(await page.getByRole('radio', { name: /Cumulative/ }).isChecked())) throw new Error('cumulative view not chosen');

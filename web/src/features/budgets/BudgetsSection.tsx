@@ -210,7 +210,8 @@ export function BudgetsSection({
 /** The API's percentage of the budget, with words so it reads without colour. */
 function UsageTag({ percent }: { percent: string }) {
   const level = usageLevel(percent);
-  const words = level === 'over' ? 'over budget' : level === 'near' ? 'near the budget' : 'of the budget';
+  const words =
+    level === 'over' ? 'of the budget (over)' : level === 'near' ? 'of the budget (near)' : 'of the budget';
   return (
     <span className={`badge badge-budget-${level}`}>
       {percentText(percent)} {words}
