@@ -58,9 +58,11 @@ billing::FocusOptions FocusOptions(const ApiContext& ctx) {
 // our session and API tokens never contain a dot.
 bool IsClcToken(std::string_view token) { return std::count(token.begin(), token.end(), '.') == 2; }
 
-// Who may read `alias` through the seed's API: a CLC bearer token CLC accepts for the alias,
-// or our own session / API token of the organization owning it.
-Status AuthorizeEstimate(http::RequestContext& req, ApiContext& ctx, const std::string& alias) {
+// Who may read `alias` through the seed's API: a CLC bearer token CLC accepts for the alias
+// (nullopt: nothing more to check), or our own session / API token, whose principal the caller
+// checks against the alias inside its reading transaction (billing::CheckAliasAccess).
+Result<std::optional<Principal>> AuthorizeEstimate(http::RequestContext& req, ApiContext& ctx,
+                                                   const std::string& alias) {
   std::string_view auth = req.request[boost::beast::http::field::authorization];
   if (auth.size() > 7 && boost::beast::iequals(auth.substr(0, 7), "Bearer ") &&
       IsClcToken(auth.substr(7))) {
@@ -68,11 +70,11 @@ Status AuthorizeEstimate(http::RequestContext& req, ApiContext& ctx, const std::
     if (!clc_tokens) {
       return Unauthenticated("CenturyLink Cloud tokens are not accepted by this server");
     }
-    return clc_tokens->Verify(std::string(auth.substr(7)), alias);
+    PC_RETURN_IF_ERROR(clc_tokens->Verify(std::string(auth.substr(7)), alias));
+    return std::optional<Principal>();
   }
   PC_ASSIGN_OR_RETURN(auto who, Authenticate(req, ctx));
-  return ctx.db.InTransaction(
-      [&](store::Transaction& tx) { return billing::CheckAliasAccess(tx, who, alias); });
+  return std::optional<Principal>(std::move(who));
 }
 
 }  // namespace
@@ -81,22 +83,23 @@ void AddBillingRoutes(http::Router& router, ApiContext& ctx) {
   ClcTokens(ctx);  // looked up now: the startup check knows these routes use them
   PostInvoiceLine(ctx);
   // The seed's Usage Estimates API (seed-system.md §4.3), at its original path and shape.
-  router.Add(http::Verb::get, "/accounts/{alias}/azure/billingestimate",
-             [&ctx](http::RequestContext& req) -> http::Response {
-               auto alias = AliasParam(req);
-               if (!alias.ok()) return ErrorReply(alias.error());
-               if (Status allowed = AuthorizeEstimate(req, ctx, *alias); !allowed.ok()) {
-                 return ErrorReply(allowed.error());
-               }
-               YearMonth month = YearMonth::Containing(Now());
-               auto summary =
-                   ctx.db.InTransaction<billing::BillingSummary>([&](store::Transaction& tx) {
-                     return billing::SummarizeMonth(tx, *alias, month);
-                   });
-               if (!summary.ok()) return ErrorReply(summary.error());
-               return http::TextResponse(http::Status::ok, billing::EstimateBody(*summary),
-                                         "application/json");
-             });
+  router.Add(
+      http::Verb::get, "/accounts/{alias}/azure/billingestimate",
+      [&ctx](http::RequestContext& req) -> http::Response {
+        auto alias = AliasParam(req);
+        if (!alias.ok()) return ErrorReply(alias.error());
+        auto who = AuthorizeEstimate(req, ctx, *alias);
+        if (!who.ok()) return ErrorReply(who.error());
+        YearMonth month = YearMonth::Containing(Now());
+        using Rendered = std::shared_ptr<const billing::RenderedSummary>;
+        auto rendered =
+            ctx.db.InReadTransaction<Rendered>([&](store::Transaction& tx) -> Result<Rendered> {
+              if (*who) PC_RETURN_IF_ERROR(billing::CheckAliasAccess(tx, **who, *alias));
+              return billing::RenderMonth(tx, *alias, month);
+            });
+        if (!rendered.ok()) return ErrorReply(rendered.error());
+        return http::TextResponse(http::Status::ok, (*rendered)->estimate, "application/json");
+      });
 
   router.Add(http::Verb::get, "/api/v1/billing",
              Authed(ctx, [&ctx](http::RequestContext&, const Principal& who) {
@@ -160,9 +163,9 @@ void AddBillingRoutes(http::Router& router, ApiContext& ctx) {
                if (!alias.ok()) return ErrorReply(alias.error());
                auto month = MonthParam(req);
                if (!month.ok()) return ErrorReply(month.error());
-               auto summary = billing::SummarizeAliasMonth(ctx.db, who, *alias, *month);
-               if (!summary.ok()) return ErrorReply(summary.error());
-               return http::JsonResponse(http::Status::ok, billing::ToJson(*summary));
+               auto rendered = billing::SummarizeAliasMonth(ctx.db, who, *alias, *month);
+               if (!rendered.ok()) return ErrorReply(rendered.error());
+               return http::JsonTextResponse(http::Status::ok, (*rendered)->json);
              }));
 
   router.Add(http::Verb::get, "/api/v1/billing/{alias}/detail.csv",

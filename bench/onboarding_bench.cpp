@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -59,6 +60,9 @@ int main(int argc, char** argv) {
     std::cerr << added.err;
     return 1;
   }
+  // jobs.workers of each instance: BENCH_WORKERS, 16 unless set.
+  const char* workers_env = std::getenv("BENCH_WORKERS");
+  std::string workers = workers_env && *workers_env ? workers_env : "16";
   std::vector<std::string> serve = {"serve",
                                     "--database",
                                     db.url,
@@ -67,7 +71,7 @@ int main(int argc, char** argv) {
                                     "--set",
                                     "security.secret_key_file=" + dir + "/secret.key",
                                     "--set",
-                                    "jobs.workers=16",
+                                    "jobs.workers=" + workers,
                                     "--set",
                                     "log.level=warn",
                                     "--set",

@@ -1,11 +1,13 @@
 #include "billing/aggregates.h"
 
 #include <algorithm>
+#include <memory>
 #include <set>
 
 #include "billing/charges.h"
 #include "billing/pricing.h"
 #include "core/uuid.h"
+#include "core/versioned_cache.h"
 
 namespace pc::billing {
 
@@ -125,7 +127,12 @@ Status WriteSums(store::Transaction& tx, const std::string& alias, const std::st
     }
     if (++in_batch == 100) PC_RETURN_IF_ERROR(flush());
   }
-  return flush();
+  PC_RETURN_IF_ERROR(flush());
+  // The rows changed: a copy any process keeps of them is no longer the month's.
+  PC_RETURN_IF_ERROR(tx.Execute(
+      "UPDATE billing_mtd_months SET generation = ? WHERE billing_alias = ? AND month = ?",
+      {Uuid::V7().ToString(), alias, month}));
+  return {};
 }
 
 // Rebuilds one month's aggregates from its rollups.
@@ -139,12 +146,40 @@ Status Rebuild(store::Transaction& tx, const std::string& alias, const std::stri
   }
   PC_RETURN_IF_ERROR(tx.Execute("DELETE FROM billing_mtd WHERE billing_alias = ? AND month = ?",
                                 AliasMonth(alias, month)));
-  PC_RETURN_IF_ERROR(WriteSums(tx, alias, month, sums));
   PC_RETURN_IF_ERROR(
       tx.Execute("INSERT INTO billing_mtd_months (billing_alias, month, stale) VALUES (?, ?, 0) "
                  "ON CONFLICT (billing_alias, month) DO UPDATE SET stale = 0",
                  AliasMonth(alias, month)));
-  return {};
+  return WriteSums(tx, alias, month, sums);  // after the month's row: it sets the generation
+}
+
+// The parsed aggregates of the months read last, by "alias|month", at the generation they were
+// read at (billing_mtd_months.generation, a UUID: equal generations are equal rows, whatever the
+// database).
+VersionedCache<MonthAggregate>& Cache() {
+  static VersionedCache<MonthAggregate> cache(4096);
+  return cache;
+}
+
+Result<MonthAggregate> ReadMonthAggregate(store::Transaction& tx, const std::string& alias,
+                                          const std::string& month) {
+  PC_ASSIGN_OR_RETURN(auto rows,
+                      tx.Query("SELECT dimension, item, currency, charge, scales FROM billing_mtd "
+                               "WHERE billing_alias = ? AND month = ?",
+                               AliasMonth(alias, month)));
+  MonthAggregate out;
+  for (const auto& r : rows) {
+    PC_ASSIGN_OR_RETURN(Decimal charge, Decimal::Parse(r.Text(3)));
+    PC_ASSIGN_OR_RETURN(auto scales, ParseScales(r.Text(4)));
+    PC_ASSIGN_OR_RETURN(charge, WithScale(charge, MaxScale(scales)));
+    auto& sums = out.by_currency[r.Text(2)];
+    const std::string& dimension = r.Text(0);
+    auto& into = dimension == kDay        ? sums.by_day
+                 : dimension == kCategory ? sums.by_meter_category
+                                          : sums.by_subscription;
+    into[r.Text(1)] = charge;
+  }
+  return out;
 }
 
 }  // namespace
@@ -247,27 +282,21 @@ Result<int64_t> RefreshStaleAggregates(store::Database& db) {
 Result<std::optional<MonthAggregate>> LoadMonthAggregate(store::Transaction& tx,
                                                          const std::string& alias,
                                                          YearMonth month) {
-  PC_ASSIGN_OR_RETURN(
-      auto rows,
-      tx.Query("SELECT m.stale, d.dimension, d.item, d.currency, d.charge, d.scales FROM "
-               "billing_mtd_months m LEFT JOIN billing_mtd d ON d.billing_alias = m.billing_alias "
-               "AND d.month = m.month WHERE m.billing_alias = ? AND m.month = ?",
-               {alias, month.ToString()}));
-  MonthAggregate out;
-  for (const auto& r : rows) {
-    if (r.Int(0) != 0) return std::optional<MonthAggregate>();
-    if (r.IsNull(1)) continue;
-    PC_ASSIGN_OR_RETURN(Decimal charge, Decimal::Parse(r.Text(4)));
-    PC_ASSIGN_OR_RETURN(auto scales, ParseScales(r.Text(5)));
-    PC_ASSIGN_OR_RETURN(charge, WithScale(charge, MaxScale(scales)));
-    auto& sums = out.by_currency[r.Text(3)];
-    const std::string& dimension = r.Text(1);
-    auto& into = dimension == kDay        ? sums.by_day
-                 : dimension == kCategory ? sums.by_meter_category
-                                          : sums.by_subscription;
-    into[r.Text(2)] = charge;
+  const std::string month_text = month.ToString();
+  PC_ASSIGN_OR_RETURN(auto header, tx.Query("SELECT stale, generation FROM billing_mtd_months "
+                                            "WHERE billing_alias = ? AND month = ?",
+                                            AliasMonth(alias, month_text)));
+  if (header.empty()) return std::optional<MonthAggregate>(MonthAggregate{});
+  if (header[0].Int(0) != 0) return std::optional<MonthAggregate>();
+  const std::string& generation = header[0].Text(1);
+  const std::string key = alias + "|" + month_text;
+  if (!generation.empty()) {
+    if (auto cached = Cache().Find(key, generation)) return std::optional<MonthAggregate>(*cached);
   }
-  return std::optional<MonthAggregate>(std::move(out));
+  PC_ASSIGN_OR_RETURN(MonthAggregate read, ReadMonthAggregate(tx, alias, month_text));
+  read.generation = generation;
+  if (!generation.empty()) Cache().Put(key, generation, std::make_shared<MonthAggregate>(read));
+  return std::optional<MonthAggregate>(std::move(read));
 }
 
 Result<std::map<std::string, std::map<std::string, Decimal>>> MonthTotalsByAlias(

@@ -16,7 +16,7 @@
 //     (migration 0082) mark the months it touches stale; a stale month reads from the rollups
 //     (the full computation) until RefreshStaleAggregates rebuilds it, which every import, every
 //     pricing rule and the service's start do.
-// Thread-safe (no state of its own); AggregateWriter is one transaction's.
+// Thread-safe; AggregateWriter is one transaction's.
 #pragma once
 
 #include <map>
@@ -73,10 +73,15 @@ struct MonthAggregate {
     std::map<std::string, Decimal> by_subscription;
   };
   std::map<std::string, Sums> by_currency;
+  // billing_mtd_months.generation when read: a new UUID at every change of the month's rows;
+  // "" when the month has none yet (a value computed from it is then not kept).
+  std::string generation;
 };
 
 // The month's aggregates of `alias`, or nullopt when the month is stale (the caller computes
-// from the rollups). An alias-month without usage is an empty MonthAggregate.
+// from the rollups). An alias-month without usage is an empty MonthAggregate. Costs one indexed
+// row when this process read the month's rows at their current generation before (an in-memory
+// copy, bounded, checked against the database on every call: never stale, on any instance).
 Result<std::optional<MonthAggregate>> LoadMonthAggregate(store::Transaction& tx,
                                                          const std::string& alias, YearMonth month);
 

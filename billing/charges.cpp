@@ -9,6 +9,7 @@
 #include "billing/pricing.h"
 #include "core/error_codes.h"
 #include "core/money.h"
+#include "core/versioned_cache.h"
 
 namespace pc::billing {
 
@@ -157,6 +158,7 @@ Result<BillingSummary> SummarizeMonth(store::Transaction& tx, const std::string&
   s.minor_unit = code.ok() ? code->minor_unit : 2;
   s.latest_day = DayText(month, by_day_number.rbegin()->first);
   PC_ASSIGN_OR_RETURN(s.estimate, ComputeEstimate(month, by_day_number, s.minor_unit));
+  s.generation = aggregate->generation;
   return s;
 }
 
@@ -270,17 +272,59 @@ Result<std::string> DetailCsv(const std::vector<PricedRollup>& rows) {
   return csv.Take();
 }
 
-Result<BillingSummary> SummarizeAliasMonth(store::Database& db, const identity::Principal& who,
-                                           const std::string& alias, YearMonth month) {
-  return db.InTransaction<BillingSummary>([&](store::Transaction& tx) -> Result<BillingSummary> {
-    PC_RETURN_IF_ERROR(CheckAliasAccess(tx, who, alias));
-    return SummarizeMonth(tx, alias, month);
-  });
+namespace {
+
+// Rendered summaries by "alias|month", at "generation|alias currency".
+VersionedCache<RenderedSummary>& RenderedCache() {
+  static VersionedCache<RenderedSummary> cache(4096);
+  return cache;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const RenderedSummary>> RenderMonth(store::Transaction& tx,
+                                                           const std::string& alias,
+                                                           YearMonth month) {
+  const std::string key = alias + "|" + month.ToString();
+  // The month's generation (MonthAggregate::generation, "" when stale) and the alias's currency
+  // (AliasCurrency), in one indexed row.
+  PC_ASSIGN_OR_RETURN(
+      auto head, tx.Query("SELECT m.stale, m.generation, (SELECT currency FROM billing_aliases "
+                          "WHERE alias = m.billing_alias) FROM billing_mtd_months m WHERE "
+                          "m.billing_alias = ? AND m.month = ?",
+                          {alias, month.ToString()}));
+  std::string generation, currency;
+  if (!head.empty() && head[0].Int(0) == 0) generation = head[0].Text(1);
+  if (!head.empty()) currency = head[0].Text(2);
+  if (!generation.empty()) {
+    if (auto kept = RenderedCache().Find(key, generation + "|" + currency)) return kept;
+  }
+  PC_ASSIGN_OR_RETURN(BillingSummary summary, SummarizeMonth(tx, alias, month));
+  auto rendered = std::make_shared<RenderedSummary>();
+  rendered->json = json::serialize(ToJson(summary));
+  rendered->estimate = EstimateBody(summary);
+  rendered->summary = std::move(summary);
+  // Kept when read from the aggregates at the generation above (the same snapshot).
+  if (!generation.empty() && rendered->summary.generation == generation) {
+    RenderedCache().Put(key, generation + "|" + currency, rendered);
+  }
+  return std::shared_ptr<const RenderedSummary>(std::move(rendered));
+}
+
+Result<std::shared_ptr<const RenderedSummary>> SummarizeAliasMonth(store::Database& db,
+                                                                   const identity::Principal& who,
+                                                                   const std::string& alias,
+                                                                   YearMonth month) {
+  return db.InReadTransaction<std::shared_ptr<const RenderedSummary>>(
+      [&](store::Transaction& tx) -> Result<std::shared_ptr<const RenderedSummary>> {
+        PC_RETURN_IF_ERROR(CheckAliasAccess(tx, who, alias));
+        return RenderMonth(tx, alias, month);
+      });
 }
 
 Result<std::string> AliasDetailCsv(store::Database& db, const identity::Principal& who,
                                    const std::string& alias, YearMonth month) {
-  return db.InTransaction<std::string>([&](store::Transaction& tx) -> Result<std::string> {
+  return db.InReadTransaction<std::string>([&](store::Transaction& tx) -> Result<std::string> {
     PC_RETURN_IF_ERROR(CheckAliasAccess(tx, who, alias));
     PC_ASSIGN_OR_RETURN(auto rows, LoadPricedRollups(tx, alias, month));
     return DetailCsv(rows);

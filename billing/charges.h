@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,9 @@ struct BillingSummary {
   Estimate estimate;
   std::string latest_day;  // YYYY-MM-DD of the latest usage
   std::map<std::string, Decimal> by_day, by_meter_category, by_subscription;  // exact
+  // The generation of the aggregates it was read from (MonthAggregate::generation); "" when
+  // computed from the rollups.
+  std::string generation;
 };
 
 // The currency the alias bills in: its CLC account's, recorded when the account was connected
@@ -76,10 +80,27 @@ Result<BillingSummary> SummarizeMonthFromRollups(store::Transaction& tx, const s
 // The message of the NoUsageYet error.
 std::string NoUsageYetMessage(const std::string& alias, YearMonth month);
 
-// The same for `who`, in its own transaction: CheckAliasAccess first (NotFound for an alias
-// `who` may not read).
-Result<BillingSummary> SummarizeAliasMonth(store::Database& db, const identity::Principal& who,
-                                           const std::string& alias, YearMonth month);
+// A month's summary with the API's bodies for it, built once per generation of the month's
+// aggregates and shared by every reader while the generation lasts.
+struct RenderedSummary {
+  BillingSummary summary;
+  std::string json;      // ToJson(summary), serialized: GET /api/v1/billing/{alias}
+  std::string estimate;  // EstimateBody(summary): the seed's billingestimate
+};
+
+// SummarizeMonth and its bodies. When the month's aggregates have a generation, this process
+// keeps the result (bounded) and reuses it while the generation and the alias's currency stay
+// what this transaction reads: one indexed row each, then no computation.
+Result<std::shared_ptr<const RenderedSummary>> RenderMonth(store::Transaction& tx,
+                                                           const std::string& alias,
+                                                           YearMonth month);
+
+// RenderMonth for `who`, in its own read-only transaction: CheckAliasAccess first (NotFound for
+// an alias `who` may not read).
+Result<std::shared_ptr<const RenderedSummary>> SummarizeAliasMonth(store::Database& db,
+                                                                   const identity::Principal& who,
+                                                                   const std::string& alias,
+                                                                   YearMonth month);
 
 // The summary as GET /api/v1/billing/{alias} answers it (amounts as decimal strings).
 json::object ToJson(const BillingSummary& summary);

@@ -427,7 +427,7 @@ Result<Principal> IdentityService::Authenticate(std::string_view token,
   std::optional<Timestamp> expires_at;
   Principal p;
   {
-    PC_ASSIGN_OR_RETURN(auto tx, db_.Begin());
+    PC_ASSIGN_OR_RETURN(auto tx, db_.BeginRead());
     PC_ASSIGN_OR_RETURN(auto rows, tx->Query(sql, {token_hash, NowText()}));
     if (rows.empty()) {
       return Unauthenticated("The session or token is unknown, expired or revoked");

@@ -31,8 +31,15 @@ class BackendDatabase : public Database {
   // A transaction on a pooled connection.
   virtual Result<std::unique_ptr<BackendTransaction>> BeginBackend() = 0;
 
+  // A read-only transaction (Database::BeginRead).
+  virtual Result<std::unique_ptr<BackendTransaction>> BeginReadBackend() = 0;
+
   Result<std::unique_ptr<Transaction>> Begin() final {
     PC_ASSIGN_OR_RETURN(auto tx, BeginBackend());
+    return std::unique_ptr<Transaction>(std::move(tx));
+  }
+  Result<std::unique_ptr<Transaction>> BeginRead() final {
+    PC_ASSIGN_OR_RETURN(auto tx, BeginReadBackend());
     return std::unique_ptr<Transaction>(std::move(tx));
   }
   Status Migrate() final {
@@ -42,7 +49,7 @@ class BackendDatabase : public Database {
     return ReadSchemaVersion(dialect(), [this] { return BeginBackend(); });
   }
   Status Ping() final {
-    PC_ASSIGN_OR_RETURN(auto tx, BeginBackend());
+    PC_ASSIGN_OR_RETURN(auto tx, BeginReadBackend());
     PC_RETURN_IF_ERROR(tx->Query("SELECT 1"));
     return Status::Ok();
   }

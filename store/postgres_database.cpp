@@ -218,9 +218,17 @@ class PostgresDatabase final : public BackendDatabase {
     return Status::Ok();
   }
 
-  Result<std::unique_ptr<BackendTransaction>> BeginBackend() override {
+  Result<std::unique_ptr<BackendTransaction>> BeginBackend() override { return Start("BEGIN"); }
+
+  // One snapshot for every statement of the transaction; a read-only transaction never fails
+  // to serialize.
+  Result<std::unique_ptr<BackendTransaction>> BeginReadBackend() override {
+    return Start("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+  }
+
+  Result<std::unique_ptr<BackendTransaction>> Start(const char* begin) {
     PC_ASSIGN_OR_RETURN(PgConn conn, Acquire());
-    PgResult result(PQexec(conn.get(), "BEGIN"));
+    PgResult result(PQexec(conn.get(), begin));
     if (PQresultStatus(result.get()) != PGRES_COMMAND_OK &&
         PQstatus(conn.get()) == CONNECTION_BAD) {
       // The server closed an idle connection (restart, idle timeout): replace it once.
@@ -230,12 +238,12 @@ class PostgresDatabase final : public BackendDatabase {
         return fresh.error();
       }
       conn = std::move(fresh).value();
-      result.reset(PQexec(conn.get(), "BEGIN"));
+      result.reset(PQexec(conn.get(), begin));
     }
     if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
       Error error = PQstatus(conn.get()) == CONNECTION_BAD
                         ? Unavailable("postgres: lost the connection to " + display_)
-                        : PgResultError(result.get(), "BEGIN");
+                        : PgResultError(result.get(), begin);
       Release(std::move(conn));
       return error;
     }

@@ -1,4 +1,5 @@
-// The SQLite backend: a small pool of connections to one file in WAL mode.
+// The SQLite backend: two small pools of connections to one file in WAL mode, one for write
+// transactions (BEGIN IMMEDIATE, one at a time) and one of query-only connections for reads.
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -18,6 +19,9 @@ namespace pc::store::internal {
 namespace {
 
 constexpr size_t kMaxConnections = 4;
+// Readers do not block each other in WAL mode: enough for every server thread (server.threads
+// defaults to 8) to read at once.
+constexpr size_t kMaxReadConnections = 8;
 constexpr int kBusyTimeoutMs = 5000;
 constexpr size_t kMaxCachedStatements = 128;
 
@@ -40,18 +44,34 @@ Error SqliteError(sqlite3* db, int rc, std::string_view what) {
 // One connection and its prepared statements. Used by one transaction at a time.
 class Connection {
  public:
-  explicit Connection(sqlite3* db) : db_(db) {}
+  Connection(sqlite3* db, bool read_only) : db_(db), read_only_(read_only) {}
   ~Connection() {
-    for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+    for (auto& [sql, prepared] : statements_) sqlite3_finalize(prepared.stmt);
     sqlite3_close_v2(db_);
   }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
   sqlite3* db() const { return db_; }
+  bool read_only() const { return read_only_; }
 
-  // A prepared statement for `sql`, reset and unbound, owned by the connection.
-  Result<sqlite3_stmt*> Prepare(std::string_view sql) {
+  // Runs a statement without parameters or rows (BEGIN, COMMIT), prepared once.
+  int Exec(std::string_view sql) {
+    auto stmt = Prepare(sql);
+    if (!stmt.ok()) return sqlite3_errcode(db_) != SQLITE_OK ? sqlite3_errcode(db_) : SQLITE_ERROR;
+    int rc = sqlite3_step(stmt->stmt);
+    int reset = sqlite3_reset(stmt->stmt);
+    return rc == SQLITE_DONE ? SQLITE_OK : (reset != SQLITE_OK ? reset : rc);
+  }
+
+  // A prepared statement, reset and unbound, owned by the connection; with its column names.
+  struct Prepared {
+    sqlite3_stmt* stmt = nullptr;
+    std::shared_ptr<const std::vector<std::string>> names;
+  };
+
+  // The prepared statement for `sql`.
+  Result<Prepared> Prepare(std::string_view sql) {
     if (auto it = statements_.find(sql); it != statements_.end()) return it->second;
     std::string key(sql);
     sqlite3_stmt* stmt = nullptr;
@@ -66,11 +86,16 @@ class Connection {
       return Internal("sqlite: more than one statement in \"" + Abbreviate(sql) + "\"");
     }
     if (statements_.size() >= kMaxCachedStatements) {
-      for (auto& [cached_sql, cached] : statements_) sqlite3_finalize(cached);
+      for (auto& [cached_sql, cached] : statements_) sqlite3_finalize(cached.stmt);
       statements_.clear();
     }
-    statements_.emplace(std::move(key), stmt);
-    return stmt;
+    auto names = std::make_shared<std::vector<std::string>>();
+    for (int c = 0; c < sqlite3_column_count(stmt); ++c) {
+      names->emplace_back(sqlite3_column_name(stmt, c));
+    }
+    Prepared prepared{stmt, std::move(names)};
+    statements_.emplace(std::move(key), prepared);
+    return prepared;
   }
 
  private:
@@ -79,7 +104,8 @@ class Connection {
     size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
   };
   sqlite3* db_;
-  std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> statements_;
+  const bool read_only_;
+  std::unordered_map<std::string, Prepared, SqlHash, std::equal_to<>> statements_;
 };
 
 class SqliteDatabase;
@@ -113,7 +139,7 @@ class SqliteTransaction final : public BackendTransaction {
 
   Status Commit() override {
     PC_RETURN_IF_ERROR(Usable());
-    int rc = sqlite3_exec(conn_->db(), "COMMIT", nullptr, nullptr, nullptr);
+    int rc = conn_->Exec("COMMIT");
     if (rc != SQLITE_OK) return Fail(SqliteError(conn_->db(), rc, "COMMIT"));
     done_ = true;
     return Status::Ok();
@@ -138,16 +164,16 @@ class SqliteTransaction final : public BackendTransaction {
     PC_RETURN_IF_ERROR(Usable());
     auto prepared = conn_->Prepare(sql);
     if (!prepared.ok()) return Fail(prepared.error());
-    sqlite3_stmt* stmt = *prepared;
-    Status status = Step(stmt, sql, params, rows);
+    sqlite3_stmt* stmt = prepared->stmt;
+    Status status = Step(stmt, prepared->names, sql, params, rows);
     sqlite3_reset(stmt);
     sqlite3_clear_bindings(stmt);
     if (!status.ok()) return Fail(status.error());
     return status;
   }
 
-  Status Step(sqlite3_stmt* stmt, std::string_view sql, const std::vector<Param>& params,
-              Rows* rows) {
+  Status Step(sqlite3_stmt* stmt, std::shared_ptr<const std::vector<std::string>> names,
+              std::string_view sql, const std::vector<Param>& params, Rows* rows) {
     sqlite3* db = conn_->db();
     if (static_cast<size_t>(sqlite3_bind_parameter_count(stmt)) != params.size()) {
       return Internal("store: \"" + Abbreviate(sql) + "\" has " +
@@ -167,18 +193,21 @@ class SqliteTransaction final : public BackendTransaction {
       }
       if (rc != SQLITE_OK) return SqliteError(db, rc, "bind");
     }
-    std::shared_ptr<std::vector<std::string>> names;
-    if (rows != nullptr) {
-      int columns = sqlite3_column_count(stmt);
-      names = std::make_shared<std::vector<std::string>>();
-      names->reserve(columns);
-      for (int c = 0; c < columns; ++c) names->emplace_back(sqlite3_column_name(stmt, c));
-    }
+    bool named = false;  // the names checked against the statement as it runs now
     while (true) {
       int rc = sqlite3_step(stmt);
       if (rc == SQLITE_DONE) return Status::Ok();
       if (rc != SQLITE_ROW) return SqliteError(db, rc, "\"" + Abbreviate(sql) + "\"");
       if (rows == nullptr) continue;
+      // A schema change re-prepares the statement: "SELECT *" may then have other columns.
+      if (!named && static_cast<size_t>(sqlite3_column_count(stmt)) != names->size()) {
+        auto fresh = std::make_shared<std::vector<std::string>>();
+        for (int c = 0; c < sqlite3_column_count(stmt); ++c) {
+          fresh->emplace_back(sqlite3_column_name(stmt, c));
+        }
+        names = std::move(fresh);
+      }
+      named = true;
       std::vector<std::optional<std::string>> values;
       values.reserve(names->size());
       for (int c = 0; c < static_cast<int>(names->size()); ++c) {
@@ -203,7 +232,8 @@ class SqliteDatabase final : public BackendDatabase {
  public:
   explicit SqliteDatabase(std::string path)
       : path_(std::move(path)),
-        pool_(path_ == ":memory:" ? 1 : kMaxConnections, [this] { return Connect(); }) {}
+        pool_(path_ == ":memory:" ? 1 : kMaxConnections, [this] { return Connect(false); }),
+        read_pool_(kMaxReadConnections, [this] { return Connect(true); }) {}
 
   Dialect dialect() const override { return Dialect::kSqlite; }
 
@@ -216,9 +246,33 @@ class SqliteDatabase final : public BackendDatabase {
 
   Result<std::unique_ptr<BackendTransaction>> BeginBackend() override {
     PC_ASSIGN_OR_RETURN(auto conn, Acquire());
-    int rc = sqlite3_exec(conn->db(), "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+    return Start(std::move(conn), "BEGIN IMMEDIATE");
+  }
+
+  // A deferred BEGIN takes its snapshot at the first read and never the write lock. An
+  // in-memory database has one connection, which reads use too.
+  Result<std::unique_ptr<BackendTransaction>> BeginReadBackend() override {
+    if (path_ == ":memory:") return BeginBackend();
+    PC_ASSIGN_OR_RETURN(auto conn, read_pool_.Acquire());
+    return Start(std::move(conn), "BEGIN");
+  }
+
+  // Takes back a connection after a transaction; one still inside a transaction (its ROLLBACK
+  // failed) is closed rather than handed to the next caller.
+  void Release(std::unique_ptr<Connection> conn) {
+    bool idle = sqlite3_get_autocommit(conn->db()) != 0;
+    auto& pool = conn->read_only() ? read_pool_ : pool_;
+    pool.Release(std::move(conn), idle);
+  }
+
+ private:
+  Result<std::unique_ptr<Connection>> Acquire() { return pool_.Acquire(); }
+
+  Result<std::unique_ptr<BackendTransaction>> Start(std::unique_ptr<Connection> conn,
+                                                    std::string_view begin) {
+    int rc = conn->Exec(begin);
     if (rc != SQLITE_OK) {
-      Error error = SqliteError(conn->db(), rc, "BEGIN IMMEDIATE");
+      Error error = SqliteError(conn->db(), rc, begin);
       Release(std::move(conn));
       return error;
     }
@@ -226,29 +280,21 @@ class SqliteDatabase final : public BackendDatabase {
         std::make_unique<SqliteTransaction>(this, std::move(conn)));
   }
 
-  // Takes back a connection after a transaction; one still inside a transaction (its ROLLBACK
-  // failed) is closed rather than handed to the next caller.
-  void Release(std::unique_ptr<Connection> conn) {
-    bool idle = sqlite3_get_autocommit(conn->db()) != 0;
-    pool_.Release(std::move(conn), idle);
-  }
-
- private:
-  Result<std::unique_ptr<Connection>> Acquire() { return pool_.Acquire(); }
-
-  Result<std::unique_ptr<Connection>> Connect() {
+  // A read connection is query-only: a write through it fails instead of taking the lock.
+  Result<std::unique_ptr<Connection>> Connect(bool read_only) {
     sqlite3* raw = nullptr;
     int rc =
         sqlite3_open_v2(path_.c_str(), &raw,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-    auto conn = std::make_unique<Connection>(raw);  // closes `raw` even if the open failed
+    auto conn = std::make_unique<Connection>(raw, read_only);  // closes `raw` even on failure
     if (rc != SQLITE_OK) {
       return SqliteError(raw, rc, "cannot open database file \"" + path_ + "\"");
     }
     sqlite3_extended_result_codes(raw, 1);
     sqlite3_busy_timeout(raw, kBusyTimeoutMs);
-    const std::string pragmas =
+    std::string pragmas =
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+    if (read_only) pragmas += " PRAGMA query_only = ON;";
     rc = sqlite3_exec(raw, pragmas.c_str(), nullptr, nullptr, nullptr);
     if (rc != SQLITE_OK) return SqliteError(raw, rc, "configure \"" + path_ + "\"");
     return conn;
@@ -256,6 +302,7 @@ class SqliteDatabase final : public BackendDatabase {
 
   const std::string path_;
   ConnectionPool<std::unique_ptr<Connection>> pool_;
+  ConnectionPool<std::unique_ptr<Connection>> read_pool_;
 };
 
 SqliteTransaction::~SqliteTransaction() {

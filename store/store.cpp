@@ -61,6 +61,10 @@ Status Database::InTransaction(const std::function<Status(Transaction&)>& fn) {
   return detail::RunInTransaction<Status>(*this, fn);
 }
 
+Status Database::InReadTransaction(const std::function<Status(Transaction&)>& fn) {
+  return detail::RunInTransaction<Status>(*this, fn, detail::Access::kReadOnly);
+}
+
 namespace internal {
 
 // The first words of a statement, to say which one failed without quoting all of it.

@@ -64,7 +64,8 @@ using Rows = std::vector<Row>;
 // After a statement fails the transaction is finished on both backends (as PostgreSQL does):
 // later calls and Commit() return that first error. Write "INSERT ... ON CONFLICT DO NOTHING"
 // rather than catching a conflict and carrying on.
-// Isolation: SQLite transactions are serialized; PostgreSQL ones run at READ COMMITTED, so a
+// Isolation: SQLite write transactions are serialized and read-only ones (BeginRead) see a
+// snapshot; PostgreSQL ones run at READ COMMITTED (read-only: REPEATABLE READ), so a
 // read-modify-write uses a single UPDATE (SET n = n + 1 ... RETURNING) or, on kPostgres,
 // SELECT ... FOR UPDATE.
 class Transaction {
@@ -90,6 +91,13 @@ class Database {
   // two writers never deadlock on a lock upgrade. Connections come from a pool; when all are in
   // use, Begin() waits for one, so a thread must not hold one Transaction while beginning another.
   virtual Result<std::unique_ptr<Transaction>> Begin() = 0;
+
+  // Starts a read-only transaction that sees one snapshot of the database, for the read paths
+  // (a GET, an authentication). On SQLite it runs on a separate pool of query-only connections
+  // with a deferred BEGIN, so in WAL mode readers wait neither for the writer nor for each
+  // other; on PostgreSQL it is REPEATABLE READ, READ ONLY. A statement that writes fails
+  // (kInternal). Same pool rule as Begin(): do not hold one while beginning another.
+  virtual Result<std::unique_ptr<Transaction>> BeginRead() { return Begin(); }
   // Applies every migration compiled into the binary that this database has not applied yet,
   // in order, each in its own transaction; safe to run concurrently from several processes.
   virtual Status Migrate() = 0;
@@ -103,6 +111,11 @@ class Database {
   template <class T>
   Result<T> InTransaction(const std::function<Result<T>(Transaction&)>& fn);
   Status InTransaction(const std::function<Status(Transaction&)>& fn);
+
+  // Runs fn in a read-only transaction (BeginRead), with the same retries.
+  template <class T>
+  Result<T> InReadTransaction(const std::function<Result<T>(Transaction&)>& fn);
+  Status InReadTransaction(const std::function<Status(Transaction&)>& fn);
 };
 
 namespace detail {
@@ -112,11 +125,14 @@ inline constexpr int kTransactionAttempts = 8;
 void SleepBeforeRetry(int attempt);
 
 // The body of Database::InTransaction, shared by Result<T> and Status.
+enum class Access { kReadWrite, kReadOnly };
+
 template <class R>
-R RunInTransaction(Database& db, const std::function<R(Transaction&)>& fn) {
+R RunInTransaction(Database& db, const std::function<R(Transaction&)>& fn,
+                   Access access = Access::kReadWrite) {
   for (int attempt = 1;; ++attempt) {
     Error error;
-    if (auto tx = db.Begin(); !tx.ok()) {
+    if (auto tx = access == Access::kReadOnly ? db.BeginRead() : db.Begin(); !tx.ok()) {
       error = tx.error();
     } else if (R result = fn(**tx); !result.ok()) {
       error = result.error();
@@ -135,6 +151,11 @@ R RunInTransaction(Database& db, const std::function<R(Transaction&)>& fn) {
 template <class T>
 Result<T> Database::InTransaction(const std::function<Result<T>(Transaction&)>& fn) {
   return detail::RunInTransaction<Result<T>>(*this, fn);
+}
+
+template <class T>
+Result<T> Database::InReadTransaction(const std::function<Result<T>(Transaction&)>& fn) {
+  return detail::RunInTransaction<Result<T>>(*this, fn, detail::Access::kReadOnly);
 }
 
 }  // namespace pc::store

@@ -237,6 +237,37 @@ TEST_P(StoreTest, DestroyingATransactionRollsItBack) {
   EXPECT_EQ(Count("notes"), 0);
 }
 
+// The read paths' transactions (Database::BeginRead): they start while a writer holds its
+// transaction open (SQLite would otherwise wait for it), see one snapshot, and cannot write.
+TEST_P(StoreTest, ReadTransactionsSeeASnapshotDoNotWaitForTheWriterAndCannotWrite) {
+  Exec({"CREATE TABLE notes (id BIGINT PRIMARY KEY, body TEXT)",
+        "INSERT INTO notes (id, body) VALUES (1, 'a')"});
+  auto writer = db().Begin();
+  ASSERT_OK(writer);
+  ASSERT_OK((*writer)->Execute("INSERT INTO notes (id, body) VALUES (2, 'b')"));
+
+  auto reader = db().BeginRead();
+  ASSERT_OK(reader);
+  auto before = (*reader)->Query("SELECT COUNT(*) FROM notes");
+  ASSERT_OK(before);
+  EXPECT_EQ((*before)[0].Int(0), 1) << "the writer has not committed";
+  ASSERT_OK((*writer)->Commit());
+  auto still = (*reader)->Query("SELECT COUNT(*) FROM notes");
+  ASSERT_OK(still);
+  EXPECT_EQ((*still)[0].Int(0), 1) << "one snapshot for the whole read transaction";
+  auto write = (*reader)->Execute("INSERT INTO notes (id, body) VALUES (3, 'c')");
+  EXPECT_FALSE(write.ok()) << "a read-only transaction wrote";
+  reader->reset();
+
+  Result<int64_t> after = db().InReadTransaction<int64_t>([](Transaction& tx) -> Result<int64_t> {
+    PC_ASSIGN_OR_RETURN(auto rows, tx.Query("SELECT COUNT(*) FROM notes"));
+    return rows[0].Int(0);
+  });
+  ASSERT_OK(after);
+  EXPECT_EQ(*after, 2);
+  EXPECT_EQ(Count("notes"), 2);
+}
+
 TEST_P(StoreTest, UniqueAndForeignKeyViolationsAreConflicts) {
   ASSERT_OK(db().Migrate());
   const std::string secret_name = "Secret Customer Name";

@@ -9,7 +9,11 @@ SpooledBody::~SpooledBody() {
 }
 
 Response JsonResponse(Status status, const json::value& body) {
-  auto res = TextResponse(status, json::serialize(body), "application/json");
+  return JsonTextResponse(status, json::serialize(body));
+}
+
+Response JsonTextResponse(Status status, std::string body) {
+  auto res = TextResponse(status, std::move(body), "application/json");
   // API answers carry tokens, bills and personal data: no cache keeps them.
   res.set(beast_http::field::cache_control, "no-store");
   return res;

@@ -66,6 +66,8 @@ struct RequestContext {
 
 // A response with a JSON body and the given status, marked Cache-Control: no-store.
 Response JsonResponse(Status status, const json::value& body);
+// The same for a body already serialized.
+Response JsonTextResponse(Status status, std::string body);
 // The project's error body: {"error":{"code":"...","message":"..."}}.
 Response ErrorResponse(Status status, std::string_view code, std::string_view message);
 // A response with a body of the given content type.

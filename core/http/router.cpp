@@ -22,21 +22,29 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
 
 namespace {
 
-bool Match(std::string_view pattern, const std::vector<std::string_view>& segments,
-           std::map<std::string, std::string>* params) {
-  auto pat = SplitPath(pattern);
-  if (pat.size() != segments.size()) return false;
-  std::map<std::string, std::string> found;
-  for (size_t i = 0; i < pat.size(); ++i) {
-    if (pat[i].size() >= 2 && pat[i].front() == '{' && pat[i].back() == '}') {
-      if (segments[i].empty()) return false;
-      found.emplace(std::string(pat[i].substr(1, pat[i].size() - 2)), std::string(segments[i]));
-    } else if (pat[i] != segments[i]) {
-      return false;
-    }
+bool IsParam(const std::string& segment) {
+  return segment.size() >= 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+// Whether the route's pattern matches the path's segments; no allocation.
+bool Match(const Route& route, const std::vector<std::string_view>& segments) {
+  if (route.segments.size() != segments.size()) return false;
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const std::string& pat = route.segments[i];
+    if (IsParam(pat) ? segments[i].empty() : pat != segments[i]) return false;
   }
-  if (params) *params = std::move(found);
   return true;
+}
+
+// The `{name}` parameters of a route that matches.
+std::map<std::string, std::string> Params(const Route& route,
+                                          const std::vector<std::string_view>& segments) {
+  std::map<std::string, std::string> found;
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const std::string& pat = route.segments[i];
+    if (IsParam(pat)) found.emplace(pat.substr(1, pat.size() - 2), std::string(segments[i]));
+  }
+  return found;
 }
 
 }  // namespace
@@ -44,14 +52,17 @@ bool Match(std::string_view pattern, const std::vector<std::string_view>& segmen
 Router::Router(ErrorResponder error_responder) : error_responder_(std::move(error_responder)) {}
 
 void Router::Add(Verb method, std::string pattern, Handler handler, BodyPolicy body) {
-  routes_.push_back({method, std::move(pattern), std::move(handler), std::move(body)});
+  std::vector<std::string> segments;
+  for (auto part : SplitPath(pattern)) segments.emplace_back(part);
+  routes_.push_back(
+      {method, std::move(pattern), std::move(handler), std::move(body), std::move(segments)});
 }
 
 const Route* Router::Find(Verb method, std::string_view path) const {
   auto segments = SplitPath(path);
   for (const auto& route : routes_) {
     bool same = route.method == method || (method == Verb::head && route.method == Verb::get);
-    if (same && Match(route.pattern, segments, nullptr)) return &route;
+    if (same && Match(route, segments)) return &route;
   }
   return nullptr;
 }
@@ -61,15 +72,14 @@ Response Router::Dispatch(RequestContext& ctx) const {
   std::string allow;
   Verb method = ctx.request.method();
   for (const auto& route : routes_) {
-    std::map<std::string, std::string> params;
-    if (!Match(route.pattern, segments, &params)) continue;
+    if (!Match(route, segments)) continue;
     bool same = route.method == method || (method == Verb::head && route.method == Verb::get);
     if (!same) {
       if (!allow.empty()) allow += ", ";
       allow += std::string(beast_http::to_string(route.method));
       continue;
     }
-    ctx.params = std::move(params);
+    ctx.params = Params(route, segments);
     ctx.route = route.pattern;
     try {
       return route.handler(ctx);

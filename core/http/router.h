@@ -37,6 +37,7 @@ struct Route {
   std::string pattern;
   Handler handler;
   BodyPolicy body;
+  std::vector<std::string> segments;  // `pattern` split at '/', set by Router::Add
 };
 
 // Builds the error response for router and server failures (404, 405, 400, 413, ...), so that

@@ -84,6 +84,12 @@ struct Server::Impl {
   std::vector<std::function<void()>> on_shutdown;
   std::once_flag shutdown_once;
   std::chrono::steady_clock::time_point last_refusal_log{};  // only touched by Accept
+  // Access log lines waiting for stdout (ServerOptions::access_log). `log_write_mu` keeps the
+  // batches in order; appending takes only `log_mu`.
+  std::mutex log_mu, log_write_mu;
+  std::string log_buffer;
+  asio::steady_timer log_timer{ioc};
+  static constexpr size_t kLogBatchBytes = 64 * 1024;
 
   Impl(ServerOptions o, const Router& r, HttpMetrics* m)
       : options(std::move(o)), router(r), metrics(m), ioc(std::max(1, options.threads)) {}
@@ -124,6 +130,36 @@ struct Server::Impl {
           spdlog::error("connection ended by an uncaught error");
         }
       });
+    }
+  }
+
+  void Log(std::string_view line) {
+    {
+      std::lock_guard lock(log_mu);
+      log_buffer += line;
+      if (log_buffer.size() < kLogBatchBytes) return;
+    }
+    FlushLog();
+  }
+
+  void FlushLog() {
+    std::lock_guard write_lock(log_write_mu);
+    std::string batch;
+    {
+      std::lock_guard lock(log_mu);
+      batch.swap(log_buffer);
+    }
+    if (batch.empty()) return;
+    std::cout.write(batch.data(), static_cast<std::streamsize>(batch.size()));
+    std::cout.flush();
+  }
+
+  awaitable<void> FlushLogPeriodically() {
+    for (;;) {
+      log_timer.expires_after(std::chrono::milliseconds(200));
+      auto [ec] = co_await log_timer.async_wait(kTuple);
+      FlushLog();
+      if (ec || draining) co_return;
     }
   }
 
@@ -457,7 +493,7 @@ struct Server::Impl {
           ",\"durationMs\":" + std::to_string(latency.count() / 1000.0) +
           ",\"bytesOut\":" + std::to_string(bytes_out) +
           ",\"requestId\":" + JsonEscape(request_id) + "}\n";
-      std::cout << line << std::flush;
+      Log(line);
     }
     co_return written && !close_after ? Next::kKeepAlive : Next::kClose;
   }
@@ -528,6 +564,7 @@ struct Server::Impl {
         boost::system::error_code ignored;
         acceptor.close(ignored);
         signals.cancel(ignored);
+        log_timer.cancel();
       });
       std::lock_guard lock(mu);
       for (const auto& conn : connections) {
@@ -577,12 +614,16 @@ void Server::OnShutdown(std::function<void()> callback) {
 
 void Server::Run() {
   asio::co_spawn(impl_->ioc, impl_->Accept(), asio::detached);
+  if (impl_->options.access_log) {
+    asio::co_spawn(impl_->ioc, impl_->FlushLogPeriodically(), asio::detached);
+  }
   std::vector<std::thread> threads;
   for (int i = 1; i < impl_->options.threads; ++i) {
     threads.emplace_back([this] { impl_->ioc.run(); });
   }
   impl_->ioc.run();
   for (auto& t : threads) t.join();
+  impl_->FlushLog();
 }
 
 void Server::Shutdown() { impl_->BeginShutdown(); }
