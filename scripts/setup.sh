@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config clang clang-format libclang-rt-14-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libcurl4-openssl-dev libssl-dev libsqlite3-dev libpq-dev postgresql-15 zlib1g-dev
-  libsodium-dev libcli11-dev libtomlplusplus-dev libspdlog-dev libgmime-3.0-dev
+  libsodium-dev libcli11-dev libtomlplusplus-dev libspdlog-dev libgmime-3.0-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   curl ca-certificates procps jq wrk
   chromium fonts-dejavu-core

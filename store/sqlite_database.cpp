@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -336,6 +337,10 @@ Status RestrictPermissions(const std::string& path) {
 }
 
 Result<std::unique_ptr<Database>> OpenSqlite(std::string_view path) {
+  // SQLite counts every allocation under one process-wide mutex unless told not to (we never
+  // read those statistics); this must happen before the first connection.
+  static std::once_flag configured;
+  std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   PC_RETURN_IF_ERROR(RestrictPermissions(std::string(path)));
   auto db = std::make_unique<SqliteDatabase>(std::string(path));
   PC_RETURN_IF_ERROR(db->Warm());
