@@ -81,7 +81,7 @@ close
 FIRST=$CLOSE_WALL
 LINES=$(grep -c 'Integrated Azure Services Usage' "$WORK/close.out" || true)
 POSTED=$(awk '/lines posted to the CenturyLink Cloud invoice/ {print $1}' "$WORK/close.out")
-POST_MS=$(grep -o '"method":"POST"[^}]*"durationMs":[0-9]*' "$WORK/close.err" |
+POST_MS=$(grep -o '"method":"POST"[^}]*"durationMs":[0-9.]*' "$WORK/close.err" |
   awk -F'"durationMs":' '{ s += $2 } END { print s + 0 }')
 POSTS=$(grep -c '"method":"POST"' "$WORK/close.err" || true)
 SINK=$(curl -sf "$SB/sandbox/control/state" | jq '.invoiceLines | length')

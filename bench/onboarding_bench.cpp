@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "tests/harness.h"
@@ -76,6 +77,14 @@ int main(int argc, char** argv) {
                                     "log.level=warn",
                                     "--set",
                                     "server.threads=8"};
+  // BENCH_SETS: more --set key=value for the service, space-separated (experiments).
+  if (const char* sets = std::getenv("BENCH_SETS")) {
+    std::istringstream words(sets);
+    for (std::string w; words >> w;) {
+      serve.push_back("--set");
+      serve.push_back(w);
+    }
+  }
   if (!limited) {
     for (const char* s : {"upstream.partner_center_requests_per_minute=1000000",
                           "upstream.arm_requests_per_minute=1000000"}) {

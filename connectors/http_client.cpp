@@ -223,24 +223,27 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& request) {
     }
     auto started = std::chrono::steady_clock::now();
     auto result = SendOnce(request);
-    auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - started);
+    // In milliseconds with microsecond precision: a loopback call takes well under 1 ms.
+    double took_ms = static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                             std::chrono::steady_clock::now() - started)
+                                             .count()) /
+                     1000.0;
     std::chrono::milliseconds retry_after{0};
     bool retry = false;
     if (result.ok()) {
       spdlog::info(
-          R"({{"upstream":"{}","method":"{}","url":"{}","status":{},"attempt":{},"durationMs":{}}})",
+          R"({{"upstream":"{}","method":"{}","url":"{}","status":{},"attempt":{},"durationMs":{:.3f}}})",
           options_.upstream, request.method, LoggableUrl(request.url), result->status, attempt,
-          took.count());
+          took_ms);
       if (!IsRetryable(result->status)) return result;
       retry_after = RetryAfter(result->Header("retry-after"));
       retry = true;
     } else {
       if (result.error().code == ErrorCode::kPayloadTooLarge) return result;  // would recur
       spdlog::warn(
-          R"({{"upstream":"{}","method":"{}","url":"{}","error":"{}","attempt":{},"durationMs":{}}})",
+          R"({{"upstream":"{}","method":"{}","url":"{}","error":"{}","attempt":{},"durationMs":{:.3f}}})",
           options_.upstream, request.method, LoggableUrl(request.url), "no response", attempt,
-          took.count());
+          took_ms);
       last_error = result.error();
       retry = true;
     }

@@ -5,6 +5,7 @@
 #include "core/random.h"
 #include "core/time.h"
 #include "core/uuid.h"
+#include "jobs/deferral.h"
 #include "jobs/instance.h"
 
 namespace pc::jobs {
@@ -234,7 +235,10 @@ bool JobRunner::RunOnce() {
       }
     });
     try {
+      DeferralScope deferrable;
       result = reg.handler(job);
+    } catch (const StepDeferred& deferred) {
+      result = StepResult::Wait(deferred.wait, deferred.why);
     } catch (const std::exception& e) {
       result = StepResult::Retry(std::string("unexpected error: ") + e.what());
     }

@@ -15,8 +15,10 @@
 
 #include "core/random.h"
 #include "core/time.h"
+#include "jobs/deferral.h"
 #include "jobs/instance.h"
 #include "jobs/recurring.h"
+#include "jobs/upstream_pacing.h"
 #include "store/scratch_database.h"
 
 namespace pc::jobs {
@@ -143,6 +145,45 @@ TEST_P(RunnerTest, AFailStopsAtOnceAndWaitsDoNotUseUpAttempts) {
   }
   EXPECT_EQ(polls, 6);  // more polls than max_attempts, none counted as failures
   EXPECT_EQ(State(id), "failed|The address is outside the territory; fix it and resume");
+}
+
+// A step whose upstream budget is empty gives its worker back (jobs/deferral.h): the job waits
+// for the token without using up an attempt, and the worker runs other steps meanwhile.
+TEST_P(RunnerTest, AStepWaitingForItsRateLimitGivesItsWorkerBack) {
+  JobRunner runner(*db_, FastOptions());
+  KeyedPacer pacer(nullptr, /*per_minute=*/60, /*burst=*/1);  // a token a second
+  std::atomic<int> calls{0}, deferred{0};
+  runner.Register("paced", [&](Job&) {
+    try {
+      pacer.Acquire("partner_center");
+    } catch (const StepDeferred&) {
+      ++deferred;
+      throw;
+    }
+    ++calls;
+    return StepResult::Done();
+  });
+  runner.Register("free", [](Job&) { return StepResult::Done(); });
+  std::string first = Enqueue("paced", "call");
+  std::string second = Enqueue("paced", "call");
+  std::string other = Enqueue("free", "run");
+  // One worker (this thread): the first takes the bucket's token, the second finds it empty and
+  // is deferred, so the third job runs before the second's token comes.
+  while (State(other) != "done|" && runner.RunOnce()) {
+  }
+  EXPECT_EQ(State(first), "done|");
+  EXPECT_EQ(State(other), "done|");
+  EXPECT_EQ(deferred.load(), 1);
+  EXPECT_EQ(State(second), "queued|") << "waiting is not an error";
+  EXPECT_EQ(Load(second).attempts, 0) << "a wait for the rate limit is not a failed attempt";
+  // Outside a job step the pacer sleeps instead.
+  EXPECT_NO_THROW(pacer.Acquire("partner_center"));
+  for (int i = 0; i < 400 && State(second) != "done|"; ++i) {
+    runner.RunOnce();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(State(second), "done|");
+  EXPECT_EQ(calls.load(), 2);
 }
 
 TEST_P(RunnerTest, AnExpiredLeaseOfADeadWorkerIsTakenOver) {

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "core/time.h"
+#include "jobs/deferral.h"
 
 namespace pc::jobs {
 
@@ -67,7 +68,9 @@ void SharedTokenBucket::Acquire() {
       return;
     }
     if (wait->count() == 0) return;
-    if (wait->count() > 1) std::this_thread::sleep_for(*wait);
+    if (wait->count() > 1) {
+      SleepOrDefer(*wait, "waiting for the upstream's rate limit (" + name_ + ", shared)");
+    }
   }
 }
 

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <thread>
 
+#include "jobs/deferral.h"
+
 namespace pc::jobs {
 
 namespace {
@@ -74,7 +76,7 @@ void KeyedPacer::Acquire(const std::string& key) {
       wait = std::chrono::microseconds(static_cast<int64_t>((1.0 - b.tokens) * 60e6 / per_minute_) +
                                        1);
     }
-    std::this_thread::sleep_for(wait);
+    SleepOrDefer(wait, "waiting for the upstream's rate limit (" + key + ")");
   }
 }
 
