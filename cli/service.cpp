@@ -252,7 +252,8 @@ int RunService(const Config& config, store::Database& db,
                                &arm_read_pace](const connectors::HttpRequest& r) {
       bool write = jobs::IsArmWrite(r.method);
       if (write ? config.arm_writes_per_hour <= 0 : config.arm_requests_per_minute <= 0) return;
-      (write ? arm_write_pace : arm_read_pace).Acquire(jobs::ArmBudgetOf(r.method, r.url));
+      (write ? arm_write_pace : arm_read_pace)
+          .Acquire(jobs::ArmBudgetOf(r.method, r.url, r.tenant));
     };
   }
   connectors::HttpClient pc_http(pc_options);

@@ -46,6 +46,7 @@ Result<ArmResult> ArmClient::Call(const std::string& tenant, const std::string& 
       req.body = json::serialize(*body);
     }
     req.timeout = std::chrono::seconds(60);
+    req.tenant = tenant;
     PC_ASSIGN_OR_RETURN(HttpResponse res, http_.Send(req));
     if (res.status == 401 && attempt == 0) {
       tokens_.Invalidate(tenant, kArmAudience);

@@ -32,6 +32,9 @@ struct HttpRequest {
   std::string body;
   // Total time for one attempt (connect, send, wait, receive).
   std::chrono::milliseconds timeout{30000};
+  // For pacing (HttpClientOptions::acquire_for): the tenant an Azure Resource Manager call acts
+  // in, whose tenant-wide budget a call outside a subscription spends; "" when not known.
+  std::string tenant;
 };
 
 struct HttpResponse {

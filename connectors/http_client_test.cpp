@@ -87,7 +87,7 @@ TEST(HttpClientTest, HonoursRetryAfterThenSucceeds) {
   options.retry.base_delay = std::chrono::milliseconds(10);
   options.on_wait = [&](std::chrono::milliseconds w) { waits.push_back(w); };
   HttpClient client(options);
-  auto res = client.Send({"GET", server.Url("/throttled-then-ok"), {}, "", {}});
+  auto res = client.Send({"GET", server.Url("/throttled-then-ok"), {}, "", {}, ""});
   ASSERT_TRUE(res.ok()) << res.error().message;
   EXPECT_EQ(res->status, 200);
   EXPECT_EQ(server.throttled_calls_, 3);
@@ -101,7 +101,7 @@ TEST(HttpClientTest, GivesUpAfterMaxAttemptsAndReturnsLastResponse) {
   options.retry.max_attempts = 3;
   options.retry.base_delay = std::chrono::milliseconds(5);
   HttpClient client(options);
-  auto res = client.Send({"GET", server.Url("/always-500"), {}, "", {}});
+  auto res = client.Send({"GET", server.Url("/always-500"), {}, "", {}, ""});
   ASSERT_TRUE(res.ok());
   EXPECT_EQ(res->status, 500);
   EXPECT_EQ(server.failing_calls_, 3);
@@ -110,7 +110,7 @@ TEST(HttpClientTest, GivesUpAfterMaxAttemptsAndReturnsLastResponse) {
 TEST(HttpClientTest, DoesNotRetryClientErrors) {
   FlakyServer server;
   HttpClient client({});
-  auto res = client.Send({"GET", server.Url("/not-found"), {}, "", {}});
+  auto res = client.Send({"GET", server.Url("/not-found"), {}, "", {}, ""});
   ASSERT_TRUE(res.ok());
   EXPECT_EQ(res->status, 404);
   EXPECT_EQ(server.not_found_calls_, 1);
@@ -123,7 +123,8 @@ TEST(HttpClientTest, RefusedConnectionIsUnavailableAfterRetries) {
   options.retry.base_delay = std::chrono::milliseconds(5);
   HttpClient client(options);
   // Port 1 on loopback: nothing listens there.
-  auto res = client.Send({"GET", "http://127.0.0.1:1/x", {}, "", std::chrono::milliseconds(500)});
+  auto res =
+      client.Send({"GET", "http://127.0.0.1:1/x", {}, "", std::chrono::milliseconds(500), ""});
   ASSERT_FALSE(res.ok());
   EXPECT_EQ(res.error().code, ErrorCode::kUnavailable);
 }
@@ -135,7 +136,8 @@ TEST(HttpClientTest, SendsBodyAndHeaders) {
                           server.Url("/echo"),
                           {{"Content-Type", "text/plain"}},
                           FormEncode({{"a", "1 2"}, {"b", "x&y"}}),
-                          {}});
+                          {},
+                          ""});
   ASSERT_TRUE(res.ok());
   EXPECT_EQ(res->body, "a=1%202&b=x%26y");
   EXPECT_EQ(res->Header("content-type"), "text/plain");
@@ -147,7 +149,7 @@ TEST(HttpClientTest, AGzipAnswerIsBoundedByItsDecodedSize) {
   HttpClientOptions options;
   options.max_response_bytes = 4 << 20;
   HttpClient client(options);
-  auto res = client.Send({"GET", server.Url("/gzip-bomb"), {}, "", {}});
+  auto res = client.Send({"GET", server.Url("/gzip-bomb"), {}, "", {}, ""});
   ASSERT_FALSE(res.ok());
   EXPECT_EQ(res.error().code, ErrorCode::kPayloadTooLarge);
   EXPECT_NE(res.error().message.find("larger than 4 MiB once decoded"), std::string::npos)
@@ -155,7 +157,7 @@ TEST(HttpClientTest, AGzipAnswerIsBoundedByItsDecodedSize) {
   EXPECT_EQ(server.bomb_calls_, 1);  // not retried
   options.max_response_bytes = 64 << 20;
   HttpClient roomy(options);
-  auto whole = roomy.Send({"GET", server.Url("/gzip-bomb"), {}, "", {}});
+  auto whole = roomy.Send({"GET", server.Url("/gzip-bomb"), {}, "", {}, ""});
   ASSERT_TRUE(whole.ok()) << whole.error().message;
   EXPECT_EQ(whole->body.size(), size_t{32} << 20);
 }

@@ -23,9 +23,9 @@ bool IsArmWrite(std::string_view method) {
   return method == "PUT" || method == "PATCH" || method == "POST" || method == "DELETE";
 }
 
-std::string ArmBudgetOf(std::string_view method, std::string_view url) {
+std::string ArmBudgetOf(std::string_view method, std::string_view url, std::string_view tenant) {
   std::string path = Lower(url.substr(0, url.find('?')));
-  std::string scope = "tenant";
+  std::string scope = tenant.empty() ? "tenant" : "tenant:" + Lower(tenant);
   constexpr std::string_view kSubscriptions = "/subscriptions/";
   if (size_t at = path.find(kSubscriptions); at != std::string::npos) {
     size_t start = at + kSubscriptions.size();

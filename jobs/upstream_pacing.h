@@ -26,10 +26,13 @@
 
 namespace pc::jobs {
 
-// The ARM budget a request counts against: "arm:writes:<subscription id>" or "arm:writes:tenant"
-// for PUT/PATCH/POST/DELETE, "arm:reads:<subscription id>" or "arm:reads:tenant" otherwise.
-// Subscription ids are taken in lower case from the path ".../subscriptions/{id}/...".
-std::string ArmBudgetOf(std::string_view method, std::string_view url);
+// The ARM budget a request counts against: "arm:writes:<subscription id>" for PUT/PATCH/POST/
+// DELETE, "arm:reads:<subscription id>" otherwise; outside a subscription the budget of the
+// tenant the call acts in ("arm:writes:tenant:<tenant>", as Microsoft counts them per principal
+// and tenant), or "arm:writes:tenant" when `tenant` is not known. Ids are taken in lower case,
+// the subscription's from the path ".../subscriptions/{id}/...".
+std::string ArmBudgetOf(std::string_view method, std::string_view url,
+                        std::string_view tenant = {});
 bool IsArmWrite(std::string_view method);
 // Whether Partner Center counts the request against its per-tenant limit (a path with
 // "/v1/customers").

@@ -30,6 +30,14 @@ TEST(UpstreamPacingTest, ArmWritesCountPerSubscriptionAndOutsideAgainstTheTenant
                         "https://management.azure.com/providers/Microsoft.Subscription/"
                         "aliases/a1"),
             "arm:reads:tenant");
+  // Each customer's tenant has its own budget outside its subscriptions.
+  EXPECT_EQ(ArmBudgetOf("GET",
+                        "https://management.azure.com/providers/Microsoft.Subscription/"
+                        "aliases/a1",
+                        "TENANT-A"),
+            "arm:reads:tenant:tenant-a");
+  EXPECT_EQ(ArmBudgetOf("PUT", "https://management.azure.com/subscriptions/s-3/x", "tenant-a"),
+            "arm:writes:s-3");
   EXPECT_TRUE(IsArmWrite("PATCH"));
   EXPECT_FALSE(IsArmWrite("HEAD"));
 }

@@ -350,15 +350,29 @@ StepResult OnboardingWorkflow::SecondSubscription(Context& c) {
   // Another Azure subscription under the alias's customer: an ARM subscription alias with the
   // customer's billing scope, named after the provider so a retry finds it.
   std::string name = Str(c.job.data, "providerId");
-  auto existing = deps_.arm.GetSubscriptionAlias(options_.partner_tenant_id, name);
-  if (!existing.ok()) return RetryOn(existing.error());
-  connectors::ArmResult r = *existing;
-  if (r.status == 404) {
-    auto put = deps_.arm.PutSubscriptionAlias(
+  auto put_alias = [&] {
+    return deps_.arm.PutSubscriptionAlias(
         options_.partner_tenant_id, name, options_.billing_account,
         c.alias.customer_id.value_or(""), c.alias.company_name + " " + name.substr(0, 8));
+  };
+  // The first run creates the alias at once: a PUT of an alias that exists answers it as it
+  // is, so a retry after a crash creates nothing twice. Later runs poll it. This spares one of
+  // the partner tenant's ARM reads per subscription, a budget every onboarding shares.
+  connectors::ArmResult r;
+  if (!c.job.data.contains("aliasRequested")) {
+    auto put = put_alias();
     if (!put.ok()) return RetryOn(put.error());
     r = *put;
+    c.job.data["aliasRequested"] = true;
+  } else {
+    auto existing = deps_.arm.GetSubscriptionAlias(options_.partner_tenant_id, name);
+    if (!existing.ok()) return RetryOn(existing.error());
+    r = *existing;
+    if (r.status == 404) {
+      auto put = put_alias();
+      if (!put.ok()) return RetryOn(put.error());
+      r = *put;
+    }
   }
   if (!r.ok() && r.status >= 400 && r.status < 500 && r.status != 429) {
     // A billing scope Azure does not know: is the customer this service recorded for the alias

@@ -31,7 +31,8 @@ int64_t RateLimits::Take(const std::string& key, double capacity, double per_sec
   return std::max<int64_t>(1, static_cast<int64_t>(std::ceil((1.0 - b.tokens) / per_second)));
 }
 
-std::optional<http::Response> RateLimits::Check(const http::RequestContext& ctx) {
+std::optional<http::Response> RateLimits::Check(const http::RequestContext& ctx,
+                                                const std::string& tenant) {
   const std::string& path = ctx.path;
   auto method = ctx.request.method();
   std::lock_guard lock(mu_);
@@ -53,7 +54,7 @@ std::optional<http::Response> RateLimits::Check(const http::RequestContext& ctx)
                method == http::Verb::post || method == http::Verb::delete_;
   if (write && path.starts_with("/arm/")) {
     if (arm_writes_per_hour_ <= 0) return std::nullopt;
-    std::string key = "arm-tenant";
+    std::string key = "arm-tenant:" + boost::to_lower_copy(tenant);
     if (path.starts_with(kArmSubscriptions)) {
       std::string_view rest = std::string_view(path).substr(kArmSubscriptions.size());
       key = "arm-subscription:" + boost::to_lower_copy(std::string(rest.substr(0, rest.find('/'))));

@@ -5,7 +5,8 @@
 //   partner tenant, so there is one such budget.
 // - Azure Resource Manager: writes (PUT, PATCH, POST, DELETE) per subscription, 1,200 an hour
 //   (the x-ms-ratelimit-remaining-subscription-writes budget); writes outside a subscription
-//   (e.g. creating a subscription alias) count against the tenant's budget of the same size.
+//   (e.g. creating a subscription alias) count against their tenant's budget of the same size
+//   (the tenant of the bearer token: per principal and tenant, as Microsoft counts them).
 // Each budget is a token bucket holding a minute's (an hour's) worth, refilled continuously.
 // Configured and observed with /sandbox/control/rate-limits: GET answers the limits and how
 // many requests each limit answered 429; POST {"partnerCenterPerMinute": N,
@@ -27,7 +28,9 @@ class RateLimits {
  public:
   // The limit a request falls under, if any is exhausted: the 429 to answer (in the service's
   // error format, with Retry-After). Otherwise nullopt, and the request is counted.
-  std::optional<http::Response> Check(const http::RequestContext& ctx);
+  // `tenant`: the tenant of the request's bearer token ("" when none), whose budget ARM writes
+  // outside a subscription spend.
+  std::optional<http::Response> Check(const http::RequestContext& ctx, const std::string& tenant);
   // GET/POST /sandbox/control/rate-limits.
   http::Response Control(const http::Request& req);
 

@@ -26,13 +26,13 @@ TEST(RateLimitsTest, PartnerCenterAnswers429WithRetryAfterBeyondTheLimit) {
             http::Status::ok);
   for (int i = 0; i < 3; ++i) {
     Call c(http::Verb::get, "/partnercenter/v1/customers/abc/subscriptions");
-    EXPECT_FALSE(limits.Check(c.ctx).has_value()) << i;
+    EXPECT_FALSE(limits.Check(c.ctx, "").has_value()) << i;
   }
   // Paths outside customers, orders and subscriptions are not limited.
   Call other(http::Verb::get, "/partnercenter/v1/agreements");
-  EXPECT_FALSE(limits.Check(other.ctx).has_value());
+  EXPECT_FALSE(limits.Check(other.ctx, "").has_value());
   Call over(http::Verb::post, "/partnercenter/v1/customers");
-  auto refused = limits.Check(over.ctx);
+  auto refused = limits.Check(over.ctx, "");
   ASSERT_TRUE(refused.has_value());
   EXPECT_EQ(refused->result(), http::Status::too_many_requests);
   int retry_after = std::stoi(std::string((*refused)["Retry-After"]));
@@ -54,17 +54,30 @@ TEST(RateLimitsTest, ArmWritesAreLimitedPerSubscriptionAndReadsAreNot) {
   const std::string b = "/arm/subscriptions/bbbb/providers/Microsoft.Storage/register";
   for (int i = 0; i < 2; ++i) {
     Call c(http::Verb::post, a);
-    EXPECT_FALSE(limits.Check(c.ctx).has_value());
+    EXPECT_FALSE(limits.Check(c.ctx, "").has_value());
   }
   Call read(http::Verb::get, a);
-  EXPECT_FALSE(limits.Check(read.ctx).has_value());
+  EXPECT_FALSE(limits.Check(read.ctx, "").has_value());
   Call third(http::Verb::post, "/arm/subscriptions/aaaa/providers/Microsoft.Web/register");
-  auto refused = limits.Check(third.ctx);  // same subscription, any case
+  auto refused = limits.Check(third.ctx, "");  // same subscription, any case
   ASSERT_TRUE(refused.has_value());
   EXPECT_EQ(refused->result(), http::Status::too_many_requests);
   EXPECT_FALSE(std::string((*refused)["Retry-After"]).empty());
   Call other(http::Verb::post, b);
-  EXPECT_FALSE(limits.Check(other.ctx).has_value());
+  EXPECT_FALSE(limits.Check(other.ctx, "").has_value());
+}
+
+TEST(RateLimitsTest, ArmWritesOutsideASubscriptionAreLimitedPerTenant) {
+  RateLimits limits;
+  ASSERT_EQ(limits.Control(Control(http::Verb::post, R"({"armWritesPerHour":1})")).result(),
+            http::Status::ok);
+  const std::string alias = "/arm/providers/Microsoft.Subscription/aliases/a1";
+  Call first(http::Verb::put, alias);
+  EXPECT_FALSE(limits.Check(first.ctx, "tenant-a").has_value());
+  Call again(http::Verb::put, alias);
+  EXPECT_TRUE(limits.Check(again.ctx, "TENANT-A").has_value()) << "tenant-a's budget is spent";
+  Call other(http::Verb::put, alias);
+  EXPECT_FALSE(limits.Check(other.ctx, "tenant-b").has_value()) << "tenant-b has its own";
 }
 
 TEST(RateLimitsTest, ControlRefusesUnknownFieldsAndNegativeLimitsAndZeroTurnsOff) {
@@ -77,7 +90,7 @@ TEST(RateLimitsTest, ControlRefusesUnknownFieldsAndNegativeLimitsAndZeroTurnsOff
             http::Status::ok);
   for (int i = 0; i < 1000; ++i) {
     Call c(http::Verb::get, "/partnercenter/v1/customers");
-    ASSERT_FALSE(limits.Check(c.ctx).has_value());
+    ASSERT_FALSE(limits.Check(c.ctx, "").has_value());
   }
 }
 

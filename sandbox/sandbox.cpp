@@ -228,7 +228,12 @@ http::Response Sandbox::Handle(http::RequestContext& ctx) {
       faulted = false;
       break;
   }
-  if (auto limited = faulted ? std::nullopt : rate_limits_.Check(ctx)) {  // rate_limits.h
+  std::string token_tenant;  // ARM counts writes outside a subscription per tenant
+  if (!faulted && service == Service::kArm) {
+    std::lock_guard lock(state_.mu);
+    if (auto bearer = state_.Bearer(req)) token_tenant = bearer->tenant_id;
+  }
+  if (auto limited = faulted ? std::nullopt : rate_limits_.Check(ctx, token_tenant)) {
     res = std::move(*limited);
     faulted = true;
   }
