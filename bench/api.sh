@@ -121,30 +121,33 @@ run() {
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 printf '\n%s, %s aliases: wrk -t2 -c64 -d%s, %s rounds of floor then endpoint; medians\n' \
   "$BACKENDS" "$ALIASES" "$DURATION" "$ROUNDS"
-printf '%-44s %10s %9s %10s %9s  %s\n' endpoint 'req/s' 'p99 ms' 'floor r/s' 'vs floor' \
-  'target (>= 50% of floor, p99 < 5 ms)'
+printf '%-44s %8s %7s %9s %9s %8s  %s\n' endpoint 'req/s' 'p99 ms' 'floor r/s' 'floor p99' \
+  'vs floor' 'target (>= 50% of floor, p99 < 5 ms)'
 measure() {  # name target url [path]
   local name=$1 target=$2 url=$3 path=${4:-}
-  local ratios=() rps=() p99s=() floors=()
+  local ratios=() rps=() p99s=() floors=() floor_p99s=()
   for _ in $(seq 1 "$ROUNDS"); do
     run "$FLOOR/"
     local f=$RPS
     floors+=("$f")
+    floor_p99s+=("$P99")
     run "$url" "$path"
     rps+=("$RPS")
     p99s+=("$P99")
     ratios+=("$(awk -v r="$RPS" -v f="$f" 'BEGIN { print r / f }')")
   done
-  local m_rps m_p99 m_floor m_ratio
+  local m_rps m_p99 m_floor m_ratio m_floor_p99
   m_rps=$(printf '%s\n' "${rps[@]}" | median)
   m_p99=$(printf '%s\n' "${p99s[@]}" | median)
   m_floor=$(printf '%s\n' "${floors[@]}" | median)
+  m_floor_p99=$(printf '%s\n' "${floor_p99s[@]}" | median)
   m_ratio=$(printf '%s\n' "${ratios[@]}" | median)
-  awk -v n="$name" -v r="$m_rps" -v p="$m_p99" -v f="$m_floor" -v ratio="$m_ratio" -v t="$target" \
+  awk -v n="$name" -v r="$m_rps" -v p="$m_p99" -v f="$m_floor" -v fp="$m_floor_p99" \
+    -v ratio="$m_ratio" -v t="$target" \
     -v all="$(printf '%s ' "${ratios[@]}")" 'BEGIN {
     verdict = "";
     if (t == "yes") verdict = (ratio >= 0.5 && p < 5) ? "met" : "MISSED";
-    printf "%-44s %10.0f %9.2f %10.0f %9.2f  %s (ratios: %s)\n", n, r, p, f, ratio, verdict, all }'
+    printf "%-44s %8.0f %7.2f %9.0f %9.2f %8.2f  %s (ratios: %s)\n", n, r, p, f, fp, ratio, verdict, all }'
 }
 measure "/healthz" no "$PC/healthz"
 measure "/api/v1/me" yes "$PC/api/v1/me"
