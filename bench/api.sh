@@ -80,11 +80,14 @@ wait_port() {  # file -> port
   exit 1
 }
 
+# Both servers run the same number of request threads: partnercloud's default (server.threads 0:
+# twice the cores, 4 to 16, cli/config.h ServerThreads), or BENCH_THREADS.
+THREADS="${BENCH_THREADS:-$(n=$((2 * $(nproc))); echo $((n < 4 ? 4 : n > 16 ? 16 : n)))}"
 "$BIN" serve --database "$DB" --port 0 --port-file "$WORK/pc.port" \
   --set security.secret_key_file="$WORK/secret.key" --set log.level=warn \
-  --set billing.auto_close=false >"$WORK/serve.log" 2>&1 &
+  --set billing.auto_close=false --set server.threads="$THREADS" >"$WORK/serve.log" 2>&1 &
 PIDS+=($!)
-"$BUILD/bench/floor_server" 0 8 >"$WORK/floor.out" &
+"$BUILD/bench/floor_server" 0 "$THREADS" >"$WORK/floor.out" &
 PIDS+=($!)
 PC="http://127.0.0.1:$(wait_port "$WORK/pc.port")"
 for _ in $(seq 1 100); do grep -q '^port' "$WORK/floor.out" && break; sleep 0.1; done
@@ -119,8 +122,8 @@ run() {
 # the machine's load changes (it is shared) touch both: the ratio of a round is the endpoint's
 # req/s over the floor's just before; printed are the medians over the rounds.
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-printf '\n%s, %s aliases: wrk -t2 -c64 -d%s, %s rounds of floor then endpoint; medians\n' \
-  "$BACKENDS" "$ALIASES" "$DURATION" "$ROUNDS"
+printf '\n%s, %s aliases, %s server threads: wrk -t2 -c64 -d%s, %s rounds of floor then endpoint; medians\n' \
+  "$BACKENDS" "$ALIASES" "$THREADS" "$DURATION" "$ROUNDS"
 printf '%-44s %8s %7s %9s %9s %8s  %s\n' endpoint 'req/s' 'p99 ms' 'floor r/s' 'floor p99' \
   'vs floor' 'target (>= 50% of floor, p99 < 5 ms)'
 measure() {  # name target url [path]

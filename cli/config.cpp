@@ -2,9 +2,11 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <thread>
 #include <variant>
 
 namespace pc::cli {
@@ -236,9 +238,17 @@ Status ApplyOverride(std::string_view assignment, Config& config) {
   return SetFromText(*key, assignment.substr(eq + 1), config, "--set");
 }
 
+int ServerThreads(const Config& config) {
+  if (config.threads > 0) return static_cast<int>(config.threads);
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  return std::clamp(2 * cores, 4, 16);
+}
+
 Status Validate(const Config& c) {
   if (c.port < 0 || c.port > 65535) return InvalidArgument("server.port must be 0..65535");
-  if (c.threads < 1 || c.threads > 256) return InvalidArgument("server.threads must be 1..256");
+  if (c.threads < 0 || c.threads > 256) {
+    return InvalidArgument("server.threads must be 0 (twice the cores, 4 to 16) or 1..256");
+  }
   if (c.governance_reconcile_seconds < 0) {
     return InvalidArgument("governance.reconcile_seconds must be 0 (no schedule) or more");
   }

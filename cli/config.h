@@ -20,7 +20,7 @@ struct Config {
   std::string database = "sqlite:data/partnercloud.db";  // database.url
   std::string address = "127.0.0.1";                     // server.address
   int64_t port = 8080;                                   // server.port
-  int64_t threads = 8;                                   // server.threads
+  int64_t threads = 0;                                   // server.threads (0: ServerThreads)
   int64_t body_limit = 1024 * 1024;                      // server.body_limit (bytes)
   int64_t import_body_limit = int64_t{2} << 30;          // server.import_body_limit (bytes):
                                                          // bodies under /api/v1/usage/
@@ -138,6 +138,11 @@ Status ApplyEnvironment(Config& config);
 Status ApplyOverride(std::string_view assignment, Config& config);
 // Checks ranges (port, threads, limits); errors name the key.
 Status Validate(const Config& config);
+
+// The request threads: server.threads, or when it is 0 (the default) twice the machine's cores,
+// at least 4 and at most 16. Handlers may block on the database, hence more than the cores; many
+// more than the cores only make the threads take turns, which shows in the slowest responses.
+int ServerThreads(const Config& config);
 
 // The options of every subcommand that reads the configuration (cli/config_flags.cpp).
 struct CommonFlags {

@@ -398,7 +398,7 @@ int RunService(const Config& config, store::Database& db,
   http::ServerOptions options;
   options.address = config.address;
   options.port = static_cast<uint16_t>(config.port);
-  options.threads = static_cast<int>(config.threads);
+  options.threads = ServerThreads(config);
   options.body_limit = static_cast<uint64_t>(config.body_limit);
   options.header_limit = static_cast<uint32_t>(config.header_limit);
   options.max_connections = static_cast<int>(config.max_connections);

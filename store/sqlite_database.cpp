@@ -21,8 +21,8 @@ namespace {
 
 constexpr size_t kMaxConnections = 4;
 // Readers do not block each other in WAL mode: enough for every server thread (server.threads
-// defaults to 8) to read at once.
-constexpr size_t kMaxReadConnections = 8;
+// defaults to twice the cores, at most 16) to read at once. Opened as needed.
+constexpr size_t kMaxReadConnections = 16;
 constexpr int kBusyTimeoutMs = 5000;
 constexpr size_t kMaxCachedStatements = 128;
 

@@ -29,13 +29,27 @@ std::string Seconds(int64_t micros) {
 
 }  // namespace
 
+HttpMetrics::Shard& HttpMetrics::ThisThreadsShard() {
+  static std::atomic<size_t> next{0};  // threads take the shards in turn
+  thread_local const size_t index = next.fetch_add(1, std::memory_order_relaxed) % kShards;
+  return shards_[index];
+}
+
 void HttpMetrics::RequestFinished(std::string_view method, std::string_view route, int status,
                                   std::chrono::microseconds latency) {
   in_flight_.fetch_sub(1, std::memory_order_relaxed);
-  std::string r = route.empty() ? "unmatched" : std::string(route);
-  std::lock_guard lock(mu_);
-  ++requests_[{std::string(method), r, status}];
-  auto& h = latency_[r];
+  if (route.empty()) route = "unmatched";
+  Shard& shard = ThisThreadsShard();
+  std::lock_guard lock(shard.mu);
+  auto counted = shard.requests.find(std::tuple(method, route, status));
+  if (counted == shard.requests.end()) {
+    counted = shard.requests.emplace(std::tuple(std::string(method), std::string(route), status), 0)
+                  .first;
+  }
+  ++counted->second;
+  auto it = shard.latency.find(route);
+  if (it == shard.latency.end()) it = shard.latency.emplace(std::string(route), Histogram{}).first;
+  Histogram& h = it->second;
   int64_t us = latency.count();
   for (size_t i = 0; i < kBucketsMicros.size(); ++i) {
     if (us <= kBucketsMicros[i]) ++h.buckets[i];
@@ -45,19 +59,30 @@ void HttpMetrics::RequestFinished(std::string_view method, std::string_view rout
 }
 
 std::string HttpMetrics::Render(std::string_view prefix) const {
+  std::map<std::tuple<std::string, std::string, int>, int64_t> requests;
+  std::map<std::string, Histogram> latency;
+  for (Shard& shard : shards_) {
+    std::lock_guard lock(shard.mu);
+    for (const auto& [key, n] : shard.requests) requests[key] += n;
+    for (const auto& [route, h] : shard.latency) {
+      Histogram& sum = latency[route];
+      for (size_t i = 0; i < kBucketsMicros.size(); ++i) sum.buckets[i] += h.buckets[i];
+      sum.count += h.count;
+      sum.sum_micros += h.sum_micros;
+    }
+  }
   std::string p(prefix);
   std::string out;
   out += "# HELP " + p + "_http_requests_total HTTP requests by method, route and status.\n";
   out += "# TYPE " + p + "_http_requests_total counter\n";
-  std::lock_guard lock(mu_);
-  for (const auto& [key, n] : requests_) {
+  for (const auto& [key, n] : requests) {
     const auto& [method, route, status] = key;
     out += p + "_http_requests_total{method=\"" + Escape(method) + "\",route=\"" + Escape(route) +
            "\",status=\"" + std::to_string(status) + "\"} " + std::to_string(n) + "\n";
   }
   out += "# HELP " + p + "_http_request_duration_seconds Time from request read to response.\n";
   out += "# TYPE " + p + "_http_request_duration_seconds histogram\n";
-  for (const auto& [route, h] : latency_) {
+  for (const auto& [route, h] : latency) {
     std::string lbl = "route=\"" + Escape(route) + "\"";
     for (size_t i = 0; i < kBucketsMicros.size(); ++i) {
       out += p + "_http_request_duration_seconds_bucket{" + lbl + ",le=\"" +

@@ -33,10 +33,18 @@ class HttpMetrics {
     int64_t count = 0;
     int64_t sum_micros = 0;
   };
+  // Counted in shards, a thread keeping to one, so that request threads do not queue on one
+  // lock for every response; Render adds them up.
+  struct Shard {
+    std::mutex mu;
+    std::map<std::tuple<std::string, std::string, int>, int64_t, std::less<>> requests;
+    std::map<std::string, Histogram, std::less<>> latency;
+  };
+  static constexpr size_t kShards = 16;
+  Shard& ThisThreadsShard();
+
   std::atomic<int64_t> in_flight_{0};
-  mutable std::mutex mu_;
-  std::map<std::tuple<std::string, std::string, int>, int64_t> requests_;
-  std::map<std::string, Histogram> latency_;
+  mutable std::array<Shard, kShards> shards_;
 };
 
 }  // namespace pc::http

@@ -15,11 +15,11 @@
 #include <iostream>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <set>
 #include <thread>
 #include <vector>
 
-#include "core/random.h"
 #include "core/time.h"
 
 namespace pc::http {
@@ -44,7 +44,45 @@ struct Connection {
   explicit Connection(asio::strand<asio::io_context::executor_type> s) : strand(std::move(s)) {}
 };
 
-std::string JsonEscape(std::string_view s) { return json::serialize(json::string(s)); }
+std::string JsonEscape(std::string_view s) {
+  // Most values (paths, routes, request IDs) need no escaping: quoted as they are.
+  if (std::all_of(s.begin(), s.end(),
+                  [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; })) {
+    std::string out;
+    out.reserve(s.size() + 2);
+    out += '"';
+    out += s;
+    out += '"';
+    return out;
+  }
+  return json::serialize(json::string(s));
+}
+
+// A request ID: 96 random bits in URL-safe base64 (16 characters), as RandomToken(12) gives, but
+// without a system call per request: an ID is not a secret (it is sent back and logged), so a
+// per-thread generator seeded once from the system's randomness serves.
+std::string NewRequestId() {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  thread_local std::mt19937_64 generator = [] {
+    std::random_device device;
+    std::seed_seq seed{device(), device(), device(), device(), device(), device()};
+    return std::mt19937_64(seed);
+  }();
+  std::string id(16, '\0');
+  uint64_t bits = generator();
+  for (int i = 0; i < 16; ++i) {
+    if (i == 10) bits = generator();  // 60 bits from the first draw, 36 from the second
+    id[i] = kAlphabet[bits & 63];
+    bits >>= 6;
+  }
+  return id;
+}
+
+// 0..999 as three digits ("007"): the fraction of a millisecond count in the access log.
+std::string Digits3(int64_t n) {
+  return {char('0' + n / 100 % 10), char('0' + n / 10 % 10), char('0' + n % 10)};
+}
 
 // An unnamed temporary file (created in the temporary directory, then unlinked), or -1.
 int UnnamedTempFile() {
@@ -172,9 +210,18 @@ struct Server::Impl {
       res.body().clear();
       res.content_length(length);
     }
+    // Most responses fit in the socket's send buffer: written at once, without a timer or a trip
+    // through the event loop. What does not fit goes out as the client reads, under the write
+    // timeout.
+    beast_http::response_serializer<beast_http::string_body> serializer{res};
+    boost::system::error_code ec;
+    stream.socket().non_blocking(true, ec);
+    if (!ec) beast_http::write(stream.socket(), serializer, ec);
+    if (!ec) co_return true;
+    if (ec != asio::error::would_block && ec != asio::error::try_again) co_return false;
     stream.expires_after(options.write_timeout);
-    auto [ec, n] = co_await beast_http::async_write(stream, res, kTuple);
-    co_return !ec;
+    auto [aec, n] = co_await beast_http::async_write(stream, serializer, kTuple);
+    co_return !aec;
   }
 
   // Sends `res` as the start of a streamed body (chunked), then what `body.next` produces,
@@ -351,7 +398,7 @@ struct Server::Impl {
     if (request_id.empty() || request_id.size() > 128 ||
         std::any_of(request_id.begin(), request_id.end(),
                     [](char c) { return c < 0x21 || c > 0x7e; })) {
-      request_id = RandomToken(12);
+      request_id = NewRequestId();
     }
     Response res;
     bool close_after = false;
@@ -405,12 +452,12 @@ struct Server::Impl {
           stream.expires_after(options.write_timeout);
           co_await beast_http::async_write(stream, cont, kTuple);
         }
-        stream.expires_after(options.read_timeout);
         std::optional<Request> read;
         std::shared_ptr<const SpooledBody> spooled;
         boost::system::error_code rec;
         std::string disk_error;
         if (spool) {
+          stream.expires_after(options.read_timeout);
           // Beast reads as much as the buffer has room for (at least 512 bytes): make room
           // for 64 KiB reads, or a large body takes one system call per 512 bytes.
           buffer.reserve(std::min<size_t>(64 << 10, buffer.max_size() - buffer.size()));
@@ -424,7 +471,10 @@ struct Server::Impl {
             read.emplace(std::move(message.base()));
             spooled = std::move(s.body);
           }
+        } else if (parser.is_done()) {
+          read.emplace(parser.release());  // no body (a GET): nothing more to wait for
         } else {
+          stream.expires_after(options.read_timeout);
           auto [ec2, rn] = co_await beast_http::async_read(stream, buffer, parser, kTuple);
           rec = ec2;
           if (!rec) read.emplace(parser.release());
@@ -490,8 +540,8 @@ struct Server::Impl {
           "{\"time\":\"" + FormatTimestamp(Now()) + "\",\"remote\":" + JsonEscape(client_addr) +
           ",\"method\":" + JsonEscape(finished.method) + ",\"path\":" + JsonEscape(path) +
           ",\"route\":" + JsonEscape(route_pattern) + ",\"status\":" + std::to_string(status) +
-          ",\"durationMs\":" + std::to_string(latency.count() / 1000.0) +
-          ",\"bytesOut\":" + std::to_string(bytes_out) +
+          ",\"durationMs\":" + std::to_string(latency.count() / 1000) + '.' +
+          Digits3(latency.count() % 1000) + ",\"bytesOut\":" + std::to_string(bytes_out) +
           ",\"requestId\":" + JsonEscape(request_id) + "}\n";
       Log(line);
     }
