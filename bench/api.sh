@@ -80,9 +80,14 @@ wait_port() {  # file -> port
   exit 1
 }
 
-# Both servers run the same number of request threads: partnercloud's default (server.threads 0:
-# twice the cores, 4 to 16, cli/config.h ServerThreads), or BENCH_THREADS.
-THREADS="${BENCH_THREADS:-$(n=$((2 * $(nproc))); echo $((n < 4 ? 4 : n > 16 ? 16 : n)))}"
+# Both servers run the same number of request threads: partnercloud's default (server.threads 0,
+# cli/config.h ServerThreads: twice the cores with SQLite, 4 to 16; four times with PostgreSQL,
+# 8 to 16), or BENCH_THREADS.
+if [[ $BACKENDS == postgresql ]]; then
+  THREADS="${BENCH_THREADS:-$(n=$((4 * $(nproc))); echo $((n < 8 ? 8 : n > 16 ? 16 : n)))}"
+else
+  THREADS="${BENCH_THREADS:-$(n=$((2 * $(nproc))); echo $((n < 4 ? 4 : n > 16 ? 16 : n)))}"
+fi
 "$BIN" serve --database "$DB" --port 0 --port-file "$WORK/pc.port" \
   --set security.secret_key_file="$WORK/secret.key" --set log.level=warn \
   --set billing.auto_close=false --set server.threads="$THREADS" >"$WORK/serve.log" 2>&1 &
@@ -150,9 +155,13 @@ measure() {  # name target url [path]
     -v all="$(printf '%s ' "${ratios[@]}")" 'BEGIN {
     verdict = "";
     if (t == "yes") verdict = (ratio >= 0.5 && p < 5) ? "met" : "MISSED";
+    if (t == "reported") verdict = (ratio >= 0.5 && p < 5) ? "(would meet)" : "(reported)";
     printf "%-44s %8.0f %7.2f %9.0f %9.2f %8.2f  %s (ratios: %s)\n", n, r, p, f, fp, ratio, verdict, all }'
 }
+# The target is for SQLite; PostgreSQL is reported.
+TARGET=yes
+[[ $BACKENDS == postgresql ]] && TARGET=reported
 measure "/healthz" no "$PC/healthz"
-measure "/api/v1/me" yes "$PC/api/v1/me"
-measure "/accounts/{alias}/azure/billingestimate" yes "$PC" "/accounts/%s/azure/billingestimate"
-measure "/api/v1/billing/{alias}" yes "$PC" "/api/v1/billing/%s"
+measure "/api/v1/me" "$TARGET" "$PC/api/v1/me"
+measure "/accounts/{alias}/azure/billingestimate" "$TARGET" "$PC" "/accounts/%s/azure/billingestimate"
+measure "/api/v1/billing/{alias}" "$TARGET" "$PC" "/api/v1/billing/%s"

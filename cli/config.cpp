@@ -241,7 +241,9 @@ Status ApplyOverride(std::string_view assignment, Config& config) {
 int ServerThreads(const Config& config) {
   if (config.threads > 0) return static_cast<int>(config.threads);
   const int cores = static_cast<int>(std::thread::hardware_concurrency());
-  return std::clamp(2 * cores, 4, 16);
+  const bool postgres =
+      config.database.starts_with("postgresql://") || config.database.starts_with("postgres://");
+  return postgres ? std::clamp(4 * cores, 8, 16) : std::clamp(2 * cores, 4, 16);
 }
 
 Status Validate(const Config& c) {

@@ -139,9 +139,10 @@ Status ApplyOverride(std::string_view assignment, Config& config);
 // Checks ranges (port, threads, limits); errors name the key.
 Status Validate(const Config& config);
 
-// The request threads: server.threads, or when it is 0 (the default) twice the machine's cores,
-// at least 4 and at most 16. Handlers may block on the database, hence more than the cores; many
-// more than the cores only make the threads take turns, which shows in the slowest responses.
+// The request threads: server.threads, or when it is 0 (the default) twice the machine's cores
+// with SQLite (4 to 16) and four times with PostgreSQL (8 to 16, its connection pool). Handlers
+// block on the database (on PostgreSQL for network round trips), hence more than the cores; many
+// more than needed only make the threads take turns, which shows in the slowest responses.
 int ServerThreads(const Config& config);
 
 // The options of every subcommand that reads the configuration (cli/config_flags.cpp).
