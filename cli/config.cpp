@@ -249,7 +249,7 @@ int ServerThreads(const Config& config) {
 Status Validate(const Config& c) {
   if (c.port < 0 || c.port > 65535) return InvalidArgument("server.port must be 0..65535");
   if (c.threads < 0 || c.threads > 256) {
-    return InvalidArgument("server.threads must be 0 (twice the cores, 4 to 16) or 1..256");
+    return InvalidArgument("server.threads must be 0 (sized to the machine) or 1..256");
   }
   if (c.governance_reconcile_seconds < 0) {
     return InvalidArgument("governance.reconcile_seconds must be 0 (no schedule) or more");
