@@ -1,4 +1,5 @@
-import { useEffect, useRef, type ReactNode } from 'react';
+import { cloneElement, useEffect, useId, useRef, type ReactElement, type ReactNode } from 'react';
+import { Link } from 'react-router-dom';
 
 export function Alert({ kind, children }: { kind: 'error' | 'info' | 'success' | 'warning'; children: ReactNode }) {
   return (
@@ -143,6 +144,128 @@ export function DataTable<T>({
           {items.map((item, i) => row(item, i))}
         </tbody>
       </table>
+    </div>
+  );
+}
+
+/** What a Field sets on its control so that the hint and the error are read with it. */
+export interface FieldControlProps {
+  'aria-describedby'?: string;
+  'aria-invalid'?: boolean | 'true' | 'false';
+}
+
+const shown = (n: ReactNode) => n !== undefined && n !== null && n !== false && n !== '';
+
+/**
+ * A labelled form control: `<label class="field">` holding the label text (a span, with a muted
+ * "(required)" when `required`) and the control, its only child (an input, select or textarea),
+ * so the label names it. Then the hint and the error, each a `<small class="help">` right after
+ * the label and named in the control's aria-describedby (the error also sets aria-invalid).
+ * They come back as siblings with no wrapper: in a grid cell, wrap the Field in a <div>.
+ */
+export function Field({
+  label,
+  required = false,
+  hint,
+  hintId,
+  error,
+  errorId,
+  children,
+}: {
+  label: ReactNode;
+  required?: boolean;
+  hint?: ReactNode;
+  /** The hint's id (generated when not given). */
+  hintId?: string;
+  /** A problem with this one field, said under it. */
+  error?: ReactNode;
+  errorId?: string;
+  children: ReactElement<FieldControlProps>;
+}) {
+  const auto = useId();
+  const hId = hintId ?? `${auto}-hint`;
+  const eId = errorId ?? `${auto}-error`;
+  const hasHint = shown(hint);
+  const hasError = shown(error);
+  const describedBy = [children.props['aria-describedby'], hasHint ? hId : undefined, hasError ? eId : undefined]
+    .filter((id): id is string => !!id)
+    .join(' ');
+  const control = cloneElement(children, {
+    ...(describedBy ? { 'aria-describedby': describedBy } : {}),
+    ...(hasError ? { 'aria-invalid': true } : {}),
+  });
+  return (
+    <>
+      <label className="field">
+        <span>
+          {label}
+          {required && (
+            <>
+              {' '}
+              <span className="req">(required)</span>
+            </>
+          )}
+        </span>
+        {control}
+      </label>
+      {hasHint && (
+        <small id={hId} className="muted small help">
+          {hint}
+        </small>
+      )}
+      {hasError && (
+        <small id={eId} className="small help field-error">
+          {error}
+        </small>
+      )}
+    </>
+  );
+}
+
+/**
+ * The buttons closing a form or a dialog: Cancel (a button calling `onCancel`, or a link to
+ * `cancelTo`) then the primary one. The primary one submits its form, or calls `onConfirm` when
+ * given; while `busy` it says `busyLabel` and is disabled, as it is when `disabled`. `layout`
+ * "form" is the bar under a card form (form-actions), "dialog" the one in a dialog (dialog-actions).
+ */
+export function DialogFooter({
+  label,
+  busyLabel,
+  busy = false,
+  disabled = false,
+  danger = false,
+  onConfirm,
+  layout = 'dialog',
+  ...cancel
+}: {
+  label: string;
+  busyLabel?: string;
+  busy?: boolean;
+  disabled?: boolean;
+  /** A destructive action: the primary button is red. */
+  danger?: boolean;
+  onConfirm?: () => void;
+  layout?: 'dialog' | 'form';
+} & ({ onCancel: () => void; cancelTo?: undefined } | { cancelTo: string; onCancel?: undefined })) {
+  return (
+    <div className={layout === 'form' ? 'form-actions' : 'dialog-actions'}>
+      {cancel.cancelTo !== undefined ? (
+        <Link className="btn btn-ghost" to={cancel.cancelTo}>
+          Cancel
+        </Link>
+      ) : (
+        <button type="button" className="btn btn-ghost" onClick={cancel.onCancel}>
+          Cancel
+        </button>
+      )}
+      <button
+        type={onConfirm ? 'button' : 'submit'}
+        className={danger ? 'btn btn-danger' : 'btn btn-primary'}
+        onClick={onConfirm}
+        disabled={busy || disabled}
+      >
+        {busy && busyLabel ? busyLabel : label}
+      </button>
     </div>
   );
 }

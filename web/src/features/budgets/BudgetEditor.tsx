@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { DialogFooter, Field } from '../../components/ui';
 import { budgetBody, budgetProblems, type BudgetForm } from './budgets';
 
 /**
@@ -68,13 +69,11 @@ export function BudgetEditor({
           )}
         </div>
       )}
-      <label className="field">
-        <span>Name</span>
+      <Field label="Name">
         <input value={form.name} onChange={(e) => set('name', e.target.value)} maxLength={120} />
-      </label>
+      </Field>
       <div className="grid-2">
-        <label className="field">
-          <span>Scope</span>
+        <Field label="Scope">
           <select value={form.subscriptionId} disabled={scopeFixed} onChange={(e) => set('subscriptionId', e.target.value)}>
             <option value="">All of {alias}</option>
             {form.subscriptionId && !subscriptions.includes(form.subscriptionId) && (
@@ -86,21 +85,15 @@ export function BudgetEditor({
               </option>
             ))}
           </select>
-        </label>
+        </Field>
         <div>
-          <label className="field">
-            <span>Monthly amount ({currency})</span>
-            <input
-              value={form.amount}
-              onChange={(e) => set('amount', e.target.value)}
-              inputMode="decimal"
-              placeholder="500.00"
-              aria-describedby="amount-help"
-            />
-          </label>
-          <small id="amount-help" className="muted small help">
-            In {currency}, the alias’s billing currency, at your price (the figures of this page).
-          </small>
+          <Field
+            label={`Monthly amount (${currency})`}
+            hintId="amount-help"
+            hint={<>In {currency}, the alias’s billing currency, at your price (the figures of this page).</>}
+          >
+            <input value={form.amount} onChange={(e) => set('amount', e.target.value)} inputMode="decimal" placeholder="500.00" />
+          </Field>
         </div>
       </div>
       <fieldset className="thresholds">
@@ -108,17 +101,15 @@ export function BudgetEditor({
         {form.thresholds.length === 0 && <p className="muted small">No threshold.</p>}
         {form.thresholds.map((t, i) => (
           <div className="threshold-row" key={i}>
-            <label className="field">
-              <span>Threshold {i + 1} percent</span>
+            <Field label={<>Threshold {i + 1} percent</>}>
               <input value={t.percent} inputMode="decimal" onChange={(e) => setThreshold(i, 'percent', e.target.value)} />
-            </label>
-            <label className="field">
-              <span>Threshold {i + 1} on</span>
+            </Field>
+            <Field label={<>Threshold {i + 1} on</>}>
               <select value={t.kind} onChange={(e) => setThreshold(i, 'kind', e.target.value)}>
                 <option value="actual">Actual spend</option>
                 <option value="forecast">Forecast for the month</option>
               </select>
-            </label>
+            </Field>
             <button
               type="button"
               className="btn btn-ghost btn-small"
@@ -143,24 +134,15 @@ export function BudgetEditor({
           <span>Pace alert: month to date above the budget’s share of the month elapsed</span>
         </label>
         {form.paceEnabled && (
-          <label className="field">
-            <span>Pace tolerance (percent above the share)</span>
+          <Field label="Pace tolerance (percent above the share)">
             <input value={form.paceTolerance} inputMode="decimal" onChange={(e) => set('paceTolerance', e.target.value)} />
-          </label>
+          </Field>
         )}
       </div>
-      <label className="field">
-        <span>Recipients (email addresses, one per line)</span>
+      <Field label="Recipients (email addresses, one per line)">
         <textarea rows={3} value={form.recipients} onChange={(e) => set('recipients', e.target.value)} />
-      </label>
-      <div className="dialog-actions">
-        <button type="button" className="btn btn-ghost" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" className="btn btn-primary" disabled={saving}>
-          {saving ? 'Saving…' : saveLabel}
-        </button>
-      </div>
+      </Field>
+      <DialogFooter label={saveLabel} busyLabel="Saving…" busy={saving} onCancel={onCancel} />
     </form>
   );
 }

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { formFromVersion, listDiff, missingActions, parseList, versionBody, versionProblems, type VersionForm } from './governance';
+import { DialogFooter, Field } from '../../components/ui';
 import { VersionDiffView } from './parts';
 import type { CatalogVersionDetail } from './types';
 
@@ -69,36 +70,34 @@ export function VersionEditor({
         </p>
         <div className="grid-2">
           <div>
-            <label className="field">
-              <span>Permitted resource types (one per line)</span>
+            <Field
+              label="Permitted resource types (one per line)"
+              hintId="types-help"
+              hint="Namespace/type as in Azure, e.g. Microsoft.Sql/servers."
+            >
               <textarea
                 rows={12}
                 className="mono"
                 value={form.resourceTypes}
                 onChange={(e) => set('resourceTypes', e.target.value)}
                 spellCheck={false}
-                aria-describedby="types-help"
               />
-            </label>
-            <small id="types-help" className="muted small help">
-              Namespace/type as in Azure, e.g. Microsoft.Sql/servers.
-            </small>
+            </Field>
           </div>
           <div>
-            <label className="field">
-              <span>Role actions (one per line)</span>
+            <Field
+              label="Role actions (one per line)"
+              hintId="actions-help"
+              hint="The platform’s custom role in each subscription, e.g. Microsoft.Sql/servers/*."
+            >
               <textarea
                 rows={12}
                 className="mono"
                 value={form.actions}
                 onChange={(e) => set('actions', e.target.value)}
                 spellCheck={false}
-                aria-describedby="actions-help"
               />
-            </label>
-            <small id="actions-help" className="muted small help">
-              The platform’s custom role in each subscription, e.g. Microsoft.Sql/servers/*.
-            </small>
+            </Field>
           </div>
         </div>
         {missing.length > 0 && (
@@ -120,25 +119,15 @@ export function VersionEditor({
             subscription)
           </span>
         </label>
-        <label className="field">
-          <span>
-            Note <span className="req">(required)</span>
-          </span>
+        <Field label="Note" required>
           <input value={form.note} onChange={(e) => set('note', e.target.value)} maxLength={500} placeholder="What changes and why" />
-        </label>
+        </Field>
       </section>
       <section className="form-section">
         <h2>Changes against version {base.version}</h2>
         <VersionDiffView diff={diff} />
       </section>
-      <div className="form-actions">
-        <button type="button" className="btn btn-ghost" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" className="btn btn-primary" disabled={saving}>
-          {saving ? 'Saving…' : 'Save draft'}
-        </button>
-      </div>
+      <DialogFooter layout="form" label="Save draft" busyLabel="Saving…" busy={saving} onCancel={onCancel} />
     </form>
   );
 }

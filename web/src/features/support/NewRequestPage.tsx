@@ -3,6 +3,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { api, ApiError } from '../../api/client';
 import type { BillingAliasEntry, Items } from '../../api/types';
 import { PageHeader } from '../../components/Layout';
+import { DialogFooter, Field } from '../../components/ui';
 import { useLoad } from '../../components/useLoad';
 import { formatMonth, recentMonths } from '../../lib/time';
 import { emptyRequestForm, requestBody, requestProblems, type FormKind, type NewRequestForm } from './support';
@@ -96,10 +97,7 @@ export function NewRequestPage() {
           ))}
         </fieldset>
 
-        <label className="field">
-          <span>
-            Billing alias (Azure account) {structured && <span className="req">(required)</span>}
-          </span>
+        <Field label="Billing alias (Azure account)" required={structured}>
           <select value={form.billingAlias} onChange={(e) => set('billingAlias', e.target.value)}>
             <option value="">{structured ? 'Choose…' : 'Not about one account'}</option>
             {aliases.data?.items.map((a) => (
@@ -108,15 +106,12 @@ export function NewRequestPage() {
               </option>
             ))}
           </select>
-        </label>
+        </Field>
 
         {form.kind === 'question' && (
-          <label className="field">
-            <span>
-              Subject <span className="req">(required)</span>
-            </span>
+          <Field label="Subject" required>
             <input value={form.subject} onChange={(e) => set('subject', e.target.value)} maxLength={200} />
-          </label>
+          </Field>
         )}
         </section>
 
@@ -130,18 +125,15 @@ export function NewRequestPage() {
             {form.users.map((u, i) => (
               <fieldset className="grid-3 user-row" key={i}>
                 <legend className="sr-only">User {i + 1}</legend>
-                <label className="field">
-                  <span>User {i + 1} first name</span>
+                <Field label={<>User {i + 1} first name</>}>
                   <input value={u.firstName} onChange={(e) => setUser(i, 'firstName', e.target.value)} />
-                </label>
-                <label className="field">
-                  <span>User {i + 1} last name</span>
+                </Field>
+                <Field label={<>User {i + 1} last name</>}>
                   <input value={u.lastName} onChange={(e) => setUser(i, 'lastName', e.target.value)} />
-                </label>
-                <label className="field">
-                  <span>User {i + 1} email</span>
+                </Field>
+                <Field label={<>User {i + 1} email</>}>
                   <input type="email" value={u.email} onChange={(e) => setUser(i, 'email', e.target.value)} />
-                </label>
+                </Field>
                 {form.users.length > 1 && (
                   <button
                     type="button"
@@ -172,51 +164,44 @@ export function NewRequestPage() {
               provider is closed. Usage up to then is still billed with this month.
             </p>
             <div className="grid-2">
-              <label className="field">
-                <span>First name</span>
+              <Field label="First name">
                 <input value={form.firstName} onChange={(e) => set('firstName', e.target.value)} />
-              </label>
-              <label className="field">
-                <span>Last name</span>
+              </Field>
+              <Field label="Last name">
                 <input value={form.lastName} onChange={(e) => set('lastName', e.target.value)} />
-              </label>
+              </Field>
             </div>
-            <label className="field">
-              <span>Company</span>
+            <Field label="Company">
               <input value={form.company} onChange={(e) => set('company', e.target.value)} />
-            </label>
-            <label className="field">
-              <span>Reason</span>
+            </Field>
+            <Field label="Reason">
               <input value={form.reason} onChange={(e) => set('reason', e.target.value)} />
-            </label>
+            </Field>
           </section>
         )}
 
         {form.kind === 'permit-service' && (
           <section className="form-section">
-            <label className="field">
-              <span>
-                Azure resource type <span className="req">(required)</span>
-              </span>
+            <Field
+              label="Azure resource type"
+              required
+              hintId="resource-type-help"
+              hint="As Azure names it (Namespace/type). Once an operator approves, your subscriptions may create it."
+            >
               <input
                 value={form.resourceType}
                 onChange={(e) => set('resourceType', e.target.value)}
                 placeholder="Microsoft.Sql/servers"
                 className="mono"
                 spellCheck={false}
-                aria-describedby="resource-type-help"
               />
-            </label>
-              <small id="resource-type-help" className="muted small help">
-                As Azure names it (Namespace/type). Once an operator approves, your subscriptions may create it.
-              </small>
+            </Field>
           </section>
         )}
 
         {form.kind === 'billing-report' && (
           <section className="form-section">
-          <label className="field">
-            <span>Month</span>
+          <Field label="Month">
             <select value={form.month} onChange={(e) => set('month', e.target.value)}>
               {months.map((m) => (
                 <option key={m} value={m}>
@@ -224,27 +209,16 @@ export function NewRequestPage() {
                 </option>
               ))}
             </select>
-          </label>
+          </Field>
           </section>
         )}
 
         <section className="form-section">
-        <label className="field">
-          <span>
-            {structured ? 'Anything else we should know' : 'Description'}{' '}
-            {!structured && <span className="req">(required)</span>}
-          </span>
+        <Field label={structured ? 'Anything else we should know' : 'Description'} required={!structured}>
           <textarea rows={6} value={form.text} onChange={(e) => set('text', e.target.value)} maxLength={4000} />
-        </label>
+        </Field>
         </section>
-        <div className="form-actions">
-          <Link className="btn btn-ghost" to="/support">
-            Cancel
-          </Link>
-          <button type="submit" className="btn btn-primary" disabled={saving}>
-            {saving ? 'Sending…' : 'Send request'}
-          </button>
-        </div>
+        <DialogFooter layout="form" label="Send request" busyLabel="Sending…" busy={saving} cancelTo="/support" />
       </form>
     </>
   );

@@ -3,7 +3,7 @@ import { Link, NavLink, useParams } from 'react-router-dom';
 import { api, ApiError } from '../../api/client';
 import type { Items } from '../../api/types';
 import { PageHeader } from '../../components/Layout';
-import { Alert, Dialog, Loading } from '../../components/ui';
+import { Alert, Dialog, DialogFooter, Field, Loading } from '../../components/ui';
 import { useLoad } from '../../components/useLoad';
 import { formatTime } from '../../lib/time';
 import { useSession } from '../auth/session';
@@ -176,22 +176,16 @@ export function WebhooksPage() {
           <p>
             No more events go to <span className="mono">{deleting?.url}</span>; deliveries not yet made are dropped.
           </p>
-          <div className="dialog-actions">
-            <button type="button" className="btn btn-ghost" onClick={() => setDeleting(null)}>
-              Cancel
-            </button>
-            <button
-              type="button"
-              className="btn btn-danger"
-              onClick={() => {
-                const d = deleting;
-                setDeleting(null);
-                if (d) void act(() => api.del(`${HOOKS}/${encodeURIComponent(d.id)}`), `Deleted ${d.url}.`);
-              }}
-            >
-              Delete
-            </button>
-          </div>
+          <DialogFooter
+            label="Delete"
+            danger
+            onCancel={() => setDeleting(null)}
+            onConfirm={() => {
+              const d = deleting;
+              setDeleting(null);
+              if (d) void act(() => api.del(`${HOOKS}/${encodeURIComponent(d.id)}`), `Deleted ${d.url}.`);
+            }}
+          />
         </div>
       </Dialog>
     </>
@@ -249,17 +243,15 @@ export function NewEndpointForm({
         </div>
       )}
       <section className="form-section">
-        <label className="field">
-          <span>Endpoint URL</span>
+        <Field label="Endpoint URL">
           <input type="url" className="mono" value={form.url} onChange={(e) => setForm({ ...form, url: e.target.value })} placeholder="https://hooks.example.com/partnercloud" />
-        </label>
+        </Field>
         {isPlainHttp(form.url) && (
           <p className="small muted">Plain http is accepted only where the platform is configured for it (a demo on this machine); use https otherwise.</p>
         )}
-        <label className="field">
-          <span>Description</span>
+        <Field label="Description">
           <input value={form.description} onChange={(e) => setForm({ ...form, description: e.target.value })} maxLength={200} />
-        </label>
+        </Field>
         <fieldset className="events">
           <legend>Events to send</legend>
           {types.length === 0 && <p className="muted small">Loading the event types…</p>}
@@ -273,14 +265,7 @@ export function NewEndpointForm({
           ))}
         </fieldset>
       </section>
-      <div className="form-actions">
-        <button type="button" className="btn btn-ghost" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" className="btn btn-primary" disabled={saving}>
-          {saving ? 'Adding…' : 'Add endpoint'}
-        </button>
-      </div>
+      <DialogFooter layout="form" label="Add endpoint" busyLabel="Adding…" busy={saving} onCancel={onCancel} />
     </form>
   );
 }
