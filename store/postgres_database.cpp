@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -72,10 +73,13 @@ Error PgResultError(const PGresult* result, std::string_view what) {
 
 class PostgresDatabase;
 
+constexpr const char* kBeginRead = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+
 class PostgresTransaction final : public BackendTransaction {
  public:
-  PostgresTransaction(PostgresDatabase* owner, PgConn conn)
-      : owner_(owner), conn_(std::move(conn)) {}
+  // `deferred_begin`: a BEGIN not yet sent, which goes out with the first statement.
+  PostgresTransaction(PostgresDatabase* owner, PgConn conn, const char* deferred_begin = nullptr)
+      : owner_(owner), conn_(std::move(conn)), begin_(deferred_begin) {}
   ~PostgresTransaction() override;
 
   Result<Rows> Query(std::string_view sql, const std::vector<Param>& params) override {
@@ -113,6 +117,10 @@ class PostgresTransaction final : public BackendTransaction {
 
   Status ExecuteScript(std::string_view sql) override {
     PC_RETURN_IF_ERROR(Usable());
+    if (begin_) {  // a script cannot share the round trip: BEGIN first
+      PgResult begun(PQexec(conn_.get(), std::exchange(begin_, nullptr)));
+      PC_RETURN_IF_ERROR(Check(begun.get(), "BEGIN"));
+    }
     // The simple query protocol runs every statement of the script in this transaction.
     PgResult result(PQexec(conn_.get(), std::string(sql).c_str()));
     PC_RETURN_IF_ERROR(Check(result.get(), "script"));
@@ -121,6 +129,10 @@ class PostgresTransaction final : public BackendTransaction {
 
   Status Commit() override {
     PC_RETURN_IF_ERROR(Usable());
+    if (begin_) {  // no statement ran, so no transaction was begun: nothing to end
+      done_ = true;
+      return Status::Ok();
+    }
     PgResult result(PQexec(conn_.get(), "COMMIT"));
     PC_RETURN_IF_ERROR(Check(result.get(), "COMMIT"));
     done_ = true;
@@ -183,14 +195,65 @@ class PostgresTransaction final : public BackendTransaction {
         types[i] = kText;
       }
     }
-    PgResult result(PQexecParams(conn_.get(), rewritten->c_str(), static_cast<int>(params.size()),
-                                 types.data(), values.data(), nullptr, nullptr, 0));
+    const int count = static_cast<int>(params.size());
+    if (begin_) {
+      PC_ASSIGN_OR_RETURN(PgResult result,
+                          RunWithBegin(rewritten->c_str(), count, types.data(), values.data()));
+      PC_RETURN_IF_ERROR(Check(result.get(), "\"" + Abbreviate(sql) + "\""));
+      return result;
+    }
+    PgResult result(PQexecParams(conn_.get(), rewritten->c_str(), count, types.data(),
+                                 values.data(), nullptr, nullptr, 0));
     PC_RETURN_IF_ERROR(Check(result.get(), "\"" + Abbreviate(sql) + "\""));
     return result;
   }
 
+  // The deferred BEGIN and the first statement in one round trip (libpq's pipeline mode); the
+  // statement's result. A connection the server has closed while it was idle in the pool
+  // (restart, idle timeout) is replaced once: nothing has happened in the transaction yet.
+  Result<PgResult> RunWithBegin(const char* sql, int count, const Oid* types,
+                                const char* const* values);
+
+  // Sends `begin` and `sql` as one pipeline and reads both results (either may be null when
+  // the connection failed); the connection leaves pipeline mode, or is left unusable (Release
+  // then drops it).
+  std::pair<PgResult, PgResult> Pipeline(const char* begin, const char* sql, int count,
+                                         const Oid* types, const char* const* values) {
+    PGconn* c = conn_.get();
+    std::pair<PgResult, PgResult> out;
+    if (PQenterPipelineMode(c) != 1) return out;
+    bool sent = PQsendQueryParams(c, begin, 0, nullptr, nullptr, nullptr, nullptr, 0) == 1 &&
+                PQsendQueryParams(c, sql, count, types, values, nullptr, nullptr, 0) == 1 &&
+                PQpipelineSync(c) == 1;
+    if (sent) {
+      // Each statement's result is followed by a null, then the sync's own result ends it.
+      int statement = 0;
+      for (int guard = 0; guard < 16; ++guard) {
+        PGresult* r = PQgetResult(c);
+        if (r == nullptr) {
+          if (PQstatus(c) == CONNECTION_BAD) break;
+          ++statement;
+          continue;
+        }
+        if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+          PQclear(r);
+          break;
+        }
+        PgResult& slot = statement == 0 ? out.first : out.second;
+        if (statement <= 1 && !slot) {
+          slot.reset(r);
+        } else {
+          PQclear(r);
+        }
+      }
+    }
+    PQexitPipelineMode(c);  // fails if results are left: the connection is then dropped
+    return out;
+  }
+
   PostgresDatabase* owner_;
   PgConn conn_;
+  const char* begin_;  // the BEGIN still to send with the first statement, if any
   std::optional<Error> failed_;
   bool done_ = false;
 };
@@ -222,9 +285,16 @@ class PostgresDatabase final : public BackendDatabase {
 
   // One snapshot for every statement of the transaction; a read-only transaction never fails
   // to serialize.
+  // Its BEGIN goes out with the first statement, a round trip fewer (the snapshot is taken at
+  // the first statement either way).
   Result<std::unique_ptr<BackendTransaction>> BeginReadBackend() override {
-    return Start("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    PC_ASSIGN_OR_RETURN(PgConn conn, Acquire());
+    return std::unique_ptr<BackendTransaction>(
+        std::make_unique<PostgresTransaction>(this, std::move(conn), kBeginRead));
   }
+
+  // A new connection in place of one the server closed (the caller holds its pool slot).
+  Result<PgConn> Replacement() { return Connect(); }
 
   Result<std::unique_ptr<BackendTransaction>> Start(const char* begin) {
     PC_ASSIGN_OR_RETURN(PgConn conn, Acquire());
@@ -254,6 +324,10 @@ class PostgresDatabase final : public BackendDatabase {
   // Takes back a connection after a transaction; one left inside a transaction is rolled back,
   // and one that is broken is dropped (a new one is made on demand).
   void Release(PgConn conn) {
+    if (PQpipelineStatus(conn.get()) != PQ_PIPELINE_OFF) {  // a pipeline that failed midway
+      pool_.Release(std::move(conn), false);
+      return;
+    }
     if (PQstatus(conn.get()) == CONNECTION_OK && PQtransactionStatus(conn.get()) != PQTRANS_IDLE) {
       PgResult result(PQexec(conn.get(), "ROLLBACK"));
     }
@@ -291,6 +365,23 @@ class PostgresDatabase final : public BackendDatabase {
 PostgresTransaction::~PostgresTransaction() {
   // Release() rolls back a transaction that was not committed.
   owner_->Release(std::move(conn_));
+}
+
+Result<PgResult> PostgresTransaction::RunWithBegin(const char* sql, int count, const Oid* types,
+                                                   const char* const* values) {
+  const char* begin = std::exchange(begin_, nullptr);
+  auto [begun, result] = Pipeline(begin, sql, count, types, values);
+  if (PQstatus(conn_.get()) == CONNECTION_BAD) {
+    auto fresh = owner_->Replacement();
+    if (!fresh.ok()) {
+      failed_ = fresh.error();
+      return fresh.error();
+    }
+    conn_ = std::move(fresh).value();
+    std::tie(begun, result) = Pipeline(begin, sql, count, types, values);
+  }
+  PC_RETURN_IF_ERROR(Check(begun.get(), "BEGIN"));
+  return std::move(result);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <limits>
@@ -266,6 +267,85 @@ TEST_P(StoreTest, ReadTransactionsSeeASnapshotDoNotWaitForTheWriterAndCannotWrit
   ASSERT_OK(after);
   EXPECT_EQ(*after, 2);
   EXPECT_EQ(Count("notes"), 2);
+}
+
+// PostgreSQL sends a read transaction's BEGIN with its first statement (one round trip fewer):
+// what a caller sees is the same as with a BEGIN of its own.
+TEST_P(StoreTest, ReadTransactionsReportErrorsRunNothingWhenEmptyAndLeaveTheConnectionUsable) {
+  Exec({"CREATE TABLE notes (id BIGINT PRIMARY KEY, body TEXT)",
+        "INSERT INTO notes (id, body) VALUES (1, 'a')"});
+  for (int round = 0; round < 3; ++round) {
+    {
+      auto empty = db().BeginRead();
+      ASSERT_OK(empty);
+      ASSERT_OK((*empty)->Commit());  // a read transaction without a statement
+    }
+    auto wrong = db().InReadTransaction<int64_t>([](Transaction& tx) -> Result<int64_t> {
+      PC_ASSIGN_OR_RETURN(auto rows, tx.Query("SELECT COUNT(*) FROM no_such_table"));
+      return rows[0].Int(0);
+    });
+    ASSERT_FALSE(wrong.ok());
+    EXPECT_NE(wrong.error().message.find("no_such_table"), std::string::npos)
+        << "the statement's own error: " << wrong.error().message;
+    EXPECT_EQ(wrong.error().message.find("BEGIN"), std::string::npos) << wrong.error().message;
+    auto right = db().InReadTransaction<std::string>([](Transaction& tx) -> Result<std::string> {
+      PC_ASSIGN_OR_RETURN(auto rows, tx.Query("SELECT body FROM notes WHERE id = ?", {1}));
+      PC_ASSIGN_OR_RETURN(auto again, tx.Query("SELECT COUNT(*) FROM notes"));
+      return rows[0].Text(0) + std::to_string(again[0].Int(0));
+    });
+    ASSERT_OK(right);
+    EXPECT_EQ(*right, "a1") << "round " << round;
+  }
+}
+
+// A connection the server closed while it sat in the pool (a restart, an idle timeout) is
+// replaced at the next transaction, read or write, without an error for the caller.
+TEST_P(StoreTest, ConnectionsTheServerClosedAreReplaced) {
+  if (GetParam() != Backend::kPostgres) GTEST_SKIP() << "PostgreSQL's pooled connections";
+  Exec({"CREATE TABLE notes (id BIGINT PRIMARY KEY, body TEXT)",
+        "INSERT INTO notes (id, body) VALUES (1, 'a')"});
+  // One attempt each (InReadTransaction would retry an Unavailable and hide a failure here).
+  auto count = [&]() -> Result<int64_t> {
+    PC_ASSIGN_OR_RETURN(auto tx, db().BeginRead());
+    PC_ASSIGN_OR_RETURN(auto rows, tx->Query("SELECT COUNT(*) FROM notes"));
+    PC_RETURN_IF_ERROR(tx->Commit());
+    return rows[0].Int(0);
+  };
+  for (int round = 0; round < 2; ++round) {
+    // Two connections in the pool, then every session of this database but one ended.
+    {
+      auto a = db().BeginRead();
+      auto b = db().BeginRead();
+      ASSERT_OK(a);
+      ASSERT_OK(b);
+      ASSERT_OK((*a)->Query("SELECT 1"));
+      ASSERT_OK((*b)->Query("SELECT 1"));
+    }
+    auto killer = Database::Open(url_);
+    ASSERT_OK(killer);
+    auto ended = (*killer)->InTransaction<int64_t>([](Transaction& tx) -> Result<int64_t> {
+      PC_ASSIGN_OR_RETURN(auto rows,
+                          tx.Query("SELECT COUNT(*) FROM (SELECT pg_terminate_backend(pid) FROM "
+                                   "pg_stat_activity WHERE datname = current_database() AND "
+                                   "pid <> pg_backend_pid()) t"));
+      return rows[0].Int(0);
+    });
+    ASSERT_OK(ended);
+    EXPECT_GE(*ended, 2);
+    killer->reset();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the sessions end
+    if (round == 0) {
+      auto n = count();
+      ASSERT_OK(n);
+      EXPECT_EQ(*n, 1);
+      Exec({"INSERT INTO notes (id, body) VALUES (2, 'b')"});
+    } else {
+      Exec({"INSERT INTO notes (id, body) VALUES (3, 'c')"});
+      auto n = count();
+      ASSERT_OK(n);
+      EXPECT_EQ(*n, 3);
+    }
+  }
 }
 
 TEST_P(StoreTest, UniqueAndForeignKeyViolationsAreConflicts) {

@@ -306,6 +306,26 @@ TEST_F(HardeningTest, TokensExpireAndPasswordChangesRevokeThem) {
 }
 
 // Finding 5: each failed login with a different 1 MB e-mail stored a 1 MB throttle key.
+// A client that sends its whole body before it reads, as most do, gets the refusal and not a
+// reset: the server reads and drops the rest of a refused request before it closes (closing
+// with unread data resets the connection, and the client never sees the 413).
+TEST_F(HardeningTest, ARefusedBodyIsReadAndDroppedSoTheClientGetsTheAnswer) {
+  for (int round = 0; round < 3; ++round) {
+    Socket s(server_.port());
+    const size_t body = 3 << 20;  // over the 1 MiB limit, under the 8 MiB the server drops
+    const std::string head =
+        "POST /api/v1/session HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: application/json\r\nContent-Length: " +
+        std::to_string(body) + "\r\n\r\n";
+    EXPECT_TRUE(s.Send(head + std::string(body, ' ')))
+        << "round " << round << ": the connection was reset after " << s.sent() << " bytes";
+    std::string answer = s.Read(std::chrono::seconds(10));
+    EXPECT_NE(answer.find("HTTP/1.1 413"), std::string::npos)
+        << "round " << round << ": " << answer;
+  }
+  ExpectServing();
+}
+
 TEST_F(HardeningTest, LoginFieldsAndThrottleKeysAreBounded) {
   auto huge = Http("POST", Url("/api/v1/session"),
                    R"({"email":")" + std::string(1 << 20, 'a') + R"(@x.example","password":"p"})");

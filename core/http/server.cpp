@@ -327,13 +327,33 @@ struct Server::Impl {
   // The state of a connection that outlives one exchange (for the error path).
   struct Exchange {
     bool writing = false;  // a response has started to go out: nothing more can be said
+    bool linger = false;   // refused, maybe with the request unread: see Linger
   };
+
+  // Bytes and time a closing connection spends on a refused request's unread rest.
+  static constexpr size_t kLingerBytes = 8 << 20;
+  static constexpr std::chrono::seconds kLingerTime{2};
+
+  // After an answer that refused a request whose body may still be on its way (413, 401 before
+  // the body, a malformed request), reads and drops what the client still sends, until it
+  // closes, 8 MiB or 2 seconds: closing with unread data would send the client a reset, which
+  // can reach it before the answer and hide it ("connection reset" instead of "413").
+  awaitable<void> Linger(beast::tcp_stream& stream) {
+    std::vector<char> sink(64 << 10);
+    stream.expires_after(kLingerTime);
+    for (size_t dropped = 0; dropped < kLingerBytes;) {
+      auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
+      if (ec) break;
+      dropped += n;
+    }
+  }
 
   // (Takes the response by reference: GCC 12 mishandles non-trivial temporaries passed by value
   // to a coroutine inside co_await; callers pass named locals.)
   awaitable<Next> WriteFinal(beast::tcp_stream& stream, Exchange& ex, Response& res) {
     res.keep_alive(false);
     ex.writing = true;
+    ex.linger = true;
     co_await Write(stream, res, false);
     co_return Next::kClose;
   }
@@ -519,6 +539,7 @@ struct Server::Impl {
     if (path.empty()) path = target.substr(0, target.find('?'));
     if (draining) close_after = true;
     res.keep_alive(!close_after);
+    if (close_after && res.result_int() >= 400) ex.linger = true;
     res.set("X-Request-Id", request_id);
     int status = res.result_int();
     size_t bytes_out = res.body().size();
@@ -572,10 +593,11 @@ struct Server::Impl {
     // field can reach Beast's 64 KiB field limit and a client cannot grow it without bound.
     beast::flat_buffer buffer(kReadBufferLimit);
     bool first = true;
+    Exchange ex;
     for (;;) {
       conn->busy = false;
       if (draining) break;
-      Exchange ex;
+      ex = Exchange{};
       std::string failure;
       Next next = Next::kClose;
       try {
@@ -604,6 +626,7 @@ struct Server::Impl {
     }
     boost::system::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if (ex.linger && !draining) co_await Linger(stream);
   }
 
   void BeginShutdown() {
