@@ -6,6 +6,7 @@
 #include <charconv>
 #include <string>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -26,7 +27,26 @@ using PgResult = std::unique_ptr<PGresult, PgResultDeleter>;
 struct PgConnDeleter {
   void operator()(PGconn* c) const { PQfinish(c); }
 };
-using PgConn = std::unique_ptr<PGconn, PgConnDeleter>;
+
+// The statements a connection keeps prepared: a read transaction's queries, by text and
+// parameter types, so that the server parses and plans each once per connection, not once per
+// request. Bounded; beyond it a query runs unprepared.
+constexpr size_t kMaxPreparedPerConnection = 512;
+
+// A libpq connection and what is prepared on it.
+class PgConn {
+ public:
+  PgConn() = default;
+  explicit PgConn(PGconn* conn) : conn_(conn) {}
+  PGconn* get() const { return conn_.get(); }
+  bool operator==(std::nullptr_t) const { return conn_ == nullptr; }
+
+  std::unordered_map<std::string, std::string> prepared;  // key (see StatementKey) → name
+  int64_t next_statement = 0;
+
+ private:
+  std::unique_ptr<PGconn, PgConnDeleter> conn_;
+};
 
 // Notices ("relation already exists, skipping") are not errors; keep them off stderr.
 void IgnoreNotice(void*, const char*) {}
@@ -79,7 +99,7 @@ class PostgresTransaction final : public BackendTransaction {
  public:
   // `deferred_begin`: a BEGIN not yet sent, which goes out with the first statement.
   PostgresTransaction(PostgresDatabase* owner, PgConn conn, const char* deferred_begin = nullptr)
-      : owner_(owner), conn_(std::move(conn)), begin_(deferred_begin) {}
+      : owner_(owner), conn_(std::move(conn)), begin_(deferred_begin), read_(deferred_begin) {}
   ~PostgresTransaction() override;
 
   Result<Rows> Query(std::string_view sql, const std::vector<Param>& params) override {
@@ -196,39 +216,57 @@ class PostgresTransaction final : public BackendTransaction {
       }
     }
     const int count = static_cast<int>(params.size());
-    if (begin_) {
-      PC_ASSIGN_OR_RETURN(PgResult result,
-                          RunWithBegin(rewritten->c_str(), count, types.data(), values.data()));
-      PC_RETURN_IF_ERROR(Check(result.get(), "\"" + Abbreviate(sql) + "\""));
-      return result;
-    }
+    if (read_) return RunRead(sql, *rewritten, count, types.data(), values.data());
     PgResult result(PQexecParams(conn_.get(), rewritten->c_str(), count, types.data(),
                                  values.data(), nullptr, nullptr, 0));
     PC_RETURN_IF_ERROR(Check(result.get(), "\"" + Abbreviate(sql) + "\""));
     return result;
   }
 
-  // The deferred BEGIN and the first statement in one round trip (libpq's pipeline mode); the
-  // statement's result. A connection the server has closed while it was idle in the pool
-  // (restart, idle timeout) is replaced once: nothing has happened in the transaction yet.
-  Result<PgResult> RunWithBegin(const char* sql, int count, const Oid* types,
-                                const char* const* values);
+  // A read transaction's statement: prepared on this connection (once), executed, and after a
+  // deferred BEGIN, all in one round trip (libpq's pipeline mode). A connection the server
+  // closed while it was idle in the pool (restart, idle timeout) is replaced once when this is
+  // the transaction's first statement: nothing has happened in the transaction yet.
+  Result<PgResult> RunRead(std::string_view sql, const std::string& rewritten, int count,
+                           const Oid* types, const char* const* values);
 
-  // Sends `begin` and `sql` as one pipeline and reads both results (either may be null when
-  // the connection failed); the connection leaves pipeline mode, or is left unusable (Release
-  // then drops it).
-  std::pair<PgResult, PgResult> Pipeline(const char* begin, const char* sql, int count,
-                                         const Oid* types, const char* const* values) {
+  // One statement of a pipeline.
+  struct Step {
+    enum class Kind { kQuery, kPrepare, kExecute } kind;
+    const char* text = nullptr;  // the SQL ($n placeholders) for kQuery and kPrepare
+    const char* name = "";       // the prepared statement, for kPrepare and kExecute
+  };
+
+  // Sends `steps` as one pipeline (each with the parameters given, but for BEGIN-like steps
+  // with no placeholders: `count` applies to kPrepare, kExecute and a kQuery with `values`)
+  // and returns their results in order, null where none came (the connection failed). The
+  // connection leaves pipeline mode, or is left unusable (Release then drops it).
+  std::vector<PgResult> Pipeline(const std::vector<Step>& steps, int count, const Oid* types,
+                                 const char* const* values) {
     PGconn* c = conn_.get();
-    std::pair<PgResult, PgResult> out;
+    std::vector<PgResult> out(steps.size());
     if (PQenterPipelineMode(c) != 1) return out;
-    bool sent = PQsendQueryParams(c, begin, 0, nullptr, nullptr, nullptr, nullptr, 0) == 1 &&
-                PQsendQueryParams(c, sql, count, types, values, nullptr, nullptr, 0) == 1 &&
-                PQpipelineSync(c) == 1;
-    if (sent) {
+    bool sent = true;
+    for (size_t i = 0; sent && i < steps.size(); ++i) {
+      const Step& step = steps[i];
+      const bool last = i + 1 == steps.size();  // the statement; earlier ones take no values
+      switch (step.kind) {
+        case Step::Kind::kQuery:
+          sent = PQsendQueryParams(c, step.text, last ? count : 0, last ? types : nullptr,
+                                   last ? values : nullptr, nullptr, nullptr, 0) == 1;
+          break;
+        case Step::Kind::kPrepare:
+          sent = PQsendPrepare(c, step.name, step.text, count, types) == 1;
+          break;
+        case Step::Kind::kExecute:
+          sent = PQsendQueryPrepared(c, step.name, count, values, nullptr, nullptr, 0) == 1;
+          break;
+      }
+    }
+    if (sent && PQpipelineSync(c) == 1) {
       // Each statement's result is followed by a null, then the sync's own result ends it.
-      int statement = 0;
-      for (int guard = 0; guard < 16; ++guard) {
+      size_t statement = 0;
+      for (size_t guard = 0; guard < 4 * steps.size() + 4; ++guard) {
         PGresult* r = PQgetResult(c);
         if (r == nullptr) {
           if (PQstatus(c) == CONNECTION_BAD) break;
@@ -239,9 +277,8 @@ class PostgresTransaction final : public BackendTransaction {
           PQclear(r);
           break;
         }
-        PgResult& slot = statement == 0 ? out.first : out.second;
-        if (statement <= 1 && !slot) {
-          slot.reset(r);
+        if (statement < out.size() && !out[statement]) {
+          out[statement].reset(r);
         } else {
           PQclear(r);
         }
@@ -254,6 +291,7 @@ class PostgresTransaction final : public BackendTransaction {
   PostgresDatabase* owner_;
   PgConn conn_;
   const char* begin_;  // the BEGIN still to send with the first statement, if any
+  const bool read_;    // a read-only transaction: its statements are prepared (RunRead)
   std::optional<Error> failed_;
   bool done_ = false;
 };
@@ -367,21 +405,51 @@ PostgresTransaction::~PostgresTransaction() {
   owner_->Release(std::move(conn_));
 }
 
-Result<PgResult> PostgresTransaction::RunWithBegin(const char* sql, int count, const Oid* types,
-                                                   const char* const* values) {
+Result<PgResult> PostgresTransaction::RunRead(std::string_view sql, const std::string& rewritten,
+                                              int count, const Oid* types,
+                                              const char* const* values) {
+  // The same text with other parameter types is another statement.
+  std::string key(sql);
+  key += '\0';
+  for (int i = 0; i < count; ++i) key += std::to_string(types[i]) + ',';
   const char* begin = std::exchange(begin_, nullptr);
-  auto [begun, result] = Pipeline(begin, sql, count, types, values);
-  if (PQstatus(conn_.get()) == CONNECTION_BAD) {
-    auto fresh = owner_->Replacement();
-    if (!fresh.ok()) {
-      failed_ = fresh.error();
-      return fresh.error();
+  for (int attempt = 0;; ++attempt) {
+    std::vector<Step> steps;
+    if (begin) steps.push_back({Step::Kind::kQuery, begin});
+    std::string name;
+    bool prepare = false;
+    if (auto found = conn_.prepared.find(key); found != conn_.prepared.end()) {
+      name = found->second;
+    } else if (conn_.prepared.size() < kMaxPreparedPerConnection) {
+      name = "r" + std::to_string(++conn_.next_statement);
+      prepare = true;
+      steps.push_back({Step::Kind::kPrepare, rewritten.c_str(), name.c_str()});
     }
-    conn_ = std::move(fresh).value();
-    std::tie(begun, result) = Pipeline(begin, sql, count, types, values);
+    if (name.empty()) {
+      steps.push_back({Step::Kind::kQuery, rewritten.c_str()});
+    } else {
+      steps.push_back({Step::Kind::kExecute, nullptr, name.c_str()});
+    }
+    std::vector<PgResult> results = Pipeline(steps, count, types, values);
+    if (begin && attempt == 0 && PQstatus(conn_.get()) == CONNECTION_BAD) {
+      auto fresh = owner_->Replacement();
+      if (!fresh.ok()) {
+        failed_ = fresh.error();
+        return fresh.error();
+      }
+      conn_ = std::move(fresh).value();
+      continue;
+    }
+    const std::string what = "\"" + Abbreviate(sql) + "\"";
+    size_t at = 0;
+    if (begin) PC_RETURN_IF_ERROR(Check(results[at++].get(), "BEGIN"));
+    if (prepare) {
+      PC_RETURN_IF_ERROR(Check(results[at++].get(), what));
+      conn_.prepared.emplace(std::move(key), name);
+    }
+    PC_RETURN_IF_ERROR(Check(results[at].get(), what));
+    return std::move(results[at]);
   }
-  PC_RETURN_IF_ERROR(Check(begun.get(), "BEGIN"));
-  return std::move(result);
 }
 
 }  // namespace
