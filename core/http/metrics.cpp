@@ -41,7 +41,7 @@ void HttpMetrics::RequestFinished(std::string_view method, std::string_view rout
   if (route.empty()) route = "unmatched";
   Shard& shard = ThisThreadsShard();
   std::lock_guard lock(shard.mu);
-  auto counted = shard.requests.find(std::tuple(method, route, status));
+  auto counted = shard.requests.find(RequestKeyLess::View(method, route, status));
   if (counted == shard.requests.end()) {
     counted = shard.requests.emplace(std::tuple(std::string(method), std::string(route), status), 0)
                   .first;

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <tuple>
 
 namespace pc::http {
@@ -35,9 +36,23 @@ class HttpMetrics {
   };
   // Counted in shards, a thread keeping to one, so that request threads do not queue on one
   // lock for every response; Render adds them up.
+  using RequestKey = std::tuple<std::string, std::string, int>;  // method, route, status
+  // Orders keys and their views alike, so that a lookup needs no copies of the strings.
+  struct RequestKeyLess {
+    using is_transparent = void;
+    using View = std::tuple<std::string_view, std::string_view, int>;
+    static View AsView(const RequestKey& k) {
+      return {std::get<0>(k), std::get<1>(k), std::get<2>(k)};
+    }
+    static View AsView(const View& k) { return k; }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      return AsView(a) < AsView(b);
+    }
+  };
   struct Shard {
     std::mutex mu;
-    std::map<std::tuple<std::string, std::string, int>, int64_t, std::less<>> requests;
+    std::map<RequestKey, int64_t, RequestKeyLess> requests;
     std::map<std::string, Histogram, std::less<>> latency;
   };
   static constexpr size_t kShards = 16;
